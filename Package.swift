@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "GradientFlow",
+  products: [
+    .executable(name: "gradflow", targets: ["gradflow"]),
+    .library(name: "GradientFlow", targets: ["GradientFlow"]),
+    .library(name: "ODE", targets: ["ODE"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+  ],
+  targets: [
+    // GSL (odeiv2, linear algebra) with its BLAS calls routed to OpenBLAS (see module.modulemap).
+    .systemLibrary(
+      name: "CGSL",
+      pkgConfig: "gsl",
+      providers: [.apt(["libgsl-dev", "libopenblas-dev", "pkg-config"])]
+    ),
+    // The ODE layer: knows GSL, knows nothing of neural networks.
+    .target(name: "ODE", dependencies: ["CGSL"]),
+    // The science layer: networks, losses, datasets, dynamics, observables.
+    .target(name: "GradientFlow", dependencies: ["ODE", "CGSL"]),
+    // The command-line tool.
+    .executableTarget(
+      name: "gradflow",
+      dependencies: [
+        "GradientFlow",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "ODETests",
+      dependencies: ["ODE", "CGSL", .product(name: "Numerics", package: "swift-numerics")]
+    ),
+    .testTarget(
+      name: "GradientFlowTests",
+      dependencies: ["GradientFlow", "ODE", .product(name: "Numerics", package: "swift-numerics")]
+    ),
+    .testTarget(name: "CLITests", dependencies: ["gradflow"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Where a run's initial weights θ(0) = vec(W_1 … W_K) come from.
+public enum InitialWeights {
+  /// W_k[i, j] ~ N(0, scale² / d_{k−1}) independently (fan-in scaling, so each pre-activation has
+  /// variance ≈ scale² · ‖h‖²/d_{k−1} at any width), drawn from ``SeededRandom`` layer by layer, row
+  /// by row: the same seed gives the same weights on every machine.
+  public static func gaussian(architecture: Architecture, scale: Double, seed: UInt64) -> [Double] {
+    var random = SeededRandom(seed: seed)
+    var theta: [Double] = []
+    theta.reserveCapacity(architecture.parameterCount)
+    for k in 1...architecture.depth {
+      let fanIn = Double(architecture.layerSizes[k - 1])
+      let std = scale / fanIn.squareRoot()
+      for _ in 0..<architecture.size(ofLayer: k) { theta.append(std * random.gaussian()) }
+    }
+    return theta
+  }
+
+  /// Loads layer matrices from a `weights.json` (`{"arch": [d_0, …, 1], "layers": [W_1, …, W_K]}`,
+  /// each W_k a list of rows; other keys are ignored) or from comma-separated CSV files, one per
+  /// layer, no header, one row of W_k per line. Returns the layer sizes and θ.
+  public static func load(_ source: String) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
+    let paths = source.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    if paths.count == 1, paths[0].lowercased().hasSuffix(".json") {
+      return try loadJSON(paths[0])
+    }
+    let layers = try paths.map { path throws(ModelError) in try loadCSVMatrix(path) }
+    return try assemble(layers, source: source)
+  }
+
+  /// Writes θ as a `weights.json` in the layout ``load(_:)`` reads.
+  public static func jsonObject(architecture: Architecture, theta: [Double]) -> [String: Any] {
+    let layers = (1...architecture.depth).map { k -> [[Double]] in
+      let (rows, columns) = architecture.shape(ofLayer: k)
+      let offset = architecture.offset(ofLayer: k)
+      return (0..<rows).map { i in Array(theta[(offset + i * columns)..<(offset + (i + 1) * columns)]) }
+    }
+    return ["arch": architecture.layerSizes, "layers": layers]
+  }
+
+  private static func loadJSON(_ path: String) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+      throw .invalidWeights("cannot read the initial weights '\(path)': \(error.localizedDescription)")
+    }
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw .invalidWeights("'\(path)' is not a JSON object with \"layers\" (and optionally \"arch\")")
+    }
+    guard let rawLayers = object["layers"] as? [Any] else {
+      throw .invalidWeights("'\(path)': missing \"layers\", a list of layer matrices [W_1, …, W_K]")
+    }
+    var layers: [[[Double]]] = []
+    for (k, rawLayer) in rawLayers.enumerated() {
+      guard let rows = rawLayer as? [[Any]] else {
+        throw .invalidWeights("'\(path)': layer \(k + 1) is not a list of rows")
+      }
+      var matrix: [[Double]] = []
+      for (i, row) in rows.enumerated() {
+        var values: [Double] = []
+        for (j, cell) in row.enumerated() {
+          guard let number = cell as? NSNumber, !(cell is Bool) else {
+            throw .invalidWeights("'\(path)': layer \(k + 1), row \(i + 1), column \(j + 1) is not a number")
+          }
+          values.append(number.doubleValue)
+        }
+        matrix.append(values)
+      }
+      layers.append(matrix)
+    }
+    let result = try assemble(layers, source: path)
+    if let arch = object["arch"] as? [Int], arch != result.layerSizes {
+      throw .invalidWeights(
+        "'\(path)': \"arch\" says \(arch) but the layer matrices have sizes \(result.layerSizes)")
+    }
+    return result
+  }
+
+  private static func loadCSVMatrix(_ path: String) throws(ModelError) -> [[Double]] {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+      throw .invalidWeights("cannot read the initial weights '\(path)': \(error.localizedDescription)")
+    }
+    var rows: [[Double]] = []
+    for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty { continue }
+      var row: [Double] = []
+      for (j, cell) in trimmed.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+        guard let value = Double(cell.trimmingCharacters(in: .whitespaces)) else {
+          throw .invalidWeights("\(path):\(index + 1): column \(j + 1): \"\(cell)\" is not a number")
+        }
+        row.append(value)
+      }
+      rows.append(row)
+    }
+    return rows
+  }
+
+  /// Checks the shapes chain (W_k has d_{k−1} columns and W_{k+1} has d_k columns, d_K = 1) and flattens.
+  private static func assemble(_ layers: [[[Double]]], source: String) throws(ModelError) -> (
+    layerSizes: [Int], theta: [Double]
+  ) {
+    guard !layers.isEmpty else { throw .invalidWeights("'\(source)' contains no layers") }
+    var sizes: [Int] = []
+    var theta: [Double] = []
+    for (k, matrix) in layers.enumerated() {
+      guard let first = matrix.first, !first.isEmpty else {
+        throw .invalidWeights("'\(source)': layer \(k + 1) is empty")
+      }
+      guard matrix.allSatisfy({ $0.count == first.count }) else {
+        throw .invalidWeights("'\(source)': layer \(k + 1) has rows of different lengths")
+      }
+      if k == 0 {
+        sizes.append(first.count)
+      } else if first.count != sizes[k] {
+        throw .invalidWeights(
+          "'\(source)': layer \(k + 1) has \(first.count) columns but layer \(k) has \(sizes[k]) rows")
+      }
+      sizes.append(matrix.count)
+      for row in matrix {
+        for value in row where !value.isFinite {
+          throw .invalidWeights("'\(source)': layer \(k + 1) contains NaN or Inf")
+        }
+        theta += row
+      }
+    }
+    guard sizes.last == 1 else {
+      throw .invalidWeights("'\(source)': the last layer must have one row (scalar output), it has \(sizes.last!)")
+    }
+    return (sizes, theta)
+  }
+}

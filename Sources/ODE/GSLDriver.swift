@@ -1,0 +1,52 @@
+import CGSL
+
+/// Owns one `gsl_odeiv2_driver` (which wires GSL's step, control and evolve objects together,
+/// as the multistep methods require) and frees it on deinit.
+final class GSLDriver {
+  let pointer: UnsafeMutablePointer<gsl_odeiv2_driver>
+
+  init(bridge: SystemBridge, stepper: Stepper, tolerances: Tolerances, initialStep: Double)
+    throws(ODEError)
+  {
+    let driver: UnsafeMutablePointer<gsl_odeiv2_driver>?
+    if let scale = tolerances.absoluteScale {
+      driver = scale.withUnsafeBufferPointer { scale in
+        gsl_odeiv2_driver_alloc_scaled_new(
+          bridge.gslSystem, stepper.gslType, initialStep, tolerances.absolute, tolerances.relative,
+          tolerances.yWeight, tolerances.dydtWeight, scale.baseAddress)
+      }
+    } else {
+      driver = gsl_odeiv2_driver_alloc_standard_new(
+        bridge.gslSystem, stepper.gslType, initialStep, tolerances.absolute, tolerances.relative,
+        tolerances.yWeight, tolerances.dydtWeight)
+    }
+    guard let driver else {
+      throw .gsl(
+        status: Int32(GSL_ENOMEM),
+        message: "could not allocate the \(stepper.rawValue) driver for dimension \(bridge.dimension)")
+    }
+    pointer = driver
+  }
+
+  deinit { gsl_odeiv2_driver_free(pointer) }
+
+  /// One accepted step from t toward at most `target` (GSL's `evolve_apply`), updating t, h and y.
+  func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>)
+    -> Int32
+  {
+    let d = pointer.pointee
+    return gsl_odeiv2_evolve_apply(d.e, d.c, d.s, d.sys, &t, target, &h, y)
+  }
+
+  /// Steps rejected so far by the error control.
+  var rejectedSteps: Int { Int(pointer.pointee.e.pointee.failed_steps) }
+
+  /// Adaptive integration from t to `target` (GSL's `driver_apply`), used to re-step during event location.
+  func integrate(t: inout Double, to target: Double, y: UnsafeMutablePointer<Double>, maxSteps: Int)
+    -> Int32
+  {
+    gsl_odeiv2_driver_reset_hstart(pointer, target - t)
+    gsl_odeiv2_driver_set_nmax(pointer, UInt(maxSteps))
+    return gsl_odeiv2_driver_apply(pointer, &t, target, y)
+  }
+}

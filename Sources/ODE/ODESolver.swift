@@ -1,0 +1,206 @@
+import CGSL
+import Foundation
+
+/// Integrates an ``ODESystem`` with GSL's odeiv2, one accepted step at a time.
+///
+/// The solver drives `gsl_odeiv2_evolve_apply` itself rather than GSL's `driver_apply`, so that
+/// after every accepted step it can check limits (max steps, wall clock, interrupt), finiteness
+/// and stop conditions, and hand the state to step observers. Save times are hit exactly.
+/// GSL's abort-on-error handler is turned off; every failure ends the run with a ``Termination``
+/// that says what to change, and everything computed up to then is kept.
+public final class ODESolver {
+  public let system: any ODESystem
+  public let options: SolverOptions
+
+  /// Called at every saved time with the state; throwing ends the run with ``Termination/saveFailed(t:message:)``.
+  public typealias SaveObserver = (_ t: Double, _ y: UnsafeBufferPointer<Double>) throws -> Void
+  /// Called after every accepted step (before saves and stop conditions) with the new state.
+  public typealias StepObserver = (_ t: Double, _ y: UnsafeBufferPointer<Double>) -> Void
+
+  public init(system: any ODESystem, options: SolverOptions = SolverOptions()) {
+    self.system = system
+    self.options = options
+  }
+
+  /// Integrates from `t0` to `t1` (> t0) starting at `initialState`.
+  ///
+  /// Throws only for impossible input (before any work); every problem during the run ends it
+  /// with a ``Termination`` in the returned solution.
+  public func solve(
+    from t0: Double, to t1: Double, initialState: [Double], onSave: SaveObserver? = nil,
+    onStep: StepObserver? = nil
+  ) throws(ODEError) -> ODESolution {
+    let n = system.dimension
+    try validate(t0: t0, t1: t1, initialState: initialState)
+    GSLRuntime.disableAbortOnError()
+
+    let clock = ContinuousClock.now
+    let bridge = SystemBridge(system: system)
+    let hStart = min(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.maxStep)
+    let driver = try GSLDriver(
+      bridge: bridge, stepper: options.stepper, tolerances: options.tolerances,
+      initialStep: hStart)
+    let locator =
+      options.stopConditions.isEmpty
+      ? nil : try EventLocator(bridge: bridge, options: options, initialStep: hStart)
+
+    let y = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    let yPrev = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    defer {
+      y.deallocate()
+      yPrev.deallocate()
+    }
+    y.initialize(from: initialState, count: n)
+    yPrev.initialize(from: initialState, count: n)
+    let state = UnsafeBufferPointer(start: y, count: n)
+
+    var recorder = SaveRecorder(record: options.recordStates, observer: onSave)
+    let schedule = options.saveSchedule
+    var saveTimes = schedule.times.filter { $0 > t0 && $0 <= t1 }[...]
+    var t = t0
+    var h = hStart
+    var accepted = 0
+    var termination: Termination?
+
+    if schedule.includeInitial { termination = recorder.save(t, state) }
+    var previousG = options.stopConditions.map { $0.function(t0, state) }
+    if termination == nil, let hit = previousG.firstIndex(where: { $0 >= 0 }) {
+      termination = .stopCondition(name: options.stopConditions[hit].name, t: t0)
+    }
+
+    while termination == nil {
+      if Interruption.isRequested {
+        termination = .interrupted(t: t)
+        break
+      }
+      if accepted >= options.maxSteps {
+        termination = .maxSteps(limit: options.maxSteps, t: t, stepSize: h)
+        break
+      }
+      if let limit = options.wallClockLimit, seconds(since: clock) >= limit {
+        termination = .wallClock(limitSeconds: limit, t: t)
+        break
+      }
+      let target = saveTimes.first ?? t1
+      h = min(h, options.maxStep)
+      let tPrev = t
+      yPrev.update(from: y, count: n)
+      bridge.clearFailures()
+      let status = driver.step(t: &t, target: target, h: &h, y: y)
+      if status != GSL_SUCCESS {
+        termination = failure(status: status, bridge: bridge, t: tPrev, h: h)
+        t = tPrev
+        y.update(from: yPrev, count: n)
+        break
+      }
+      accepted += 1
+      if !state.allSatisfy(\.isFinite) {
+        termination = .nonFinite(t: t)
+        t = tPrev
+        y.update(from: yPrev, count: n)
+        break
+      }
+      onStep?(t, state)
+
+      for (i, condition) in options.stopConditions.enumerated() {
+        let g = condition.function(t, state)
+        if previousG[i] < 0, g >= 0 {
+          locator?.locate(
+            condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
+          termination = .stopCondition(name: condition.name, t: t)
+          break
+        }
+        previousG[i] = g
+      }
+      if termination != nil { break }
+
+      if t == target, !saveTimes.isEmpty {
+        while let next = saveTimes.first, next <= t { saveTimes.removeFirst() }
+        termination = recorder.save(t, state)
+      } else if let k = schedule.everyKthStep, accepted % k == 0 {
+        termination = recorder.save(t, state)
+      }
+      if termination == nil, t >= t1 { termination = .reachedEnd(t: t) }
+      if termination == nil, options.minStep > 0, h < options.minStep {
+        termination = .stepTooSmall(t: t, stepSize: h, minimum: options.minStep)
+      }
+    }
+
+    let reason = termination ?? .reachedEnd(t: t)
+    if schedule.includeFinal, recorder.lastSavedTime != t, reason.reason != "saveFailed" {
+      if let failed = recorder.save(t, state) { return finish(failed) }
+    }
+    return finish(reason)
+
+    func finish(_ reason: Termination) -> ODESolution {
+      var statistics = SolverStatistics()
+      statistics.rhsEvaluations = bridge.rhsEvaluations
+      statistics.jacobianEvaluations = bridge.jacobianEvaluations
+      statistics.stepsAccepted = accepted
+      statistics.stepsRejected = driver.rejectedSteps
+      statistics.wallSeconds = seconds(since: clock)
+      statistics.lastStepSize = h
+      return ODESolution(
+        times: recorder.times, states: recorder.states, finalTime: t, finalState: Array(state),
+        statistics: statistics, termination: reason)
+    }
+  }
+
+  private func validate(t0: Double, t1: Double, initialState: [Double]) throws(ODEError) {
+    let n = system.dimension
+    guard n > 0 else { throw .invalidOptions("the system has dimension 0") }
+    guard initialState.count == n else {
+      throw .invalidOptions("the initial state has \(initialState.count) components, the system has \(n)")
+    }
+    guard initialState.allSatisfy(\.isFinite) else {
+      throw .invalidOptions("the initial state contains NaN or Inf")
+    }
+    guard t0.isFinite, t1.isFinite else { throw .invalidOptions("start and end times must be finite") }
+    guard t1 > t0 else {
+      throw .invalidOptions("the end time \(t1) must be greater than the start time \(t0)")
+    }
+    try options.validate(dimension: n)
+  }
+
+  /// Maps a failed `evolve_apply` to the reason the user can act on.
+  private func failure(status: Int32, bridge: SystemBridge, t: Double, h: Double) -> Termination {
+    if let message = bridge.failure { return .rhsFailed(t: t, message: message) }
+    if bridge.nonFiniteAt != nil { return .nonFinite(t: t) }
+    if status == GSL_FAILURE { return .stepTooSmall(t: t, stepSize: h, minimum: options.minStep) }
+    return .rhsFailed(t: t, message: "GSL error \(status): \(GSLRuntime.message(for: status))")
+  }
+}
+
+private func seconds(since start: ContinuousClock.Instant) -> Double {
+  let d = ContinuousClock.now - start
+  return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// Collects saved states and forwards them to the caller's observer.
+private struct SaveRecorder {
+  let record: Bool
+  let observer: ODESolver.SaveObserver?
+  var times: [Double] = []
+  var states: [[Double]] = []
+  var lastSavedTime = -Double.infinity
+
+  init(record: Bool, observer: ODESolver.SaveObserver?) {
+    self.record = record
+    self.observer = observer
+  }
+
+  /// Saves (t, y); returns a termination when the observer failed.
+  mutating func save(_ t: Double, _ y: UnsafeBufferPointer<Double>) -> Termination? {
+    lastSavedTime = t
+    if record {
+      times.append(t)
+      states.append(Array(y))
+    }
+    do {
+      try observer?(t, y)
+    } catch {
+      return .saveFailed(t: t, message: String(describing: error))
+    }
+    return nil
+  }
+}

@@ -1,0 +1,52 @@
+/// How a system is integrated: method, error control, limits, what to save and when to stop.
+public struct SolverOptions {
+  /// The stepping method. Default ``Stepper/rkf45`` (robust at ReLU kinks, THEORY §7.5).
+  public var stepper: Stepper = .rkf45
+  /// Local error control.
+  public var tolerances = Tolerances()
+  /// First trial step; `nil` picks 1e-6 · max(1, |t0|), which the error control grows within a few steps.
+  public var initialStep: Double?
+  /// Smallest acceptable step size; a run whose step falls below it ends with
+  /// ``Termination/stepTooSmall(t:stepSize:minimum:)``. 0 disables the check.
+  public var minStep: Double = 0
+  /// Largest step size.
+  public var maxStep: Double = .infinity
+  /// Limit on accepted steps. Always set, so that no run can hang: the default, one million, is
+  /// about 20× what the benchmark problems need at rtol 1e-8.
+  public var maxSteps: Int = 1_000_000
+  /// Wall-clock limit in seconds (`nil`: none).
+  public var wallClockLimit: Double?
+  /// What to save.
+  public var saveSchedule: SaveSchedule = .endpoints
+  /// Whether saved states are kept in the ``ODESolution`` (turn off for long runs that consume
+  /// saves through the `onSave` observer).
+  public var recordStates = true
+  /// Events that end the run.
+  public var stopConditions: [StopCondition] = []
+  /// Event location stops when the bracket is shorter than eventTolerance · max(1, |t|).
+  public var eventTolerance: Double = 1e-10
+
+  public init() {}
+
+  func validate(dimension: Int) throws(ODEError) {
+    try tolerances.validate(dimension: dimension)
+    try saveSchedule.validate()
+    guard maxSteps >= 1 else { throw .invalidOptions("max steps must be at least 1 (got \(maxSteps))") }
+    if let h = initialStep, !(h > 0 && h.isFinite) {
+      throw .invalidOptions("initial step must be positive and finite (got \(h))")
+    }
+    guard minStep >= 0, minStep.isFinite else {
+      throw .invalidOptions("minimum step must be finite and non-negative (got \(minStep))")
+    }
+    guard maxStep > 0 else { throw .invalidOptions("maximum step must be positive (got \(maxStep))") }
+    guard minStep <= maxStep else {
+      throw .invalidOptions("minimum step \(minStep) exceeds maximum step \(maxStep)")
+    }
+    if let limit = wallClockLimit, !(limit > 0) {
+      throw .invalidOptions("wall-clock limit must be positive (got \(limit))")
+    }
+    guard eventTolerance > 0, eventTolerance.isFinite else {
+      throw .invalidOptions("event tolerance must be positive (got \(eventTolerance))")
+    }
+  }
+}

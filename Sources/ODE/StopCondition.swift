@@ -1,0 +1,21 @@
+/// A named event that ends a run: the run stops where `function(t, y)` first becomes ≥ 0.
+///
+/// GSL has no event support, so the solver provides it: the sign is checked after every
+/// accepted step; when it changes from negative to non-negative, the crossing time is located
+/// by bisection, re-integrating from the start of that step with the same stepper and
+/// tolerances, until the bracket is shorter than the solver's `eventTolerance`. The run ends at
+/// the right end of the final bracket, where the function is already ≥ 0. A condition that
+/// already holds at t0 ends the run at t0.
+///
+/// Examples: "loss < 1" is `log 1 − log L ≥ 0`; "the data are separated" is `min_n q_n ≥ 0`.
+public struct StopCondition {
+  /// The name shown in the termination reason, e.g. "separated".
+  public var name: String
+  /// The event function g(t, y); the run stops when g ≥ 0. It must not allocate on long runs.
+  public var function: (_ t: Double, _ y: UnsafeBufferPointer<Double>) -> Double
+
+  public init(name: String, function: @escaping (Double, UnsafeBufferPointer<Double>) -> Double) {
+    self.name = name
+    self.function = function
+  }
+}

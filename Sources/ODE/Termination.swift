@@ -1,0 +1,89 @@
+/// Why a run ended. Every case's ``description`` says where it happened and what to change.
+public enum Termination: Sendable, Equatable, CustomStringConvertible {
+  /// The end time was reached.
+  case reachedEnd(t: Double)
+  /// A ``StopCondition`` became true; `t` is the located crossing time.
+  case stopCondition(name: String, t: Double)
+  /// The accepted-step limit was hit.
+  case maxSteps(limit: Int, t: Double, stepSize: Double)
+  /// The wall-clock limit was hit.
+  case wallClock(limitSeconds: Double, t: Double)
+  /// The step size fell below the minimum step, or the tolerance could not be met at any step size.
+  case stepTooSmall(t: Double, stepSize: Double, minimum: Double)
+  /// The state or the right-hand side stopped being finite.
+  case nonFinite(t: Double)
+  /// The right-hand side (or Jacobian, or a stop condition) threw, or GSL reported an error.
+  case rhsFailed(t: Double, message: String)
+  /// A save observer threw (for example a write error); the run stopped to keep its output valid.
+  case saveFailed(t: Double, message: String)
+  /// SIGINT/SIGTERM (or ``Interruption/request()``).
+  case interrupted(t: Double)
+
+  /// The time at which the run ended.
+  public var t: Double {
+    switch self {
+    case .reachedEnd(let t), .stopCondition(_, let t), .maxSteps(_, let t, _), .wallClock(_, let t),
+      .stepTooSmall(let t, _, _), .nonFinite(let t), .rhsFailed(let t, _), .saveFailed(let t, _),
+      .interrupted(let t):
+      t
+    }
+  }
+
+  /// A short machine-readable name (`reachedEnd`, `stopCondition`, …) used in run files.
+  public var reason: String {
+    switch self {
+    case .reachedEnd: "reachedEnd"
+    case .stopCondition: "stopCondition"
+    case .maxSteps: "maxSteps"
+    case .wallClock: "wallClock"
+    case .stepTooSmall: "stepTooSmall"
+    case .nonFinite: "nonFinite"
+    case .rhsFailed: "rhsFailed"
+    case .saveFailed: "saveFailed"
+    case .interrupted: "interrupted"
+    }
+  }
+
+  /// Whether the run ended as asked (end time or a stop condition) rather than by a limit or failure.
+  public var isSuccess: Bool {
+    switch self {
+    case .reachedEnd, .stopCondition: true
+    default: false
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .reachedEnd(let t):
+      "reached the end time t=\(fmt(t))"
+    case .stopCondition(let name, let t):
+      "stop condition '\(name)' met at t=\(fmt(t))"
+    case .maxSteps(let limit, let t, let h):
+      "max steps \(limit) reached at t=\(fmt(t)), h=\(fmt(h)): raise --max-steps or loosen --rtol"
+    case .wallClock(let limit, let t):
+      "wall-clock limit of \(fmt(limit)) s reached at t=\(fmt(t)): raise --max-wall-seconds or shorten --t-end"
+    case .stepTooSmall(let t, let h, let hmin):
+      "step size fell to h=\(fmt(h)) at t=\(fmt(t))"
+        + (hmin > 0 ? " (below --hmin \(fmt(hmin)))" : " without meeting the tolerance")
+        + ": loosen --rtol/--atol, lower --hmin, or try another --stepper"
+    case .nonFinite(let t):
+      "the state or its derivative became non-finite (NaN or Inf) at t=\(fmt(t)): check the data and initial weights for huge values, or lower --init-scale"
+    case .rhsFailed(let t, let message):
+      "the right-hand side failed at t=\(fmt(t)): \(message)"
+    case .saveFailed(let t, let message):
+      "saving the state failed at t=\(fmt(t)): \(message); the rows written before it are valid"
+    case .interrupted(let t):
+      "interrupted at t=\(fmt(t)); everything saved up to then is on disk"
+    }
+  }
+}
+
+/// Formats a number compactly with up to 9 significant digits.
+func fmt(_ x: Double) -> String {
+  if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+  var s = String(x)
+  if s.count > 12, let value = Double(s) {
+    s = String(format: "%.9g", value)
+  }
+  return s
+}

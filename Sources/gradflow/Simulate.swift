@@ -1,0 +1,252 @@
+import ArgumentParser
+import Foundation
+import GradientFlow
+import ODE
+
+/// `gradflow simulate`: integrate the gradient flow of a network on a dataset and write
+/// OUT/trajectory.csv, OUT/run.json, OUT/initial_weights.json and OUT/final_weights.json.
+struct Simulate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Integrate the gradient flow of a bias-free network on a dataset.",
+    discussion: """
+      With no options, runs the built-in default: a 2 → 16 → 1 ReLU net on 40 separable Gaussian
+      blobs (seed 0), exponential loss, to t = 1e4. Options override a --config file (a config
+      JSON or a previous run.json), which overrides the defaults.
+      """)
+
+  @Option(help: "A config JSON or a previous run.json (flags override it).")
+  var config: String?
+
+  @OptionGroup(title: "Data") var data: DataOptions
+  @OptionGroup(title: "Network and loss") var model: ModelOptions
+  @OptionGroup(title: "Integration") var integration: IntegrationOptions
+
+  @Option(help: "Output directory.")
+  var out: String = "gradflow-out"
+
+  @Flag(help: "Overwrite a non-empty output directory.")
+  var force = false
+
+  @Flag(help: "No progress display and no summary.")
+  var quiet = false
+
+  func validate() throws {
+    if data.data != nil, data.generator != nil {
+      throw ValidationError("give either --data or --generator, not both")
+    }
+    if let depth = model.depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+  }
+
+  func run() throws {
+    configureThreads()
+    var resolved = SimulationConfig()
+    if let config {
+      do { resolved = try SimulationConfig.load(path: config) } catch {
+        printError(error.description)
+        throw ExitCode(64)
+      }
+    }
+    do {
+      try data.apply(to: &resolved)
+      try model.apply(to: &resolved)
+      integration.apply(to: &resolved)
+    } catch {
+      printError(String(describing: error))
+      throw ExitCode(64)
+    }
+
+    let simulation: Simulation
+    do {
+      let setup = try SimulationSetup(config: resolved)
+      if !quiet { setup.notes.forEach { printNote($0) } }
+      simulation = Simulation(setup: setup, outputDirectory: out)
+    } catch {
+      printError(error.description)
+      throw ExitCode(error.exitCode)
+    }
+    let display = ProgressDisplay(enabled: !quiet && isatty(2) != 0, tEnd: resolved.tEnd)
+    simulation.progress = { t, _ in display.update(t: t) }
+
+    Interruption.installSignalHandlers()
+    let result: SimulationResult
+    do {
+      result = try simulation.run(force: force, commandLine: CommandLine.arguments)
+    } catch {
+      display.finish()
+      printError(error.description)
+      throw ExitCode(error.exitCode)
+    }
+    display.finish()
+    if !quiet { print(Summary(setup: simulation.setup, result: result).text) }
+    switch result.termination {
+    case .reachedEnd, .stopCondition: return
+    case .interrupted:
+      printError(result.termination.description)
+      throw ExitCode(130)
+    default:
+      printError(result.termination.description)
+      throw ExitCode(1)
+    }
+  }
+}
+
+struct DataOptions: ParsableArguments {
+  @Option(help: "Dataset CSV with a header: feature columns and a label column (±1 or two values).")
+  var data: String?
+
+  @Option(help: "Built-in dataset when --data is not given: blobs (default), xor, circles, moons, random-labels, r1, r2.")
+  var generator: String?
+
+  @Option(help: "Samples drawn by the generator (default 40).")
+  var n: Int?
+
+  @Option(help: "Input dimension of the generator (default 2).")
+  var dimension: Int?
+
+  @Option(help: "Generator noise (the generator's default when omitted).")
+  var noise: Double?
+
+  @Option(help: "Seed of the generator (default: --seed).")
+  var dataSeed: UInt64?
+
+  @Option(help: "Label column of the CSV (default: a column named y, else the last).")
+  var labelColumn: String?
+
+  @Flag(help: "Append a constant-1 input feature: a first-layer bias that keeps the network homogeneous.")
+  var biasFeature = false
+
+  func apply(to config: inout SimulationConfig) throws {
+    if let data {
+      config.data = data
+      config.generator = nil
+    }
+    if let generator {
+      config.generator = generator
+      config.data = nil
+    }
+    if let n { config.n = n }
+    if let dimension { config.dimension = dimension }
+    if let noise { config.noise = noise }
+    if let dataSeed { config.dataSeed = dataSeed }
+    if let labelColumn { config.labelColumn = labelColumn }
+    if biasFeature { config.biasFeature = true }
+  }
+}
+
+struct ModelOptions: ParsableArguments {
+  @Option(help: "Hidden widths, comma-separated: 16 (two layers), 32,32 (three), \"\" (linear model). Default 16.")
+  var widths: String?
+
+  @Option(help: "Number of layers K; --depth 1 is a linear model; K > 1 without --widths uses width 16.")
+  var depth: Int?
+
+  @Option(help: "Hidden activation.")
+  var activation: Activation?
+
+  @Option(help: "Negative slope of leaky-relu (default 0.01).")
+  var leakySlope: Double?
+
+  @Option(help: "Loss.")
+  var loss: Loss?
+
+  @Option(help: "Dynamics (unconstrained).")
+  var dynamics: String?
+
+  @Option(help: "Initial weights: a weights.json ({\"arch\": […], \"layers\": [W1, …]}) or comma-separated per-layer CSVs.")
+  var `init`: String?
+
+  @Option(help: "Gaussian initialization scale: W_k ~ N(0, scale²/fan_in) (default 1).")
+  var initScale: Double?
+
+  @Option(help: "Seed of the Gaussian initialization (default 0).")
+  var seed: UInt64?
+
+  func apply(to config: inout SimulationConfig) throws {
+    if let widths { config.widths = try Self.parseWidths(widths) }
+    if let depth {
+      if let widths = config.widths, widths.count != depth - 1, self.widths != nil {
+        throw ValidationError("--depth \(depth) needs \(depth - 1) hidden widths, --widths gives \(widths.count)")
+      }
+      if self.widths == nil { config.widths = Array(repeating: 16, count: depth - 1) }
+    }
+    if let activation { config.activation = activation }
+    if let leakySlope { config.leakySlope = leakySlope }
+    if let loss { config.loss = loss }
+    if let dynamics { config.dynamics = dynamics }
+    if let initPath = `init` { config.initialWeights = initPath }
+    if let initScale { config.initScale = initScale }
+    if let seed { config.seed = seed }
+  }
+
+  static func parseWidths(_ text: String) throws -> [Int] {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if trimmed.isEmpty { return [] }
+    return try trimmed.split(separator: ",", omittingEmptySubsequences: false).map { part in
+      guard let width = Int(part.trimmingCharacters(in: .whitespaces)), width > 0 else {
+        throw ValidationError("--widths: '\(part)' is not a positive integer (e.g. --widths 16 or --widths 32,32)")
+      }
+      return width
+    }
+  }
+}
+
+struct IntegrationOptions: ParsableArguments {
+  @Option(help: "End time (default 1e4).")
+  var tEnd: Double?
+
+  @Option(help: "Number of log-spaced saves (default 50), plus t = 0.")
+  var saves: Int?
+
+  @Option(help: "First log-spaced save time (default min(1e-2, t-end/100)).")
+  var saveFrom: Double?
+
+  @Option(help: "GSL stepper (default rkf45: a low-order pair copes best with ReLU kinks).")
+  var stepper: Stepper?
+
+  @Option(help: "Relative tolerance (default 1e-8).")
+  var rtol: Double?
+
+  @Option(help: "Absolute tolerance (default 1e-10).")
+  var atol: Double?
+
+  @Option(help: "Limit on accepted steps (default 1000000).")
+  var maxSteps: Int?
+
+  @Option(help: "Wall-clock limit in seconds.")
+  var maxWallSeconds: Double?
+
+  @Option(help: "Minimum step size (default 0: none).")
+  var hmin: Double?
+
+  @Option(help: "Maximum step size.")
+  var hmax: Double?
+
+  @Option(help: "First trial step (default 1e-6).")
+  var initialStep: Double?
+
+  @Flag(help: "Stop when every sample is classified correctly (min q_n ≥ 0).")
+  var stopWhenSeparated = false
+
+  @Option(help: "Stop when the loss falls to this value.")
+  var stopLoss: Double?
+
+  @Flag(help: "Also write the weights at every save to weights.csv (t,layer,row,col,value).")
+  var saveWeights = false
+
+  func apply(to config: inout SimulationConfig) {
+    if let tEnd { config.tEnd = tEnd }
+    if let saves { config.saves = saves }
+    if let saveFrom { config.saveFrom = saveFrom }
+    if let stepper { config.stepper = stepper }
+    if let rtol { config.rtol = rtol }
+    if let atol { config.atol = atol }
+    if let maxSteps { config.maxSteps = maxSteps }
+    if let maxWallSeconds { config.maxWallSeconds = maxWallSeconds }
+    if let hmin { config.hmin = hmin }
+    if let hmax { config.hmax = hmax }
+    if let initialStep { config.initialStep = initialStep }
+    if stopWhenSeparated { config.stopWhenSeparated = true }
+    if let stopLoss { config.stopLoss = stopLoss }
+    if saveWeights { config.saveWeights = true }
+  }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import GradientFlow
+
+/// The short human summary printed after a run.
+struct Summary {
+  let setup: SimulationSetup
+  let result: SimulationResult
+
+  var text: String {
+    let c = setup.config
+    let arch = setup.architecture.layerSizes.map(String.init).joined(separator: " → ")
+    let f = result.final
+    let s = result.statistics
+    func g(_ key: String) -> String { f[key].map { String(format: "%.8g", $0) } ?? "?" }
+    return """
+      gradflow simulate: \(c.dynamics) flow, \(arch) \(setup.architecture.activation.rawValue), \(c.loss.rawValue) loss, data \(setup.dataSource)
+        stopped: \(result.termination.description)
+        final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
+        work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
+        output: \(result.outputDirectory)/trajectory.csv and run.json
+      """
+  }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@Suite struct SimulateCommandTests {
+  @Test func helpListsTheChoices() throws {
+    let result = try gradflow(["simulate", "--help"])
+    #expect(result.status == 0)
+    for phrase in ["--data", "--widths", "--loss", "--stepper", "rkf45", "msbdf", "exponential", "--t-end", "--out"] {
+      #expect(result.stdout.contains(phrase), "help lacks \(phrase)")
+    }
+    let root = try gradflow(["--help"])
+    #expect(root.status == 0)
+    #expect(root.stdout.contains("Exit codes"))
+  }
+
+  @Test func unknownOptionIsAUsageError() throws {
+    let result = try gradflow(["simulate", "--no-such-option"])
+    #expect(result.status == 64)
+  }
+
+  @Test func badStepperIsAUsageError() throws {
+    let result = try gradflow(["simulate", "--stepper", "euler2"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("rkf45"))
+  }
+
+  @Test func smallRunWritesItsOutputsAndReproducesFromRunJSON() throws {
+    let dir = try temporaryDirectory()
+    let first = dir.appendingPathComponent("a").path
+    let run = try gradflow([
+      "simulate", "--generator", "blobs", "--n", "12", "--widths", "6", "--t-end", "50", "--saves", "10",
+      "--out", first, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
+    let lines = csv.split(separator: "\n")
+    #expect(lines.first?.hasPrefix("t,log_t,loss,log_loss,rho,margin,smoothed_margin,rho_1,rho_2") == true)
+    #expect(lines.count == 12)  // header + t = 0 + 10 saves
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
+    let json = try #require(record as? [String: Any])
+    #expect((json["termination"] as? [String: Any])?["reason"] as? String == "reachedEnd")
+    #expect((json["stats"] as? [String: Any])?["rhs_evals"] != nil)
+    #expect((json["final"] as? [String: Any])?["margin"] != nil)
+
+    let second = dir.appendingPathComponent("b").path
+    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let csv2 = try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)
+    #expect(csv == csv2, "re-running from run.json must reproduce the trajectory bit for bit")
+  }
+
+  @Test func refusesANonEmptyOutputDirectoryWithoutForce() throws {
+    let dir = try temporaryDirectory()
+    _ = try writeFile("keep.txt", "x", in: dir)
+    let result = try gradflow(["simulate", "--t-end", "1", "--out", dir.path, "--quiet"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("--force"))
+  }
+
+  @Test func stopWhenSeparatedEndsTheRun() throws {
+    let dir = try temporaryDirectory()
+    let result = try gradflow([
+      "simulate", "--generator", "blobs", "--stop-when-separated", "--t-end", "1e3", "--out", dir.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("stop condition 'separated'"))
+  }
+
+  @Test func maxStepsIsANumericalFailureWithAdvice() throws {
+    let dir = try temporaryDirectory()
+    let result = try gradflow(["simulate", "--max-steps", "5", "--out", dir.path, "--quiet"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("--max-steps"))
+    // The partial result is still complete CSV with the rows computed so far.
+    let csv = try String(contentsOfFile: dir.path + "/trajectory.csv", encoding: .utf8)
+    #expect(csv.split(separator: "\n").count >= 2)
+  }
+}
