@@ -1,17 +1,36 @@
-import ODE
-
-/// A gradient-flow dynamics of a homogeneous network: an ``ODESystem`` whose state encodes the
-/// layer weights W = (W_1 … W_K) in some coordinates (W itself, (ρ_k, V_k), or (g_k, v_k)).
+/// A gradient-flow dynamics of a homogeneous network, in coordinates of its own: W itself
+/// (unconstrained), (ρ_k, V_k) (Lagrange) or (g_k, v_k) (weight normalization).
+///
+/// Every dynamics of THEORY §2–§4 is linear in the forces a_n = −ℓ'(q_n), so its velocity factors
+/// as d(state)/dt = exp(logScale) · direction with logScale the loss's `logForceScale` and a
+/// direction of moderate size. Conformers return that factorization; ``FlowSystem`` turns it into
+/// an ODE in the chosen clock. The factorization is what lets a run reach log t in the thousands
+/// without under- or overflow (THEORY §7.2–7.3).
 ///
 /// The simulator drives any conformer the same way: it integrates the state and, at every save,
-/// asks for the weights to compute the observables, so every dynamics writes the same columns.
-public protocol FlowDynamics: ODESystem {
+/// asks for the weights to compute the observables, so every dynamics writes the same columns, plus
+/// the dynamics' own invariants.
+public protocol FlowDynamics: AnyObject {
   /// A short name for outputs, e.g. "unconstrained".
   var name: String { get }
   /// The network the state parametrizes.
   var architecture: Architecture { get }
+  /// The number of state components.
+  var dimension: Int { get }
+  /// Writes `direction` and returns logScale with d(state)/dt = exp(logScale) · direction.
+  /// Must not allocate.
+  func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> Double
   /// The state that encodes the layer weights θ = vec(W_1 … W_K).
   func initialState(weights theta: [Double]) throws(ModelError) -> [Double]
   /// Writes θ = vec(W_1 … W_K) encoded by `state` into `theta` (P entries). Must not allocate.
   func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>)
+  /// Names of the dynamics-specific invariant columns (e.g. `v_norm_drift_1`).
+  var invariantNames: [String] { get }
+  /// Writes the invariants' current values (drift from their initial values where that applies).
+  func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>)
+}
+
+extension FlowDynamics {
+  public var invariantNames: [String] { [] }
+  public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {}
 }

@@ -56,7 +56,7 @@ public final class Simulation {
 
     let theta = UnsafeMutablePointer<Double>.allocate(capacity: architecture.parameterCount)
     defer { theta.deallocate() }
-    let solver = ODESolver(system: flow, options: solverOptions(flow: flow, observables: observables, theta: theta))
+    let solver = ODESolver(system: FlowSystem(dynamics: flow), options: solverOptions(flow: flow, observables: observables, theta: theta))
     let tracksPattern = architecture.activation.hasKink && architecture.depth > 1
     var lastProgress = ContinuousClock.now
 

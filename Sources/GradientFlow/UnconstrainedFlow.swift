@@ -1,6 +1,3 @@
-import CGSL
-import ODE
-
 /// Unconstrained gradient flow of the loss in the weights (THEORY §2.1):
 ///
 ///   dW_k/dt = −∂L/∂W_k = Σ_n a_n ∇_k q_n(W),   a_n = −ℓ'(q_n(W)).
@@ -13,7 +10,7 @@ import ODE
 /// modes, THEORY §7.1); in plain t-time the forces underflow to 0 once ρ·γ ≳ 745 (THEORY §7.2).
 ///
 /// The right-hand side allocates nothing: one forward pass, the loss weights in log space, one
-/// backprop, and a final scaling by exp(logForceScale).
+/// backprop; the direction is Σ_n w_n ∇q_n with a_n = exp(logForceScale) · w_n.
 public final class UnconstrainedFlow: FlowDynamics {
   public let name = "unconstrained"
   public let network: NetworkEvaluator
@@ -35,14 +32,13 @@ public final class UnconstrainedFlow: FlowDynamics {
     outputWeights.deallocate()
   }
 
-  public func evaluate(t: Double, y: UnsafePointer<Double>, dydt: UnsafeMutablePointer<Double>) {
+  public func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> Double {
     let n = network.sampleCount
-    network.forward(y)
+    network.forward(state)
     let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
     for i in 0..<n { outputWeights[i] = network.label(i) * forceWeights[i] }
-    network.backward(y, outputWeights: outputWeights, gradient: dydt)
-    let scale = exp(value.logForceScale)
-    if scale != 1 { cblas_dscal(Int32(dimension), scale, dydt, 1) }
+    network.backward(state, outputWeights: outputWeights, gradient: direction)
+    return value.logForceScale
   }
 
   public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {

@@ -76,7 +76,7 @@ private func marginGradient(_ network: NetworkEvaluator, _ theta: [Double], samp
     let (network, theta) = try randomNetwork()
     let flow = UnconstrainedFlow(network: network, loss: loss)
     var dydt = [Double](repeating: 0, count: theta.count)
-    flow.evaluate(t: 0, y: theta, dydt: &dydt)
+    FlowSystem(dynamics: flow).evaluate(t: 0, y: theta, dydt: &dydt)
     var weights = [Double](repeating: 0, count: network.sampleCount)
     func lossValue(_ point: [Double]) -> Double {
       network.forward(point)
