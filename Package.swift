@@ -39,7 +39,8 @@ let package = Package(
       name: "GradientFlowTests",
       dependencies: ["GradientFlow", "ODE", .product(name: "Numerics", package: "swift-numerics")]
     ),
-    .testTarget(name: "CLITests", dependencies: ["gradflow"]),
+    // BadInputs/ holds the bad-input corpus, read from the source tree via #filePath.
+    .testTarget(name: "CLITests", dependencies: ["gradflow"], exclude: ["BadInputs"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,13 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Reads a binary classification ``Dataset`` from a CSV file with a header row.
 ///
 /// **Format.** A header line naming the columns, then one line per point; every cell a decimal number.
@@ -26,8 +18,8 @@ import Foundation
 /// error.
 ///
 /// Errors are ``DatasetError``s naming the file, the 1-based line (header = line 1 when the file starts
-/// with it) and the column. The whole file is read into memory; files over ``maximumFileSize`` are
-/// refused up front.
+/// with it) and the column. The whole file is read into memory; files over the size limit (default
+/// ``maximumFileSize``, see ``ResourceLimits``) are refused before they are read.
 public enum CSVDatasetLoader {
   /// 2 GiB: far beyond what a full-batch gradient-flow simulation can use, and a guard against loading a
   /// wrong file into memory.
@@ -35,10 +27,11 @@ public enum CSVDatasetLoader {
 
   /// Loads `path`. Returns the dataset and human-readable notes about choices made on the user's behalf
   /// (which column became the label, how labels were mapped, skipped blank lines, a single class).
+  /// Files over `maximumBytes` are refused before they are read.
   public static func load(
-    path: String, labelColumn: String? = nil
+    path: String, labelColumn: String? = nil, maximumBytes: UInt64 = maximumFileSize
   ) throws(DatasetError) -> (dataset: Dataset, notes: [String]) {
-    try parse(bytes: readBytes(path: path), file: path, labelColumn: labelColumn)
+    try parse(bytes: readBytes(path: path, limit: maximumBytes), file: path, labelColumn: labelColumn)
   }
 
   /// Parses CSV bytes as if read from `file` (used in messages only).
@@ -152,26 +145,15 @@ public enum CSVDatasetLoader {
     }
   }
 
-  /// Reads the whole file, refusing directories and files over ``maximumFileSize``.
-  static func readBytes(path: String) throws(DatasetError) -> [UInt8] {
-    var info = stat()
-    guard stat(path, &info) == 0 else {
-      throw .unreadable(file: path, reason: String(cString: strerror(errno)))
-    }
-    guard (info.st_mode & S_IFMT) != S_IFDIR else {
-      throw .unreadable(file: path, reason: "it is a directory, not a file")
-    }
-    let size = UInt64(max(0, info.st_size))
-    guard size <= maximumFileSize else {
-      throw .fileTooLarge(file: path, bytes: size, limit: maximumFileSize)
-    }
-    guard access(path, R_OK) == 0 else {
-      throw .unreadable(file: path, reason: String(cString: strerror(errno)))
-    }
-    do {
-      return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+  /// Reads the whole file, refusing directories and files over `limit` (see ``InputFile``).
+  static func readBytes(path: String, limit: UInt64 = maximumFileSize) throws(DatasetError) -> [UInt8] {
+    do throws(InputFile.Failure) {
+      return try InputFile.read(path, limit: limit)
     } catch {
-      throw .unreadable(file: path, reason: error.localizedDescription)
+      switch error {
+      case .unreadable(let reason): throw .unreadable(file: path, reason: reason)
+      case .tooLarge(let bytes, let limit): throw .fileTooLarge(file: path, bytes: bytes, limit: limit)
+      }
     }
   }
 

@@ -1,56 +1,98 @@
 import Foundation
 
-/// Writes a CSV file row by row and flushes after every row, so an interrupted run leaves every
-/// row written so far on disk as valid CSV (a header, complete rows, no comment lines). Numbers
-/// are written with Swift's shortest round-trip representation (exact float64 round trip), and
-/// non-finite values as `inf`, `-inf`, `nan`, which pandas reads as floats.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes a CSV file row by row, handing each row to the operating system before returning, so an
+/// interrupted or killed run leaves every row written so far on disk as valid CSV (a header, complete
+/// rows, no comment lines). Numbers are written with Swift's shortest round-trip representation (exact
+/// float64 round trip), and non-finite values as `inf`, `-inf`, `nan`, which pandas reads as floats.
+///
+/// A failed write (disk full, a file-size limit, an I/O error) throws ``OutputError/cannotWrite(path:reason:)``
+/// with the path and the system's reason, and cuts the file back to its last complete row, so that a
+/// partly written row never follows the valid ones; the writer refuses further writes. Rows go out with
+/// `write(2)` rather than through a `FILE*` buffer, which could otherwise flush a failed row's bytes
+/// later. Each row is one system call, the cost of `fflush` per row; no `fsync` (a crash of the process
+/// loses nothing, a crash of the machine may lose the last rows).
 public final class CSVWriter {
   public let path: String
-  private let file: UnsafeMutablePointer<FILE>
+  /// Columns whose infinite values are written as empty cells (e.g. `t` past log t ≈ 709.78,
+  /// where only `log_t` carries the time).
+  public var emptyWhenInfinite: Set<Int> = []
+  private let descriptor: Int32
+  /// The size of the file after the last complete row.
+  private var committed: off_t = 0
+  /// The error that stopped the writer, if any.
+  private var failure: OutputError?
   private var line = ""
 
   /// Creates (truncates) `path` and writes the header.
   public init(path: String, header: [String]) throws(OutputError) {
-    guard let file = fopen(path, "w") else {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
       throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
     }
     self.path = path
-    self.file = file
+    self.descriptor = descriptor
     line.reserveCapacity(4096)
-    try write(line: header.joined(separator: ","))
+    try write(block: header.joined(separator: ",") + "\n")
   }
 
-  deinit { fclose(file) }
+  deinit { close(descriptor) }
 
-  /// Appends one row of numbers and flushes.
+  /// Appends one row of numbers.
   public func write(_ values: UnsafeBufferPointer<Double>) throws(OutputError) {
     line.removeAll(keepingCapacity: true)
     for (i, value) in values.enumerated() {
       if i > 0 { line += "," }
+      if value.isInfinite, emptyWhenInfinite.contains(i) { continue }
       line += format(value)
     }
-    try write(line: line)
+    line += "\n"
+    try write(block: line)
   }
 
-  /// Appends one row of already formatted cells and flushes.
+  /// Appends one row of already formatted cells.
   public func write(cells: [String]) throws(OutputError) {
-    try write(line: cells.joined(separator: ","))
+    try write(block: cells.joined(separator: ",") + "\n")
   }
 
-  /// Appends complete lines (each ending in a newline) and flushes.
+  /// Appends complete lines (each ending in a newline) as one unit: all of them, or none.
   public func write(block: String) throws(OutputError) {
-    let status = block.withCString { fputs($0, file) }
-    if status < 0 || fflush(file) != 0 {
-      throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+    if let failure { throw failure }
+    var text = block
+    let written: Int = text.withUTF8 { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let result = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if result < 0 {
+          if errno == EINTR { continue }
+          return -1
+        }
+        offset += result
+      }
+      return offset
     }
+    guard written >= 0 else {
+      let error = OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+      failure = error
+      // Drop a partial row; on files that cannot be truncated (/dev/full, pipes) this fails harmlessly.
+      _ = ftruncate(descriptor, committed)
+      _ = lseek(descriptor, committed, SEEK_SET)
+      throw error
+    }
+    committed += off_t(written)
   }
+}
 
-  private func write(line: String) throws(OutputError) {
-    let status = (line + "\n").withCString { fputs($0, file) }
-    if status < 0 || fflush(file) != 0 {
-      throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
-    }
-  }
+/// `write(2)`; a file-scope name, since inside ``CSVWriter`` `write` means its methods.
+func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, buffer, count)
 }
 
 /// A number as it goes into CSV and JSON text.
@@ -64,6 +106,12 @@ func format(_ value: Double) -> String {
 public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
   case cannotWrite(path: String, reason: String)
   case directoryNotEmpty(path: String)
+
+  /// The system's reason of a write failure.
+  var reason: String? {
+    if case .cannotWrite(_, let reason) = self { return reason }
+    return nil
+  }
 
   public var description: String {
     switch self {

@@ -13,7 +13,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   case unreadable(file: String, reason: String)
   /// The file could not be written; `reason` is the system's.
   case unwritable(file: String, reason: String)
-  /// The file is larger than the loader's limit (``CSVDatasetLoader/maximumFileSize``).
+  /// The file is larger than the loader's limit (``ResourceLimits/maximumFileBytes``).
   case fileTooLarge(file: String, bytes: UInt64, limit: UInt64)
 
   // MARK: CSV structure
@@ -72,7 +72,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case .unwritable(let file, let reason):
       "\(file): cannot write the file: \(Self.sentence(reason)); check that the directory exists and is writable"
     case .fileTooLarge(let file, let bytes, let limit):
-      "\(file): the file is \(Self.gibibytes(bytes)), larger than the \(Self.gibibytes(limit)) limit; "
+      "\(file): the file is \(ResourceLimits.text(bytes: Double(bytes))), larger than the "
+        + "\(ResourceLimits.text(bytes: Double(limit))) limit (GRADFLOW_MAX_FILE_BYTES); "
         + "subsample it (e.g. keep the header and a random subset of rows) before loading"
     case .emptyFile(let file):
       "\(file): the file is empty; expected a header line such as 'x1,x2,y' followed by one row per point"
@@ -145,11 +146,6 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   /// A system message without its final period, so it can continue a sentence.
   private static func sentence(_ reason: String) -> String {
     reason.hasSuffix(".") ? String(reason.dropLast()) : reason
-  }
-
-  private static func gibibytes(_ bytes: UInt64) -> String {
-    let gib = Double(bytes) / Double(1 << 30)
-    return gib == gib.rounded() ? "\(Int(gib)) GiB" : "\((gib * 100).rounded() / 100) GiB"
   }
 
   /// Short text for a number in messages: integers without a trailing ".0" (`0`, `-1`, `2`), anything

@@ -17,9 +17,10 @@ public protocol FlowDynamics: AnyObject {
   var architecture: Architecture { get }
   /// The number of state components.
   var dimension: Int { get }
-  /// Writes `direction` and returns logScale with d(state)/dt = exp(logScale) · direction.
-  /// Must not allocate.
-  func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> Double
+  /// Writes `direction` and returns logScale with d(state)/dt = exp(logScale) · direction, together
+  /// with ν̃ = Σ_n w_n q_n(W) (ν = exp(logScale) · ν̃, so ρ̇_k = exp(logScale) · ν̃/ρ_k in all three
+  /// dynamics). Must not allocate.
+  func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> FlowVelocity
   /// The state that encodes the layer weights θ = vec(W_1 … W_K).
   func initialState(weights theta: [Double]) throws(ModelError) -> [Double]
   /// Writes θ = vec(W_1 … W_K) encoded by `state` into `theta` (P entries). Must not allocate.
@@ -33,4 +34,17 @@ public protocol FlowDynamics: AnyObject {
 extension FlowDynamics {
   public var invariantNames: [String] { [] }
   public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {}
+}
+
+/// The scale factorization of a dynamics' velocity: d(state)/dt = exp(logScale) · direction.
+public struct FlowVelocity: Sendable, Equatable {
+  /// log of the common force scale (log L for the exponential loss).
+  public var logScale: Double
+  /// ν̃ = Σ_n w_n q_n(W), with ν = Σ_n a_n q_n(W) = exp(logScale) · ν̃ (THEORY §2.2).
+  public var weightedMargin: Double
+
+  public init(logScale: Double, weightedMargin: Double) {
+    self.logScale = logScale
+    self.weightedMargin = weightedMargin
+  }
 }

@@ -14,8 +14,7 @@ public final class FlowSystem: ODESystem {
   }
 
   public func evaluate(t: Double, y: UnsafePointer<Double>, dydt: UnsafeMutablePointer<Double>) {
-    let logScale = dynamics.velocity(state: y, direction: dydt)
-    let scale = exp(logScale)
+    let scale = exp(dynamics.velocity(state: y, direction: dydt).logScale)
     if scale != 1 { cblas_dscal(Int32(dimension), scale, dydt, 1) }
   }
 }

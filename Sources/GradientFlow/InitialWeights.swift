@@ -19,14 +19,34 @@ public enum InitialWeights {
 
   /// Loads layer matrices from a `weights.json` (`{"arch": [d_0, …, 1], "layers": [W_1, …, W_K]}`,
   /// each W_k a list of rows; other keys are ignored) or from comma-separated CSV files, one per
-  /// layer, no header, one row of W_k per line. Returns the layer sizes and θ.
-  public static func load(_ source: String) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
+  /// layer, no header, one row of W_k per line. Returns the layer sizes and θ. Files over
+  /// `maximumBytes` are refused before they are read.
+  public static func load(
+    _ source: String, maximumBytes: UInt64 = CSVDatasetLoader.maximumFileSize
+  ) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
     let paths = source.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    guard !paths.isEmpty else { throw .invalidWeights("--init is empty; give a weights.json or per-layer CSVs") }
     if paths.count == 1, paths[0].lowercased().hasSuffix(".json") {
-      return try loadJSON(paths[0])
+      return try loadJSON(paths[0], maximumBytes: maximumBytes)
     }
-    let layers = try paths.map { path throws(ModelError) in try loadCSVMatrix(path) }
+    let layers = try paths.map { path throws(ModelError) in try loadCSVMatrix(path, maximumBytes: maximumBytes) }
     return try assemble(layers, source: source)
+  }
+
+  /// The bytes of a weights file, or an error that says why it cannot be read.
+  private static func read(_ path: String, maximumBytes: UInt64) throws(ModelError) -> [UInt8] {
+    do throws(InputFile.Failure) {
+      return try InputFile.read(path, limit: maximumBytes)
+    } catch {
+      switch error {
+      case .unreadable(let reason):
+        throw .invalidWeights("cannot read the initial weights '\(path)': \(reason)")
+      case .tooLarge(let bytes, let limit):
+        throw .invalidWeights(
+          "the initial weights '\(path)' are \(ResourceLimits.text(bytes: Double(bytes))), more than the "
+            + "\(ResourceLimits.text(bytes: Double(limit))) limit (GRADFLOW_MAX_FILE_BYTES)")
+      }
+    }
   }
 
   /// Writes θ as a `weights.json` in the layout ``load(_:)`` reads.
@@ -39,11 +59,10 @@ public enum InitialWeights {
     return ["arch": architecture.layerSizes, "layers": layers]
   }
 
-  private static func loadJSON(_ path: String) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw .invalidWeights("cannot read the initial weights '\(path)': \(error.localizedDescription)")
-    }
+  private static func loadJSON(
+    _ path: String, maximumBytes: UInt64
+  ) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
+    let data = Data(try read(path, maximumBytes: maximumBytes))
     guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
       throw .invalidWeights("'\(path)' is not a JSON object with \"layers\" (and optionally \"arch\")")
     }
@@ -59,7 +78,8 @@ public enum InitialWeights {
       for (i, row) in rows.enumerated() {
         var values: [Double] = []
         for (j, cell) in row.enumerated() {
-          guard let number = cell as? NSNumber, !(cell is Bool) else {
+          // JSON true/false are NSNumbers of type "c" (char); `cell is Bool` would also match 0 and 1.
+          guard let number = cell as? NSNumber, String(cString: number.objCType) != "c" else {
             throw .invalidWeights("'\(path)': layer \(k + 1), row \(i + 1), column \(j + 1) is not a number")
           }
           values.append(number.doubleValue)
@@ -76,11 +96,8 @@ public enum InitialWeights {
     return result
   }
 
-  private static func loadCSVMatrix(_ path: String) throws(ModelError) -> [[Double]] {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw .invalidWeights("cannot read the initial weights '\(path)': \(error.localizedDescription)")
-    }
+  private static func loadCSVMatrix(_ path: String, maximumBytes: UInt64) throws(ModelError) -> [[Double]] {
+    let text = String(decoding: try read(path, maximumBytes: maximumBytes), as: UTF8.self)
     var rows: [[Double]] = []
     for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// | column | definition |
 /// |---|---|
-/// | `t`, `log_t` | time and its natural log (`-inf` at t = 0) |
+/// | `t`, `log_t` | time and its natural log (`-inf` at t = 0); t is `inf` past log t ≈ 709.78 |
 /// | `loss`, `log_loss` | L = Σ_n ℓ(q_n) and log L (log-sum-exp; L itself may underflow to 0) |
 /// | `rho` | ρ = ∏_k ρ_k, ρ_k = ‖W_k‖_F |
 /// | `margin` | γ̄ = min_n q_n(V) = min_n q_n(W)/ρ, the product normalization of THEORY §1.3 |
@@ -68,8 +68,9 @@ public final class Observables {
     columnNames.firstIndex(of: column).map { values[$0] }
   }
 
-  /// Fills ``values`` for weights θ at time t.
-  public func compute(t: Double, theta: UnsafePointer<Double>, patternChanges: Int) {
+  /// Fills ``values`` for weights θ at time t. `logT` is log t, passed where t itself overflows
+  /// (the log-t and ρ clocks); `nil` computes it from t.
+  public func compute(t: Double, logT: Double? = nil, theta: UnsafePointer<Double>, patternChanges: Int) {
     let depth = architecture.depth
     let n = network.sampleCount
     let p = architecture.parameterCount
@@ -102,7 +103,7 @@ public final class Observables {
     let thetaNorm = thetaSquared.squareRoot()
 
     values[0] = t
-    values[1] = log(t)
+    values[1] = logT ?? log(t)
     values[2] = exp(lossValue.logLoss)
     values[3] = lossValue.logLoss
     values[4] = rho

@@ -1,9 +1,11 @@
 import Foundation
 
 /// A run's output directory. It is created if missing; an existing non-empty directory is refused
-/// unless `force` is set, so no earlier run is overwritten by accident. Whole-file outputs
-/// (JSON) are written to a temporary name and renamed into place, so they are either complete or
-/// absent; streamed outputs (CSV) are flushed row by row by ``CSVWriter``.
+/// unless `force` is set, so no earlier run is overwritten by accident (with `force`, the outputs of
+/// an earlier run are removed first, so none is left stale). Whole-file outputs (JSON) are written to
+/// a temporary name and renamed into place, so they are either complete or absent; streamed outputs
+/// (CSV) are written row by row by ``CSVWriter``. A path that cannot hold a run (a file, a directory
+/// that cannot be created or written) is a usage error (exit 64) found before the run starts.
 public struct OutputDirectory: Sendable {
   public let path: String
 
@@ -13,24 +15,37 @@ public struct OutputDirectory: Sendable {
     var isDirectory: ObjCBool = false
     if manager.fileExists(atPath: absolute, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
-        throw .output("the output path '\(absolute)' exists and is not a directory")
+        throw .usage("the output path '\(absolute)' exists and is not a directory; choose another --out")
       }
       let contents = (try? manager.contentsOfDirectory(atPath: absolute)) ?? []
       if !contents.isEmpty, !force {
         throw .usage(OutputError.directoryNotEmpty(path: absolute).description)
       }
-    } else {
+    } else if mkdir(absolute, 0o777) != 0 {  // the common case; intermediate directories below
+      let reason = String(cString: strerror(errno))
       do {
         try manager.createDirectory(atPath: absolute, withIntermediateDirectories: true)
       } catch {
-        throw .output("cannot create the output directory '\(absolute)': \(error.localizedDescription)")
+        throw .usage("cannot create the output directory '\(absolute)': \(reason); choose another --out")
       }
     }
-    guard manager.isWritableFile(atPath: absolute) else {
-      throw .output("the output directory '\(absolute)' is not writable")
+    guard access(absolute, W_OK | X_OK) == 0 else {
+      throw .usage(
+        "the output directory '\(absolute)' is not writable: \(String(cString: strerror(errno))); choose another --out")
     }
     self.path = absolute
+    if force {
+      for name in Self.outputNames {
+        _ = unlink(file(name))
+        _ = unlink(file(".\(name).partial"))
+      }
+    }
   }
+
+  /// The files a run writes; `--force` removes them first.
+  static let outputNames = [
+    "trajectory.csv", "weights.csv", "run.json", "initial_weights.json", "final_weights.json",
+  ]
 
   /// The path of a file in the directory.
   public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
@@ -43,11 +58,37 @@ public struct OutputDirectory: Sendable {
     do {
       let data = try JSONSerialization.data(
         withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-      try data.write(to: URL(fileURLWithPath: temporary))
-      if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
-      try FileManager.default.moveItem(atPath: temporary, toPath: target)
+      try Self.write(data, to: temporary)
     } catch {
-      throw .cannotWrite(path: target, reason: error.localizedDescription)
+      _ = unlink(temporary)
+      throw .cannotWrite(path: target, reason: (error as? OutputError)?.reason ?? error.localizedDescription)
+    }
+    guard rename(temporary, target) == 0 else {  // atomic: the old file or the new one, never neither
+      let reason = String(cString: strerror(errno))
+      _ = unlink(temporary)
+      throw .cannotWrite(path: target, reason: reason)
+    }
+  }
+}
+
+extension OutputDirectory {
+  /// Writes `data` to a new file with `write(2)`, so a failure carries the system's reason
+  /// ("No space left on device").
+  static func write(_ data: Data, to path: String) throws(OutputError) {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    var failed = false
+    data.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count, !failed {
+        let result = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if result < 0, errno != EINTR { failed = true }
+        if result > 0 { offset += result }
+      }
+    }
+    let reason = String(cString: strerror(errno))
+    if close(descriptor) != 0 || failed {
+      throw .cannotWrite(path: path, reason: failed ? reason : String(cString: strerror(errno)))
     }
   }
 }

@@ -22,12 +22,48 @@ public enum RunRecord {
     #endif
   }
 
-  static func make(setup: SimulationSetup, result: SimulationResult, dynamics: String, commandLine: [String])
+  /// The record of a finished run, or with `result` nil the provisional record written when the run
+  /// starts: termination `running` at t = 0, no `stats` and no `final`. A run.json still saying
+  /// `running` belongs to a run that was killed (SIGKILL, a crash) before it could record its end.
+  static func make(setup: SimulationSetup, result: SimulationResult?, dynamics: String, commandLine: [String])
     -> [String: Any]
   {
+    var record = header(setup: setup, dynamics: dynamics, commandLine: commandLine)
+    guard let result else {
+      record["termination"] = [
+        "reason": "running", "t": 0.0, "success": false,
+        "message": "the run has not finished, or was killed before it could record how it ended",
+      ] as [String: Any]
+      return record
+    }
     let stats = result.statistics
     let termination = result.termination
-    return [
+    record["termination"] = [
+      "reason": termination.reason, "t": exp(result.finalLogT), "log_t": result.finalLogT,
+      "clock_value": termination.t,
+      "message": result.terminationMessage, "success": termination.isSuccess,
+      "clock": result.phases.last?.clock ?? "t",
+    ] as [String: Any]
+    record["phases"] = result.phases.map { phase -> [String: Any] in
+      [
+        "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,
+        "rhs_evals": phase.statistics.rhsEvaluations, "steps_accepted": phase.statistics.stepsAccepted,
+        "steps_rejected": phase.statistics.stepsRejected, "wall_seconds": phase.statistics.wallSeconds,
+      ]
+    }
+    record["stats"] = [
+      "rhs_evals": stats.rhsEvaluations, "jacobian_evals": stats.jacobianEvaluations,
+      "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
+      "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
+      "pattern_changes": result.patternChangesTotal,
+    ] as [String: Any]
+    record["final"] = result.final
+    return record
+  }
+
+  /// Everything known before the run: versions, command, config, data, model and output names.
+  private static func header(setup: SimulationSetup, dynamics: String, commandLine: [String]) -> [String: Any] {
+    [
       "gradflow_version": version,
       "gsl_version": GSLRuntime.version,
       "swift_version": swiftVersion,
@@ -43,17 +79,6 @@ public enum RunRecord {
         "dynamics": dynamics, "initial_weights": setup.weightsSource,
         "margin_normalization": "product: margin = min_n q_n(W) / prod_k ||W_k||_F",
       ] as [String: Any],
-      "termination": [
-        "reason": termination.reason, "t": termination.t, "message": termination.description,
-        "success": termination.isSuccess,
-      ] as [String: Any],
-      "stats": [
-        "rhs_evals": stats.rhsEvaluations, "jacobian_evals": stats.jacobianEvaluations,
-        "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
-        "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
-        "pattern_changes": result.patternChangesTotal,
-      ] as [String: Any],
-      "final": result.final,
       "outputs": [
         "trajectory": "trajectory.csv", "initial_weights": "initial_weights.json",
         "final_weights": "final_weights.json",

@@ -10,7 +10,7 @@ public final class Simulation {
   public let setup: SimulationSetup
   /// The output directory.
   public let outputDirectory: String
-  /// Called about twice a second from the integration loop with (t, accepted steps), for progress displays.
+  /// Called about twice a second from the integration loop with (log t, 0), for progress displays.
   public var progress: ((Double, Int) -> Void)?
 
   public init(setup: SimulationSetup, outputDirectory: String) {
@@ -32,7 +32,7 @@ public final class Simulation {
     do throws(ModelError) {
       let network = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
-      flow = UnconstrainedFlow(network: network, loss: config.loss)
+      flow = try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
       let observerNetwork = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
       observables = Observables(
@@ -45,38 +45,62 @@ public final class Simulation {
     let trajectory: CSVWriter
     var weightsWriter: CSVWriter?
     do throws(OutputError) {
-      trajectory = try CSVWriter(path: output.file("trajectory.csv"), header: observables.columnNames)
+      trajectory = try CSVWriter(
+        path: output.file("trajectory.csv"), header: observables.columnNames + flow.invariantNames)
+      trajectory.emptyWhenInfinite = [0]
       if config.saveWeights {
         weightsWriter = try CSVWriter(
           path: output.file("weights.csv"), header: ["t", "layer", "row", "col", "value"])
       }
+      // Known before the run: θ(0), and a run.json saying the run has not finished, which is what a
+      // run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
+      try output.writeJSON(
+        InitialWeights.jsonObject(architecture: architecture, theta: setup.initialWeights),
+        to: "initial_weights.json")
+      try output.writeJSON(
+        RunRecord.make(setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine), to: "run.json")
     } catch {
       throw .output(error.description)
     }
 
     let theta = UnsafeMutablePointer<Double>.allocate(capacity: architecture.parameterCount)
-    defer { theta.deallocate() }
-    let solver = ODESolver(system: FlowSystem(dynamics: flow), options: solverOptions(flow: flow, observables: observables, theta: theta))
+    let observableCount = observables.columnNames.count
+    let rowCount = observableCount + flow.invariantNames.count
+    let row = UnsafeMutablePointer<Double>.allocate(capacity: rowCount)
+    defer {
+      theta.deallocate()
+      row.deallocate()
+    }
     let tracksPattern = architecture.activation.hasKink && architecture.depth > 1
+    let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
+    var options = baseOptions()
+    options.stopConditions = SimulationStops.make(config: config, probe: probe)
+    let integrator = PhasedIntegrator(
+      dynamics: flow, config: config, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
+      rho: probe.rho)
     var lastProgress = ContinuousClock.now
+    var first = true
 
-    let solution: ODESolution
+    let outcome: PhasedIntegrator.Outcome
     do {
-      solution = try solver.solve(
-        from: 0, to: config.tEnd, initialState: initialState,
-        onSave: { t, state throws(OutputError) in
+      outcome = try integrator.run(
+        initialState: initialState,
+        onSave: { t, logT, state throws(OutputError) in
           flow.weights(from: state.baseAddress!, into: theta)
-          if t == 0, tracksPattern {
+          if first, tracksPattern {
             observables.network.forward(theta)
             tracker.update(from: observables.network)
           }
-          observables.compute(t: t, theta: theta, patternChanges: tracker.takeCount())
-          try trajectory.write(UnsafeBufferPointer(start: observables.values, count: observables.columnNames.count))
+          first = false
+          observables.compute(t: t, logT: logT, theta: theta, patternChanges: tracker.takeCount())
+          row.update(from: observables.values, count: observableCount)
+          flow.invariants(state: state.baseAddress!, into: row + observableCount)
+          try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
           if let weightsWriter {
             try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
           }
         },
-        onStep: { [progress] t, state in
+        onStep: { [progress] logT, state in
           if tracksPattern {
             flow.weights(from: state.baseAddress!, into: theta)
             observables.network.forward(theta)
@@ -84,45 +108,51 @@ public final class Simulation {
           }
           if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
             lastProgress = .now
-            progress(t, 0)
+            progress(logT, 0)
           }
         })
     } catch {
       throw .solver(error.description)
     }
 
-    flow.weights(from: solution.finalState, into: theta)
+    flow.weights(from: outcome.finalState, into: theta)
     let finalTheta = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
-    observables.compute(t: solution.finalTime, theta: theta, patternChanges: 0)
+    observables.compute(
+      t: Foundation.exp(outcome.finalLogT), logT: outcome.finalLogT, theta: theta, patternChanges: 0)
     var final: [String: Double] = [:]
     for (i, name) in observables.columnNames.enumerated() where name != "pattern_changes" {
       final[name] = observables.values[i]
     }
+    outcome.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
+    for (i, name) in flow.invariantNames.enumerated() { final[name] = row[i] }
     let result = SimulationResult(
-      termination: solution.termination, statistics: solution.statistics,
-      patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
+      termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
+      phases: outcome.phases.map {
+        PhaseSummary(
+          clock: $0.clock, stepper: $0.stepper.rawValue, start: $0.start, end: $0.end, reason: $0.termination.reason,
+          statistics: $0.statistics)
+      },
+      finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
       outputDirectory: output.path)
     do throws(OutputError) {
-      try output.writeJSON(
-        InitialWeights.jsonObject(architecture: architecture, theta: setup.initialWeights),
-        to: "initial_weights.json")
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")
       try output.writeJSON(
         RunRecord.make(setup: setup, result: result, dynamics: flow.name, commandLine: commandLine),
         to: "run.json")
     } catch {
-      throw .output(error.description)
+      // A write error during the run (disk full) usually makes these fail too: report both.
+      let during = result.termination.reason == "saveFailed" ? result.terminationMessage + "; also " : ""
+      throw .output(during + error.description)
     }
     return result
   }
 
-  private func solverOptions(flow: any FlowDynamics, observables: Observables, theta: UnsafeMutablePointer<Double>)
-    -> SolverOptions
-  {
+  /// The solver options shared by every phase (saves and stops are set per phase).
+  private func baseOptions() -> SolverOptions {
     let config = setup.config
     var options = SolverOptions()
-    options.stepper = config.stepper
+    options.stepper = config.stepper(forClock: .t)
     options.tolerances = Tolerances(relative: config.rtol, absolute: config.atol)
     options.maxSteps = config.maxSteps
     options.wallClockLimit = config.maxWallSeconds
@@ -130,33 +160,6 @@ public final class Simulation {
     options.maxStep = config.hmax ?? .infinity
     options.initialStep = config.initialStep
     options.recordStates = false
-    options.saveSchedule = .logSpaced(count: config.saves, from: config.resolvedSaveFrom, to: config.tEnd)
-    let network = observables.network
-    let loss = config.loss
-    let n = network.sampleCount
-    var scratch = [Double](repeating: 0, count: n)
-    if config.stopWhenSeparated {
-      options.stopConditions.append(
-        StopCondition(name: "separated") { _, state in
-          flow.weights(from: state.baseAddress!, into: theta)
-          network.forward(theta)
-          var qMin = Double.infinity
-          for i in 0..<n { qMin = min(qMin, network.margins[i]) }
-          return qMin
-        })
-    }
-    if let target = config.stopLoss {
-      let logTarget = Foundation.log(target)
-      options.stopConditions.append(
-        StopCondition(name: "loss<=\(target)") { _, state in
-          flow.weights(from: state.baseAddress!, into: theta)
-          network.forward(theta)
-          let value = scratch.withUnsafeMutableBufferPointer {
-            loss.evaluate(margins: network.margins, count: n, weights: $0.baseAddress!)
-          }
-          return logTarget - value.logLoss
-        })
-    }
     return options
   }
 
@@ -180,11 +183,33 @@ public final class Simulation {
 
 /// What a finished (or stopped) simulation reports.
 public struct SimulationResult: Sendable {
+  /// How the last phase ended (its time variable is that phase's clock).
   public let termination: Termination
+  /// The termination in words, naming the clock's variable.
+  public let terminationMessage: String
+  /// Work summed over the phases.
   public let statistics: SolverStatistics
+  /// The phases of the run (one per clock stretch, see ``Clock``).
+  public let phases: [PhaseSummary]
+  /// log t at the end.
+  public let finalLogT: Double
   public let patternChangesTotal: Int
   /// The observables at the final state (all columns but `pattern_changes`).
   public let final: [String: Double]
   public let finalWeights: [Double]
   public let outputDirectory: String
+}
+
+/// One stretch of a run integrated in one clock.
+public struct PhaseSummary: Sendable {
+  /// "t", "log-t" or "rho".
+  public let clock: String
+  /// The GSL stepper of the phase.
+  public let stepper: String
+  /// Start and end in the phase's own variable.
+  public let start: Double
+  public let end: Double
+  /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
+  public let reason: String
+  public let statistics: SolverStatistics
 }

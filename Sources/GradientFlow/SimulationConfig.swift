@@ -31,8 +31,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var activation: Activation = .relu
   public var leakySlope: Double = 0.01
   public var loss: Loss = .exponential
-  /// The dynamics; only "unconstrained" exists so far.
-  public var dynamics: String = "unconstrained"
+  /// The dynamics: unconstrained, lagrange or weightnorm (THEORY §2–§4).
+  public var dynamics: DynamicsKind = .unconstrained
+  /// Weight normalization's initial ‖v_k‖ = c_k: one value for all layers or one per layer (default 1).
+  public var wnScale: [Double]?
 
   // Initial weights
   /// A weights file (`weights.json`, or comma-separated per-layer CSVs); `nil` draws Gaussian weights.
@@ -43,12 +45,19 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var seed: UInt64 = 0
 
   // Integration
+  /// The clock integrated in (THEORY §7.3): t, log-t, rho or auto (see ``Clock``).
+  public var clock: Clock = .t
   public var tEnd: Double = 1e4
-  /// Log-spaced saves from ``saveFrom`` to ``tEnd`` (plus t = 0).
+  /// The end as log t, for ends past t's range (log t > 709.78); overrides ``tEnd``.
+  public var logTEnd: Double?
+  /// End at this product norm ρ (the ρ clock's end; a stop condition in the other clocks).
+  public var rhoEnd: Double?
+  /// Log-spaced saves from ``saveFrom`` to the end (plus t = 0).
   public var saves: Int = 50
   /// The first log-spaced save time; `nil` uses min(1e-2, tEnd/100).
   public var saveFrom: Double?
-  public var stepper: Stepper = .rkf45
+  /// The GSL stepper; `nil` picks per phase (see ``stepper(forClock:)``).
+  public var stepper: Stepper?
   public var rtol: Double = 1e-8
   public var atol: Double = 1e-10
   public var maxSteps: Int = 1_000_000
@@ -62,56 +71,127 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stopWhenSeparated: Bool = false
   /// Stop when the loss falls to this value.
   public var stopLoss: Double?
+  /// Stop when the normalized margin γ̄ = min_n q_n(V) reaches this value.
+  public var stopMargin: Double?
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
 
   public init() {}
 
-  /// The first log-spaced save time actually used.
-  public var resolvedSaveFrom: Double { saveFrom ?? min(1e-2, tEnd / 100) }
+  /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
+  /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
+  /// flows in the log-t and ρ clocks, whose V-rates grow like ρ_k² and make them stiff (THEORY §7.4):
+  /// there msbdf with a finite-difference Jacobian (to log t = 1000 on 100 blobs, 16 units: rkf45
+  /// hit 1,000,000 steps at log t ≈ 882, msbdf took 16,370 steps, README "Clocks").
+  public func stepper(forClock clock: Clock) -> Stepper {
+    if let stepper { return stepper }
+    return dynamics != .unconstrained && clock != .t ? .msbdf : .rkf45
+  }
+
+  /// The most memory-hungry stepper the run may use (for the memory estimate).
+  public var heaviestStepper: Stepper {
+    [stepper(forClock: .t), stepper(forClock: .logT)].first(where: \.needsJacobian) ?? stepper(forClock: .t)
+  }
+
+  /// t at the end of the run (infinite past log t ≈ 709.78).
+  public var resolvedTEnd: Double { logTEnd.map { Foundation.exp($0) } ?? tEnd }
+
+  /// log t at the end of the run.
+  public var resolvedLogTEnd: Double { logTEnd ?? Foundation.log(tEnd) }
+
+  /// The first log-spaced save time actually used: min(1e-2, t_end/100) unless given.
+  public var resolvedSaveFrom: Double {
+    if let saveFrom { return saveFrom }
+    if logTEnd == nil { return min(1e-2, tEnd / 100) }
+    return Foundation.exp(min(Foundation.log(1e-2), resolvedLogTEnd - Foundation.log(100)))
+  }
+
+  /// The save times as t where t is representable (exact values when the end is given as t).
+  public var saveTimes: [Double] {
+    logTEnd == nil
+      ? SaveSchedule.logSpacedTimes(count: saves, from: resolvedSaveFrom, to: tEnd)
+      : saveLogTimes.map { Foundation.exp($0) }.filter(\.isFinite)
+  }
+
+  /// The save times as log t: `saves` values evenly spaced from log(save_from) to log(t_end); when the
+  /// end is given as t, exactly the logs of ``SaveSchedule/logSpacedTimes(count:from:to:)``.
+  public var saveLogTimes: [Double] {
+    if logTEnd == nil { return saveTimes.map { Foundation.log($0) } }
+    let a = Foundation.log(resolvedSaveFrom)
+    let b = resolvedLogTEnd
+    return saves == 1 ? [b] : (0..<saves).map { a + (b - a) * Double($0) / Double(saves - 1) }
+  }
 
   /// Reads a config JSON: either a config object or a `run.json` (whose `config` object is used).
   /// Unknown keys and wrong types are errors that name the key.
   public static func load(path: String) throws(ConfigError) -> SimulationConfig {
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw .unreadable(path: path, reason: error.localizedDescription)
+    let bytes: [UInt8]
+    do throws(InputFile.Failure) {
+      bytes = try InputFile.read(path, limit: ConfigError.maximumFileBytes)
+    } catch {
+      switch error {
+      case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+      case .tooLarge(let size, let limit):
+        throw .unreadable(
+          path: path,
+          reason: "it is \(ResourceLimits.text(bytes: Double(size))), more than the "
+            + "\(ResourceLimits.text(bytes: Double(limit))) a config may have; is it the right file?")
+      }
     }
-    return try decode(data, source: path)
+    return try decode(Data(bytes), source: path)
   }
 
+  /// Decodes config JSON; `source` names it in messages. Every failure is a ``ConfigError`` naming the
+  /// key at fault: invalid JSON, a top level that is not an object, an unknown key, a wrong type or value.
   static func decode(_ data: Data, source: String) throws(ConfigError) -> SimulationConfig {
-    guard var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      throw .invalid(path: source, reason: "not a JSON object")
+    let parsed: Any
+    do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+      throw .invalid(
+        path: source, reason: "not valid JSON (\(detail)); expected an object such as {\"t_end\": 100}")
     }
-    if let inner = object["config"] as? [String: Any] { object = inner }
+    guard var object = parsed as? [String: Any] else {
+      throw .invalid(
+        path: source, reason: "expected a JSON object such as {\"t_end\": 100}, got \(ConfigError.jsonText(parsed))")
+    }
+    if let inner = object["config"] {  // a run.json
+      guard let inner = inner as? [String: Any] else {
+        throw .invalid(
+          path: source,
+          reason: "key \"config\": expected the config object of a run.json, got \(ConfigError.jsonText(inner))")
+      }
+      object = inner
+    }
     let known = Set(CodingKeys.allCases.map { snakeCase($0.stringValue) })
     for key in object.keys.sorted() where !known.contains(key) {
-      throw .invalid(
-        path: source,
-        reason: "unknown key \"\(key)\"; known keys: \(known.sorted().joined(separator: ", "))")
+      throw ConfigError.unknownKey(key, known: known, path: source)
     }
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
-      let inner = try JSONSerialization.data(withJSONObject: object)
-      let decoder = JSONDecoder()
-      decoder.keyDecodingStrategy = .convertFromSnakeCase
-      decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-      return try decoder.decode(SimulationConfig.self, from: inner)
-    } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-      let key = context.codingPath.map { snakeCase($0.stringValue) }.joined(separator: ".")
-      throw .invalid(path: source, reason: "key \"\(key)\": \(context.debugDescription)")
+      return try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: object))
     } catch {
+      // Find the key at fault by decoding each key alone: the decoder's own coding path can be empty
+      // (e.g. for 1.5 given as an integer).
+      for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+        do {
+          _ = try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: [key: value]))
+        } catch {
+          throw ConfigError.wrongValue(key: key, value: value, error: error, path: source)
+        }
+      }
       throw .invalid(path: source, reason: String(describing: error))
     }
   }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
-    case widths, activation, leakySlope, loss, dynamics
+    case widths, activation, leakySlope, loss, dynamics, wnScale
     case initialWeights, initScale, seed
-    case tEnd, saves, saveFrom, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, saveWeights
+    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
+    case stopWhenSeparated, stopLoss, stopMargin, saveWeights
   }
 
   public init(from decoder: any Decoder) throws {
@@ -129,14 +209,18 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
     leakySlope = try c.decodeIfPresent(Double.self, forKey: .leakySlope) ?? d.leakySlope
     loss = try c.decodeIfPresent(Loss.self, forKey: .loss) ?? d.loss
-    dynamics = try c.decodeIfPresent(String.self, forKey: .dynamics) ?? d.dynamics
+    dynamics = try c.decodeIfPresent(DynamicsKind.self, forKey: .dynamics) ?? d.dynamics
+    wnScale = try c.decodeIfPresent([Double].self, forKey: .wnScale)
     initialWeights = try c.decodeIfPresent(String.self, forKey: .initialWeights)
     initScale = try c.decodeIfPresent(Double.self, forKey: .initScale) ?? d.initScale
     seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+    clock = try c.decodeIfPresent(Clock.self, forKey: .clock) ?? d.clock
     tEnd = try c.decodeIfPresent(Double.self, forKey: .tEnd) ?? d.tEnd
+    logTEnd = try c.decodeIfPresent(Double.self, forKey: .logTEnd)
+    rhoEnd = try c.decodeIfPresent(Double.self, forKey: .rhoEnd)
     saves = try c.decodeIfPresent(Int.self, forKey: .saves) ?? d.saves
     saveFrom = try c.decodeIfPresent(Double.self, forKey: .saveFrom)
-    stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper) ?? d.stepper
+    stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper)
     rtol = try c.decodeIfPresent(Double.self, forKey: .rtol) ?? d.rtol
     atol = try c.decodeIfPresent(Double.self, forKey: .atol) ?? d.atol
     maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? d.maxSteps
@@ -147,6 +231,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     stopWhenSeparated =
       try c.decodeIfPresent(Bool.self, forKey: .stopWhenSeparated) ?? d.stopWhenSeparated
     stopLoss = try c.decodeIfPresent(Double.self, forKey: .stopLoss)
+    stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
   }
 }
@@ -162,17 +247,4 @@ func snakeCase(_ name: String) -> String {
     }
   }
   return result
-}
-
-/// A config file that cannot be used.
-public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-  case unreadable(path: String, reason: String)
-  case invalid(path: String, reason: String)
-
-  public var description: String {
-    switch self {
-    case .unreadable(let path, let reason): "cannot read the config '\(path)': \(reason)"
-    case .invalid(let path, let reason): "config '\(path)': \(reason)"
-    }
-  }
 }

@@ -15,25 +15,36 @@ public struct SimulationSetup {
   public let weightsSource: String
 
   /// Resolves `config`; relative paths are made absolute so the recorded config is reproducible.
-  public init(config: SimulationConfig) throws(SimulationError) {
+  /// Input files over `limits` (default ``ResourceLimits/fromEnvironment(_:)``) and runs whose
+  /// ``MemoryEstimate`` exceeds them are refused before anything large is read or allocated.
+  public init(config: SimulationConfig, limits: ResourceLimits? = nil) throws(SimulationError) {
     var config = config
     try Self.validate(config)
+    let limits = try ResourceLimits.fromEnvironment(override: limits)
     var notes: [String] = []
     var dataset: Dataset
     let dataSource: String
     if config.data == nil {
       let name = config.generator ?? "blobs"
-      guard ToyDataset(rawValue: name) != nil else {
+      guard let generator = ToyDataset(rawValue: name) else {
         throw .usage(
           "unknown generator '\(name)'; choose one of \(ToyDataset.allCases.map { $0.rawValue }.joined(separator: ", "))"
         )
       }
+      // Before generating: --n 1e12 must be refused, not allocated. r1 and r2 ignore n.
+      let samples = generator == .r1 || generator == .r2 ? 4 : config.n
+      let features = min(config.dimension, Int.max - 1) + (config.biasFeature ? 1 : 0)
+      try MemoryEstimate(
+        samples: samples, features: features, hiddenWidths: config.widths ?? [16], stepper: config.heaviestStepper,
+        saves: config.saves
+      ).check(limit: limits.maximumMemoryBytes)
     }
     do {
       if let path = config.data {
         let absolute = absolutePath(path)
         config.data = absolute
-        let loaded = try CSVDatasetLoader.load(path: absolute, labelColumn: config.labelColumn)
+        let loaded = try CSVDatasetLoader.load(
+          path: absolute, labelColumn: config.labelColumn, maximumBytes: limits.maximumFileBytes)
         dataset = loaded.dataset
         notes += loaded.notes
         dataSource = absolute
@@ -45,10 +56,20 @@ public struct SimulationSetup {
           count: config.n, seed: seed, dimension: config.dimension, noise: config.noise)
         dataSource = "\(name)(n=\(config.n), seed=\(seed))"
       }
+    } catch let error as DatasetError {
+      // Impossible generator parameters are options the user gave (exit 64); the rest is the data (65).
+      if case .invalidToyParameter = error { throw .usage(error.description) }
+      throw .data(error.description)
     } catch {
       throw .data(String(describing: error))
     }
     if config.biasFeature { dataset = dataset.withBiasFeature() }
+    if config.initialWeights == nil {  // before the Gaussian weights are drawn
+      try MemoryEstimate(
+        samples: dataset.count, features: dataset.dimension, hiddenWidths: config.widths ?? [16],
+        stepper: config.heaviestStepper, saves: config.saves
+      ).check(limit: limits.maximumMemoryBytes)
+    }
 
     var theta: [Double]
     let weightsSource: String
@@ -57,7 +78,7 @@ public struct SimulationSetup {
       if let source = config.initialWeights {
         let absolute = source.split(separator: ",").map { absolutePath(String($0)) }.joined(separator: ",")
         config.initialWeights = absolute
-        let loaded = try InitialWeights.load(absolute)
+        let loaded = try InitialWeights.load(absolute, maximumBytes: limits.maximumFileBytes)
         guard loaded.layerSizes[0] == dataset.dimension else {
           throw ModelError.invalidWeights(
             "the initial weights expect \(loaded.layerSizes[0]) inputs but the data have \(dataset.dimension) features"
@@ -85,7 +106,15 @@ public struct SimulationSetup {
         weightsSource = "gaussian(scale=\(config.initScale), seed=\(config.seed))"
       }
     } catch {
+      // A weights file that is unreadable, malformed or does not fit the data is a data error (65).
+      if case .invalidWeights = error { throw .data(error.description) }
       throw .usage(error.description)
+    }
+    if config.initialWeights != nil {
+      try MemoryEstimate(
+        samples: dataset.count, features: dataset.dimension, hiddenWidths: architecture.hiddenWidths,
+        stepper: config.heaviestStepper, saves: config.saves
+      ).check(limit: limits.maximumMemoryBytes)
     }
     self.config = config
     self.dataset = dataset
@@ -100,19 +129,41 @@ public struct SimulationSetup {
     func require(_ condition: Bool, _ message: String) throws(SimulationError) {
       if !condition { throw .usage(message) }
     }
-    try require(c.tEnd.isFinite && c.tEnd > 0, "--t-end must be a positive number (got \(c.tEnd))")
-    try require(c.saves >= 1, "--saves must be at least 1 (got \(c.saves))")
     try require(
-      c.resolvedSaveFrom > 0 && c.resolvedSaveFrom <= c.tEnd,
+      c.tEnd.isFinite && c.tEnd > 0,
+      "--t-end must be a finite number greater than the start time t = 0 (got \(c.tEnd))")
+    try require(c.saves >= 1, "--saves must be at least 1 (got \(c.saves))")
+    if let logTEnd = c.logTEnd {
+      try require(logTEnd.isFinite, "--log-t-end must be a finite number (got \(logTEnd))")
+    }
+    try require(
+      c.resolvedSaveFrom > 0 && Foundation.log(c.resolvedSaveFrom) <= c.resolvedLogTEnd,
       "--save-from must lie in (0, t-end] (got \(c.resolvedSaveFrom))")
+    try require(
+      c.clock != .t || c.resolvedLogTEnd < 709.78,
+      "the end log t = \(c.resolvedLogTEnd) is past the largest double t (log t ≈ 709.78); use --clock log-t or auto")
+    if let rhoEnd = c.rhoEnd {
+      try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")
+    }
+    if let target = c.stopMargin {
+      try require(target.isFinite, "--stop-margin must be a finite number (got \(target))")
+    }
     try require(c.rtol.isFinite && c.rtol > 0, "--rtol must be positive (got \(c.rtol))")
     try require(c.atol.isFinite && c.atol >= 0, "--atol must be non-negative (got \(c.atol))")
     try require(c.maxSteps >= 1, "--max-steps must be at least 1 (got \(c.maxSteps))")
     try require(c.initScale.isFinite && c.initScale > 0, "--init-scale must be positive (got \(c.initScale))")
     try require(c.n >= 1, "--n must be at least 1 (got \(c.n))")
-    try require(c.dynamics == "unconstrained", "unknown dynamics '\(c.dynamics)'; available: unconstrained")
     if let loss = c.stopLoss {
       try require(loss > 0 && loss.isFinite, "--stop-loss must be a positive number (got \(loss))")
+    }
+    // The solver checks these too, but only once the output directory exists.
+    try require(c.hmin.isFinite && c.hmin >= 0, "--hmin must be a finite non-negative number (got \(c.hmin))")
+    if let hmax = c.hmax {
+      try require(hmax > 0, "--hmax must be positive (got \(hmax))")
+      try require(c.hmin <= hmax, "--hmin \(c.hmin) exceeds --hmax \(hmax)")
+    }
+    if let h = c.initialStep {
+      try require(h.isFinite && h > 0, "--initial-step must be a finite positive number (got \(h))")
     }
     if let limit = c.maxWallSeconds {
       try require(limit > 0, "--max-wall-seconds must be positive (got \(limit))")
@@ -130,9 +181,10 @@ func absolutePath(_ path: String) -> String {
 
 /// Why a simulation could not run or did not finish; ``exitCode`` follows sysexits.
 public enum SimulationError: Error, Sendable, CustomStringConvertible {
-  /// Impossible options or unusable input files (exit 64).
+  /// Impossible options, an unusable output directory, or a run over the memory limit (exit 64, EX_USAGE).
   case usage(String)
-  /// A malformed or unusable dataset (exit 64).
+  /// A dataset or initial-weights file that cannot be used: missing, unreadable, malformed, too large,
+  /// or not matching the data or network (exit 65, EX_DATAERR).
   case data(String)
   /// The solver options were rejected before the run (exit 64).
   case solver(String)
@@ -147,7 +199,8 @@ public enum SimulationError: Error, Sendable, CustomStringConvertible {
 
   public var exitCode: Int32 {
     switch self {
-    case .usage, .data, .solver: 64
+    case .usage, .solver: 64
+    case .data: 65
     case .output: 1
     }
   }

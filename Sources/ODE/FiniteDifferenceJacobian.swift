@@ -1,3 +1,5 @@
+import Foundation
+
 /// Central finite-difference Jacobian for steppers that need one when the system has none.
 ///
 /// Column j is (f(y + h_j e_j) − f(y − h_j e_j)) / (2 h_j) with h_j = ε^{1/3} · max(|y_j|, 1),
@@ -9,7 +11,7 @@ final class FiniteDifferenceJacobian {
   private let yWork: UnsafeMutablePointer<Double>
   private let fPlus: UnsafeMutablePointer<Double>
   private let fMinus: UnsafeMutablePointer<Double>
-  private static let relativeStep = Double.ulpOfOne.squareRoot().squareRoot() * 0.8  // ≈ ε^{1/3}
+  private static let relativeStep = cbrt(Double.ulpOfOne)  // ε^{1/3} ≈ 6.06e-6
 
   init(dimension: Int) {
     self.dimension = dimension

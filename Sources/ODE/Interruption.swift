@@ -17,10 +17,17 @@ public enum Interruption {
   /// Clears a previous request.
   public static func reset() { flag.store(false, ordering: .relaxed) }
 
-  /// Routes SIGINT and SIGTERM to the flag instead of killing the process.
+  /// Routes SIGINT and SIGTERM to the flag instead of killing the process, and unblocks them: a
+  /// process inherits its parent's signal mask, and some parents (test runners, job managers) spawn
+  /// children with these signals blocked, which would leave the handlers unreachable.
   public static func installSignalHandlers() {
     reset()  // initializes the flag before any handler can touch it
     signal(SIGINT) { _ in Interruption.request() }
     signal(SIGTERM) { _ in Interruption.request() }
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 }

@@ -36,7 +36,8 @@ public final class ODESolver {
 
     let clock = ContinuousClock.now
     let bridge = SystemBridge(system: system)
-    let hStart = min(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.maxStep)
+    let hStart = min(
+      max(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.minStep), options.maxStep)
     let driver = try GSLDriver(
       bridge: bridge, stepper: options.stepper, tolerances: options.tolerances,
       initialStep: hStart)
@@ -93,13 +94,13 @@ public final class ODESolver {
         y.update(from: yPrev, count: n)
         break
       }
-      accepted += 1
       if !state.allSatisfy(\.isFinite) {
-        termination = .nonFinite(t: t)
+        termination = .nonFinite(t: tPrev)
         t = tPrev
         y.update(from: yPrev, count: n)
         break
       }
+      accepted += 1
       onStep?(t, state)
 
       for (i, condition) in options.stopConditions.enumerated() {

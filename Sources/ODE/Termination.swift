@@ -52,28 +52,32 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
+  public var description: String { description(timeName: "t") }
+
+  /// The description with the independent variable named `timeName` ("log t", "ρ", …) for solves
+  /// whose time variable is not t.
+  public func description(timeName v: String) -> String {
     switch self {
     case .reachedEnd(let t):
-      "reached the end time t=\(fmt(t))"
+      "reached the end \(v == "t" ? "time t" : v)=\(fmt(t))"
     case .stopCondition(let name, let t):
-      "stop condition '\(name)' met at t=\(fmt(t))"
+      "stop condition '\(name)' met at \(v)=\(fmt(t))"
     case .maxSteps(let limit, let t, let h):
-      "max steps \(limit) reached at t=\(fmt(t)), h=\(fmt(h)): raise --max-steps or loosen --rtol"
+      "max steps \(limit) reached at \(v)=\(fmt(t)), h=\(fmt(h)): raise --max-steps or loosen --rtol"
     case .wallClock(let limit, let t):
-      "wall-clock limit of \(fmt(limit)) s reached at t=\(fmt(t)): raise --max-wall-seconds or shorten --t-end"
+      "wall-clock limit of \(fmt(limit)) s reached at \(v)=\(fmt(t)): raise --max-wall-seconds or shorten --t-end"
     case .stepTooSmall(let t, let h, let hmin):
-      "step size fell to h=\(fmt(h)) at t=\(fmt(t))"
+      "step size fell to h=\(fmt(h)) at \(v)=\(fmt(t))"
         + (hmin > 0 ? " (below --hmin \(fmt(hmin)))" : " without meeting the tolerance")
         + ": loosen --rtol/--atol, lower --hmin, or try another --stepper"
     case .nonFinite(let t):
-      "the state or its derivative became non-finite (NaN or Inf) at t=\(fmt(t)): check the data and initial weights for huge values, or lower --init-scale"
+      "the state or its derivative became non-finite (NaN or Inf) at \(v)=\(fmt(t)): check the data and initial weights for huge values, or lower --init-scale"
     case .rhsFailed(let t, let message):
-      "the right-hand side failed at t=\(fmt(t)): \(message)"
+      "the right-hand side failed at \(v)=\(fmt(t)): \(message)"
     case .saveFailed(let t, let message):
-      "saving the state failed at t=\(fmt(t)): \(message); the rows written before it are valid"
+      "saving the state failed at \(v)=\(fmt(t)): \(message); the rows written before it are valid"
     case .interrupted(let t):
-      "interrupted at t=\(fmt(t)); everything saved up to then is on disk"
+      "interrupted at \(v)=\(fmt(t)); everything saved up to then is on disk"
     }
   }
 }

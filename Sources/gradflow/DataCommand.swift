@@ -33,6 +33,11 @@ struct DataCommand: ParsableCommand {
 
   func run() throws {
     do {
+      // Before generating: --n 1e12 must be refused, not allocated. r1 and r2 ignore n and dimension.
+      let fixed = name == .r1 || name == .r2
+      try MemoryEstimate.checkDataset(
+        samples: fixed ? 4 : n, features: (fixed ? 2 : min(dimension, Int.max - 1)) + (biasFeature ? 1 : 0),
+        limit: ResourceLimits.fromEnvironment().maximumMemoryBytes)
       var dataset = try name.generate(count: n, seed: seed, dimension: dimension, noise: noise)
       if biasFeature { dataset = dataset.withBiasFeature() }
       if let output {

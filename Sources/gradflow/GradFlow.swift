@@ -9,20 +9,31 @@ struct GradFlow: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gradflow",
     abstract: "Continuous-time gradient flow on homogeneous networks, integrated with GSL.",
-    discussion: """
-      Exit codes: 0 success; 64 usage or input error (bad option, malformed CSV, bad config);
-      1 numerical failure (max steps, step too small, non-finite) or a write error;
-      130 interrupted (SIGINT/SIGTERM; everything saved so far is on disk).
-      """,
+    discussion: exitCodesHelp,
     version: RunRecord.version,
-    subcommands: [Simulate.self, DataCommand.self],
+    subcommands: [Simulate.self, Compare.self, Check.self, DataCommand.self],
     defaultSubcommand: nil
   )
 }
 
+/// The exit codes (sysexits), shown by `gradflow --help` and `gradflow simulate --help`.
+let exitCodesHelp = """
+  Exit codes:
+    0    success: t-end reached or a stop condition met
+    64   usage error: a bad option or value, a bad config file (unknown key, wrong type), an
+         unusable or non-empty --out (without --force), a run over the memory limit
+    65   data error: a dataset or initial-weights file that is missing, unreadable, malformed,
+         too large, or does not fit the data or network
+    1    numerical failure (max steps, wall-clock limit, step too small, non-finite values) or a
+         write error during the run (disk full); the rows written before it are valid CSV
+    130  interrupted (SIGINT/SIGTERM): every saved row is on disk, run.json says "interrupted"
+  """
+
 extension Stepper: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
+extension DynamicsKind: ExpressibleByArgument {}
+extension Clock: ExpressibleByArgument {}
 
 /// Prints a one-line error to stderr.
 func printError(_ message: String) {

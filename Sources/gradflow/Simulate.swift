@@ -11,7 +11,10 @@ struct Simulate: ParsableCommand {
     discussion: """
       With no options, runs the built-in default: a 2 → 16 → 1 ReLU net on 40 separable Gaussian
       blobs (seed 0), exponential loss, to t = 1e4. Options override a --config file (a config
-      JSON or a previous run.json), which overrides the defaults.
+      JSON or a previous run.json), which overrides the defaults. Numeric options take the next
+      argument as their value even when it starts with '-' (--rtol -1 is an invalid tolerance).
+
+      \(exitCodesHelp)
       """)
 
   @Option(help: "A config JSON or a previous run.json (flags override it).")
@@ -68,6 +71,9 @@ struct Simulate: ParsableCommand {
     simulation.progress = { t, _ in display.update(t: t) }
 
     Interruption.installSignalHandlers()
+    // A file-size limit (ulimit -f) then fails the write with EFBIG, reported with the path, instead
+    // of killing the process with a core dump.
+    signal(SIGXFSZ, SIG_IGN)
     let result: SimulationResult
     do {
       result = try simulation.run(force: force, commandLine: CommandLine.arguments)
@@ -78,13 +84,19 @@ struct Simulate: ParsableCommand {
     }
     display.finish()
     if !quiet { print(Summary(setup: simulation.setup, result: result).text) }
+    if resolved.stopWhenSeparated, case .reachedEnd = result.termination {
+      let accuracy = result.final["accuracy"].map { String(format: "%.4g", $0) } ?? "?"
+      printNote(
+        "warning: --stop-when-separated: the data were never separated (accuracy \(accuracy) at t_end); they may "
+          + "not be separable by this network: try --bias-feature, wider layers or a larger --t-end")
+    }
     switch result.termination {
     case .reachedEnd, .stopCondition: return
     case .interrupted:
-      printError(result.termination.description)
+      printError(result.terminationMessage)
       throw ExitCode(130)
     default:
-      printError(result.termination.description)
+      printError(result.terminationMessage)
       throw ExitCode(1)
     }
   }
@@ -97,16 +109,16 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Built-in dataset when --data is not given: blobs (default), xor, circles, moons, random-labels, r1, r2.")
   var generator: String?
 
-  @Option(help: "Samples drawn by the generator (default 40).")
+  @Option(parsing: .unconditional, help: "Samples drawn by the generator (default 40).")
   var n: Int?
 
-  @Option(help: "Input dimension of the generator (default 2).")
+  @Option(parsing: .unconditional, help: "Input dimension of the generator (default 2).")
   var dimension: Int?
 
-  @Option(help: "Generator noise (the generator's default when omitted).")
+  @Option(parsing: .unconditional, help: "Generator noise (the generator's default when omitted).")
   var noise: Double?
 
-  @Option(help: "Seed of the generator (default: --seed).")
+  @Option(parsing: .unconditional, help: "Seed of the generator (default: --seed).")
   var dataSeed: UInt64?
 
   @Option(help: "Label column of the CSV (default: a column named y, else the last).")
@@ -134,31 +146,34 @@ struct DataOptions: ParsableArguments {
 }
 
 struct ModelOptions: ParsableArguments {
-  @Option(help: "Hidden widths, comma-separated: 16 (two layers), 32,32 (three), \"\" (linear model). Default 16.")
+  @Option(parsing: .unconditional, help: "Hidden widths, comma-separated: 16 (two layers), 32,32 (three), \"\" (linear model). Default 16.")
   var widths: String?
 
-  @Option(help: "Number of layers K; --depth 1 is a linear model; K > 1 without --widths uses width 16.")
+  @Option(parsing: .unconditional, help: "Number of layers K; --depth 1 is a linear model; K > 1 without --widths uses width 16.")
   var depth: Int?
 
   @Option(help: "Hidden activation.")
   var activation: Activation?
 
-  @Option(help: "Negative slope of leaky-relu (default 0.01).")
+  @Option(parsing: .unconditional, help: "Negative slope of leaky-relu (default 0.01).")
   var leakySlope: Double?
 
   @Option(help: "Loss.")
   var loss: Loss?
 
-  @Option(help: "Dynamics (unconstrained).")
-  var dynamics: String?
+  @Option(help: "Dynamics: unconstrained (dW/dt = −∇L), lagrange ((ρ_k, V_k), ‖V_k‖ = 1 by a multiplier), weightnorm (W_k = g_k v_k/‖v_k‖).")
+  var dynamics: DynamicsKind?
+
+  @Option(help: "Weight normalization's initial ‖v_k‖ = c_k: one value or one per layer, comma-separated (default 1).")
+  var wnScale: String?
 
   @Option(help: "Initial weights: a weights.json ({\"arch\": […], \"layers\": [W1, …]}) or comma-separated per-layer CSVs.")
   var `init`: String?
 
-  @Option(help: "Gaussian initialization scale: W_k ~ N(0, scale²/fan_in) (default 1).")
+  @Option(parsing: .unconditional, help: "Gaussian initialization scale: W_k ~ N(0, scale²/fan_in) (default 1).")
   var initScale: Double?
 
-  @Option(help: "Seed of the Gaussian initialization (default 0).")
+  @Option(parsing: .unconditional, help: "Seed of the Gaussian initialization (default 0).")
   var seed: UInt64?
 
   func apply(to config: inout SimulationConfig) throws {
@@ -173,6 +188,14 @@ struct ModelOptions: ParsableArguments {
     if let leakySlope { config.leakySlope = leakySlope }
     if let loss { config.loss = loss }
     if let dynamics { config.dynamics = dynamics }
+    if let wnScale {
+      config.wnScale = try wnScale.split(separator: ",").map { part in
+        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
+          throw ValidationError("--wn-scale: '\(part)' is not a positive number")
+        }
+        return value
+      }
+    }
     if let initPath = `init` { config.initialWeights = initPath }
     if let initScale { config.initScale = initScale }
     if let seed { config.seed = seed }
@@ -191,50 +214,69 @@ struct ModelOptions: ParsableArguments {
 }
 
 struct IntegrationOptions: ParsableArguments {
-  @Option(help: "End time (default 1e4).")
+  @Option(help: "Clock: t; log-t (s = log t after t = 1); rho (ρ after L < 1); auto (t until t ≥ 1 and L < 1, then log t). Default t.")
+  var clock: Clock?
+
+  @Option(parsing: .unconditional, help: "End time (default 1e4).")
   var tEnd: Double?
 
-  @Option(help: "Number of log-spaced saves (default 50), plus t = 0.")
+  @Option(parsing: .unconditional, help: "End as log t (for ends past t ≈ 1e308); overrides --t-end.")
+  var logTEnd: Double?
+
+  @Option(parsing: .unconditional, help: "End at this product norm ρ (the rho clock's end; a stop condition otherwise).")
+  var rhoEnd: Double?
+
+  @Option(parsing: .unconditional, help: "Number of log-spaced saves (default 50), plus t = 0.")
   var saves: Int?
 
-  @Option(help: "First log-spaced save time (default min(1e-2, t-end/100)).")
+  @Option(parsing: .unconditional, help: "First log-spaced save time (default min(1e-2, t-end/100)).")
   var saveFrom: Double?
 
   @Option(help: "GSL stepper (default rkf45: a low-order pair copes best with ReLU kinks).")
   var stepper: Stepper?
 
-  @Option(help: "Relative tolerance (default 1e-8).")
+  @Option(parsing: .unconditional, help: "Relative tolerance (default 1e-8).")
   var rtol: Double?
 
-  @Option(help: "Absolute tolerance (default 1e-10).")
+  @Option(parsing: .unconditional, help: "Absolute tolerance (default 1e-10).")
   var atol: Double?
 
-  @Option(help: "Limit on accepted steps (default 1000000).")
+  @Option(parsing: .unconditional, help: "Limit on accepted steps (default 1000000).")
   var maxSteps: Int?
 
-  @Option(help: "Wall-clock limit in seconds.")
+  @Option(parsing: .unconditional, help: "Wall-clock limit in seconds.")
   var maxWallSeconds: Double?
 
-  @Option(help: "Minimum step size (default 0: none).")
+  @Option(parsing: .unconditional, help: "Minimum step size (default 0: none).")
   var hmin: Double?
 
-  @Option(help: "Maximum step size.")
+  @Option(parsing: .unconditional, help: "Maximum step size.")
   var hmax: Double?
 
-  @Option(help: "First trial step (default 1e-6).")
+  @Option(parsing: .unconditional, help: "First trial step (default 1e-6).")
   var initialStep: Double?
 
   @Flag(help: "Stop when every sample is classified correctly (min q_n ≥ 0).")
   var stopWhenSeparated = false
 
-  @Option(help: "Stop when the loss falls to this value.")
+  @Option(parsing: .unconditional, help: "Stop when the loss falls to this value.")
   var stopLoss: Double?
+
+  @Option(parsing: .unconditional, help: "Stop when the normalized margin min_n q_n(V) reaches this value.")
+  var stopMargin: Double?
 
   @Flag(help: "Also write the weights at every save to weights.csv (t,layer,row,col,value).")
   var saveWeights = false
 
   func apply(to config: inout SimulationConfig) {
-    if let tEnd { config.tEnd = tEnd }
+    if let clock { config.clock = clock }
+    if let tEnd {
+      config.tEnd = tEnd
+      config.logTEnd = nil
+    }
+    if let logTEnd { config.logTEnd = logTEnd }
+    if let rhoEnd { config.rhoEnd = rhoEnd }
+    if let stopMargin { config.stopMargin = stopMargin }
     if let saves { config.saves = saves }
     if let saveFrom { config.saveFrom = saveFrom }
     if let stepper { config.stepper = stepper }

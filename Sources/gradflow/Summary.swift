@@ -13,8 +13,8 @@ struct Summary {
     let s = result.statistics
     func g(_ key: String) -> String { f[key].map { String(format: "%.8g", $0) } ?? "?" }
     return """
-      gradflow simulate: \(c.dynamics) flow, \(arch) \(setup.architecture.activation.rawValue), \(c.loss.rawValue) loss, data \(setup.dataSource)
-        stopped: \(result.termination.description)
+      gradflow simulate: \(c.dynamics.rawValue) flow, \(arch) \(setup.architecture.activation.rawValue), \(c.loss.rawValue) loss, data \(setup.dataSource)
+        stopped: \(result.terminationMessage)
         final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
         work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
         output: \(result.outputDirectory)/trajectory.csv and run.json

@@ -17,11 +17,17 @@ let gradflowBinary: URL = {
   return root.appendingPathComponent(".build/debug/gradflow")
 }()
 
-func gradflow(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+/// `environment` entries are added to (or override) the test process's environment.
+func gradflow(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+  -> CommandResult
+{
   let process = Process()
   process.executableURL = gradflowBinary
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+  }
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out

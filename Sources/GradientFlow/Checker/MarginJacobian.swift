@@ -1,0 +1,141 @@
+/// Per-sample margin gradients h_n = ∇_θ q_n(W) of a bias-free network, one sample at a time, with
+/// the activation slope at chosen hidden units overridden (THEORY §5.5 items 3 and 6).
+///
+/// With h_0 = x_n, z_k = W_k h_{k−1}, h_k = σ(z_k) and q_n = y_n z_K:
+///
+///   δ_K = y_n,   ∂q_n/∂W_k = δ_k h_{k−1}ᵀ,   δ_{k−1} = (W_kᵀ δ_k) ⊙ s_{k−1},
+///
+/// where s_k = σ'(z_k) with the ``Activation`` convention (σ'(0) = 0 for ReLU), except at the
+/// (layer, unit) pairs listed in `slopes`, where s takes the given value. The values h_k = σ(z_k)
+/// are never overridden. Euler's identity ⟨W_k, ∂q_n/∂W_k⟩ = q_n (THEORY H3) needs only
+/// σ'(z)·z = σ(z), so an override at a unit with z = 0 keeps it exact and one at |z| ≤ τ·max|z|
+/// perturbs it by O(τ). Without overrides this is the same vector as
+/// `NetworkEvaluator.backward` with output weights y_n e_n (tested to rounding).
+///
+/// Plain loops over one sample, O(P) per gradient: the checker is not a hot path.
+struct MarginJacobian {
+  let architecture: Architecture
+  let theta: [Double]
+  let labels: [Double]
+  /// Inputs x_n, one array per sample.
+  let inputs: [[Double]]
+  /// Pre-activations z_{n,k} for k = 1…K, indexed [n][k − 1][unit].
+  let preActivations: [[[Double]]]
+  /// q_n(W) = y_n f(W; x_n).
+  let margins: [Double]
+
+  init(architecture: Architecture, inputs flat: [Double], labels: [Double], theta: [Double]) {
+    self.architecture = architecture
+    self.theta = theta
+    self.labels = labels
+    let d = architecture.inputDimension
+    inputs = (0..<labels.count).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) }
+    var allZ: [[[Double]]] = []
+    var margins: [Double] = []
+    for n in 0..<labels.count {
+      let z = Self.forward(architecture: architecture, theta: theta, input: inputs[n])
+      allZ.append(z)
+      margins.append(labels[n] * z[architecture.depth - 1][0])
+    }
+    preActivations = allZ
+    self.margins = margins
+  }
+
+  /// z_k for k = 1…K of one input.
+  private static func forward(architecture: Architecture, theta: [Double], input: [Double]) -> [[Double]] {
+    var h = input
+    var result: [[Double]] = []
+    for k in 1...architecture.depth {
+      let (rows, columns) = architecture.shape(ofLayer: k)
+      let offset = architecture.offset(ofLayer: k)
+      var z = [Double](repeating: 0, count: rows)
+      for i in 0..<rows {
+        var sum = 0.0
+        for j in 0..<columns { sum += theta[offset + i * columns + j] * h[j] }
+        z[i] = sum
+      }
+      result.append(z)
+      if k < architecture.depth {
+        h = z.map { architecture.activation.value($0, slope: architecture.leakySlope) }
+      }
+    }
+    return result
+  }
+
+  /// ∇_θ q_n with the slopes of hidden layer `k` (1…K−1), unit `i`, replaced by `slopes[HiddenUnit(k, i)]`.
+  func gradient(sample n: Int, slopes: [HiddenUnit: Double] = [:]) -> [Double] {
+    let depth = architecture.depth
+    let activation = architecture.activation
+    let slope = architecture.leakySlope
+    let z = preActivations[n]
+    var gradient = [Double](repeating: 0, count: architecture.parameterCount)
+    var delta = [labels[n]]
+    for k in stride(from: depth, through: 1, by: -1) {
+      let (rows, columns) = architecture.shape(ofLayer: k)
+      let offset = architecture.offset(ofLayer: k)
+      let previous =
+        k > 1 ? z[k - 2].map { activation.value($0, slope: slope) } : inputs[n]
+      for i in 0..<rows where delta[i] != 0 {
+        for j in 0..<columns { gradient[offset + i * columns + j] = delta[i] * previous[j] }
+      }
+      guard k > 1 else { break }
+      var next = [Double](repeating: 0, count: columns)
+      for j in 0..<columns {
+        let unit = HiddenUnit(layer: k - 1, unit: j)
+        let s = slopes[unit] ?? activation.derivative(z[k - 2][j], slope: slope)
+        guard s != 0 else { continue }
+        var sum = 0.0
+        for i in 0..<rows { sum += theta[offset + i * columns + j] * delta[i] }
+        next[j] = sum * s
+      }
+      delta = next
+    }
+    return gradient
+  }
+
+  /// The slope σ' takes at (sample n, unit) under the activation's convention.
+  func conventionSlope(sample n: Int, unit: HiddenUnit) -> Double {
+    architecture.activation.derivative(
+      preActivations[n][unit.layer - 1][unit.unit], slope: architecture.leakySlope)
+  }
+
+  /// The interval of one-sided slopes of σ at its kink: [0, 1] for ReLU, [α, 1] for leaky ReLU.
+  var kinkSlopeRange: (low: Double, high: Double) {
+    architecture.activation == .leakyRelu ? (architecture.leakySlope, 1) : (0, 1)
+  }
+
+  /// Hidden units whose pre-activation on sample n is within `threshold` · max_{m,i} |z_{m,k,i}| of
+  /// zero (per hidden layer k), i.e. where the network sits on (or numerically next to) a kink of σ
+  /// (THEORY §5.5 item 6, §7.1). Empty for the identity activation and for K = 1.
+  func kinks(threshold: Double) -> [[HiddenUnit]] {
+    let n = labels.count
+    guard architecture.activation.hasKink, architecture.depth >= 2 else {
+      return Array(repeating: [], count: n)
+    }
+    var scales: [Double] = []
+    for k in 1..<architecture.depth {
+      var largest = 0.0
+      for m in 0..<n { for value in preActivations[m][k - 1] { largest = max(largest, abs(value)) } }
+      scales.append(largest)
+    }
+    return (0..<n).map { m in
+      var flagged: [HiddenUnit] = []
+      for k in 1..<architecture.depth {
+        for (i, value) in preActivations[m][k - 1].enumerated() where abs(value) <= threshold * scales[k - 1] {
+          flagged.append(HiddenUnit(layer: k, unit: i))
+        }
+      }
+      return flagged
+    }
+  }
+}
+
+/// Hidden unit `unit` (0-based) of hidden layer `layer` (1…K−1).
+struct HiddenUnit: Hashable, Sendable, Comparable {
+  let layer: Int
+  let unit: Int
+
+  static func < (a: HiddenUnit, b: HiddenUnit) -> Bool {
+    (a.layer, a.unit) < (b.layer, b.unit)
+  }
+}

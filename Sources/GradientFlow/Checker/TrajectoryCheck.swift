@@ -1,0 +1,111 @@
+import Foundation
+
+/// The checker along a trajectory: KKT certificates at the checked times, the §6 trend tests and a
+/// verdict (THEORY §5.5 item 8, §6, P1–P5).
+///
+/// **Certificate trend.** Over the checked times where the weights separate the data, with scores
+/// s_j = max(ε_rel, δ_rel, |Λ-ratio − 1|) (``MultiplierFit/score``), the certificate trends **down** when
+/// s_last < s_first and the mean of log s over the last third of those times is below the mean over the
+/// first third, or when s_last ≤ tolerance/100 (deep inside the tolerance, where rounding-level
+/// wiggles carry no information). One separating time only: "n/a".
+///
+/// **Verdict** (``CheckVerdict``), from the last checked time:
+/// 1. γ ≤ 0 → `not-separable`;
+/// 2. K ≥ 3 and the kinks leave it open → `kink-ambiguous`;
+/// 3. within the tolerance, trend down or n/a, no decisive diagnostic (P1, P5) failed → `kkt`;
+/// 4. trend down → `converging` (within the tolerance but with a failed P1/P5 → `not-converged`);
+/// 5. otherwise `not-converged`.
+public struct TrajectoryCheck: Sendable {
+  /// One checked time.
+  public struct Point: Sendable {
+    /// The time (nil for weights that do not come from a run).
+    public let t: Double?
+    /// log t (kept separately because t overflows beyond log t ≈ 709.78 in the log-t clock).
+    public let logT: Double?
+    public let certificate: KKTCertificate
+
+    public init(t: Double?, logT: Double? = nil, certificate: KKTCertificate) {
+      self.t = t
+      self.logT = logT ?? t.map { Foundation.log($0) }
+      self.certificate = certificate
+    }
+  }
+
+  public enum Trend: String, Sendable {
+    case down
+    case notDown = "not-down"
+    case notApplicable = "n/a"
+  }
+
+  public let points: [Point]
+  public let predictions: [PredictionTest]
+  public let certificateTrend: Trend
+  public let verdict: CheckVerdict
+  /// Why the verdict, one short sentence each.
+  public let reasons: [String]
+  public let tolerance: Double
+
+  public init(points: [Point], predictions: [PredictionTest] = [], tolerance: Double) {
+    precondition(!points.isEmpty, "a trajectory check needs at least one point")
+    self.points = points
+    self.predictions = predictions
+    self.tolerance = tolerance
+    let separating = points.filter { $0.certificate.isSeparating }
+    let trend = Self.trend(scores: separating.map { $0.certificate.score }, tolerance: tolerance)
+    certificateTrend = trend
+    let last = points.last!.certificate
+    var reasons: [String] = []
+    let failed = predictions.filter { $0.decisive && $0.status == .fail }
+    let verdict: CheckVerdict
+    if !last.isSeparating {
+      verdict = .notSeparable
+      reasons.append("min_n q_n(V) = \(shortNumber(last.gammaProduct)) <= 0 at the last checked time")
+    } else if last.kinkAmbiguous {
+      verdict = .kinkAmbiguous
+      reasons.append(
+        "K = \(last.architecture.depth) with \(last.kinkPairs) near-zero pre-activations: the backprop fit fails the tolerance but the relaxed hull does not rule out a KKT point"
+      )
+    } else {
+      let fit = last.fit!
+      let within = last.isWithinTolerance
+      reasons.append(
+        "eps_rel \(shortNumber(fit.epsRel)), delta_rel \(shortNumber(fit.deltaRel)), |Lambda-ratio - 1| \(shortNumber(abs(fit.lambdaRatio - 1))) "
+          + (within ? "all <= \(shortNumber(tolerance))" : "not all <= \(shortNumber(tolerance))")
+          + (fit.solverConverged ? "" : " (multiplier solve not certified)"))
+      switch trend {
+      case .down: reasons.append("certificate trending down over \(separating.count) separating checked times")
+      case .notDown: reasons.append("certificate not trending down over \(separating.count) separating checked times")
+      case .notApplicable: reasons.append("single checked time: no trend")
+      }
+      for test in failed { reasons.append("\(test.id) failed: \(test.detail)") }
+      if within, trend != .notDown, failed.isEmpty {
+        verdict = .kkt
+      } else if trend == .down, !within {
+        verdict = .converging
+      } else {
+        verdict = .notConverged
+      }
+    }
+    self.verdict = verdict
+    self.reasons = reasons
+  }
+
+  /// The trend of the certificate scores (see the type's documentation).
+  static func trend(scores: [Double], tolerance: Double) -> Trend {
+    guard scores.count >= 2, let first = scores.first, let last = scores.last else { return .notApplicable }
+    if last <= tolerance / 100 { return .down }
+    let third = max(1, scores.count / 3)
+    func meanLog(_ values: ArraySlice<Double>) -> Double {
+      values.reduce(0) { $0 + Foundation.log(max($1, 1e-300)) } / Double(values.count)
+    }
+    let early = meanLog(scores.prefix(third))
+    let late = meanLog(scores.suffix(third))
+    return last < first && late < early ? .down : .notDown
+  }
+}
+
+/// A number in 3 significant digits for reasons and tables.
+func shortNumber(_ value: Double) -> String {
+  guard value.isFinite else { return format(value) }
+  return String(format: "%.3g", value)
+}

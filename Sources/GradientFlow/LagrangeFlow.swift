@@ -1,0 +1,95 @@
+import CGSL
+
+/// Lagrange-normalized gradient flow (THEORY §3.1): the flow in (ρ_k, V_k) with ‖V_k‖ = 1 held by a
+/// multiplier λ_k (2λ_k = ν, the same for every layer):
+///
+///   ρ̇_k = ν/ρ_k,   V̇_k = ρ Σ_n a_n (∇_k q_n(V) − q_n(V) V_k) = ρ_k² · V̇_k^(unconstrained),
+///
+/// with ν = Σ_n a_n q_n(W), ρ = ∏_k ρ_k and W_k = ρ_k V_k. In terms of the forces at W
+/// (``NetworkForces``, −∇_k L = e^s G_k) the V-equation reads V̇_k = e^s ρ_k P_k(G_k), P_k the
+/// projection onto the tangent space of the unit sphere at V_k.
+///
+/// State: (ρ_1 … ρ_K, V_1 … V_K), K + P entries, the V_k in the layout of ``Architecture``.
+/// The right-hand side is evaluated at V̂_k = V_k/‖V_k‖, so the drift of ‖V_k‖ that an explicit
+/// stepper lets in cannot bend the direction (THEORY §7.6); the drift ‖V_k‖ − 1 is reported as
+/// `v_norm_drift_k`.
+/// Invariants: ‖V_k‖ = 1 and ρ_k² − ρ_j² (d ρ_k²/dt = 2ν for every k, any loss). Identical to weight
+/// normalization with c_k = 1 (THEORY §4.3). Same V-critical points as the unconstrained flow, but not
+/// the same trajectories (THEORY §3.2).
+/// Failure modes: stiff at large ρ — the V-rates grow like ρ_k² (THEORY §7.4); ρ_k shrinks while
+/// ν < 0 (before separation) and the equations are singular at ρ_k = 0.
+public final class LagrangeFlow: FlowDynamics {
+  public let name = "lagrange"
+  public let forces: NetworkForces
+  public var architecture: Architecture { forces.network.architecture }
+  public var dimension: Int { architecture.depth + architecture.parameterCount }
+  private let blocks: LayerBlocks
+  private let theta: UnsafeMutablePointer<Double>
+  private let gradient: UnsafeMutablePointer<Double>
+
+  public init(network: NetworkEvaluator, loss: Loss) {
+    forces = NetworkForces(network: network, loss: loss)
+    blocks = LayerBlocks(network.architecture)
+    theta = .allocate(capacity: network.architecture.parameterCount)
+    gradient = .allocate(capacity: network.architecture.parameterCount)
+  }
+
+  deinit {
+    theta.deallocate()
+    gradient.deallocate()
+  }
+
+  public func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> FlowVelocity {
+    let depth = blocks.count
+    let v = state + depth
+    weights(from: state, into: theta)
+    let forceValue = forces.evaluate(theta: theta, gradient: gradient)
+    let nu = forceValue.weightedMargin
+    for k in 0..<depth {
+      let rho = state[k]
+      direction[k] = nu / rho
+      let size = Int32(blocks.sizes[k])
+      let offset = blocks.offsets[k]
+      let vNorm = blocks.norm(k, v)
+      // ρ_k P_k(G_k) = ρ_k G_k − ρ_k ⟨V̂_k, G_k⟩ V̂_k.
+      let projection = blocks.dot(k, v, gradient) / vNorm
+      let out = direction + depth + offset
+      out.update(from: gradient + offset, count: blocks.sizes[k])
+      cblas_dscal(size, rho, out, 1)
+      cblas_daxpy(size, -rho * projection / vNorm, v + offset, 1, out, 1)
+    }
+    return forceValue
+  }
+
+  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
+    guard theta.count == architecture.parameterCount else { throw .weightCount(theta.count, architecture) }
+    var state = [Double](repeating: 0, count: dimension)
+    let depth = blocks.count
+    for k in 0..<depth {
+      let range = blocks.offsets[k]..<(blocks.offsets[k] + blocks.sizes[k])
+      let norm = range.reduce(0) { $0 + theta[$1] * theta[$1] }.squareRoot()
+      guard norm > 0 else { throw .zeroLayer(k + 1) }
+      state[k] = norm
+      for i in range { state[depth + i] = theta[i] / norm }
+    }
+    return state
+  }
+
+  /// W_k = ρ_k V_k/‖V_k‖.
+  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
+    let depth = blocks.count
+    let v = state + depth
+    for k in 0..<depth {
+      let offset = blocks.offsets[k]
+      theta.advanced(by: offset).update(from: v + offset, count: blocks.sizes[k])
+      cblas_dscal(Int32(blocks.sizes[k]), state[k] / blocks.norm(k, v), theta + offset, 1)
+    }
+  }
+
+  public var invariantNames: [String] { (1...blocks.count).map { "v_norm_drift_\($0)" } }
+
+  /// ‖V_k‖ − 1.
+  public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {
+    for k in 0..<blocks.count { values[k] = blocks.norm(k, state + blocks.count) - 1 }
+  }
+}

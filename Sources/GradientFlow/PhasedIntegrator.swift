@@ -1,0 +1,216 @@
+import Foundation
+import ODE
+
+/// Integrates a ``FlowDynamics`` from t = 0 through the phases its ``Clock`` prescribes, carrying the
+/// state over exactly at each switch:
+///
+/// | clock | phases |
+/// |---|---|
+/// | `t` | t ∈ [0, t_end] |
+/// | `log-t` | t ∈ [0, 1], then s = log t ∈ [0, log t_end] |
+/// | `auto` | t ∈ [0, 1]; if L ≥ 1 there, t onward until L < 1; then s = log t to log t_end |
+/// | `rho` | t until L < 1, then ρ up to `--rho-end` (or until log t = log t_end) |
+///
+/// Saves are log-spaced in t, i.e. evenly spaced in log t, so each phase saves the scheduled times
+/// that fall inside it (in its own variable; in the ρ phase, evenly in ρ up to the predicted end
+/// ρ + Δlog t/γ̄ of THEORY P4). The last state of every phase is saved too, so every switch is a row.
+final class PhasedIntegrator {
+  /// One phase as it ran.
+  struct PhaseRecord {
+    let clock: String
+    let stepper: Stepper
+    let start: Double
+    let end: Double
+    let termination: Termination
+    let statistics: SolverStatistics
+  }
+
+  /// How the whole run ended.
+  struct Outcome {
+    var termination: Termination
+    /// The name of the variable the last phase integrated in ("t", "log t", "ρ").
+    var timeName: String
+    /// The dynamics state at the end (without the ρ clock's log t component).
+    var finalState: [Double]
+    var finalLogT: Double
+    var statistics: SolverStatistics
+    var phases: [PhaseRecord]
+
+    /// The termination in words, with the right variable name.
+    var message: String { termination.description(timeName: timeName) }
+  }
+
+  typealias SaveObserver = (_ t: Double, _ logT: Double, _ state: UnsafeBufferPointer<Double>) throws -> Void
+  typealias StepObserver = (_ logT: Double, _ state: UnsafeBufferPointer<Double>) -> Void
+
+  private let dynamics: any FlowDynamics
+  private let config: SimulationConfig
+  private let baseOptions: SolverOptions
+  /// log L of a state (for the L < 1 switch and the ρ-phase save plan).
+  private let logLoss: (UnsafeBufferPointer<Double>) -> Double
+  /// γ̄ of a state (for the ρ-phase save plan).
+  private let margin: (UnsafeBufferPointer<Double>) -> Double
+  private let rho: (UnsafeBufferPointer<Double>) -> Double
+
+  init(
+    dynamics: any FlowDynamics, config: SimulationConfig, baseOptions: SolverOptions,
+    logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double,
+    margin: @escaping (UnsafeBufferPointer<Double>) -> Double,
+    rho: @escaping (UnsafeBufferPointer<Double>) -> Double
+  ) {
+    self.dynamics = dynamics
+    self.config = config
+    self.baseOptions = baseOptions
+    self.logLoss = logLoss
+    self.margin = margin
+    self.rho = rho
+  }
+
+  func run(initialState: [Double], onSave: @escaping SaveObserver, onStep: @escaping StepObserver) throws(ODEError)
+    -> Outcome
+  {
+    let logTEnd = config.resolvedLogTEnd
+    let saveLogTimes = config.saveLogTimes
+    var outcome = Outcome(
+      termination: .reachedEnd(t: 0), timeName: "t", finalState: initialState, finalLogT: -.infinity,
+      statistics: SolverStatistics(), phases: [])
+    let tEnd = config.resolvedTEnd  // may be inf
+    let transientEnd: Double
+    switch config.clock {
+    case .t: transientEnd = tEnd
+    case .logT, .auto: transientEnd = min(Clock.switchTime, tEnd)
+    case .rho: transientEnd = tEnd.isFinite ? tEnd : .greatestFiniteMagnitude
+    }
+
+    // Phase 1: t from 0.
+    let untilLossBelowOne = config.clock == .rho
+    guard
+      try runTimePhase(
+        from: 0, to: transientEnd, includeInitial: true, switchAtLossBelowOne: untilLossBelowOne,
+        saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
+    else { return outcome }
+
+    // Auto: stay in t until L < 1.
+    if config.clock == .auto, outcome.finalLogT < logTEnd,
+      outcome.finalState.withUnsafeBufferPointer(logLoss) >= 0
+    {
+      guard
+        try runTimePhase(
+          from: exp(outcome.finalLogT), to: tEnd.isFinite ? tEnd : .greatestFiniteMagnitude, includeInitial: false,
+          switchAtLossBelowOne: true, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave,
+          onStep: onStep)
+      else { return outcome }
+    }
+    guard outcome.finalLogT < logTEnd else { return outcome }
+
+    switch config.clock {
+    case .t: return outcome
+    case .logT, .auto:
+      try runLogTimePhase(to: logTEnd, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
+    case .rho:
+      try runRhoPhase(logTEnd: logTEnd, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
+    }
+    return outcome
+  }
+
+  /// Runs t ∈ [from, to]; returns whether the run goes on (the phase reached its end or switched).
+  private func runTimePhase(
+    from start: Double, to end: Double, includeInitial: Bool, switchAtLossBelowOne: Bool, saveLogTimes: [Double],
+    outcome: inout Outcome, onSave: @escaping SaveObserver, onStep: @escaping StepObserver
+  ) throws(ODEError) -> Bool {
+    var options = baseOptions
+    let times = config.saveTimes.filter { $0 > start && $0 <= end }
+    options.saveSchedule = SaveSchedule(times: times, includeInitial: includeInitial, includeFinal: true)
+    if switchAtLossBelowOne {
+      let logLoss = self.logLoss
+      options.stopConditions.append(StopCondition(name: Self.switchName) { _, y in -logLoss(y) })
+    }
+    let solution = try ODESolver(system: FlowSystem(dynamics: dynamics), options: options).solve(
+      from: start, to: end, initialState: outcome.finalState,
+      onSave: { t, y in try onSave(t, log(t), y) }, onStep: { t, y in onStep(log(t), y) })
+    record(
+      solution, clock: "t", stepper: options.stepper, start: start, variableName: "t", logT: log(solution.finalTime),
+      outcome: &outcome)
+    switch solution.termination {
+    case .reachedEnd: return true
+    case .stopCondition(let name, _) where name == Self.switchName: return true
+    default: return false
+    }
+  }
+
+  private func runLogTimePhase(
+    to logTEnd: Double, saveLogTimes: [Double], outcome: inout Outcome, onSave: @escaping SaveObserver,
+    onStep: @escaping StepObserver
+  ) throws(ODEError) {
+    let start = outcome.finalLogT
+    var options = baseOptions
+    options.stepper = config.stepper(forClock: .logT)
+    options.saveSchedule = SaveSchedule(
+      times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)
+    let solution = try ODESolver(system: LogTimeSystem(dynamics: dynamics), options: options).solve(
+      from: start, to: logTEnd, initialState: outcome.finalState, onSave: { s, y in try onSave(exp(s), s, y) },
+      onStep: onStep)
+    record(
+      solution, clock: "log-t", stepper: options.stepper, start: start, variableName: "log t",
+      logT: solution.finalTime, outcome: &outcome)
+  }
+
+  private func runRhoPhase(
+    logTEnd: Double, saveLogTimes: [Double], outcome: inout Outcome, onSave: @escaping SaveObserver,
+    onStep: @escaping StepObserver
+  ) throws(ODEError) {
+    let n = dynamics.dimension
+    let state = outcome.finalState + [outcome.finalLogT]
+    let start = outcome.finalState.withUnsafeBufferPointer(rho)
+    let gamma = outcome.finalState.withUnsafeBufferPointer(margin)
+    let predicted = gamma > 0 ? start + (logTEnd - outcome.finalLogT) / gamma : start * 10
+    let end = config.rhoEnd ?? predicted
+    guard end > start else { return }
+    var options = baseOptions
+    options.stepper = config.stepper(forClock: .rho)
+    let remaining = saveLogTimes.filter { $0 > outcome.finalLogT }.count
+    let planEnd = min(end, predicted)
+    options.saveSchedule = SaveSchedule(
+      times: (1...max(remaining, 1)).map { start + (planEnd - start) * Double($0) / Double(max(remaining, 1)) },
+      includeInitial: false, includeFinal: true)
+    if logTEnd.isFinite {
+      options.stopConditions.append(StopCondition(name: "log_t_end") { _, y in y[n] - logTEnd })
+    }
+    let solution = try ODESolver(system: RhoClockSystem(dynamics: dynamics), options: options).solve(
+      from: start, to: end, initialState: state,
+      onSave: { _, y in try onSave(exp(y[n]), y[n], UnsafeBufferPointer(rebasing: y[0..<n])) },
+      onStep: { _, y in onStep(y[n], UnsafeBufferPointer(rebasing: y[0..<n])) })
+    record(
+      solution, clock: "rho", stepper: options.stepper, start: start, variableName: "ρ", logT: solution.finalState[n], outcome: &outcome,
+      dropLast: true)
+    if case .stopCondition(let name, _) = solution.termination, name == "log_t_end" {
+      outcome.termination = .reachedEnd(t: solution.finalState[n])
+      outcome.timeName = "log t"
+    }
+  }
+
+  private func record(
+    _ solution: ODESolution, clock: String, stepper: Stepper, start: Double, variableName: String, logT: Double,
+    outcome: inout Outcome, dropLast: Bool = false
+  ) {
+    outcome.phases.append(
+      PhaseRecord(
+        clock: clock, stepper: stepper, start: start, end: solution.finalTime, termination: solution.termination,
+        statistics: solution.statistics))
+    outcome.termination = solution.termination
+    outcome.timeName = variableName
+    outcome.finalState = dropLast ? Array(solution.finalState.dropLast()) : solution.finalState
+    outcome.finalLogT = logT
+    var total = outcome.statistics
+    total.rhsEvaluations += solution.statistics.rhsEvaluations
+    total.jacobianEvaluations += solution.statistics.jacobianEvaluations
+    total.stepsAccepted += solution.statistics.stepsAccepted
+    total.stepsRejected += solution.statistics.stepsRejected
+    total.wallSeconds += solution.statistics.wallSeconds
+    total.lastStepSize = solution.statistics.lastStepSize
+    outcome.statistics = total
+  }
+
+  /// The internal stop condition that ends a t phase when the loss first falls below 1.
+  static let switchName = "switch: loss<1"
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import GradientFlow
+import ODE
+
+/// `gradflow compare`: the unconstrained, Lagrange and weight-normalized flows from one initialization.
+struct Compare: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the three dynamics from one initialization and compare them.",
+    discussion: """
+      Writes OUT/unconstrained/, OUT/lagrange/, OUT/weightnorm/ (each a full simulate output),
+      OUT/compare.csv (long format: t, dynamics, observables) and OUT/compare.json, and prints a
+      table. Runs are compared as functions — the final normalized margins q_n(V) — not as parameters.
+      """)
+
+  @Option(help: "A config JSON or a previous run.json (flags override it).")
+  var config: String?
+
+  @OptionGroup(title: "Data") var data: DataOptions
+  @OptionGroup(title: "Network and loss") var model: ModelOptions
+  @OptionGroup(title: "Integration") var integration: IntegrationOptions
+
+  @Option(help: "Output directory.")
+  var out: String = "gradflow-compare"
+
+  @Flag(help: "Overwrite a non-empty output directory.")
+  var force = false
+
+  @Flag(help: "No table.")
+  var quiet = false
+
+  func run() throws {
+    configureThreads()
+    var resolved = SimulationConfig()
+    do {
+      if let config { resolved = try SimulationConfig.load(path: config) }
+      try data.apply(to: &resolved)
+      try model.apply(to: &resolved)
+      integration.apply(to: &resolved)
+    } catch {
+      printError(String(describing: error))
+      throw ExitCode(64)
+    }
+    Interruption.installSignalHandlers()
+    let entries: [DynamicsComparison.Entry]
+    do {
+      entries = try DynamicsComparison.run(
+        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments)
+    } catch {
+      printError(error.description)
+      throw ExitCode(error.exitCode)
+    }
+    if !quiet { print(table(entries)) }
+    if entries.contains(where: { $0.result.termination.reason == "interrupted" }) { throw ExitCode(130) }
+    if entries.contains(where: { !$0.result.termination.isSuccess }) { throw ExitCode(1) }
+  }
+
+  private func table(_ entries: [DynamicsComparison.Entry]) -> String {
+    func pad(_ text: String, _ width: Int) -> String {
+      text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+    func number(_ x: Double?) -> String { String(format: "%.8g", x ?? .nan) }
+    let header = ["dynamics", "margin", "rho", "loss", "steps", "RHS evals", "seconds", "stopped"]
+    var rows = [header]
+    for e in entries {
+      let f = e.result.final
+      let s = e.result.statistics
+      rows.append([
+        e.dynamics.rawValue, number(f["margin"]), number(f["rho"]), number(f["loss"]), "\(s.stepsAccepted)",
+        "\(s.rhsEvaluations)", String(format: "%.2f", s.wallSeconds), e.result.termination.reason,
+      ])
+    }
+    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    var lines = rows.map { row in
+      row.enumerated().map { column, cell in
+        column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : pad(cell, widths[column])
+      }.joined(separator: "  ")
+    }
+    lines.append("same function (max |q_n(V) − q_n(V')| ≤ \(DynamicsComparison.sameFunctionTolerance)):")
+    for i in 0..<entries.count {
+      for j in (i + 1)..<entries.count {
+        let d = DynamicsComparison.marginDistance(entries[i], entries[j])
+        let verdict = d <= DynamicsComparison.sameFunctionTolerance ? "yes" : "no"
+        lines.append(
+          "  \(entries[i].dynamics.rawValue) vs \(entries[j].dynamics.rawValue): \(verdict) (max difference \(String(format: "%.3g", d)))"
+        )
+      }
+    }
+    lines.append("output: \(absoluteOut)")
+    return lines.joined(separator: "\n")
+  }
+
+  private var absoluteOut: String {
+    out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// `gradflow check`: verdicts, exit codes, the JSON report and check.csv.
+@Suite struct CheckCommandTests {
+  private let xorCSV = "x1,x2,y\n1,1,1\n-1,-1,1\n1,-1,-1\n-1,1,-1\n"
+  private let r1CSV = "x1,x2,y\n1,0,1\n0,-2,-1\n"
+  /// Overlapping blobs plus x and 2x with opposite labels: no bias-free network separates them
+  /// (f(2x) = 2 f(x) for every homogeneous net).
+  private let overlapCSV =
+    "x1,x2,y\n1,0.5,1\n2,1,-1\n0.9,0.2,1\n1.2,0.4,-1\n-1,-0.3,1\n-0.8,-0.5,-1\n0.1,1,1\n0.2,1.1,-1\n"
+
+  /// The R5 optimum w_j = x_j/(2√2), a_j = y_j/2 in the weights.json layout.
+  private var xorOptimumJSON: String {
+    let s = 2 * 2.0.squareRoot()
+    let rows = [[1.0, 1], [-1, -1], [1, -1], [-1, 1]].map { "[\($0[0] / s), \($0[1] / s)]" }
+    return "{\"arch\": [2, 4, 1], \"layers\": [[\(rows.joined(separator: ", "))], [[0.5, 0.5, -0.5, -0.5]]]}"
+  }
+
+  private func json(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  @Test func helpDocumentsVerdictsAndExitCodes() throws {
+    let result = try gradflow(["check", "--help"])
+    #expect(result.status == 0)
+    for phrase in [
+      "kkt", "converging", "not-converged", "kink-ambiguous", "not-separable", "--at", "every:K", "--tol",
+      "--json", "--weights", "--bias-feature",
+    ] {
+      #expect(result.stdout.contains(phrase), "help lacks \(phrase)")
+    }
+    let root = try gradflow(["--help"])
+    #expect(root.stdout.contains("check"))
+  }
+
+  @Test func handMadeXOROptimumIsKKT() throws {
+    let dir = try temporaryDirectory()
+    let data = try writeFile("xor.csv", xorCSV, in: dir)
+    let weights = try writeFile("w.json", xorOptimumJSON, in: dir)
+    let result = try gradflow(["check", "--data", data, "--weights", weights, "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try json(result.stdout)
+    #expect(report["verdict"] as? String == "kkt")
+    // Issue requirement for the R5 optimum with the Clarke-aware check.
+    #expect((report["eps_rel"] as? Double ?? 1) <= 1e-6)
+    #expect(abs((report["gamma_product"] as? Double ?? 0) - 2.0.squareRoot() / 4) <= 1e-14)
+    #expect(abs((report["gamma_lyu_li"] as? Double ?? 0) - 2.0.squareRoot() / 8) <= 1e-14)
+    #expect(abs((report["lambda_ratio"] as? Double ?? 0) - 1) <= 1e-12)
+    #expect(report["support"] as? [Int] == [0, 1, 2, 3])
+    #expect((report["claim"] as? String)?.contains("THEORY R5") == true)
+    // The human table says the same.
+    let table = try gradflow(["check", "--data", data, "--weights", weights])
+    #expect(table.status == 0)
+    #expect(table.stdout.contains("verdict: kkt"))
+  }
+
+  @Test func r1SVMIsKKTWithItsDirection() throws {
+    let dir = try temporaryDirectory()
+    let data = try writeFile("r1.csv", r1CSV, in: dir)
+    // ŵ = (1, ½) at scale 3 (the checker is scale-free).
+    let weights = try writeFile("w.json", "{\"arch\": [2, 1], \"layers\": [[[3, 1.5]]]}", in: dir)
+    let result = try gradflow(["check", "--data", data, "--weights", weights, "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try json(result.stdout)
+    #expect(report["verdict"] as? String == "kkt")
+    let svm = try #require(report["svm_direction"] as? [Double])
+    let direction = try #require(report["direction"] as? [Double])
+    // ŵ = (1, ½): unit direction (2, 1)/√5; shortest round-trip JSON numbers.
+    #expect(abs(svm[0] - 2 / 5.0.squareRoot()) <= 1e-15 && abs(svm[1] - 1 / 5.0.squareRoot()) <= 1e-15)
+    #expect(zip(svm, direction).allSatisfy { abs($0 - $1) <= 1e-15 })
+    #expect(abs((report["svm_margin"] as? Double ?? 0) - 2 / 5.0.squareRoot()) <= 1e-15)
+    #expect((report["svm_angle"] as? Double ?? 1) <= 1e-15)
+    #expect(report["svm_support"] as? [Int] == [0, 1])
+    #expect((report["claim"] as? String)?.contains("global max margin") == true)
+  }
+
+  @Test func earlyStoppedRunIsNotKKT() throws {
+    let dir = try temporaryDirectory()
+    let run = dir.appendingPathComponent("r1").path
+    let simulate = try gradflow([
+      "simulate", "--generator", "r1", "--depth", "1", "--t-end", "100", "--saves", "10", "--save-weights",
+      "--out", run, "--quiet",
+    ])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+    let all = try gradflow(["check", run, "--at", "all", "--json"])
+    let report = try json(all.stdout)
+    #expect(report["verdict"] as? String == "converging")
+    #expect(all.status == 2)
+    #expect(report["certificate_trend"] as? String == "down")
+    // check.csv: a header and one row per saved time (t = 0 plus 10 saves).
+    let csv = try String(contentsOfFile: run + "/check.csv", encoding: .utf8).split(separator: "\n")
+    #expect(csv.first?.hasPrefix("t,log_t,gamma_product,gamma_lyu_li,eps_rel") == true)
+    #expect(csv.first?.hasSuffix("svm_angle,margin_gap") == true)
+    #expect(csv.count == 12)
+    let sidecar = try json(try String(contentsOfFile: run + "/check.json", encoding: .utf8))
+    #expect(sidecar["verdict"] as? String == "converging")
+
+    // The final point alone has no trend: not converged.
+    let last = try gradflow(["check", run])
+    #expect(last.status == 3)
+    #expect(last.stdout.contains("verdict: not-converged"))
+    // every:4 checks t-indices 0, 4, 8 and the last one.
+    let every = try gradflow(["check", run, "--at", "every:4", "--json"])
+    #expect((try json(every.stdout)["points"] as? [Any])?.count == 4)
+  }
+
+  @Test func nonSeparableDataNeverGetKKT() throws {
+    let dir = try temporaryDirectory()
+    let data = try writeFile("overlap.csv", overlapCSV, in: dir)
+    // A linear flow on them, with all its saved times checked, even with an absurd tolerance.
+    let run = dir.appendingPathComponent("lin").path
+    let simulate = try gradflow([
+      "simulate", "--data", data, "--depth", "1", "--t-end", "1000", "--saves", "8", "--save-weights", "--out", run,
+      "--quiet",
+    ])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+    for tolerance in ["1e-2", "1e6"] {
+      let result = try gradflow(["check", run, "--at", "all", "--tol", tolerance, "--json"])
+      let report = try json(result.stdout)
+      #expect(report["verdict"] as? String == "not-separable")
+      #expect(result.status == 5)
+      #expect(report["svm_direction"] is NSNull)
+    }
+    // A ReLU network's weights on them: not separating either.
+    let weights = try writeFile(
+      "w.json", "{\"arch\": [2, 3, 1], \"layers\": [[[1.1, 0.2], [-0.3, 1.2], [0.5, -1.3]], [[1.4, -0.7, 0.4]]]}",
+      in: dir)
+    let relu = try gradflow(["check", "--data", data, "--weights", weights, "--tol", "1e6"])
+    #expect(relu.status == 5)
+    #expect(relu.stdout.contains("not-separable"))
+  }
+
+  @Test func allWithoutSavedWeightsIsAUsageError() throws {
+    let dir = try temporaryDirectory()
+    let run = dir.appendingPathComponent("plain").path
+    let simulate = try gradflow([
+      "simulate", "--generator", "r1", "--depth", "1", "--t-end", "10", "--saves", "3", "--out", run, "--quiet",
+    ])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+    let result = try gradflow(["check", run, "--at", "all"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("weights.csv"))
+    #expect(result.stderr.contains("--save-weights"))
+  }
+
+  @Test func badInvocationsAreUsageErrors() throws {
+    #expect(try gradflow(["check"]).status == 64)
+    #expect(try gradflow(["check", "somewhere", "--data", "x.csv", "--weights", "w.json"]).status == 64)
+    #expect(try gradflow(["check", "somewhere", "--at", "every:0"]).status == 64)
+    #expect(try gradflow(["check", "somewhere", "--tol", "-1"]).status == 64)
+    let dir = try temporaryDirectory()
+    let missing = try gradflow(["check", dir.path])
+    #expect(missing.status == 64)
+    #expect(missing.stderr.contains("run.json"))
+    // A weights file that does not fit the data is a data error.
+    let data = try writeFile("xor.csv", xorCSV, in: dir)
+    let weights = try writeFile("w.json", "{\"layers\": [[[1, 0, 0]]]}", in: dir)  // 3 inputs, 2 features
+    #expect(try gradflow(["check", "--data", data, "--weights", weights]).status == 65)
+  }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+@testable import GradientFlow
+
+/// A seeded, property-based fuzz of the CSV dataset parser and the config decoder: thousands of
+/// mutations of valid inputs (bit flips, truncation, inserted commas, quotes, line breaks, NaN, huge
+/// numbers, byte-order marks, …). Every input must end in a value that satisfies the type's invariants
+/// or in a typed error (`DatasetError`, `ConfigError`, `SimulationError`) — a trap would kill the test
+/// process. A fourth test resolves decoded configs into a ``SimulationSetup`` under small resource limits,
+/// so absurd sizes must be refused by the checks, not trap in an allocation or an integer overflow.
+///
+/// The run is deterministic: iteration i of a test uses the generator seeded with (seed, i).
+/// Environment: `GRADFLOW_FUZZ_ITERATIONS` multiplies the iteration counts (default 1, about 2 s in a
+/// debug build), `GRADFLOW_FUZZ_SEED` changes the seed (default 0), and `GRADFLOW_FUZZ_LAST_INPUT=path`
+/// writes every input to `path.<test>` before it is parsed, so the input that crashed a long run is on disk.
+@Suite struct ParserFuzzTests {
+  static let environment = ProcessInfo.processInfo.environment
+  static let scale = max(1, Int(environment["GRADFLOW_FUZZ_ITERATIONS"] ?? "") ?? 1)
+  static let seed = UInt64(environment["GRADFLOW_FUZZ_SEED"] ?? "") ?? 0
+  static let lastInputPath = environment["GRADFLOW_FUZZ_LAST_INPUT"]
+
+  // MARK: Seeds
+
+  static let csvSeeds: [String] = [
+    "x1,x2,y\n1,2,1\n-3,-1,-1\n2,1,1\n-1,-2,-1\n",
+    "x1,x2,y\r\n0.5,1e-3,0\r\n-2.5,4,1\r\n",
+    "\u{FEFF}\"a\",\"b, c\",label\n1,2,3\n4,5,3\n6,7,9\n",
+    "f1,f2,f3,y\n1,2,3,1\n\n4,5,6,-1\n  7 , 8 ,9 , 1\n",
+    "x,y\n-0.0,1\n1.7976931348623157e308,-1\n4.9e-324,1\n",
+    try! ToyDataset.blobs.generate(count: 6, seed: 1, dimension: 3).csvText(),
+  ]
+
+  static let configSeeds: [String] = [
+    "{\"t_end\": 100, \"widths\": [8, 8], \"stepper\": \"rkf45\", \"seed\": 3, \"n\": 20}",
+    "{\"config\": {\"generator\": \"xor\", \"noise\": 0.1, \"activation\": \"leaky-relu\", \"leaky_slope\": 0.1}}",
+    "{\"rtol\": 1e-6, \"atol\": 0, \"max_steps\": 1000, \"save_from\": 0.01, \"saves\": 10, \"hmax\": \"inf\"}",
+    "{\"stop_when_separated\": true, \"stop_loss\": 1e-3, \"bias_feature\": false, \"loss\": \"logistic\"}",
+    "{\"data\": \"x.csv\", \"label_column\": \"y\", \"initial_weights\": \"w.json\", \"init_scale\": 0.5}",
+  ]
+
+  /// Fragments that break parsers: separators, quotes, line breaks, special and extreme numbers.
+  static let tokens: [String] = [
+    ",", ",,", "\"", "\"\"", "\n", "\r", "\r\n", " ", "\t", "\0", "\u{FEFF}", "NaN", "nan", "inf", "-inf",
+    "Infinity", "1e309", "-1e309", "1e-400", "4.9e-324", "-0", "0x1p3", "99999999999999999999999", "1.5",
+    "-1", "2", "0", "e", ".", "-", "+", "{", "}", "[", "]", ":", "null", "true", "false", "\"inf\"", "\"nan\"",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616", "1e400",
+    "\"t_end\"", "\"widths\"", "\"n\"", "\"config\"", "[[[]]]", "\u{00E9}", "\u{1F600}", "\\u0000", "\\",
+  ]
+
+  // MARK: Tests
+
+  @Test func csvParserReturnsADatasetOrADatasetError() throws {
+    var parsed = 0
+    for i in 0..<(3000 * Self.scale) {
+      var random = Self.random(test: 1, iteration: i)
+      let input = Self.mutate(Array(Self.csvSeeds[Int(random.next() % UInt64(Self.csvSeeds.count))].utf8), &random)
+      let label: String? = [nil, "y", "x1", "label", ""][Int(random.next() % 5)]
+      Self.record(input, test: "csv")
+      do {
+        let (dataset, _) = try CSVDatasetLoader.parse(bytes: input, file: "fuzz.csv", labelColumn: label)
+        parsed += 1
+        #expect(dataset.count >= 1 && dataset.dimension >= 1)
+        #expect(dataset.inputs.count == dataset.count * dataset.dimension)
+        #expect(dataset.inputs.allSatisfy { $0.isFinite })
+        #expect(dataset.labels.allSatisfy { $0 == 1 || $0 == -1 })
+      } catch {
+        #expect(!error.description.isEmpty)  // typed: a DatasetError, with a message
+      }
+    }
+    #expect(parsed > 100, "the mutations are mild enough that many inputs still parse (\(parsed))")
+  }
+
+  @Test func configDecoderReturnsAConfigOrAConfigError() throws {
+    var decoded = 0
+    for i in 0..<(2000 * Self.scale) {
+      var random = Self.random(test: 2, iteration: i)
+      let input = Self.mutate(Array(Self.configSeeds[Int(random.next() % UInt64(Self.configSeeds.count))].utf8), &random)
+      Self.record(input, test: "config")
+      do {
+        _ = try SimulationConfig.decode(Data(input), source: "fuzz.json")
+        decoded += 1
+      } catch {
+        #expect(error.description.hasPrefix("config 'fuzz.json': "))
+      }
+    }
+    #expect(decoded > 20, "some mutated configs still decode (\(decoded))")
+  }
+
+  /// Well-formed JSON with random keys and values of random types: errors must name the key.
+  @Test func configErrorsNameTheKey() throws {
+    let keys = SimulationConfig.CodingKeys.allCases.map { snakeCase($0.stringValue) }
+    for i in 0..<(1000 * Self.scale) {
+      var random = Self.random(test: 3, iteration: i)
+      let key = keys[Int(random.next() % UInt64(keys.count))]
+      let value = Self.randomJSONValue(&random)
+      let text = "{\"\(key)\": \(value)}"
+      Self.record(Array(text.utf8), test: "key")
+      do {
+        _ = try SimulationConfig.decode(Data(text.utf8), source: "fuzz.json")
+      } catch {
+        if error.description.contains("not valid JSON") { continue }  // e.g. 1e400
+        #expect(error.description.contains("key \"\(key)\""), "\(text): \(error)")
+      }
+    }
+  }
+
+  /// Decoded configs with random sizes resolve to a setup or a SimulationError under small limits.
+  @Test func setupRefusesWhatItCannotHold() throws {
+    let limits = ResourceLimits(maximumFileBytes: 1 << 16, maximumMemoryBytes: 64 << 20)
+    let sizes = ["0", "-1", "1", "2", "3", "40", "100000", "1000000000000", "9223372036854775807"]
+    for i in 0..<(300 * Self.scale) {
+      var random = Self.random(test: 4, iteration: i)
+      func size() -> String { sizes[Int(random.next() % UInt64(sizes.count))] }
+      let generator = ToyDataset.allCases[Int(random.next() % UInt64(ToyDataset.allCases.count))].rawValue
+      let stepper = ["rkf45", "msbdf", "rk4imp"][Int(random.next() % 3)]
+      let text = """
+        {"generator": "\(generator)", "n": \(size()), "dimension": \(size()), "widths": [\(size()), \(size())],
+         "saves": \(size()), "stepper": "\(stepper)", "bias_feature": \(random.next() % 2 == 0)}
+        """
+      Self.record(Array(text.utf8), test: "setup")
+      do {
+        let config = try SimulationConfig.decode(Data(text.utf8), source: "fuzz.json")
+        let setup = try SimulationSetup(config: config, limits: limits)
+        #expect(setup.initialWeights.count == setup.architecture.parameterCount)
+      } catch let error as ConfigError {
+        #expect(!error.description.isEmpty)
+      } catch let error as SimulationError {
+        #expect(!error.description.isEmpty)
+      }
+    }
+  }
+
+  // MARK: Mutations
+
+  static func random(test: UInt64, iteration: Int) -> SeededRandom {
+    SeededRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ test << 40 &+ UInt64(iteration))
+  }
+
+  /// One to four mutations of `bytes`.
+  static func mutate(_ bytes: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
+    var bytes = bytes
+    for _ in 0...(random.next() % 4) {
+      let position = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count + 1))
+      switch random.next() % 8 {
+      case 0:  // flip a bit
+        if position < bytes.count { bytes[position] ^= 1 << UInt8(random.next() % 8) }
+      case 1:  // truncate
+        bytes.removeLast(bytes.count - position)
+      case 2, 3:  // insert a token
+        bytes.insert(contentsOf: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8), at: position)
+      case 4:  // replace a byte with a token
+        if position < bytes.count {
+          bytes.replaceSubrange(position...position, with: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8))
+        }
+      case 5:  // delete a range
+        let end = min(bytes.count, position + Int(random.next() % 8))
+        bytes.removeSubrange(position..<end)
+      case 6:  // duplicate a range
+        let end = min(bytes.count, position + Int(random.next() % 32))
+        bytes.insert(contentsOf: Array(bytes[position..<end]), at: position)
+      default:  // a random byte
+        bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
+      }
+    }
+    return bytes
+  }
+
+  /// A JSON value of a random type, possibly nested once.
+  static func randomJSONValue(_ random: inout SeededRandom) -> String {
+    let scalars = [
+      "0", "1", "-1", "1.5", "1e300", "-1e-300", "9223372036854775807", "18446744073709551615", "true", "false",
+      "null", "\"\"", "\"inf\"", "\"nan\"", "\"rkf45\"", "\"relu\"", "\"abc\"", "{}", "[]",
+    ]
+    let scalar = scalars[Int(random.next() % UInt64(scalars.count))]
+    switch random.next() % 3 {
+    case 0: return "[\(scalar), \(scalars[Int(random.next() % UInt64(scalars.count))])]"
+    case 1: return "{\"k\": \(scalar)}"
+    default: return scalar
+    }
+  }
+
+  /// Writes `input` to `<GRADFLOW_FUZZ_LAST_INPUT>.<test>` when that variable is set (one file per
+  /// test, since the tests run in parallel).
+  static func record(_ input: [UInt8], test: String) {
+    guard let lastInputPath else { return }
+    _ = FileManager.default.createFile(atPath: lastInputPath + "." + test, contents: Data(input))
+  }
+}

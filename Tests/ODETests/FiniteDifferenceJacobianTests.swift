@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import ODE
+
+@Suite("Finite-difference Jacobian")
+struct FiniteDifferenceJacobianTests {
+  /// f0 = y0³ + y1·sin t, f1 = e^{y1}·y0 + t²·y0.
+  static func f(_ t: Double, _ y: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+    out[0] = y[0] * y[0] * y[0] + y[1] * sin(t)
+    out[1] = exp(y[1]) * y[0] + t * t * y[0]
+  }
+
+  /// The exact ∂f/∂y (row-major) and ∂f/∂t.
+  static func exact(_ t: Double, _ y: [Double]) -> (dfdy: [Double], dfdt: [Double]) {
+    (
+      [3 * y[0] * y[0], sin(t), exp(y[1]) + t * t, exp(y[1]) * y[0]],
+      [y[1] * cos(t), 2 * t * y[0]]
+    )
+  }
+
+  func evaluate(t: Double, y: [Double], calls: inout Int) -> (dfdy: [Double], dfdt: [Double]) {
+    let jacobian = FiniteDifferenceJacobian(dimension: 2)
+    var dfdy = [Double](repeating: .nan, count: 4)
+    var dfdt = [Double](repeating: .nan, count: 2)
+    var count = 0
+    y.withUnsafeBufferPointer { y in
+      dfdy.withUnsafeMutableBufferPointer { dfdy in
+        dfdt.withUnsafeMutableBufferPointer { dfdt in
+          jacobian.evaluate(
+            t: t, y: y.baseAddress!, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!
+          ) { t, y, out in
+            count += 1
+            Self.f(t, y, out)
+          }
+        }
+      }
+    }
+    calls = count
+    return (dfdy, dfdt)
+  }
+
+  @Test(
+    "central differences give about ten correct digits at well-scaled points",
+    arguments: [(0.3, [1.0, 0.5]), (2.0, [-1.5, 0.1]), (0.0, [0.7, -2.0]), (0.7, [2.5, -0.3])])
+  func accuracy(t: Double, y: [Double]) {
+    var calls = 0
+    let (dfdy, dfdt) = evaluate(t: t, y: y, calls: &calls)
+    let (exactY, exactT) = Self.exact(t, y)
+    // The documented step ε^{1/3}·max(|y_j|, 1) balances truncation (h²·f'''/6) against rounding
+    // (ε·|f|/h): ≤ 1e-10 relative at these order-one points; 1e-9 is one digit below the documented
+    // "about 10 correct digits".
+    for i in 0..<4 {
+      let scale = max(abs(exactY[i]), 1)
+      #expect(
+        abs(dfdy[i] - exactY[i]) <= 1e-9 * scale, "∂f/∂y[\(i)] = \(dfdy[i]), exact \(exactY[i])")
+    }
+    for i in 0..<2 {
+      let scale = max(abs(exactT[i]), 1)
+      #expect(
+        abs(dfdt[i] - exactT[i]) <= 1e-9 * scale, "∂f/∂t[\(i)] = \(dfdt[i]), exact \(exactT[i])")
+    }
+    // Two evaluations per state component and two for t: 2·(n + 1).
+    #expect(calls == 6)
+  }
+
+  @Test("a linear system's Jacobian is reproduced to rounding")
+  func linear() {
+    // f = A·y: the central difference is exact up to rounding, whatever the step.
+    let jacobian = FiniteDifferenceJacobian(dimension: 3)
+    let a: [Double] = [-2, 1, 0.5, 3, -4, 0, 0.25, 0, -1e3]
+    var dfdy = [Double](repeating: .nan, count: 9)
+    var dfdt = [Double](repeating: .nan, count: 3)
+    let y: [Double] = [1e3, -3, 1e-8]
+    y.withUnsafeBufferPointer { y in
+      dfdy.withUnsafeMutableBufferPointer { dfdy in
+        dfdt.withUnsafeMutableBufferPointer { dfdt in
+          jacobian.evaluate(
+            t: 0, y: y.baseAddress!, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!
+          ) {
+            _, y, out in
+            for i in 0..<3 { out[i] = (0..<3).reduce(0) { $0 + a[i * 3 + $1] * y[$1] } }
+          }
+        }
+      }
+    }
+    for i in 0..<9 {
+      // Only rounding remains: ε·|f|/h with |f| ≲ 3e3 and h ≥ ε^{1/3} ≈ 6e-6 gives ≤ 1.1e-7.
+      #expect(abs(dfdy[i] - a[i]) <= 1e-6, "entry \(i): \(dfdy[i]) vs \(a[i])")
+    }
+    #expect(dfdt == [0, 0, 0])
+  }
+}

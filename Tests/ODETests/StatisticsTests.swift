@@ -1,0 +1,139 @@
+import Foundation
+import ODE
+import Testing
+
+@Suite("Statistics")
+struct StatisticsTests {
+  @Test("rhsEvaluations equals the system's own call count", arguments: Stepper.allCases)
+  func rhsCount(stepper: Stepper) throws {
+    let calls = Counter()
+    let options = makeOptions(stepper, rtol: 1e-6, atol: 1e-8, save: .at([0.5, 1.5]))
+    let solution = try ODESolver(system: Problems.oscillator(counter: calls), options: options)
+      .solve(from: 0, to: 3, initialState: [1, 0])
+    #expect(solution.termination == .reachedEnd(t: 3))
+    // Includes the finite-difference Jacobian's calls for the implicit steppers.
+    #expect(calls.value == solution.statistics.rhsEvaluations)
+    #expect(calls.value > 0)
+  }
+
+  @Test("rhsEvaluations includes the calls made while locating a stop condition")
+  func rhsCountWithEvents() throws {
+    let calls = Counter()
+    var options = makeOptions(.msbdf)
+    options.stopConditions = [StopCondition(name: "halved") { _, y in 0.5 - y[0] }]
+    let solution = try ODESolver(system: Problems.decay(counter: calls), options: options)
+      .solve(from: 0, to: 10, initialState: [1])
+    #expect(solution.termination.reason == "stopCondition")
+    #expect(calls.value == solution.statistics.rhsEvaluations)
+  }
+
+  /// GSL 2.7's evolve_apply evaluates f(t0, y0) once (`dydt_in` on its first call) and afterwards
+  /// reuses the exact `dydt_out` of the previous step; each attempt, accepted or rejected, of an rkf45
+  /// step costs 5 stages + 1 `dydt_out` evaluation, of an rk4 step (step doubling) 3 + 3 + 1 + 3
+  /// stages + 1 `dydt_out` evaluation (GSL ode-initval2/evolve.c, rkf45.c, rk4.c).
+  @Test(
+    "explicit Runge–Kutta methods use a fixed number of evaluations per step",
+    arguments: [(Stepper.rkf45, 6), (.rk4, 11)])
+  func fixedPattern(stepper: Stepper, perAttempt: Int) throws {
+    var options = makeOptions(stepper, rtol: 1e-10, atol: 0)
+    options.initialStep = 1  // forces rejections at the start
+    let solution = try ODESolver(system: Problems.decay(), options: options)
+      .solve(from: 0, to: 5, initialState: [1])
+    let s = solution.statistics
+    #expect(s.stepsRejected > 0)
+    #expect(s.rhsEvaluations == 1 + perAttempt * (s.stepsAccepted + s.stepsRejected))
+  }
+
+  @Test("stepsAccepted equals the number of onStep callbacks", arguments: Stepper.allCases)
+  func acceptedSteps(stepper: Stepper) throws {
+    var callbacks = 0
+    var lastT = -Double.infinity
+    var increasing = true
+    let options = makeOptions(stepper, rtol: 1e-6, atol: 1e-8, save: .everyStep(3))
+    let solution = try ODESolver(system: Problems.oscillator(), options: options)
+      .solve(
+        from: 0, to: 3, initialState: [1, 0],
+        onStep: { t, _ in
+          callbacks += 1
+          increasing = increasing && t > lastT
+          lastT = t
+        })
+    #expect(callbacks == solution.statistics.stepsAccepted)
+    #expect(callbacks > 0)
+    #expect(increasing)
+    #expect(lastT == 3)
+    #expect(solution.statistics.stepsRejected >= 0)
+    #expect(solution.statistics.lastStepSize > 0)
+    #expect(solution.statistics.wallSeconds >= 0)
+  }
+
+  @Test(
+    "a first step far too large is rejected",
+    arguments: [Stepper.rkf45, .rkck, .rk8pd, .rk2, .rk4, .rk4imp])
+  func rejections(stepper: Stepper) throws {
+    var options = makeOptions(stepper, rtol: 1e-10, atol: 1e-12)
+    options.initialStep = 2
+    let solution = try ODESolver(system: Problems.oscillator(), options: options)
+      .solve(from: 0, to: 4, initialState: [1, 0])
+    #expect(solution.termination == .reachedEnd(t: 4))
+    #expect(solution.statistics.stepsRejected > 0)
+  }
+
+  @Test("a tiny first step on a smooth problem is never rejected")
+  func noRejections() throws {
+    var options = makeOptions(.rkf45, rtol: 1e-6, atol: 1e-8)
+    options.initialStep = 1e-6
+    let solution = try ODESolver(system: Problems.decay(), options: options)
+      .solve(from: 0, to: 1, initialState: [1])
+    // From 1e-6 the standard control grows the step by at most 5× per step, never overshooting.
+    #expect(solution.statistics.stepsRejected == 0)
+  }
+
+  @Test("Jacobian evaluations: none for explicit methods, all analytic when provided")
+  func jacobianCounts() throws {
+    for stepper in Stepper.allCases {
+      let jacobianCalls = Counter()
+      let analytic = try ODESolver(
+        system: Problems.robertson(analyticJacobian: true, jacobianCounter: jacobianCalls),
+        options: makeOptions(stepper, rtol: 1e-4, atol: 1e-12)
+      ).solve(from: 0, to: 1e-3, initialState: [1, 0, 0])
+      #expect(jacobianCalls.value == analytic.statistics.jacobianEvaluations, "\(stepper)")
+      #expect((jacobianCalls.value > 0) == stepper.needsJacobian, "\(stepper)")
+
+      if stepper.needsJacobian {
+        // Each finite-difference Jacobian costs 2·(n + 1) = 8 evaluations of f, all counted.
+        let rhsCalls = Counter()
+        let finiteDifference = try ODESolver(
+          system: countingRobertson(rhsCalls),
+          options: makeOptions(stepper, rtol: 1e-4, atol: 1e-12)
+        ).solve(from: 0, to: 1e-3, initialState: [1, 0, 0])
+        let s = finiteDifference.statistics
+        #expect(s.jacobianEvaluations > 0, "\(stepper)")
+        #expect(rhsCalls.value == s.rhsEvaluations, "\(stepper)")
+        #expect(s.rhsEvaluations >= 8 * s.jacobianEvaluations + s.stepsAccepted, "\(stepper)")
+      }
+    }
+  }
+
+  /// Robertson without an analytic Jacobian, counting its right-hand-side calls.
+  func countingRobertson(_ calls: Counter) -> ClosureSystem {
+    let plain = Problems.robertson(analyticJacobian: false)
+    return ClosureSystem(dimension: 3) { t, y, dydt in
+      calls.value += 1
+      plain.evaluate(t: t, y: y, dydt: dydt)
+    }
+  }
+
+  @Test("statistics are deterministic")
+  func deterministic() throws {
+    func run() throws -> SolverStatistics {
+      var options = makeOptions(.msbdf, rtol: 1e-8, atol: 1e-14)
+      options.saveSchedule = .logSpaced(count: 20, from: 1e-3, to: 40)
+      var s = try ODESolver(system: Problems.robertson(analyticJacobian: false), options: options)
+        .solve(from: 0, to: 40, initialState: [1, 0, 0]).statistics
+      s.wallSeconds = 0
+      return s
+    }
+    #expect(try run() == run())
+  }
+}
