@@ -10,7 +10,7 @@ public final class Simulation {
   public let setup: SimulationSetup
   /// The output directory.
   public let outputDirectory: String
-  /// Called about twice a second from the integration loop with (log t, 0), for progress displays.
+  /// Called about twice a second from the integration loop with (log t, accepted steps), for progress displays.
   public var progress: ((Double, Int) -> Void)?
 
   public init(setup: SimulationSetup, outputDirectory: String) {
@@ -80,6 +80,7 @@ public final class Simulation {
       rho: probe.rho)
     var lastProgress = ContinuousClock.now
     var first = true
+    var steps = 0
 
     let outcome: PhasedIntegrator.Outcome
     do {
@@ -101,6 +102,7 @@ public final class Simulation {
           }
         },
         onStep: { [progress] logT, state in
+          steps += 1
           if tracksPattern {
             flow.weights(from: state.baseAddress!, into: theta)
             observables.network.forward(theta)
@@ -108,7 +110,7 @@ public final class Simulation {
           }
           if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
             lastProgress = .now
-            progress(logT, 0)
+            progress(logT, steps)
           }
         })
     } catch {

@@ -67,8 +67,8 @@ struct Simulate: ParsableCommand {
       printError(error.description)
       throw ExitCode(error.exitCode)
     }
-    let display = ProgressDisplay(enabled: !quiet && isatty(2) != 0, tEnd: resolved.tEnd)
-    simulation.progress = { t, _ in display.update(t: t) }
+    let display = ProgressDisplay(enabled: !quiet && isatty(2) != 0, logTEnd: resolved.resolvedLogTEnd)
+    simulation.progress = { logT, steps in display.update(logT: logT, steps: steps) }
 
     Interruption.installSignalHandlers()
     // A file-size limit (ulimit -f) then fails the write with EFBIG, reported with the path, instead
