@@ -18,7 +18,8 @@ final class PhasedIntegrator {
   /// One phase as it ran.
   struct PhaseRecord {
     let clock: String
-    let stepper: Stepper
+    /// The GSL stepper (`nil` for gradient descent).
+    let stepper: Stepper?
     let start: Double
     let end: Double
     let termination: Termination

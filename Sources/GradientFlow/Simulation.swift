@@ -82,39 +82,44 @@ public final class Simulation {
     var first = true
     var steps = 0
 
+    let onSave: PhasedIntegrator.SaveObserver = { t, logT, state throws(OutputError) in
+      flow.weights(from: state.baseAddress!, into: theta)
+      if first, tracksPattern {
+        observables.network.forward(theta)
+        tracker.update(from: observables.network)
+      }
+      first = false
+      observables.compute(t: t, logT: logT, theta: theta, patternChanges: tracker.takeCount())
+      row.update(from: observables.values, count: observableCount)
+      flow.invariants(state: state.baseAddress!, into: row + observableCount)
+      try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
+      if let weightsWriter {
+        try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
+      }
+    }
+    let onStep: PhasedIntegrator.StepObserver = { [progress] logT, state in
+      steps += 1
+      if tracksPattern {
+        flow.weights(from: state.baseAddress!, into: theta)
+        observables.network.forward(theta)
+        tracker.update(from: observables.network)
+      }
+      if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
+        lastProgress = .now
+        progress(logT, steps)
+      }
+    }
+
     let outcome: PhasedIntegrator.Outcome
-    do {
-      outcome = try integrator.run(
-        initialState: initialState,
-        onSave: { t, logT, state throws(OutputError) in
-          flow.weights(from: state.baseAddress!, into: theta)
-          if first, tracksPattern {
-            observables.network.forward(theta)
-            tracker.update(from: observables.network)
-          }
-          first = false
-          observables.compute(t: t, logT: logT, theta: theta, patternChanges: tracker.takeCount())
-          row.update(from: observables.values, count: observableCount)
-          flow.invariants(state: state.baseAddress!, into: row + observableCount)
-          try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
-          if let weightsWriter {
-            try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
-          }
-        },
-        onStep: { [progress] logT, state in
-          steps += 1
-          if tracksPattern {
-            flow.weights(from: state.baseAddress!, into: theta)
-            observables.network.forward(theta)
-            tracker.update(from: observables.network)
-          }
-          if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
-            lastProgress = .now
-            progress(logT, steps)
-          }
-        })
-    } catch {
-      throw .solver(error.description)
+    if let eta = config.gdStep {
+      outcome = GradientDescent(dynamics: flow, config: config, stopConditions: options.stopConditions)
+        .run(initialState: initialState, step: eta, onSave: onSave, onStep: onStep)
+    } else {
+      do {
+        outcome = try integrator.run(initialState: initialState, onSave: onSave, onStep: onStep)
+      } catch {
+        throw .solver(error.description)
+      }
     }
 
     flow.weights(from: outcome.finalState, into: theta)
@@ -131,7 +136,7 @@ public final class Simulation {
       termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
-          clock: $0.clock, stepper: $0.stepper.rawValue, start: $0.start, end: $0.end, reason: $0.termination.reason,
+          clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start, end: $0.end, reason: $0.termination.reason,
           statistics: $0.statistics)
       },
       finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,

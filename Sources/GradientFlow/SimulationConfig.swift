@@ -56,6 +56,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var saves: Int = 50
   /// The first log-spaced save time; `nil` uses min(1e-2, tEnd/100).
   public var saveFrom: Double?
+  /// Run finite-step gradient descent with this learning rate η instead of integrating the flow
+  /// (iterate k at t = kη; t clock only).
+  public var gdStep: Double?
   /// The GSL stepper; `nil` picks per phase (see ``stepper(forClock:)``).
   public var stepper: Stepper?
   public var rtol: Double = 1e-8
@@ -190,7 +193,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
     case widths, activation, leakySlope, loss, dynamics, wnScale
     case initialWeights, initScale, seed
-    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
+    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, saveWeights
   }
 
@@ -221,6 +224,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     saves = try c.decodeIfPresent(Int.self, forKey: .saves) ?? d.saves
     saveFrom = try c.decodeIfPresent(Double.self, forKey: .saveFrom)
     stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper)
+    gdStep = try c.decodeIfPresent(Double.self, forKey: .gdStep)
     rtol = try c.decodeIfPresent(Double.self, forKey: .rtol) ?? d.rtol
     atol = try c.decodeIfPresent(Double.self, forKey: .atol) ?? d.atol
     maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? d.maxSteps

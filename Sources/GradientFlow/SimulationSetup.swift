@@ -142,6 +142,13 @@ public struct SimulationSetup {
     try require(
       c.clock != .t || c.resolvedLogTEnd < 709.78,
       "the end log t = \(c.resolvedLogTEnd) is past the largest double t (log t ≈ 709.78); use --clock log-t or auto")
+    if let eta = c.gdStep {
+      try require(eta > 0 && eta.isFinite, "--gd-step must be a positive learning rate (got \(eta))")
+      try require(c.clock == .t, "--gd-step runs gradient descent in t (iterate k at t = kη); drop --clock")
+      try require(
+        c.resolvedTEnd / eta <= Double(c.maxSteps),
+        "--gd-step \(eta) needs \(Int(c.resolvedTEnd / eta)) iterations to reach t-end; raise --max-steps or the step")
+    }
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")
     }

@@ -232,6 +232,9 @@ struct IntegrationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "First log-spaced save time (default min(1e-2, t-end/100)).")
   var saveFrom: Double?
 
+  @Option(parsing: .unconditional, help: "Gradient descent with learning rate η instead of the flow (iterate k at t = kη).")
+  var gdStep: Double?
+
   @Option(help: "GSL stepper (default rkf45: a low-order pair copes best with ReLU kinks).")
   var stepper: Stepper?
 
@@ -280,6 +283,7 @@ struct IntegrationOptions: ParsableArguments {
     if let saves { config.saves = saves }
     if let saveFrom { config.saveFrom = saveFrom }
     if let stepper { config.stepper = stepper }
+    if let gdStep { config.gdStep = gdStep }
     if let rtol { config.rtol = rtol }
     if let atol { config.atol = atol }
     if let maxSteps { config.maxSteps = maxSteps }
