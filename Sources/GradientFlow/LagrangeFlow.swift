@@ -24,12 +24,14 @@ public final class LagrangeFlow: FlowDynamics {
   public var architecture: Architecture { forces.network.architecture }
   public var dimension: Int { architecture.depth + architecture.parameterCount }
   private let blocks: LayerBlocks
+  private let unitScales: [Double]
   private let theta: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
 
   public init(network: NetworkEvaluator, loss: Loss) {
     forces = NetworkForces(network: network, loss: loss)
     blocks = LayerBlocks(network.architecture)
+    unitScales = Array(repeating: 1, count: network.architecture.depth)
     theta = .allocate(capacity: network.architecture.parameterCount)
     gradient = .allocate(capacity: network.architecture.parameterCount)
   }
@@ -46,50 +48,27 @@ public final class LagrangeFlow: FlowDynamics {
     let forceValue = forces.evaluate(theta: theta, gradient: gradient)
     let nu = forceValue.weightedMargin
     for k in 0..<depth {
-      let rho = state[k]
-      direction[k] = nu / rho
-      let size = Int32(blocks.sizes[k])
-      let offset = blocks.offsets[k]
-      let vNorm = blocks.norm(k, v)
-      // ρ_k P_k(G_k) = ρ_k G_k − ρ_k ⟨V̂_k, G_k⟩ V̂_k.
-      let projection = blocks.dot(k, v, gradient) / vNorm
-      let out = direction + depth + offset
-      out.update(from: gradient + offset, count: blocks.sizes[k])
-      cblas_dscal(size, rho, out, 1)
-      cblas_daxpy(size, -rho * projection / vNorm, v + offset, 1, out, 1)
+      // ρ̇_k = ν̃/ρ_k and V̇_k = ρ_k P_k(G_k), in units of exp(logScale).
+      direction[k] = nu / state[k]
+      blocks.projectTangent(k, gradient: gradient, along: v, scale: state[k], into: direction + depth)
     }
     return forceValue
   }
 
   public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
     guard theta.count == architecture.parameterCount else { throw .weightCount(theta.count, architecture) }
-    var state = [Double](repeating: 0, count: dimension)
-    let depth = blocks.count
-    for k in 0..<depth {
-      let range = blocks.offsets[k]..<(blocks.offsets[k] + blocks.sizes[k])
-      let norm = range.reduce(0) { $0 + theta[$1] * theta[$1] }.squareRoot()
-      guard norm > 0 else { throw .zeroLayer(k + 1) }
-      state[k] = norm
-      for i in range { state[depth + i] = theta[i] / norm }
-    }
-    return state
+    return try blocks.normParametrization(of: theta, scales: unitScales)
   }
 
   /// W_k = ρ_k V_k/‖V_k‖.
   public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    let depth = blocks.count
-    let v = state + depth
-    for k in 0..<depth {
-      let offset = blocks.offsets[k]
-      theta.advanced(by: offset).update(from: v + offset, count: blocks.sizes[k])
-      cblas_dscal(Int32(blocks.sizes[k]), state[k] / blocks.norm(k, v), theta + offset, 1)
-    }
+    blocks.weights(fromNormParametrization: state, into: theta)
   }
 
   public var invariantNames: [String] { (1...blocks.count).map { "v_norm_drift_\($0)" } }
 
   /// ‖V_k‖ − 1.
   public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {
-    for k in 0..<blocks.count { values[k] = blocks.norm(k, state + blocks.count) - 1 }
+    blocks.normDrift(state, scales: unitScales, into: values)
   }
 }

@@ -55,50 +55,27 @@ public final class WeightNormFlow: FlowDynamics {
     weights(from: state, into: theta)
     let forceValue = forces.evaluate(theta: theta, gradient: gradient)
     for k in 0..<depth {
-      let g = state[k]
-      let size = Int32(blocks.sizes[k])
-      let offset = blocks.offsets[k]
+      // ġ_k = ⟨v̂_k, G_k⟩ and v̇_k = (g_k/c_k) P_k(G_k), in units of exp(logScale).
       let c = blocks.norm(k, v)
-      let along = blocks.dot(k, v, gradient) / c  // ⟨v̂_k, G_k⟩
-      direction[k] = along
-      // (g/c) P_k(G_k) = (g/c) G_k − (g/c) ⟨v̂_k, G_k⟩ v_k/c.
-      let out = direction + depth + offset
-      out.update(from: gradient + offset, count: blocks.sizes[k])
-      cblas_dscal(size, g / c, out, 1)
-      cblas_daxpy(size, -g * along / (c * c), v + offset, 1, out, 1)
+      direction[k] = blocks.projectTangent(k, gradient: gradient, along: v, scale: state[k] / c, into: direction + depth)
     }
     return forceValue
   }
 
   public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
     guard theta.count == architecture.parameterCount else { throw .weightCount(theta.count, architecture) }
-    var state = [Double](repeating: 0, count: dimension)
-    let depth = blocks.count
-    for k in 0..<depth {
-      let range = blocks.offsets[k]..<(blocks.offsets[k] + blocks.sizes[k])
-      let norm = range.reduce(0) { $0 + theta[$1] * theta[$1] }.squareRoot()
-      guard norm > 0 else { throw .zeroLayer(k + 1) }
-      state[k] = norm
-      for i in range { state[depth + i] = scales[k] * theta[i] / norm }
-    }
-    return state
+    return try blocks.normParametrization(of: theta, scales: scales)
   }
 
   /// W_k = g_k v_k/‖v_k‖.
   public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    let depth = blocks.count
-    let v = state + depth
-    for k in 0..<depth {
-      let offset = blocks.offsets[k]
-      theta.advanced(by: offset).update(from: v + offset, count: blocks.sizes[k])
-      cblas_dscal(Int32(blocks.sizes[k]), state[k] / blocks.norm(k, v), theta + offset, 1)
-    }
+    blocks.weights(fromNormParametrization: state, into: theta)
   }
 
   public var invariantNames: [String] { (1...blocks.count).map { "v_norm_drift_\($0)" } }
 
   /// ‖v_k‖ − c_k.
   public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {
-    for k in 0..<blocks.count { values[k] = blocks.norm(k, state + blocks.count) - scales[k] }
+    blocks.normDrift(state, scales: scales, into: values)
   }
 }
