@@ -32,7 +32,10 @@ public final class Simulation {
     do throws(ModelError) {
       let network = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
-      flow = try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
+      flow =
+        config.sliding == .filippov
+        ? try SlidingSetup.makeFilippovFlow(config: config, network: network, inputs: dataset.inputs)
+        : try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
       let observerNetwork = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
       observables = Observables(

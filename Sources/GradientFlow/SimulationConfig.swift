@@ -79,6 +79,16 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
 
+  // ReLU kinks (THEORY §7.1, README "ReLU kinks")
+  /// How sliding modes are integrated: `off` (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``).
+  public var sliding: SlidingMode = .off
+  /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
+  /// `nil` uses ``defaultSlidingBand``.
+  public var slidingBand: Double?
+
+  /// The default kink band of `--sliding filippov` (README "ReLU kinks": the measured trade-off).
+  public static let defaultSlidingBand = 1e-7
+
   public init() {}
 
   /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
@@ -195,6 +205,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, saveWeights
+    case sliding, slidingBand
   }
 
   public init(from decoder: any Decoder) throws {
@@ -237,6 +248,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     stopLoss = try c.decodeIfPresent(Double.self, forKey: .stopLoss)
     stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
+    sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
+    slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
   }
 }
 

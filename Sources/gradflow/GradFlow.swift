@@ -34,6 +34,7 @@ extension Activation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension DynamicsKind: ExpressibleByArgument {}
 extension Clock: ExpressibleByArgument {}
+extension SlidingMode: ExpressibleByArgument {}
 
 /// Prints a one-line error to stderr.
 func printError(_ message: String) {

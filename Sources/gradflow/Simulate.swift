@@ -271,6 +271,12 @@ struct IntegrationOptions: ParsableArguments {
   @Flag(help: "Also write the weights at every save to weights.csv (t,layer,row,col,value).")
   var saveWeights = false
 
+  @Option(help: "ReLU sliding modes: off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0) or filippov (Filippov slopes on sliding pairs; two-layer ReLU, unconstrained). Default off.")
+  var sliding: SlidingMode?
+
+  @Option(parsing: .unconditional, help: "Relative kink band η of --sliding filippov: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 1e-7).")
+  var slidingBand: Double?
+
   func apply(to config: inout SimulationConfig) {
     if let clock { config.clock = clock }
     if let tEnd {
@@ -294,5 +300,7 @@ struct IntegrationOptions: ParsableArguments {
     if stopWhenSeparated { config.stopWhenSeparated = true }
     if let stopLoss { config.stopLoss = stopLoss }
     if saveWeights { config.saveWeights = true }
+    if let sliding { config.sliding = sliding }
+    if let slidingBand { config.slidingBand = slidingBand }
   }
 }

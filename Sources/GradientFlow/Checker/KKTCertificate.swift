@@ -35,7 +35,7 @@ public struct KKTCertificate: Sendable {
     public var tolerance = 1e-2
     /// τ: a pre-activation with |z| ≤ τ · max_{samples, units of its layer} |z| counts as on a kink.
     public var kinkThreshold = 1e-3
-    /// The η of the candidate sets S_η.
+    /// The η of the candidate sets S_η (η = ∞, all samples, is always included).
     public var candidateThresholds: [Double] = [.infinity, 1e-1, 1e-2, 1e-3]
     /// K ≥ 3: the relaxed hull is skipped beyond this many vertex columns.
     public var maxHullVertices = 4096
@@ -143,10 +143,8 @@ public struct KKTCertificate: Sendable {
 
     // Step 1: normalize the layers.
     let norms = (1...depth).map { layer in
-      CheckerMath.norm(
-        theta[
-          architecture.offset(
-            ofLayer: layer)..<(architecture.offset(ofLayer: layer) + architecture.size(ofLayer: layer))])
+      let offset = architecture.offset(ofLayer: layer)
+      return CheckerMath.norm(theta[offset..<(offset + architecture.size(ofLayer: layer))])
     }
     layerNorms = norms
     var v = theta
@@ -192,7 +190,8 @@ public struct KKTCertificate: Sendable {
 
     // Step 4: the multipliers on every distinct candidate set.
     var sets: [(eta: Double, members: [Int])] = []
-    for eta in options.candidateThresholds {
+    // S_∞ (every sample) is always a candidate set, so there is always a fit.
+    for eta in [.infinity] + options.candidateThresholds {
       let members = margins.indices.filter { margins[$0] <= 1 + eta }
       if !members.isEmpty, !sets.contains(where: { $0.members == members }) { sets.append((eta, members)) }
     }

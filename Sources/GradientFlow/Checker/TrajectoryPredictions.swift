@@ -2,6 +2,7 @@ import Foundation
 
 /// One testable prediction of THEORY §6 evaluated on a run's `trajectory.csv`.
 public struct PredictionTest: Sendable {
+  /// The outcome: the prediction held, failed, or could not be tested on these columns and rows.
   public enum Status: String, Sendable {
     case pass
     case fail

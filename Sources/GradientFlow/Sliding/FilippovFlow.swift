@@ -1,0 +1,201 @@
+import Foundation
+
+/// The unconstrained gradient flow of a two-layer ReLU net, f(x) = Σ_j a_j σ(w_j·x), with the Filippov
+/// convex combination on the pairs that slide (THEORY §7.1, `--sliding filippov`).
+///
+/// Away from the kinks this is ``UnconstrainedFlow``: with c_n = a_n y_n (a_n = −ℓ'(q_n)),
+///
+///   ẇ_j = a_j Σ_m c_m σ'(z_mj) x_m,   ȧ_j = Σ_m c_m σ(z_mj),   so   ż_nj = a_j Σ_m c_m σ'(z_mj) ⟨x_m, x_n⟩.
+///
+/// With σ'(0) = 0 the right-hand side jumps where z_nj = 0, and when a_j c_n < 0 the flow is pushed onto
+/// z_nj = 0 from both sides: an explicit stepper then chatters across the surface with steps ∝ tol
+/// (README "ReLU kinks"). Here the pairs of unit j near the kink (``SlidingPairDetector``: |z_nj| ≤
+/// η‖w_j‖‖x_n‖, a_j c_n < 0) get slopes s_nj ∈ [0, 1] from the box QP of ``FilippovSlopeSolver``:
+/// sliding pairs (s ∈ (0, 1)) keep ż_nj = −κ_nj z_nj, every other pair keeps its ReLU slope. Units
+/// decouple (z_nj depends on w_j only), and ȧ_j is unchanged because σ(0) = 0.
+///
+/// - Pull-back: entering the band at |z| ≤ η‖w‖‖x‖ instead of at z = 0 would freeze z at up to η
+///   relative; κ_nj = κ₀ (Σ_m |c_m|) |a_j| ‖x_n‖/‖w_j‖ (the unit's own coupling rate ż/z, in direction
+///   units, so exp(logScale) adapts it to the clock) drives z back to 0 smoothly. The motion it adds
+///   lies along x_n, the same direction the exact flow travels in before it reaches z = 0.
+/// - Pairs whose Filippov slope sits at the bound that contradicts the sign of z (a crossing pair seen
+///   inside the band) are fixed to their ReLU slope and the QP is re-solved, so crossings still happen at
+///   z = 0, where the error control locates them.
+/// - Along a sliding stretch ⟨x_n, ẇ_j⟩ = −κ z_nj at every stage, a linear relation every Runge–Kutta
+///   method preserves: the stepper sees a smooth field, and the cost of a sliding mode is that of its entry.
+///
+/// Exact where the Filippov solution is unique (the sliding x_m of a unit linearly independent).
+/// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
+/// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2 and ReLU only.
+public final class FilippovFlow: FlowDynamics {
+  public let name = "unconstrained"
+  public let network: NetworkEvaluator
+  public let loss: Loss
+  public let detector: SlidingPairDetector
+  /// κ₀ of the pull-back (0: none).
+  public let pullBack: Double
+  public var architecture: Architecture { network.architecture }
+  public var dimension: Int { architecture.parameterCount }
+
+  private let inputs: UnsafeMutablePointer<Double>
+  private let forceWeights: UnsafeMutablePointer<Double>
+  private let outputWeights: UnsafeMutablePointer<Double>
+  private let candidates: UnsafeMutablePointer<Int>
+  private let solver: FilippovSlopeSolver
+  /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
+  public private(set) var slidingPairCount = 0
+  /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
+  public private(set) var overflowCount = 0
+
+  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
+  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
+    throws(ModelError)
+  {
+    let architecture = network.architecture
+    guard architecture.depth == 2, architecture.activation == .relu else {
+      throw .invalidArchitecture(
+        "--sliding filippov needs a two-layer ReLU network (got \(architecture.depth) layers, "
+          + "\(architecture.activation.rawValue)); use --sliding off")
+    }
+    guard inputs.count == network.sampleCount * architecture.inputDimension else {
+      throw .invalidArchitecture("the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
+    }
+    guard band > 0, band < 1, pullBack >= 0 else {
+      throw .invalidArchitecture("the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
+    }
+    self.network = network
+    self.loss = loss
+    self.pullBack = pullBack
+    detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
+    let n = network.sampleCount
+    self.inputs = .allocate(capacity: inputs.count)
+    self.inputs.initialize(from: inputs, count: inputs.count)
+    forceWeights = .allocate(capacity: n)
+    outputWeights = .allocate(capacity: n)
+    candidates = .allocate(capacity: n)
+    solver = FilippovSlopeSolver(capacity: min(n, 256))
+  }
+
+  deinit {
+    inputs.deallocate()
+    forceWeights.deallocate()
+    outputWeights.deallocate()
+    candidates.deallocate()
+  }
+
+  /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
+  public func velocity(state theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) -> FlowVelocity {
+    let n = network.sampleCount
+    network.forward(theta)
+    let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
+    var nu = 0.0
+    var forceSum = 0.0
+    for i in 0..<n {
+      outputWeights[i] = network.label(i) * forceWeights[i]
+      nu += forceWeights[i] * network.margins[i]
+      forceSum += abs(forceWeights[i])
+    }
+    network.backward(theta, outputWeights: outputWeights, gradient: g)
+    slidingPairCount = 0
+    let d = architecture.inputDimension
+    let width = architecture.layerSizes[1]
+    let z = network.preActivations(ofLayer: 1)
+    let outputOffset = architecture.offset(ofLayer: 2)
+    let c = outputWeights
+    let norms = detector.inputNorms
+    for j in 0..<width {
+      let a = theta[outputOffset + j]
+      guard a != 0 else { continue }
+      let w = theta + j * d
+      var squared = 0.0
+      for i in 0..<d { squared += w[i] * w[i] }
+      let wNorm = squared.squareRoot()
+      let threshold = detector.band * wNorm
+      var k = 0
+      for m in 0..<n where a * c[m] < 0 && abs(z[m * width + j]) <= threshold * norms[m] {
+        if k == solver.capacity {
+          overflowCount += 1
+          break
+        }
+        candidates[k] = m
+        k += 1
+      }
+      guard k > 0 else { continue }
+      slidingPairCount += filippovCorrection(
+        unit: j, a: a, wNorm: wNorm, forceSum: forceSum, count: k, z: z, width: width, gradient: g + j * d)
+    }
+    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+  }
+
+  /// Replaces the slopes of unit j's candidate pairs in its gradient row (`row` = ẇ_j, d entries, as
+  /// backprop wrote it with σ'(0) = 0) by the Filippov slopes; returns the number of sliding pairs.
+  private func filippovCorrection(
+    unit j: Int, a: Double, wNorm: Double, forceSum: Double, count k: Int, z: UnsafePointer<Double>, width: Int,
+    gradient row: UnsafeMutablePointer<Double>
+  ) -> Int {
+    let d = architecture.inputDimension
+    let c = outputWeights
+    // base = ẇ_j without the candidates: remove a_j c_m x_m of the active candidates.
+    for p in 0..<k {
+      let m = candidates[p]
+      guard z[m * width + j] > 0 else { continue }
+      let x = inputs + m * d
+      let u = a * c[m]
+      for i in 0..<d { row[i] -= u * x[i] }
+    }
+    let rate = wNorm > 0 ? pullBack * forceSum * abs(a) / wNorm : 0
+    for p in 0..<k {
+      let m = candidates[p]
+      let x = inputs + m * d
+      var q = 0.0
+      for i in 0..<d { q += x[i] * row[i] }
+      solver.linear[p] = q + rate * detector.inputNorms[m] * z[m * width + j]
+      solver.lower[p] = a * c[m]
+      solver.upper[p] = 0
+      solver.status[p] = 0
+      for r in 0...p {
+        let y = inputs + candidates[r] * d
+        var s = 0.0
+        for i in 0..<d { s += x[i] * y[i] }
+        solver.gram[p * k + r] = s
+        solver.gram[r * k + p] = s
+      }
+    }
+    // Solve; fix pairs whose slope contradicts the side of the kink they are on, and re-solve.
+    for _ in 0..<k {
+      solver.solve(size: k)
+      var fixed = false
+      for p in 0..<k where solver.status[p] == 1 || solver.status[p] == 2 {
+        let positive = z[candidates[p] * width + j] > 0
+        if positive != (solver.status[p] == 1) {
+          solver.status[p] = 3
+          solver.solution[p] = positive ? solver.lower[p] : 0
+          fixed = true
+        }
+      }
+      if !fixed { break }
+    }
+    var sliding = 0
+    for p in 0..<k {
+      let u = solver.solution[p]
+      if solver.status[p] == 0, u != 0, u != solver.lower[p] { sliding += 1 }
+      guard u != 0 else { continue }
+      let x = inputs + candidates[p] * d
+      for i in 0..<d { row[i] += u * x[i] }
+    }
+    return sliding
+  }
+
+  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
+    guard theta.count == dimension else {
+      throw .invalidWeights(
+        "the initial weights have \(theta.count) entries; the architecture \(architecture.layerSizes) needs \(dimension)"
+      )
+    }
+    return theta
+  }
+
+  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
+    theta.update(from: state, count: dimension)
+  }
+}

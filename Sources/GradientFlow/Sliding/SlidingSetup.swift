@@ -1,0 +1,18 @@
+/// Builds the dynamics of `--sliding filippov` from a config (kept apart from ``DynamicsKind``,
+/// whose conformers need only the network).
+enum SlidingSetup {
+  /// A ``FilippovFlow`` for the unconstrained dynamics of a two-layer ReLU net; a usage error otherwise.
+  static func makeFilippovFlow(config: SimulationConfig, network: NetworkEvaluator, inputs: [Double])
+    throws(ModelError) -> any FlowDynamics
+  {
+    guard config.dynamics == .unconstrained else {
+      throw .invalidArchitecture(
+        "--sliding filippov is implemented for --dynamics unconstrained only (got \(config.dynamics.rawValue)); use --sliding off")
+    }
+    guard config.gdStep == nil else {
+      throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
+    }
+    return try FilippovFlow(
+      network: network, inputs: inputs, loss: config.loss, band: config.slidingBand ?? SimulationConfig.defaultSlidingBand)
+  }
+}
