@@ -69,6 +69,8 @@ final class GradientDescent {
         }
       }
       if lastSaved != t { try save() }
+    } catch let request as StopRequest {
+      termination = .stopCondition(name: request.name, t: t)
     } catch {
       termination = .saveFailed(t: t, message: String(describing: error))
     }

@@ -57,6 +57,10 @@ public enum RunRecord {
       "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
       "pattern_changes": result.patternChangesTotal,
     ] as [String: Any]
+    if let sliding = result.sliding, var stats = record["stats"] as? [String: Any] {
+      stats["sliding"] = sliding.jsonObject
+      record["stats"] = stats
+    }
     record["final"] = result.final
     return record
   }

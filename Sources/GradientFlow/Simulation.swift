@@ -28,6 +28,7 @@ public final class Simulation {
     let flow: any FlowDynamics
     let observables: Observables
     let tracker = ActivationPatternTracker(architecture: architecture, sampleCount: dataset.count)
+    let sliding = SlidingDiagnostics(architecture: architecture, inputs: dataset.inputs)
     let initialState: [Double]
     do throws(ModelError) {
       let network = try NetworkEvaluator(
@@ -49,7 +50,7 @@ public final class Simulation {
     var weightsWriter: CSVWriter?
     do throws(OutputError) {
       trajectory = try CSVWriter(
-        path: output.file("trajectory.csv"), header: observables.columnNames + flow.invariantNames)
+        path: output.file("trajectory.csv"), header: observables.columnNames + flow.invariantNames + SlidingDiagnostics.columnNames)
       trajectory.emptyWhenInfinite = [0]
       if config.saveWeights {
         weightsWriter = try CSVWriter(
@@ -68,7 +69,8 @@ public final class Simulation {
 
     let theta = UnsafeMutablePointer<Double>.allocate(capacity: architecture.parameterCount)
     let observableCount = observables.columnNames.count
-    let rowCount = observableCount + flow.invariantNames.count
+    let invariantEnd = observableCount + flow.invariantNames.count
+    let rowCount = invariantEnd + SlidingDiagnostics.columnNames.count
     let row = UnsafeMutablePointer<Double>.allocate(capacity: rowCount)
     defer {
       theta.deallocate()
@@ -77,6 +79,7 @@ public final class Simulation {
     let tracksPattern = architecture.activation.hasKink && architecture.depth > 1
     let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
     var options = baseOptions()
+    options.liveStatistics = sliding.live
     options.stopConditions = SimulationStops.make(config: config, probe: probe)
     let integrator = PhasedIntegrator(
       dynamics: flow, config: config, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
@@ -85,7 +88,9 @@ public final class Simulation {
     var first = true
     var steps = 0
 
-    let onSave: PhasedIntegrator.SaveObserver = { t, logT, state throws(OutputError) in
+    var kktOptions = KKTCertificate.Options()
+    kktOptions.tolerance = config.stopAtKkt ?? kktOptions.tolerance
+    let onSave: PhasedIntegrator.SaveObserver = { t, logT, state in
       flow.weights(from: state.baseAddress!, into: theta)
       if first, tracksPattern {
         observables.network.forward(theta)
@@ -95,9 +100,18 @@ public final class Simulation {
       observables.compute(t: t, logT: logT, theta: theta, patternChanges: tracker.takeCount())
       row.update(from: observables.values, count: observableCount)
       flow.invariants(state: state.baseAddress!, into: row + observableCount)
+      for (i, value) in sliding.takeInterval().enumerated() { row[invariantEnd + i] = value }
       try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
       if let weightsWriter {
         try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
+      }
+      if let tolerance = config.stopAtKkt, observables.value("margin") ?? 0 > 0 {
+        let weights = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
+        if (try? KKTCertificate(architecture: architecture, dataset: dataset, theta: weights, options: kktOptions))?
+          .isWithinTolerance == true
+        {
+          throw StopRequest(name: "kkt<=\(tolerance)")
+        }
       }
     }
     let onStep: PhasedIntegrator.StepObserver = { [progress] logT, state in
@@ -106,6 +120,7 @@ public final class Simulation {
         flow.weights(from: state.baseAddress!, into: theta)
         observables.network.forward(theta)
         tracker.update(from: observables.network)
+        sliding.update(t: Foundation.exp(logT), network: observables.network, theta: theta)
       }
       if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
         lastProgress = .now
@@ -135,7 +150,7 @@ public final class Simulation {
     }
     outcome.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
     for (i, name) in flow.invariantNames.enumerated() { final[name] = row[i] }
-    let result = SimulationResult(
+    var result = SimulationResult(
       termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
@@ -144,6 +159,9 @@ public final class Simulation {
       },
       finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
       outputDirectory: output.path)
+    result.sliding = sliding.summary(
+      mode: config.sliding,
+      canUseFilippov: architecture.depth == 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     do throws(OutputError) {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")
@@ -204,6 +222,8 @@ public struct SimulationResult: Sendable {
   /// log t at the end.
   public let finalLogT: Double
   public let patternChangesTotal: Int
+  /// Sliding-mode totals (``SlidingDiagnostics``); nil for runs that did not record them.
+  public var sliding: SlidingSummary? = nil
   /// The observables at the final state (all columns but `pattern_changes`).
   public let final: [String: Double]
   public let finalWeights: [Double]

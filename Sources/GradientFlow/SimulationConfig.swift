@@ -76,6 +76,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stopLoss: Double?
   /// Stop when the normalized margin γ̄ = min_n q_n(V) reaches this value.
   public var stopMargin: Double?
+  /// Stop at the first save where the checker's KKT certificate is within this tolerance
+  /// (ε_rel, δ_rel and |Λ-ratio − 1| all ≤ it; ``KKTCertificate``). Checked at saves only.
+  public var stopAtKkt: Double?
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
 
@@ -204,7 +207,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case widths, activation, leakySlope, loss, dynamics, wnScale
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, stopMargin, saveWeights
+    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
     case sliding, slidingBand
   }
 
@@ -247,6 +250,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       try c.decodeIfPresent(Bool.self, forKey: .stopWhenSeparated) ?? d.stopWhenSeparated
     stopLoss = try c.decodeIfPresent(Double.self, forKey: .stopLoss)
     stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
+    stopAtKkt = try c.decodeIfPresent(Double.self, forKey: .stopAtKkt)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)

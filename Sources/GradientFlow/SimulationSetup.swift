@@ -152,6 +152,9 @@ public struct SimulationSetup {
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")
     }
+    if let tolerance = c.stopAtKkt {
+      try require(tolerance > 0 && tolerance.isFinite, "--stop-at-kkt must be a positive tolerance (got \(tolerance))")
+    }
     if let target = c.stopMargin {
       try require(target.isFinite, "--stop-margin must be a finite number (got \(target))")
     }

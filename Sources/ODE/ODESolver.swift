@@ -63,6 +63,7 @@ public final class ODESolver {
     var accepted = 0
     var termination: Termination?
 
+    options.liveStatistics?.beginSolve()
     if schedule.includeInitial { termination = recorder.save(t, state) }
     var previousG = options.stopConditions.map { $0.function(t0, state) }
     if termination == nil, let hit = previousG.firstIndex(where: { $0 >= 0 }) {
@@ -101,6 +102,8 @@ public final class ODESolver {
         break
       }
       accepted += 1
+      options.liveStatistics?.update(
+        accepted: accepted, rejected: driver.rejectedSteps, rhsEvaluations: bridge.rhsEvaluations)
       onStep?(t, state)
 
       for (i, condition) in options.stopConditions.enumerated() {
@@ -199,6 +202,8 @@ private struct SaveRecorder {
     }
     do {
       try observer?(t, y)
+    } catch let request as StopRequest {
+      return .stopCondition(name: request.name, t: t)
     } catch {
       return .saveFailed(t: t, message: String(describing: error))
     }

@@ -25,6 +25,8 @@ public struct SolverOptions {
   public var stopConditions: [StopCondition] = []
   /// Event location stops when the bracket is shorter than eventTolerance · max(1, |t|).
   public var eventTolerance: Double = 1e-10
+  /// Counters updated after every accepted step, for observers that report work per interval.
+  public var liveStatistics: LiveStatistics?
 
   public init() {}
 

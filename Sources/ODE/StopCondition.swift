@@ -19,3 +19,11 @@ public struct StopCondition {
     self.function = function
   }
 }
+
+/// Thrown by a save observer to end the run at the saved state, for conditions that are checked
+/// only at saves (e.g. a certificate too costly or too non-smooth to locate by bisection). The run
+/// ends with ``Termination/stopCondition(name:t:)`` at that save time.
+public struct StopRequest: Error, Sendable, Equatable {
+  public let name: String
+  public init(name: String) { self.name = name }
+}

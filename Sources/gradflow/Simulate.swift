@@ -268,6 +268,9 @@ struct IntegrationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Stop when the normalized margin min_n q_n(V) reaches this value.")
   var stopMargin: Double?
 
+  @Option(parsing: .unconditional, help: "Stop at the first save where the KKT certificate (see gradflow check) is within this tolerance.")
+  var stopAtKkt: Double?
+
   @Flag(help: "Also write the weights at every save to weights.csv (t,layer,row,col,value).")
   var saveWeights = false
 
@@ -286,6 +289,7 @@ struct IntegrationOptions: ParsableArguments {
     if let logTEnd { config.logTEnd = logTEnd }
     if let rhoEnd { config.rhoEnd = rhoEnd }
     if let stopMargin { config.stopMargin = stopMargin }
+    if let stopAtKkt { config.stopAtKkt = stopAtKkt }
     if let saves { config.saves = saves }
     if let saveFrom { config.saveFrom = saveFrom }
     if let stepper { config.stepper = stepper }

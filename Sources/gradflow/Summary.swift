@@ -6,6 +6,14 @@ struct Summary {
   let setup: SimulationSetup
   let result: SimulationResult
 
+  /// The kink line, and advice when the run chattered.
+  private var slidingText: String {
+    guard let sliding = result.sliding else { return "" }
+    var text = "\n  kinks: " + sliding.text
+    if let advice = sliding.advice { text += "\n  advice: " + advice }
+    return text
+  }
+
   var text: String {
     let c = setup.config
     let arch = setup.architecture.layerSizes.map(String.init).joined(separator: " → ")
@@ -18,6 +26,6 @@ struct Summary {
         final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
         work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
         output: \(result.outputDirectory)/trajectory.csv and run.json
-      """
+      """ + slidingText
   }
 }

@@ -83,3 +83,32 @@ import Testing
     #expect((rho * margin / result.finalLogT).isApproximatelyEqual(to: 1, relativeTolerance: 5e-3))
   }
 }
+
+extension SimulationClockTests {
+  @Test(arguments: [Clock.logT, .rho])
+  func stopAtKKTEndsTheRunWhereTheCertificateHolds(clock: Clock) throws {
+    let dir = try temporaryDirectory()
+    let initPath = dir + "/init.json"
+    try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
+    var config = SimulationConfig()
+    config.generator = "r1"
+    config.initialWeights = initPath
+    config.clock = clock
+    config.logTEnd = 1e4
+    config.saves = 200
+    config.stopAtKkt = 1e-2
+    let setup = try SimulationSetup(config: config)
+    let result = try Simulation(setup: setup, outputDirectory: dir + "/out").run()
+    guard case .stopCondition(let name, _) = result.termination else {
+      Issue.record("expected the KKT stop, got \(result.terminationMessage)")
+      return
+    }
+    #expect(name == "kkt<=0.01")
+    // R1's certificate residuals decay like 1/log t, so a 1e-2 tolerance is met at log t of order 10–100,
+    // long before the end at 1e4.
+    #expect(result.finalLogT > 5 && result.finalLogT < 500, "\(result.finalLogT)")
+    let certificate = try KKTCertificate(
+      architecture: setup.architecture, dataset: setup.dataset, theta: result.finalWeights)
+    #expect(certificate.isWithinTolerance)
+  }
+}

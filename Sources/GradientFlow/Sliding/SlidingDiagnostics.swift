@@ -1,0 +1,198 @@
+import Foundation
+import ODE
+
+/// Sliding-mode diagnostics of a run (THEORY §7.1(c), README "ReLU kinks"), fed after every accepted
+/// step with the network's forward pass at the new state.
+///
+/// A (sample, unit) pair is *on the kink* at a step when |z_nj| ≤ η‖W_k[j,:]‖‖h_{k−1,n}‖
+/// (``SlidingPairDetector``, η = 1e-6 by default, well above the |z| ~ rtol·‖w‖ at which chattering
+/// pairs hover and far below the |z| of a pair that merely passes by). It is *sliding* over a step
+/// when it has been on the kink for at least ``minimumStreak`` consecutive accepted steps (a crossing
+/// pair passes the band in one or two); the step's length then counts as time spent sliding. A *chatter
+/// flip* is a sign change of z between two accepted steps with both values on the kink.
+///
+/// Per saved interval (the columns `rejected_ratio`, `sliding_pairs`, `sliding_time` of
+/// trajectory.csv) and in total (run.json `stats.sliding`, the summary) it reports the rejected-step
+/// ratio, the pairs that slid and the pair-time they slid. A run *chatters* when pairs slide, their
+/// signs flip back and forth, and the stepper rejects a large share of its steps.
+public final class SlidingDiagnostics {
+  /// Consecutive on-kink steps before a pair counts as sliding.
+  public static let minimumStreak = 3
+  /// The trajectory columns, appended after the observables and invariants.
+  public static let columnNames = ["rejected_ratio", "sliding_pairs", "sliding_time"]
+
+  public let detector: SlidingPairDetector
+  /// Work counters shared with the solver (``SolverOptions/liveStatistics``).
+  public let live = LiveStatistics()
+  private let architecture: Architecture
+  private let sampleCount: Int
+  private let pairCount: Int
+  private var sign: [Int8]
+  private var streak: [Int32]
+  private var flips: [Int32]
+  private var time: [Double]
+  private var intervalStamp: [Int32]
+  private var interval: Int32 = 1
+  private var intervalPairs = 0
+  private var intervalTime = 0.0
+  private var lastT = -Double.infinity
+  private var started = false
+  private var intervalAccepted = 0
+  private var intervalRejected = 0
+
+  public init(architecture: Architecture, inputs: [Double], band: Double = 1e-6) {
+    self.architecture = architecture
+    detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
+    sampleCount = detector.inputNorms.count
+    pairCount = architecture.activation.hasKink && architecture.depth > 1 ? architecture.hiddenUnitCount * sampleCount : 0
+    sign = Array(repeating: 0, count: pairCount)
+    streak = Array(repeating: 0, count: pairCount)
+    flips = Array(repeating: 0, count: pairCount)
+    time = Array(repeating: 0, count: pairCount)
+    intervalStamp = Array(repeating: 0, count: pairCount)
+  }
+
+  /// Records the accepted step ending at time t (not finite past log t ≈ 709.78: no time then) from
+  /// `network`'s last forward pass at θ.
+  public func update(t: Double, network: NetworkEvaluator, theta: UnsafePointer<Double>) {
+    guard pairCount > 0 else { return }
+    let dt = started && t.isFinite && lastT.isFinite ? t - lastT : 0
+    var index = 0
+    for k in 1..<architecture.depth {
+      let width = architecture.layerSizes[k]
+      let weightNorms = SlidingPairDetector.rowNorms(theta: theta, architecture: architecture, layer: k)
+      let inputNorms = detector.layerInputNorms(network: network, layer: k)
+      let z = network.preActivations(ofLayer: k)
+      for n in 0..<sampleCount {
+        for j in 0..<width {
+          let value = z[n * width + j]
+          let newSign: Int8 = value > 0 ? 1 : -1
+          let near = detector.isNearKink(value, weightNorm: weightNorms[j], inputNorm: inputNorms[n])
+          if near {
+            if started, streak[index] > 0, newSign != sign[index] { flips[index] += 1 }
+            streak[index] += 1
+            if streak[index] > Self.minimumStreak {
+              time[index] += dt
+              intervalTime += dt
+              if intervalStamp[index] != interval {
+                intervalStamp[index] = interval
+                intervalPairs += 1
+              }
+            }
+          } else {
+            streak[index] = 0
+          }
+          sign[index] = newSign
+          index += 1
+        }
+      }
+    }
+    started = true
+    lastT = t
+  }
+
+  /// The diagnostics of the interval since the previous call, (rejected ratio, sliding pairs, sliding
+  /// pair-time), and starts the next interval.
+  public func takeInterval() -> [Double] {
+    let accepted = live.stepsAccepted - intervalAccepted
+    let rejected = live.stepsRejected - intervalRejected
+    intervalAccepted = live.stepsAccepted
+    intervalRejected = live.stepsRejected
+    defer {
+      interval += 1
+      intervalPairs = 0
+      intervalTime = 0
+    }
+    let attempts = accepted + rejected
+    return [attempts > 0 ? Double(rejected) / Double(attempts) : 0, Double(intervalPairs), intervalTime]
+  }
+
+  /// Totals over the run.
+  public func summary(mode: SlidingMode, canUseFilippov: Bool) -> SlidingSummary {
+    var pairs: [SlidingSummary.Pair] = []
+    var total = 0.0
+    var chatterFlips = 0
+    var index = 0
+    for k in 1..<(pairCount > 0 ? architecture.depth : 1) {
+      let width = architecture.layerSizes[k]
+      for n in 0..<sampleCount {
+        for j in 0..<width {
+          if time[index] > 0 {
+            pairs.append(.init(pair: KinkPair(layer: k, sample: n, unit: j), time: time[index], flips: Int(flips[index])))
+            total += time[index]
+            chatterFlips += Int(flips[index])
+          }
+          index += 1
+        }
+      }
+    }
+    pairs.sort { $0.time > $1.time }
+    let attempts = live.stepsAccepted + live.stepsRejected
+    let ratio = attempts > 0 ? Double(live.stepsRejected) / Double(attempts) : 0
+    return SlidingSummary(
+      pairs: pairs.count, pairTime: total, chatterFlips: chatterFlips, rejectedRatio: ratio,
+      top: Array(pairs.prefix(10)), mode: mode, canUseFilippov: canUseFilippov)
+  }
+}
+
+/// Run totals of ``SlidingDiagnostics`` (run.json `stats.sliding` and the summary).
+public struct SlidingSummary: Sendable {
+  public struct Pair: Sendable {
+    public var pair: KinkPair
+    /// Time spent sliding (in t).
+    public var time: Double
+    /// Sign flips while on the kink.
+    public var flips: Int
+  }
+
+  /// Distinct pairs that slid.
+  public var pairs: Int
+  /// Σ over pairs of the time spent sliding.
+  public var pairTime: Double
+  /// Sign flips of pairs on the kink (chattering across z = 0).
+  public var chatterFlips: Int
+  /// Rejected steps / attempted steps over the run.
+  public var rejectedRatio: Double
+  /// The pairs that slid longest (up to 10).
+  public var top: [Pair]
+  public var mode: SlidingMode
+  /// Whether `--sliding filippov` applies to this run (two-layer ReLU, unconstrained dynamics).
+  public var canUseFilippov: Bool
+
+  /// Sliding pairs whose sign flipped back and forth while the stepper rejected ≥ 25% of its steps.
+  public var isChattering: Bool { pairs > 0 && chatterFlips >= 2 * pairs && rejectedRatio >= 0.25 }
+
+  /// One line for the summary.
+  public var text: String {
+    guard pairs > 0 else {
+      return String(format: "no sliding pairs; %.0f%% of steps rejected", 100 * rejectedRatio)
+    }
+    return String(
+      format: "the flow slides on %d (sample, unit) pairs (%.4g pair-time units), %d chatter flips, %.0f%% of steps rejected",
+      pairs, pairTime, chatterFlips, 100 * rejectedRatio)
+  }
+
+  /// What to do about chattering (nil when the run does not chatter).
+  public var advice: String? {
+    guard isChattering else { return nil }
+    if mode == .off, canUseFilippov {
+      return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); try --sliding filippov"
+    }
+    return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); loosen --rtol or keep a "
+      + "low-order pair (rkf45, rkck); see README \"ReLU kinks\""
+  }
+
+  /// The run.json object.
+  public var jsonObject: [String: Any] {
+    var object: [String: Any] = [
+      "mode": mode.rawValue, "pairs": pairs, "pair_time": pairTime, "chatter_flips": chatterFlips,
+      "rejected_ratio": rejectedRatio, "chattering": isChattering,
+      "top_pairs": top.map {
+        ["layer": $0.pair.layer, "sample": $0.pair.sample, "unit": $0.pair.unit, "time": $0.time, "flips": $0.flips]
+          as [String: Any]
+      },
+    ]
+    if let advice { object["advice"] = advice }
+    return object
+  }
+}
