@@ -5,6 +5,7 @@ let package = Package(
   name: "GradientFlow",
   products: [
     .executable(name: "gradflow", targets: ["gradflow"]),
+    .executable(name: "gradflow-bench", targets: ["gradflow-bench"]),
     .library(name: "GradientFlow", targets: ["GradientFlow"]),
     .library(name: "ODE", targets: ["ODE"]),
   ],
@@ -31,13 +32,25 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Times the right-hand side in a tight loop (benchmarks/README.md).
+    .executableTarget(
+      name: "gradflow-bench",
+      dependencies: [
+        "GradientFlow", "CGSL",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     .testTarget(
       name: "ODETests",
       dependencies: ["ODE", "CGSL", .product(name: "Numerics", package: "swift-numerics")]
     ),
+    // Counts malloc calls per thread by replacing malloc; linked only into the tests.
+    .target(name: "CAllocCounter"),
     .testTarget(
       name: "GradientFlowTests",
-      dependencies: ["GradientFlow", "ODE", .product(name: "Numerics", package: "swift-numerics")]
+      dependencies: [
+        "GradientFlow", "ODE", "CAllocCounter", .product(name: "Numerics", package: "swift-numerics"),
+      ]
     ),
     // BadInputs/ holds the bad-input corpus, read from the source tree via #filePath.
     .testTarget(name: "CLITests", dependencies: ["gradflow"], exclude: ["BadInputs"]),

@@ -3,7 +3,7 @@
 
     python3 benchmarks/bench.py                       # everything: S, D, M, L at T = 1e4 and 1e6
     python3 benchmarks/bench.py --cases S,D --repeats 3
-    python3 benchmarks/bench.py --smoke               # CI: gradflow only, S at T = 1, debug build
+    python3 benchmarks/bench.py --smoke               # CI: gradflow only, S at T = 0.05, debug build
 
 Builds gradflow and gradflow-bench (release), creates benchmarks/.venv with the peers
 (peers/requirements.txt) unless --impls has only gradflow, then runs, interleaved and --repeats
@@ -27,6 +27,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "benchmarks")
 VENV = os.path.join(HERE, ".venv")
 PEERS = ["scipy-rk45", "diffrax-dopri5"]
+# gradflow variants: extra `gradflow simulate` arguments. `gradflow` is the default (plain rkf45 with
+# relu'(0) = 0); `gradflow-filippov` handles ReLU sliding modes (README, "ReLU kinks").
+GRADFLOWS = {"gradflow": [], "gradflow-filippov": ["--sliding", "filippov"]}
 
 # PROBLEM.md's reference answers: (final loss, normalized margin, rho).
 REFERENCE = {
@@ -54,7 +57,8 @@ def problem_dir(problems, case):
 
 
 def run_measured(cmd, timeout=None):
-    """Like run(), with the child's own peak RSS from wait4 (stdout/stderr to temp files)."""
+    """Runs cmd (stdout/stderr to temp files); returns (exit code or None on timeout, stdout, stderr,
+    peak RSS MiB, wall s). The child's CPU time (from wait4) is left in run_measured.cpu."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, env=ENV, text=True)
@@ -72,7 +76,13 @@ def run_measured(cmd, timeout=None):
             time.sleep(0.02)
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
+        run_measured.cpu = usage.ru_utime + usage.ru_stime
         return p.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, time.perf_counter() - start
+
+
+def depth(problem):
+    with open(os.path.join(problem, "weights.json")) as f:
+        return len(json.load(f)["arch"]) - 1
 
 
 def flops_per_eval(problem):
@@ -83,13 +93,13 @@ def flops_per_eval(problem):
     return 4 * n * arch[0] * arch[1] + 6 * n * sum(arch[k - 1] * arch[k] for k in range(2, len(arch)))
 
 
-def gradflow_simulate(args, problem, t_end, tmp):
+def gradflow_simulate(args, impl, problem, t_end, tmp):
     out = os.path.join(tmp, "run")
-    cmd = [args.gradflow, "simulate", "--data", os.path.join(problem, "data.csv"), "--init",
+    cmd = [args.gradflow, "simulate"] + GRADFLOWS[impl] + [ "--data", os.path.join(problem, "data.csv"), "--init",
            os.path.join(problem, "weights.json"), "--t-end", f"{t_end:g}", "--rtol", "1e-8", "--atol",
            "1e-10", "--out", out, "--force", "--quiet", "--max-wall-seconds", str(args.max_wall_seconds)]
     code, stdout, stderr, peak, _ = run_measured(cmd, timeout=args.max_wall_seconds + 60)
-    record = {"impl": "gradflow", "command": " ".join(cmd), "peak_mib": peak}
+    record = {"impl": impl, "command": " ".join(cmd), "peak_mib": peak}
     try:
         with open(os.path.join(out, "run.json")) as f:
             r = json.load(f)
@@ -97,7 +107,7 @@ def gradflow_simulate(args, problem, t_end, tmp):
         return dict(record, status=f"failed (exit {code}): {stderr.strip()[-200:]}")
     s, fin = r["stats"], r["final"]
     return dict(record, status="ok" if code == 0 else r["termination"]["reason"],
-                wall_seconds=s["wall_seconds"], compile_seconds=0.0, rhs_evals=s["rhs_evals"],
+                wall_seconds=s["wall_seconds"], cpu_seconds=run_measured.cpu, compile_seconds=0.0, rhs_evals=s["rhs_evals"],
                 steps_accepted=s["steps_accepted"], steps_rejected=s["steps_rejected"], loss=fin["loss"],
                 margin=fin["margin"], rho=fin["rho"], t_reached=r["termination"].get("t"))
 
@@ -114,8 +124,11 @@ def peer_simulate(args, solver, problem, t_end):
     return dict(record, **json.loads(stdout.strip().splitlines()[-1]))
 
 
+run_measured.cpu = None
+
+
 def rhs_cost(args, impl, problem, case):
-    if impl == "gradflow":
+    if impl in GRADFLOWS:
         cmd = [args.gradflow_bench, "--data", os.path.join(problem, "data.csv"), "--init",
                os.path.join(problem, "weights.json"), "--calls", str(max(1, BENCH_CALLS[case] // args.calls_divisor))]
     else:
@@ -148,6 +161,15 @@ def build(args):
     bindir = subprocess.run(["swift", "build", "-c", config, "--show-bin-path"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout.strip()
     return os.path.join(bindir, "gradflow"), os.path.join(bindir, "gradflow-bench")
+
+
+def pairs(text):
+    """"L@1e6,M@1e6" → {("L", 1e6), ("M", 1e6)}."""
+    result = set()
+    for item in filter(None, (text or "").split(",")):
+        case, t_end = item.split("@")
+        result.add((case, float(t_end)))
+    return result
 
 
 def median(values):
@@ -192,7 +214,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default="S,D,M,L")
     parser.add_argument("--t-ends", default="1e4,1e6")
-    parser.add_argument("--impls", default="gradflow," + ",".join(PEERS))
+    parser.add_argument("--impls", default=",".join(list(GRADFLOWS) + PEERS),
+                        help="gradflow, gradflow-filippov (two-layer nets only; skipped on deeper ones), "
+                        "scipy-rk45, diffrax-dopri5")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", default="L@1e6,M@1e6",
                         help="case@T pairs not simulated (default: those no stack finishes in the budget)")
@@ -208,24 +232,28 @@ def main():
     parser.add_argument("--python", default=None, help="Python with the peers (default: benchmarks/.venv)")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--json", default=None, help="raw measurements (default: next to --out)")
-    parser.add_argument("--smoke", action="store_true", help="CI: S at T = 1, gradflow only, debug build, once")
+    parser.add_argument("--smoke", action="store_true", help="CI: S at T = 0.05, gradflow only, debug build, once; fails unless every run succeeded")
     args = parser.parse_args()
     args.calls_divisor = 1
     if args.smoke:
-        args.cases, args.t_ends, args.impls, args.repeats = "S", "1", "gradflow", 1
+        args.cases, args.t_ends, args.impls, args.repeats = "S", "0.05", "gradflow", 1
         args.calls_divisor = 100
         if args.out == os.path.join(HERE, "RESULTS.md"):
             args.out = os.path.join(tempfile.mkdtemp(), "RESULTS.md")
     args.json = args.json or os.path.splitext(args.out)[0] + ".json"
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     cases = args.cases.split(",")
     t_ends = [float(t) for t in args.t_ends.split(",")]
     impls = args.impls.split(",")
-    skip = set(args.skip.split(",")) if args.skip else set()
-    only_gradflow = set(args.only_gradflow.split(",")) if args.only_gradflow else set()
+    skip = pairs(args.skip)
+    only_gradflow = pairs(args.only_gradflow)
     problems = [args.problems] if args.problems else [os.path.join(HERE, "problems"),
                                                        os.path.join(ROOT, "..", "shared", "bench", "problems")]
     if not args.no_build:
         args.gradflow, args.gradflow_bench = build(args)
+    unknown = [i for i in impls if i not in PEERS and i not in GRADFLOWS]
+    if unknown:
+        sys.exit(f"bench.py: unknown implementation(s) {unknown}; choose from {list(GRADFLOWS) + PEERS}")
     if any(i in PEERS for i in impls):
         args.python = args.python or ensure_venv(args)
 
@@ -235,19 +263,21 @@ def main():
         for case in cases:
             problem = problem_dir(problems, case)
             if not args.no_rhs:
-                for impl in impls:
+                for impl in [i for i in impls if i != "gradflow-filippov"]:
                     r = rhs_cost(args, impl, problem, case)
                     rhs.append(dict(r, case=case, repeat=rep))
                     print(f"rhs {case} {impl}: {fmt(r.get('us_per_eval'), '.3f')} µs", file=sys.stderr)
             for t_end in t_ends:
                 key = f"{case}@{t_end:g}"
-                if key in skip:
+                if (case, t_end) in skip:
                     continue
                 for impl in impls:
-                    if key in only_gradflow and impl != "gradflow":
+                    if (case, t_end) in only_gradflow and impl not in GRADFLOWS:
                         continue
-                    if impl == "gradflow":
-                        r = gradflow_simulate(args, problem, t_end, tmp)
+                    if impl == "gradflow-filippov" and depth(problem) > 2:
+                        continue
+                    if impl in GRADFLOWS:
+                        r = gradflow_simulate(args, impl, problem, t_end, tmp)
                     else:
                         r = peer_simulate(args, impl, problem, t_end)
                     sims.append(dict(r, case=case, t_end=t_end, repeat=rep))
@@ -258,6 +288,11 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     write_report(args, cases, t_ends, impls, problems, rhs, sims)
     print(f"bench.py: wrote {args.out} and {args.json}", file=sys.stderr)
+    if args.smoke:
+        failed = [r for r in rhs + sims if r.get("status") != "ok"]
+        if failed or not sims:
+            sys.exit(f"bench.py: smoke test failed: {failed}")
+        print("bench.py: smoke test passed", file=sys.stderr)
 
 
 def write_report(args, cases, t_ends, impls, problems, rhs, sims):
@@ -269,9 +304,9 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                                               "```", ""]
     if rhs:
         lines += ["## Cost of one RHS evaluation (tight loop)", "",
-                  "gradflow: `gradflow-bench`, thread CPU time per call of the full right-hand side "
-                  "(forward, loss weights, backprop, scaling). scipy: the numpy RHS called from Python. "
-                  "JAX: `jax.grad` inside one jitted `fori_loop`. FLOPs: 4·N·P_1 + 6·N·(P_2 + … + P_K).", "",
+                  "CPU time per call. gradflow: `gradflow-bench`, thread CPU time per call of the full "
+                  "right-hand side (forward, loss weights, backprop, scaling). scipy: the numpy RHS called "
+                  "from Python. JAX: `jax.grad` inside one jitted `fori_loop` (process CPU time). FLOPs: 4·N·P_1 + 6·N·(P_2 + … + P_K).", "",
                   "| case | implementation | µs / eval | GFLOP/s | kernel |", "|---|---|---|---|---|"]
         for case in cases:
             for impl in impls:
@@ -287,10 +322,13 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
               "solve, compile time in its own column). µs/eval = wall / RHS evals (includes the solver's own "
               "work); GFLOP/s = FLOPs per evaluation × evals / wall. Δloss is relative, Δγ̄ absolute, both "
               "against PROBLEM.md's reference answers. Peak memory is the process's maximum RSS. diffrax's RHS "
-              "evals are 6 × attempted steps + 1 (FSAL Dopri5); scipy reports no step counts.", "",
-              "| case | T | implementation | status | wall s | compile s | RHS evals | accepted / rejected | "
-              "µs / eval | GFLOP/s | peak MiB | loss | Δloss (rel) | γ̄ | Δγ̄ (abs) | vs fastest peer |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "evals are 6 × attempted steps + 1 (FSAL Dopri5); scipy reports no step counts. CPU s is the "
+              "process's CPU time (gradflow: the whole process, setup and output included, from wait4; peers: "
+              "`time.process_time()` around the solve), which other jobs on a shared machine inflate far less "
+              "than wall time; µs/eval and GFLOP/s use wall time.", "",
+              "| case | T | implementation | status | wall s | CPU s | compile s | RHS evals | accepted / rejected | "
+              "µs / eval | GFLOP/s | peak MiB | loss | Δloss (rel) | γ̄ | Δγ̄ (abs) | gradflow / fastest peer |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for case in cases:
         problem = problem_dir(problems, case)
         flops = flops_per_eval(problem)
@@ -302,7 +340,10 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 if rows:
                     ok = [r for r in rows if r.get("status") == "ok"]
                     walls[impl] = median([r["wall_seconds"] for r in ok]) if ok else None
-            peer_walls = [w for i, w in walls.items() if i != "gradflow" and w]
+            peer_walls = [w for i, w in walls.items() if i not in GRADFLOWS and w]
+            cpus = {i: median([r.get("cpu_seconds") for r in sims if r["case"] == case and r["t_end"] == t_end
+                               and r["impl"] == i and r.get("status") == "ok"]) for i in walls}
+            peer_cpus = [c for i, c in cpus.items() if i not in GRADFLOWS and c]
             for impl in impls:
                 rows = [r for r in sims if r["case"] == case and r["t_end"] == t_end and r["impl"] == impl]
                 if not rows:
@@ -310,6 +351,7 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 ok = [r for r in rows if r.get("status") == "ok"] or rows
                 last = ok[-1]
                 wall = median([r.get("wall_seconds") for r in ok])
+                cpu = median([r.get("cpu_seconds") for r in ok])
                 evals = last.get("rhs_evals")
                 acc, rej = last.get("steps_accepted"), last.get("steps_rejected")
                 steps = f"{acc:,} / {rej:,}" if acc is not None and rej is not None else "—"
@@ -320,9 +362,11 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 status = last.get("status", "?")
                 if status != "ok" and last.get("t_reached") is not None:
                     status += f" at t = {last['t_reached']:.4g}"
-                ratio = (f"{wall / min(peer_walls):.2f}×" if impl == "gradflow" and wall and peer_walls else "")
+                ratio = (f"wall {wall / min(peer_walls):.2f}×" if impl in GRADFLOWS and wall and peer_walls else "")
+                if impl in GRADFLOWS and cpu and peer_cpus:
+                    ratio += f", CPU {cpu / min(peer_cpus):.2f}×"
                 lines.append(
-                    f"| {case} | {t_end:g} | {impl} | {status} | {fmt(wall, '.2f')} | {fmt(median([r.get('compile_seconds') for r in ok]), '.1f')} | "
+                    f"| {case} | {t_end:g} | {impl} | {status} | {fmt(wall, '.2f')} | {fmt(cpu, '.2f')} | {fmt(median([r.get('compile_seconds') for r in ok]), '.1f')} | "
                     f"{fmt(evals, ',')} | {steps} | {fmt(us, '.2f')} | {fmt(gflops, '.1f')} | "
                     f"{fmt(median([r.get('peak_mib') for r in ok]), '.0f')} | {fmt(last.get('loss'), '.8g')} | "
                     f"{fmt(dloss, '.1e')} | {fmt(last.get('margin'), '.9f')} | {fmt(dmargin, '.1e')} | {ratio} |")

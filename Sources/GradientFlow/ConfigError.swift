@@ -20,34 +20,43 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   /// An unknown key, with the closest known key when one is close (a typo) and the full list.
   static func unknownKey(_ key: String, known: Set<String>, path: String) -> ConfigError {
     let sorted = known.sorted()
-    let closest = key.count > 40 ? nil : sorted.min { editDistance(key, $0) < editDistance(key, $1) }
-    let hint = closest.flatMap { editDistance(key, $0) <= max(2, key.count / 3) ? " (did you mean \"\($0)\"?)" : nil }
+    let closest =
+      key.count > 40 ? nil : sorted.min { editDistance(key, $0) < editDistance(key, $1) }
+    let hint = closest.flatMap {
+      editDistance(key, $0) <= max(2, key.count / 3) ? " (did you mean \"\($0)\"?)" : nil
+    }
     return .invalid(
       path: path,
-      reason: "unknown key \(jsonText(key))\(hint ?? ""); known keys: \(sorted.joined(separator: ", "))")
+      reason:
+        "unknown key \(jsonText(key))\(hint ?? ""); known keys: \(sorted.joined(separator: ", "))")
   }
 
   /// A key whose value cannot be decoded: what the key must hold and what it holds.
   static func wrongValue(key: String, value: Any, error: any Error, path: String) -> ConfigError {
     let expected = expectation(forKey: key) ?? fallbackExpectation(error)
-    return .invalid(path: path, reason: "key \"\(key)\": expected \(expected), got \(jsonText(value))")
+    return .invalid(
+      path: path, reason: "key \"\(key)\": expected \(expected), got \(jsonText(value))")
   }
 
   /// What each key must hold, in words; nil for keys not listed (the decoder's words are used).
   static func expectation(forKey key: String) -> String? {
-    func oneOf(_ names: [String]) -> String { "one of " + names.map { "\"\($0)\"" }.joined(separator: ", ") }
+    func oneOf(_ names: [String]) -> String {
+      "one of " + names.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
     switch key {
     case "stepper": return oneOf(Stepper.allCases.map(\.rawValue))
     case "activation": return oneOf(Activation.allCases.map(\.rawValue))
     case "loss": return oneOf(Loss.allCases.map(\.rawValue))
     case "dynamics": return oneOf(DynamicsKind.allCases.map(\.rawValue))
-    case "widths": return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
+    case "widths":
+      return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case "wn_scale": return "a list of positive numbers, e.g. [1] or [1, 2]"
     case "n", "dimension", "saves", "max_steps": return "an integer"
     case "seed", "data_seed": return "a non-negative integer below 2^64"
     case "bias_feature", "stop_when_separated", "save_weights": return "true or false"
     case "data", "generator", "label_column", "initial_weights": return "a string"
-    case "noise", "leaky_slope", "init_scale", "t_end", "save_from", "rtol", "atol", "max_wall_seconds", "hmin",
+    case "noise", "leaky_slope", "init_scale", "t_end", "save_from", "rtol", "atol",
+      "max_wall_seconds", "hmin",
       "hmax", "initial_step", "stop_loss":
       return "a number (or \"inf\", \"-inf\", \"nan\")"
     default: return nil
@@ -57,7 +66,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   private static func fallbackExpectation(_ error: any Error) -> String {
     switch error {
     case DecodingError.typeMismatch(let type, _): return "a value of type \(type)"
-    case DecodingError.dataCorrupted(let context): return "a valid value (\(context.debugDescription))"
+    case DecodingError.dataCorrupted(let context):
+      return "a valid value (\(context.debugDescription))"
     default: return "a valid value (\(error))"
     }
   }
@@ -67,7 +77,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     let text: String
     if value is NSNull {
       text = "null"
-    } else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) {
+    } else if let data = try? JSONSerialization.data(
+      withJSONObject: value, options: [.fragmentsAllowed])
+    {
       text = String(decoding: data, as: UTF8.self)
     } else {
       text = String(describing: value)
@@ -85,7 +97,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     for i in 1...a.count {
       var current = [i] + Array(repeating: 0, count: b.count)
       for j in 1...b.count {
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        current[j] = min(
+          previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
       }
       previous = current
     }

@@ -7,10 +7,12 @@ import ODE
 /// ρ·γ ≳ 745 and the run would falsely look converged (THEORY §7.2).
 public final class FlowSystem: ODESystem {
   public let dynamics: any FlowDynamics
-  public var dimension: Int { dynamics.dimension }
+  /// The dynamics' dimension, stored: the right-hand side reads it on every call.
+  public let dimension: Int
 
   public init(dynamics: any FlowDynamics) {
     self.dynamics = dynamics
+    dimension = dynamics.dimension
   }
 
   public func evaluate(t: Double, y: UnsafePointer<Double>, dydt: UnsafeMutablePointer<Double>) {

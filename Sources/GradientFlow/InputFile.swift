@@ -41,7 +41,9 @@ enum InputFile {
     var count = 0
     while true {
       if count == capacity { capacity = count + (1 << 20) }
-      if bytes.count < capacity { bytes.append(contentsOf: repeatElement(0, count: capacity - bytes.count)) }
+      if bytes.count < capacity {
+        bytes.append(contentsOf: repeatElement(0, count: capacity - bytes.count))
+      }
       let got = bytes.withUnsafeMutableBytes { buffer in
         systemRead(descriptor, buffer.baseAddress! + count, capacity - count)
       }
@@ -62,6 +64,7 @@ enum InputFile {
 }
 
 /// `read(2)`; a file-scope name, since inside ``InputFile`` `read` means ``InputFile/read(_:limit:)``.
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int
+{
   read(descriptor, buffer, count)
 }

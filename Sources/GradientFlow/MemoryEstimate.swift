@@ -52,7 +52,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     for k in 1..<sizes.count { p += sizes[k] * sizes[k - 1] }
     parameters = p
     let d = Double(max(features, 0))
-    sampleBytes = 8 * (3 * n * (d + 1) + 2 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
+    sampleBytes =
+      8 * (3 * n * (d + 1) + 2 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
     parameterBytes = 8 * (64 * p + (stepper.needsJacobian ? 6 * p * p : 0))
     saveBytes = 8 * 2 * Double(max(saves, 0))
   }
@@ -94,7 +95,9 @@ public struct MemoryEstimate: Sendable, Equatable {
   /// Refuses to generate and write a dataset of `samples` × `features` (`gradflow data`) whose
   /// memory, 68 bytes per value — the values and a bias-feature copy (2 × 8) plus the CSV text built
   /// in memory (up to 25 characters per value, doubled while the string grows) — exceeds `limit`.
-  public static func checkDataset(samples: Int, features: Int, limit: UInt64) throws(SimulationError) {
+  public static func checkDataset(samples: Int, features: Int, limit: UInt64)
+    throws(SimulationError)
+  {
     let bytes = 68 * Double(max(samples, 0)) * (Double(max(features, 0)) + 1)
     guard bytes > Double(limit) else { return }
     throw .usage(

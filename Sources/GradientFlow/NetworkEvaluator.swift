@@ -3,32 +3,77 @@ import CGSL
 /// Forward pass and backprop of a bias-free network over a whole dataset, in place.
 ///
 /// All buffers are allocated once in `init`; ``forward(_:)`` and ``backward(_:outputWeights:gradient:)``
-/// allocate nothing, so they can sit inside the ODE right-hand side. Matrix products go to
-/// OpenBLAS `dgemm` (row-major). With inputs X ∈ ℝ^{N×d_0} (rows x_n):
+/// allocate nothing, so they can sit inside the ODE right-hand side (tested by counting `malloc`
+/// calls). With inputs X ∈ ℝ^{N×d_0} (rows x_n):
 ///
 ///   forward:  Z_k = H_{k−1} W_kᵀ,  H_k = σ(Z_k) (k < K),  H_0 = X,  f_n = Z_K[n],  q_n = y_n f_n;
 ///   backward: for output weights c ∈ ℝ^N, D_K = c, G_k = D_kᵀ H_{k−1}, D_{k−1} = (D_k W_k) ⊙ σ'(Z_{k−1}),
 ///
 /// so that G = Σ_n c_n ∇_θ f(W; x_n). With c_n = a_n y_n this is Σ_n a_n ∇q_n = −∇L (THEORY §2.1).
 /// σ'(0) = 0 for ReLU (see ``Activation``).
+///
+/// **Speed.** The samples are processed in blocks of rows small enough that a block's Z_k, H_k and
+/// D_k stay in the L2 cache, forward through all layers and then backward, with G accumulated
+/// block by block. Only Z_k is kept for the whole dataset (it is public, and σ, σ' are recomputed
+/// from it); H_k and D_k live in one block's scratch. The output layer (d_K = 1) is a
+/// matrix–vector product and its backprop a masked outer product. The dense products go to
+/// OpenBLAS or to plain loops, chosen by ``Kernel`` (see ``NetworkKernels``).
 public final class NetworkEvaluator {
+  /// How the dense products are computed. All give the same values up to rounding.
+  public enum Kernel: String, Sendable, CaseIterable {
+    /// Loops when the work per evaluation N·P is at most ``loopsThreshold``, OpenBLAS above.
+    case automatic
+    /// OpenBLAS `dgemm`/`dgemv`.
+    case blas
+    /// Plain vectorizable loops.
+    case loops
+  }
+
+  /// The largest N·P for which ``Kernel/automatic`` uses loops. Measured with `gradflow-bench`
+  /// (benchmarks/README.md, thread CPU time per evaluation): loops win at N·P = 16 (0.19 µs vs
+  /// 0.28 µs) and 128 (0.28 vs 0.34); OpenBLAS wins from 512 (0.54 vs 0.61) on, and on every
+  /// benchmark case (S, N·P = 2.6e3: 1.44 vs 2.0 µs; D: 43 vs 152 µs). The loops compile for the
+  /// baseline x86-64 target (SSE2, no FMA) while OpenBLAS picks AVX-512 kernels at run time.
+  public static let loopsThreshold = 256
+  /// Bytes of one block's scratch (a block's H or D rows): about a quarter of a 1 MiB L2 cache.
+  static let blockBytes = 1 << 18
+
   public let architecture: Architecture
   /// Number of samples N.
   public let sampleCount: Int
+  /// Whether the dense products go to OpenBLAS (else to loops).
+  public let usesBLAS: Bool
+  /// Rows per block.
+  let blockRows: Int
+  /// Rows per block (for benchmarks).
+  public var blockRowsUsed: Int { blockRows }
+  private let depth: Int
+  private let activation: Activation
+  private let slope: Double
+  /// d_0 … d_K and the offsets of W_1 … W_K in θ (index k; entry 0 unused).
+  private let sizes: UnsafeMutablePointer<Int>
+  private let offsets: UnsafeMutablePointer<Int>
   private let inputs: UnsafeMutablePointer<Double>
   private let labels: UnsafeMutablePointer<Double>
-  /// Pre-activations Z_k (k = 1…K), each N × d_k; Z_K is the output f.
-  private let preActivations: [UnsafeMutablePointer<Double>]
-  /// Activations H_k (k = 1…K−1), each N × d_k.
-  private let activations: [UnsafeMutablePointer<Double>]
+  /// Pre-activations Z_k (k = 1…K, at index k − 1), each N × d_k; Z_K is the output f.
+  private let preActivations: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+  /// One block of H_k (blockRows × widest).
+  private let hidden: UnsafeMutablePointer<Double>
+  /// Two blocks of D_k (blockRows × widest).
   private let deltaA: UnsafeMutablePointer<Double>
   private let deltaB: UnsafeMutablePointer<Double>
+  /// W_kᵀ for the loops' forward pass, and Gᵀ accumulated by the loops' backward pass (P each).
+  private let transposedWeights: UnsafeMutablePointer<Double>
+  private let transposedGradient: UnsafeMutablePointer<Double>
   /// Margins q_n = y_n f(W; x_n) of the last forward pass.
   public let margins: UnsafeMutablePointer<Double>
-  private let offsets: [Int]
 
-  /// `inputs` is row-major N × d_0; `labels` are ±1.
-  public init(architecture: Architecture, inputs: [Double], labels: [Double]) throws(ModelError) {
+  /// `inputs` is row-major N × d_0; `labels` are ±1. `blockRows` overrides the block size (tests
+  /// and benchmarks).
+  public init(
+    architecture: Architecture, inputs: [Double], labels: [Double], kernel: Kernel = .automatic,
+    blockRows: Int? = nil
+  ) throws(ModelError) {
     let n = labels.count
     guard n >= 1, inputs.count == n * architecture.inputDimension else {
       throw .invalidArchitecture(
@@ -37,38 +82,55 @@ public final class NetworkEvaluator {
     }
     self.architecture = architecture
     sampleCount = n
+    depth = architecture.depth
+    activation = architecture.activation
+    slope = architecture.leakySlope
+    let p = architecture.parameterCount
+    switch kernel {
+    case .automatic: usesBLAS = n * p > Self.loopsThreshold
+    case .blas: usesBLAS = true
+    case .loops: usesBLAS = false
+    }
+    let widest = architecture.layerSizes.max() ?? 1
+    self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? max(16, Self.blockBytes / (8 * widest)) : n)))
+    sizes = .allocate(capacity: depth + 1)
+    offsets = .allocate(capacity: depth + 1)
+    for k in 0...depth {
+      sizes[k] = architecture.layerSizes[k]
+      offsets[k] = k == 0 ? 0 : architecture.offset(ofLayer: k)
+    }
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)
     self.labels = .allocate(capacity: n)
     self.labels.initialize(from: labels, count: n)
-    let k = architecture.depth
-    preActivations = (1...k).map { layer in
-      let p = UnsafeMutablePointer<Double>.allocate(capacity: n * architecture.layerSizes[layer])
-      p.initialize(repeating: 0, count: n * architecture.layerSizes[layer])
-      return p
+    preActivations = .allocate(capacity: depth)
+    for k in 1...depth {
+      let count = n * architecture.layerSizes[k]
+      let z = UnsafeMutablePointer<Double>.allocate(capacity: count)
+      z.initialize(repeating: 0, count: count)
+      (preActivations + k - 1).initialize(to: z)
     }
-    activations = (0..<k).map { layer in
-      let size = layer == 0 ? 1 : n * architecture.layerSizes[layer]  // index 0 unused (H_0 = X)
-      let p = UnsafeMutablePointer<Double>.allocate(capacity: size)
-      p.initialize(repeating: 0, count: size)
-      return p
-    }
-    let widest = architecture.layerSizes.max() ?? 1
-    deltaA = .allocate(capacity: n * widest)
-    deltaB = .allocate(capacity: n * widest)
+    let block = self.blockRows * widest
+    hidden = .allocate(capacity: block)
+    deltaA = .allocate(capacity: block)
+    deltaB = .allocate(capacity: block)
+    transposedWeights = .allocate(capacity: p)
+    transposedGradient = .allocate(capacity: p)
+    for buffer in [hidden, deltaA, deltaB] { buffer.initialize(repeating: 0, count: block) }
+    transposedWeights.initialize(repeating: 0, count: p)
+    transposedGradient.initialize(repeating: 0, count: p)
     margins = .allocate(capacity: n)
     margins.initialize(repeating: 0, count: n)
-    offsets = (0...k).map { $0 == 0 ? 0 : architecture.offset(ofLayer: $0) }
   }
 
   deinit {
-    inputs.deallocate()
-    labels.deallocate()
-    preActivations.forEach { $0.deallocate() }
-    activations.forEach { $0.deallocate() }
-    deltaA.deallocate()
-    deltaB.deallocate()
-    margins.deallocate()
+    for k in 0..<depth { preActivations[k].deallocate() }
+    for buffer in [inputs, labels, hidden, deltaA, deltaB, transposedWeights, transposedGradient, margins] {
+      buffer.deallocate()
+    }
+    preActivations.deallocate()
+    sizes.deallocate()
+    offsets.deallocate()
   }
 
   /// Labels y_n (±1).
@@ -77,60 +139,131 @@ public final class NetworkEvaluator {
   /// Pre-activations Z_k of the last forward pass (N × d_k, row-major), k = 1…K.
   public func preActivations(ofLayer k: Int) -> UnsafePointer<Double> { UnsafePointer(preActivations[k - 1]) }
 
-  /// Computes Z_k, H_k and the margins q_n for parameters θ.
+  /// Computes Z_k and the margins q_n for parameters θ.
   public func forward(_ theta: UnsafePointer<Double>) {
-    let sizes = architecture.layerSizes
-    let depth = architecture.depth
-    let n = Int32(sampleCount)
-    var input = UnsafePointer(inputs)
-    for k in 1...depth {
-      let rows = Int32(sizes[k])
-      let columns = Int32(sizes[k - 1])
-      let z = preActivations[k - 1]
-      cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, columns, 1, input, columns,
-        theta + offsets[k], columns, 0, z, rows)
-      if k < depth {
-        let h = activations[k]
-        let activation = architecture.activation
-        let slope = architecture.leakySlope
-        for i in 0..<(sampleCount * sizes[k]) { h[i] = activation.value(z[i], slope: slope) }
-        input = UnsafePointer(h)
+    let blas = usesBLAS
+    if !blas {
+      for k in 1..<depth {
+        NetworkKernels.transpose(
+          theta + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: transposedWeights + offsets[k])
       }
+    }
+    var start = 0
+    while start < sampleCount {
+      let rows = min(blockRows, sampleCount - start)
+      var input = UnsafePointer(inputs + start * sizes[0])
+      for k in 1...depth {
+        let din = sizes[k - 1]
+        let dout = sizes[k]
+        let z = preActivations[k - 1] + start * dout
+        NetworkKernels.forward(
+          blas: blas, rows: rows, din: din, dout: dout, a: input, w: theta + offsets[k],
+          wT: transposedWeights + offsets[k], z: z)
+        if k < depth {
+          activate(z, into: hidden, count: rows * dout)
+          input = UnsafePointer(hidden)
+        }
+      }
+      start += rows
     }
     let output = preActivations[depth - 1]
     for i in 0..<sampleCount { margins[i] = labels[i] * output[i] }
   }
 
-  /// Writes G = Σ_n c_n ∇_θ f(W; x_n) into `gradient` (P entries), using the activations of the last
-  /// ``forward(_:)``, which must have been called with the same θ.
+  /// Writes G = Σ_n c_n ∇_θ f(W; x_n) into `gradient` (P entries), using the pre-activations of the
+  /// last ``forward(_:)``, which must have been called with the same θ.
   public func backward(
     _ theta: UnsafePointer<Double>, outputWeights c: UnsafePointer<Double>,
     gradient: UnsafeMutablePointer<Double>
   ) {
-    let sizes = architecture.layerSizes
-    let n = Int32(sampleCount)
-    var delta = c  // D_k, N × d_k
-    var spare = deltaA
-    for k in stride(from: architecture.depth, through: 1, by: -1) {
-      let rows = Int32(sizes[k])
-      let columns = Int32(sizes[k - 1])
-      let previous = k > 1 ? UnsafePointer(activations[k - 1]) : UnsafePointer(inputs)
-      cblas_dgemm(
-        CblasRowMajor, CblasTrans, CblasNoTrans, rows, columns, n, 1, delta, rows, previous, columns,
-        0, gradient + offsets[k], columns)
-      guard k > 1 else { break }
-      cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, n, columns, rows, 1, delta, rows,
-        theta + offsets[k], columns, 0, spare, columns)
-      let z = preActivations[k - 2]
-      let activation = architecture.activation
-      let slope = architecture.leakySlope
-      if activation != .identity {
-        for i in 0..<(sampleCount * sizes[k - 1]) { spare[i] *= activation.derivative(z[i], slope: slope) }
+    let blas = usesBLAS
+    let p = offsets[depth] + sizes[depth - 1]
+    gradient.update(repeating: 0, count: p)
+    if !blas { transposedGradient.update(repeating: 0, count: p) }
+    var start = 0
+    while start < sampleCount {
+      let rows = min(blockRows, sampleCount - start)
+      // Output layer: G_K += H_{K−1}ᵀ c, D_{K−1} = (c ⊗ w_K) ⊙ σ'(Z_{K−1}).
+      let cBlock = c + start
+      let last = depth - 1
+      let dLast = sizes[last]
+      let aLast = last == 0 ? UnsafePointer(inputs + start * sizes[0]) : hiddenBlock(layer: last, start: start, rows: rows)
+      NetworkKernels.accumulateGradient(
+        blas: blas, rows: rows, din: dLast, dout: 1, d: cBlock, a: aLast, g: gradient + offsets[depth],
+        gT: transposedGradient + offsets[depth])
+      if depth > 1 {
+        var delta = deltaA
+        var spare = deltaB
+        outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
+        applyDerivative(preActivations[last - 1] + start * dLast, to: delta, count: rows * dLast)
+        for k in stride(from: depth - 1, through: 1, by: -1) {
+          let din = sizes[k - 1]
+          let dout = sizes[k]
+          let a = k == 1 ? UnsafePointer(inputs + start * din) : hiddenBlock(layer: k - 1, start: start, rows: rows)
+          NetworkKernels.accumulateGradient(
+            blas: blas, rows: rows, din: din, dout: dout, d: delta, a: a, g: gradient + offsets[k],
+            gT: transposedGradient + offsets[k])
+          guard k > 1 else { break }
+          NetworkKernels.backpropagate(
+            blas: blas, rows: rows, din: din, dout: dout, d: delta, w: theta + offsets[k], p: spare)
+          applyDerivative(preActivations[k - 2] + start * din, to: spare, count: rows * din)
+          swap(&delta, &spare)
+        }
       }
-      delta = UnsafePointer(spare)
-      spare = spare == deltaA ? deltaB : deltaA
+      start += rows
+    }
+    if !blas {
+      for k in 1..<depth {
+        NetworkKernels.addTransposed(
+          transposedGradient + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: gradient + offsets[k])
+      }
+    }
+  }
+
+  /// H_k = σ(Z_k) for rows [start, start + rows), into the block scratch.
+  private func hiddenBlock(layer k: Int, start: Int, rows: Int) -> UnsafePointer<Double> {
+    activate(preActivations[k - 1] + start * sizes[k], into: hidden, count: rows * sizes[k])
+    return UnsafePointer(hidden)
+  }
+
+  /// h = σ(z), one loop per activation so that each vectorizes.
+  @inline(__always)
+  private func activate(_ z: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>, count: Int) {
+    switch activation {
+    case .relu:
+      for i in 0..<count { h[i] = z[i] > 0 ? z[i] : 0 }
+    case .identity:
+      h.update(from: z, count: count)
+    case .leakyRelu:
+      let slope = slope
+      for i in 0..<count { h[i] = z[i] > 0 ? z[i] : slope * z[i] }
+    }
+  }
+
+  /// d ⊙= σ'(z).
+  @inline(__always)
+  private func applyDerivative(_ z: UnsafePointer<Double>, to d: UnsafeMutablePointer<Double>, count: Int) {
+    switch activation {
+    case .relu:
+      for i in 0..<count { d[i] *= z[i] > 0 ? 1 : 0 }
+    case .identity:
+      break
+    case .leakyRelu:
+      let slope = slope
+      for i in 0..<count { d[i] *= z[i] > 0 ? 1 : slope }
+    }
+  }
+
+  /// out[r, j] = c[r] · w[j].
+  @inline(__always)
+  private func outerProduct(
+    _ c: UnsafePointer<Double>, _ w: UnsafePointer<Double>, rows: Int, columns: Int,
+    into out: UnsafeMutablePointer<Double>
+  ) {
+    for r in 0..<rows {
+      let s = c[r]
+      let row = out + r * columns
+      for j in 0..<columns { row[j] = s * w[j] }
     }
   }
 }

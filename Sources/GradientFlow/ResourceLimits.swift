@@ -30,7 +30,8 @@ public struct ResourceLimits: Sendable, Equatable {
   /// A malformed value is a usage error that names the variable.
   /// An `override` is returned as is, without looking at the environment.
   public static func fromEnvironment(
-    _ environment: [String: String] = ProcessInfo.processInfo.environment, override: ResourceLimits? = nil
+    _ environment: [String: String] = ProcessInfo.processInfo.environment,
+    override: ResourceLimits? = nil
   ) throws(SimulationError) -> ResourceLimits {
     if let override { return override }
     var limits = defaults
@@ -54,7 +55,8 @@ public struct ResourceLimits: Sendable, Equatable {
     }
     guard let value = Double(number), value.isFinite, value > 0, value * scale < 0x1p63 else {
       throw .usage(
-        "\(variable)='\(text)' is not a positive size; give bytes with an optional suffix, e.g. 500M or 8G")
+        "\(variable)='\(text)' is not a positive size; give bytes with an optional suffix, e.g. 500M or 8G"
+      )
     }
     return UInt64(value * scale)
   }
@@ -72,6 +74,7 @@ public struct ResourceLimits: Sendable, Equatable {
     if value >= 1e4 { return String(format: "%.3g ", value) + units[unit] }  // only past 1024 EiB
     if unit == 0 { return "\(Int(value)) B" }
     let rounded = (value * 100).rounded() / 100
-    return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
+    return rounded == rounded.rounded()
+      ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
   }
 }

@@ -28,7 +28,9 @@ public final class Simulation {
     let flow: any FlowDynamics
     let observables: Observables
     let tracker = ActivationPatternTracker(architecture: architecture, sampleCount: dataset.count)
-    let sliding = SlidingDiagnostics(architecture: architecture, inputs: dataset.inputs)
+    // Chattering pairs hover at |z| ~ rtol·‖w‖‖x‖: the band sits two decades above that.
+    let sliding = SlidingDiagnostics(
+      architecture: architecture, inputs: dataset.inputs, band: max(SlidingDiagnostics.defaultBand, 100 * config.rtol))
     let initialState: [Double]
     do throws(ModelError) {
       let network = try NetworkEvaluator(

@@ -15,7 +15,7 @@ public struct SimulationSetup {
   public let weightsSource: String
 
   /// Resolves `config`; relative paths are made absolute so the recorded config is reproducible.
-  /// Input files over `limits` (default ``ResourceLimits/fromEnvironment(_:)``) and runs whose
+  /// Input files over `limits` (default ``ResourceLimits/fromEnvironment(_:override:)``) and runs whose
   /// ``MemoryEstimate`` exceeds them are refused before anything large is read or allocated.
   public init(config: SimulationConfig, limits: ResourceLimits? = nil) throws(SimulationError) {
     var config = config

@@ -15,10 +15,12 @@ public final class UnconstrainedFlow: FlowDynamics {
   public let name = "unconstrained"
   public let forces: NetworkForces
   public var architecture: Architecture { forces.network.architecture }
-  public var dimension: Int { architecture.parameterCount }
+  /// P, stored: the right-hand side reads it on every call.
+  public let dimension: Int
 
   public init(network: NetworkEvaluator, loss: Loss) {
     forces = NetworkForces(network: network, loss: loss)
+    dimension = network.architecture.parameterCount
   }
 
   /// direction = G = Σ_n w_n ∇_θ q_n(W), so dθ/dt = exp(logScale) · G = −∇L.

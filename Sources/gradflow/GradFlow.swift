@@ -20,13 +20,12 @@ struct GradFlow: ParsableCommand {
 let exitCodesHelp = """
   Exit codes:
     0    success: t-end reached or a stop condition met
-    64   usage error: a bad option or value, a bad config file (unknown key, wrong type), an
-         unusable or non-empty --out (without --force), a run over the memory limit
-    65   data error: a dataset or initial-weights file that is missing, unreadable, malformed,
-         too large, or does not fit the data or network
-    1    numerical failure (max steps, wall-clock limit, step too small, non-finite values) or a
-         write error during the run (disk full); the rows written before it are valid CSV
-    130  interrupted (SIGINT/SIGTERM): every saved row is on disk, run.json says "interrupted"
+    64   usage: bad option, value or config key; unusable --out; memory limit
+    65   data: dataset or initial-weights file missing, unreadable, malformed,
+         too large, or not fitting the data or network
+    1    numerical failure (max steps, wall clock, step too small, non-finite)
+         or a write error during the run (disk full); written rows stay valid
+    130  interrupted (SIGINT/SIGTERM): saved rows on disk, run.json "interrupted"
   """
 
 extension Stepper: ExpressibleByArgument {}

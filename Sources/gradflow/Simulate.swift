@@ -9,9 +9,9 @@ struct Simulate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Integrate the gradient flow of a bias-free network on a dataset.",
     discussion: """
-      With no options, runs the built-in default: a 2 → 16 → 1 ReLU net on 40 separable Gaussian
-      blobs (seed 0), exponential loss, to t = 1e4. Options override a --config file (a config
-      JSON or a previous run.json), which overrides the defaults. Numeric options take the next
+      With no options, runs the built-in default: a 2 → 16 → 1 ReLU net on 40 separable Gaussian \
+      blobs (seed 0), exponential loss, to t = 1e4. Options override a --config file (a config \
+      JSON or a previous run.json), which overrides the defaults. Numeric options take the next \
       argument as their value even when it starts with '-' (--rtol -1 is an invalid tolerance).
 
       \(exitCodesHelp)

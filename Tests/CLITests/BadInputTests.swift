@@ -19,7 +19,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
   var testDescription: String { name }
 
   init(
-    _ name: String, command: String = "simulate", _ arguments: [String], env: [String: String] = [:],
+    _ name: String, command: String = "simulate", _ arguments: [String],
+    env: [String: String] = [:],
     exit status: Int32, _ phrase: String
   ) {
     self.name = name
@@ -41,42 +42,81 @@ struct BadInput: Sendable, CustomTestStringConvertible {
   static let corpus: [BadInput] = [
     // CSV structure (exit 65, the message names file and line).
     BadInput("empty file", ["--data", "@empty.csv"], exit: dataError, "the file is empty"),
-    BadInput("only blank lines", ["--data", "@blank-lines-only.csv"], exit: dataError, "the file is empty"),
-    BadInput("only a byte-order mark", ["--data", "@bom-only.csv"], exit: dataError, "the file is empty"),
+    BadInput(
+      "only blank lines", ["--data", "@blank-lines-only.csv"], exit: dataError, "the file is empty"),
+    BadInput(
+      "only a byte-order mark", ["--data", "@bom-only.csv"], exit: dataError, "the file is empty"),
     BadInput("header only", ["--data", "@header-only.csv"], exit: dataError, "no data rows"),
-    BadInput("ragged row, short", ["--data", "@ragged-short-row.csv"], exit: dataError, "csv:3: expected 3 fields"),
+    BadInput(
+      "ragged row, short", ["--data", "@ragged-short-row.csv"], exit: dataError,
+      "csv:3: expected 3 fields"),
     BadInput("ragged row, long", ["--data", "@ragged-long-row.csv"], exit: dataError, "found 4"),
-    BadInput("non-numeric cell", ["--data", "@non-numeric-cell.csv"], exit: dataError, "\"abc\" is not a number"),
+    BadInput(
+      "non-numeric cell", ["--data", "@non-numeric-cell.csv"], exit: dataError,
+      "\"abc\" is not a number"),
     BadInput("empty cell", ["--data", "@empty-cell.csv"], exit: dataError, "column 'x2' is empty"),
-    BadInput("NaN cell", ["--data", "@nan-cell.csv"], exit: dataError, "\"NaN\" is not a finite number"),
-    BadInput("-inf cell", ["--data", "@inf-cell.csv"], exit: dataError, "\"-inf\" is not a finite number"),
-    BadInput("overflowing cell", ["--data", "@overflow-cell.csv"], exit: dataError, "\"1e999\" is not a finite"),
-    BadInput("binary garbage", ["--data", "@binary-garbage.csv"], exit: dataError, "binary-garbage.csv:2"),
-    BadInput("duplicate header names", ["--data", "@duplicate-header.csv"], exit: dataError, "'x1' appears more than once"),
-    BadInput("no header", ["--data", "@no-header.csv"], exit: dataError, "looks like data, not a header"),
-    BadInput("empty header name", ["--data", "@trailing-comma-header.csv"], exit: dataError, "column 4 of the header"),
-    BadInput("label column only", ["--data", "@label-only.csv"], exit: dataError, "only column is the label"),
+    BadInput(
+      "NaN cell", ["--data", "@nan-cell.csv"], exit: dataError, "\"NaN\" is not a finite number"),
+    BadInput(
+      "-inf cell", ["--data", "@inf-cell.csv"], exit: dataError, "\"-inf\" is not a finite number"),
+    BadInput(
+      "overflowing cell", ["--data", "@overflow-cell.csv"], exit: dataError,
+      "\"1e999\" is not a finite"),
+    BadInput(
+      "binary garbage", ["--data", "@binary-garbage.csv"], exit: dataError, "binary-garbage.csv:2"),
+    BadInput(
+      "duplicate header names", ["--data", "@duplicate-header.csv"], exit: dataError,
+      "'x1' appears more than once"),
+    BadInput(
+      "no header", ["--data", "@no-header.csv"], exit: dataError, "looks like data, not a header"),
+    BadInput(
+      "empty header name", ["--data", "@trailing-comma-header.csv"], exit: dataError,
+      "column 4 of the header"),
+    BadInput(
+      "label column only", ["--data", "@label-only.csv"], exit: dataError,
+      "only column is the label"),
     BadInput(
       "missing label column", ["--data", "@valid.csv", "--label-column", "target"], exit: dataError,
       "no column named 'target'"),
     BadInput("directory as data", ["--data", "@"], exit: dataError, "it is a directory"),
-    BadInput("missing data file", ["--data", "@no-such-file.csv"], exit: dataError, "No such file or directory"),
+    BadInput(
+      "missing data file", ["--data", "@no-such-file.csv"], exit: dataError,
+      "No such file or directory"),
 
     // Labels.
-    BadInput("three label values", ["--data", "@labels-three-values.csv"], exit: dataError, "3 distinct values"),
-    BadInput("labels ±1 and 2", ["--data", "@labels-pm1-and-2.csv"], exit: dataError, "3 distinct values"),
-    BadInput("all labels 0", ["--data", "@labels-all-zero.csv"], exit: dataError, "all labels are the same (0)"),
-    BadInput("all labels +1 (works)", ["--data", "@labels-single-class.csv"], exit: 0, "single class"),
-    BadInput("labels 0/1 (works)", ["--data", "@labels-zero-one.csv"], exit: 0, "labels 0/1 mapped to -1/+1"),
-    BadInput("labels 2/5 (works)", ["--data", "@labels-two-and-five.csv"], exit: 0, "labels 2/5 mapped to -1/+1"),
-    BadInput("no column y (works)", ["--data", "@no-y-column.csv"], exit: 0, "using the last column 'label'"),
+    BadInput(
+      "three label values", ["--data", "@labels-three-values.csv"], exit: dataError,
+      "3 distinct values"),
+    BadInput(
+      "labels ±1 and 2", ["--data", "@labels-pm1-and-2.csv"], exit: dataError, "3 distinct values"),
+    BadInput(
+      "all labels 0", ["--data", "@labels-all-zero.csv"], exit: dataError,
+      "all labels are the same (0)"),
+    BadInput(
+      "all labels +1 (works)", ["--data", "@labels-single-class.csv"], exit: 0, "single class"),
+    BadInput(
+      "labels 0/1 (works)", ["--data", "@labels-zero-one.csv"], exit: 0,
+      "labels 0/1 mapped to -1/+1"),
+    BadInput(
+      "labels 2/5 (works)", ["--data", "@labels-two-and-five.csv"], exit: 0,
+      "labels 2/5 mapped to -1/+1"),
+    BadInput(
+      "no column y (works)", ["--data", "@no-y-column.csv"], exit: 0,
+      "using the last column 'label'"),
 
     // Encodings that must work.
-    BadInput("CRLF line endings (works)", ["--data", "@crlf.csv"], exit: 0, "reached the end time"),
-    BadInput("UTF-8 byte-order mark (works)", ["--data", "@utf8-bom.csv"], exit: 0, "reached the end time"),
-    BadInput("CR line endings (works)", ["--data", "@cr-only.csv"], exit: 0, "reached the end time"),
-    BadInput("quoted, spaced cells (works)", ["--data", "@quoted-and-spaced.csv"], exit: 0, "reached the end time"),
-    BadInput("blank lines between rows (works)", ["--data", "@blank-lines-between.csv"], exit: 0, "skipped 2 blank lines"),
+    BadInput(
+      "CRLF line endings (works)", ["--data", "@crlf.csv"], exit: 0, "reached the end time"),
+    BadInput(
+      "UTF-8 byte-order mark (works)", ["--data", "@utf8-bom.csv"], exit: 0, "reached the end time"),
+    BadInput(
+      "CR line endings (works)", ["--data", "@cr-only.csv"], exit: 0, "reached the end time"),
+    BadInput(
+      "quoted, spaced cells (works)", ["--data", "@quoted-and-spaced.csv"], exit: 0,
+      "reached the end time"),
+    BadInput(
+      "blank lines between rows (works)", ["--data", "@blank-lines-between.csv"], exit: 0,
+      "skipped 2 blank lines"),
 
     // Size and memory limits (the "huge file" and "million rows" cases, with the limits set low).
     BadInput(
@@ -86,16 +126,22 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "million rows over the memory limit", ["--generator", "blobs", "--n", "1000000"],
       env: ["GRADFLOW_MAX_MEMORY": "64M"], exit: usage, "needs an estimated 1.11 GiB of memory"),
     BadInput("10^12 samples", ["--n", "1000000000000"], exit: usage, "more than the limit"),
-    BadInput("10^12 input dimensions", ["--dimension", "1000000000000"], exit: usage, "more than the limit"),
+    BadInput(
+      "10^12 input dimensions", ["--dimension", "1000000000000"], exit: usage, "more than the limit"
+    ),
     BadInput("width 10^11", ["--widths", "100000000000"], exit: usage, "more than the limit"),
     BadInput("10^11 saves", ["--saves", "100000000000"], exit: usage, "lower --saves"),
-    BadInput("bad memory limit variable", [], env: ["GRADFLOW_MAX_MEMORY": "lots"], exit: usage, "GRADFLOW_MAX_MEMORY='lots'"),
+    BadInput(
+      "bad memory limit variable", [], env: ["GRADFLOW_MAX_MEMORY": "lots"], exit: usage,
+      "GRADFLOW_MAX_MEMORY='lots'"),
 
     // Network options.
     BadInput("width 0", ["--widths", "0"], exit: usage, "'0' is not a positive integer"),
     BadInput("negative width", ["--widths", "-3"], exit: usage, "'-3' is not a positive integer"),
-    BadInput("empty width in list", ["--widths", "16,,16"], exit: usage, "'' is not a positive integer"),
-    BadInput("width not a number", ["--widths", "wide"], exit: usage, "'wide' is not a positive integer"),
+    BadInput(
+      "empty width in list", ["--widths", "16,,16"], exit: usage, "'' is not a positive integer"),
+    BadInput(
+      "width not a number", ["--widths", "wide"], exit: usage, "'wide' is not a positive integer"),
     BadInput("depth 0", ["--depth", "0"], exit: usage, "--depth must be at least 1"),
     BadInput(
       "leaky slope 2", ["--activation", "leaky-relu", "--leaky-slope", "2"], exit: usage,
@@ -108,22 +154,37 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("rtol negative", ["--rtol", "-1"], exit: usage, "--rtol must be positive (got -1.0)"),
     BadInput("atol negative", ["--atol", "-1e-10"], exit: usage, "--atol must be non-negative"),
     BadInput("t-end 0", ["--t-end", "0"], exit: usage, "greater than the start time t = 0"),
-    BadInput("t-end negative", ["--t-end", "-5"], exit: usage, "greater than the start time t = 0 (got -5.0)"),
+    BadInput(
+      "t-end negative", ["--t-end", "-5"], exit: usage,
+      "greater than the start time t = 0 (got -5.0)"),
     BadInput("t-end infinite", ["--t-end", "inf"], exit: usage, "--t-end must be a finite number"),
     BadInput("t-end NaN", ["--t-end", "nan"], exit: usage, "--t-end must be a finite number"),
     BadInput("saves 0", ["--saves", "0"], exit: usage, "--saves must be at least 1"),
     BadInput("max steps 0", ["--max-steps", "0"], exit: usage, "--max-steps must be at least 1"),
-    BadInput("wall-clock limit 0", ["--max-wall-seconds", "0"], exit: usage, "--max-wall-seconds must be positive"),
-    BadInput("hmin above hmax", ["--hmin", "1", "--hmax", "0.5"], exit: usage, "--hmin 1.0 exceeds --hmax 0.5"),
-    BadInput("stop loss 0", ["--stop-loss", "0"], exit: usage, "--stop-loss must be a positive number"),
+    BadInput(
+      "wall-clock limit 0", ["--max-wall-seconds", "0"], exit: usage,
+      "--max-wall-seconds must be positive"),
+    BadInput(
+      "hmin above hmax", ["--hmin", "1", "--hmax", "0.5"], exit: usage,
+      "--hmin 1.0 exceeds --hmax 0.5"),
+    BadInput(
+      "stop loss 0", ["--stop-loss", "0"], exit: usage, "--stop-loss must be a positive number"),
     BadInput("unknown stepper", ["--stepper", "euler"], exit: usage, "rkf45"),
-    BadInput("msbdf, finite-difference Jacobian (works)", ["--stepper", "msbdf"], exit: 0, "reached the end time"),
-    BadInput("bsimp, finite-difference Jacobian (works)", ["--stepper", "bsimp"], exit: 0, "reached the end time"),
-    BadInput("rk4imp, finite-difference Jacobian (works)", ["--stepper", "rk4imp"], exit: 0, "reached the end time"),
+    BadInput(
+      "msbdf, finite-difference Jacobian (works)", ["--stepper", "msbdf"], exit: 0,
+      "reached the end time"),
+    BadInput(
+      "bsimp, finite-difference Jacobian (works)", ["--stepper", "bsimp"], exit: 0,
+      "reached the end time"),
+    BadInput(
+      "rk4imp, finite-difference Jacobian (works)", ["--stepper", "rk4imp"], exit: 0,
+      "reached the end time"),
 
     // Data options.
-    BadInput("unknown generator", ["--generator", "spirals"], exit: usage, "unknown generator 'spirals'"),
-    BadInput("data and generator", ["--data", "@valid.csv", "--generator", "xor"], exit: usage, "not both"),
+    BadInput(
+      "unknown generator", ["--generator", "spirals"], exit: usage, "unknown generator 'spirals'"),
+    BadInput(
+      "data and generator", ["--data", "@valid.csv", "--generator", "xor"], exit: usage, "not both"),
     BadInput("n 0", ["--n", "0"], exit: usage, "--n must be at least 1"),
     BadInput("dimension 0", ["--dimension", "0"], exit: usage, "dimension must be at least 1"),
     BadInput("negative noise", ["--noise", "-1"], exit: usage, "noise must be a finite number"),
@@ -132,18 +193,26 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     // Stops and limits at run time (exit 1 for limits, 0 for an unmet stop condition).
     BadInput(
       "non-separable with --stop-when-separated",
-      ["--generator", "random-labels", "--n", "20", "--widths", "", "--stop-when-separated", "--t-end", "10"],
+      [
+        "--generator", "random-labels", "--n", "20", "--widths", "", "--stop-when-separated",
+        "--t-end", "10",
+      ],
       exit: 0, "never separated"),
     BadInput("max steps reached", ["--max-steps", "3"], exit: numerical, "raise --max-steps"),
     BadInput(
       "wall-clock limit reached",
-      ["--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds", "0.3"], exit: numerical,
+      ["--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds", "0.3"],
+      exit: numerical,
       "raise --max-wall-seconds"),
 
     // Initial weights (exit 65: the file does not fit).
-    BadInput("missing init file", ["--init", "@no-such-weights.json"], exit: dataError, "No such file or directory"),
+    BadInput(
+      "missing init file", ["--init", "@no-such-weights.json"], exit: dataError,
+      "No such file or directory"),
     BadInput("init is a directory", ["--init", "@"], exit: dataError, "it is a directory"),
-    BadInput("truncated init JSON", ["--init", "@init-truncated.json"], exit: dataError, "is not a JSON object"),
+    BadInput(
+      "truncated init JSON", ["--init", "@init-truncated.json"], exit: dataError,
+      "is not a JSON object"),
     BadInput(
       "init entry not a number", ["--init", "@init-string-entry.json"], exit: dataError,
       "layer 1, row 2, column 2 is not a number"),
@@ -151,44 +220,90 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "init for 3 inputs on 2 features", ["--data", "@valid.csv", "--init", "@init-3-inputs.json"],
       exit: dataError, "expect 3 inputs but the data have 2 features"),
     BadInput(
-      "init widths differ from --widths", ["--init", "@init-2-4-1.json", "--widths", "8"], exit: dataError,
+      "init widths differ from --widths", ["--init", "@init-2-4-1.json", "--widths", "8"],
+      exit: dataError,
       "does not match the initial weights' hidden widths [4]"),
-    BadInput("init with two outputs", ["--init", "@init-two-outputs.json"], exit: dataError, "must have one row"),
-    BadInput("init layers do not chain", ["--init", "@init-chain-mismatch.json"], exit: dataError, "3 columns but layer 1 has 2 rows"),
-    BadInput("init CSV with NaN", ["--init", "@init-W1-nan.csv,@init-W2.csv"], exit: dataError, "contains NaN or Inf"),
-    BadInput("init matching the data (works)", ["--data", "@valid.csv", "--init", "@init-2-4-1.json"], exit: 0, "reached the end time"),
+    BadInput(
+      "init with two outputs", ["--init", "@init-two-outputs.json"], exit: dataError,
+      "must have one row"),
+    BadInput(
+      "init layers do not chain", ["--init", "@init-chain-mismatch.json"], exit: dataError,
+      "3 columns but layer 1 has 2 rows"),
+    BadInput(
+      "init CSV with NaN", ["--init", "@init-W1-nan.csv,@init-W2.csv"], exit: dataError,
+      "contains NaN or Inf"),
+    BadInput(
+      "init matching the data (works)", ["--data", "@valid.csv", "--init", "@init-2-4-1.json"],
+      exit: 0, "reached the end time"),
 
     // Output directory (exit 64, checked before the run).
-    BadInput("existing non-empty output", ["--out", "{nonempty}"], exit: usage, "pass --force to overwrite"),
-    BadInput("existing non-empty output, --force (works)", ["--out", "{nonempty}", "--force"], exit: 0, "reached the end time"),
-    BadInput("output is a file", ["--out", "@valid.csv"], exit: usage, "exists and is not a directory"),
-    BadInput("output under a file", ["--out", "@valid.csv/run"], exit: usage, "cannot create the output directory"),
+    BadInput(
+      "existing non-empty output", ["--out", "{nonempty}"], exit: usage, "pass --force to overwrite"
+    ),
+    BadInput(
+      "existing non-empty output, --force (works)", ["--out", "{nonempty}", "--force"], exit: 0,
+      "reached the end time"),
+    BadInput(
+      "output is a file", ["--out", "@valid.csv"], exit: usage, "exists and is not a directory"),
+    BadInput(
+      "output under a file", ["--out", "@valid.csv/run"], exit: usage,
+      "cannot create the output directory"),
 
     // Config files (exit 64, the message names the key).
-    BadInput("config unknown key", ["--config", "@config-unknown-key.json"], exit: usage, "unknown key \"tend\" (did you mean \"t_end\"?)"),
-    BadInput("config t_end a string", ["--config", "@config-t-end-string.json"], exit: usage, "key \"t_end\": expected a number"),
-    BadInput("config widths a number", ["--config", "@config-widths-number.json"], exit: usage, "key \"widths\": expected a list"),
-    BadInput("config n a fraction", ["--config", "@config-n-fraction.json"], exit: usage, "key \"n\": expected an integer, got 1.5"),
-    BadInput("config seed negative", ["--config", "@config-seed-negative.json"], exit: usage, "key \"seed\": expected a non-negative"),
-    BadInput("config unknown stepper", ["--config", "@config-unknown-stepper.json"], exit: usage, "key \"stepper\": expected one of"),
-    BadInput("config bool as string", ["--config", "@config-bool-string.json"], exit: usage, "key \"stop_when_separated\": expected true or false"),
-    BadInput("config width 0", ["--config", "@config-width-zero.json"], exit: usage, "hidden width 1 is 0"),
-    BadInput("config rtol NaN", ["--config", "@config-rtol-nan.json"], exit: usage, "--rtol must be positive (got nan)"),
-    BadInput("config truncated", ["--config", "@config-truncated.json"], exit: usage, "not valid JSON"),
+    BadInput(
+      "config unknown key", ["--config", "@config-unknown-key.json"], exit: usage,
+      "unknown key \"tend\" (did you mean \"t_end\"?)"),
+    BadInput(
+      "config t_end a string", ["--config", "@config-t-end-string.json"], exit: usage,
+      "key \"t_end\": expected a number"),
+    BadInput(
+      "config widths a number", ["--config", "@config-widths-number.json"], exit: usage,
+      "key \"widths\": expected a list"),
+    BadInput(
+      "config n a fraction", ["--config", "@config-n-fraction.json"], exit: usage,
+      "key \"n\": expected an integer, got 1.5"),
+    BadInput(
+      "config seed negative", ["--config", "@config-seed-negative.json"], exit: usage,
+      "key \"seed\": expected a non-negative"),
+    BadInput(
+      "config unknown stepper", ["--config", "@config-unknown-stepper.json"], exit: usage,
+      "key \"stepper\": expected one of"),
+    BadInput(
+      "config bool as string", ["--config", "@config-bool-string.json"], exit: usage,
+      "key \"stop_when_separated\": expected true or false"),
+    BadInput(
+      "config width 0", ["--config", "@config-width-zero.json"], exit: usage, "hidden width 1 is 0"),
+    BadInput(
+      "config rtol NaN", ["--config", "@config-rtol-nan.json"], exit: usage,
+      "--rtol must be positive (got nan)"),
+    BadInput(
+      "config truncated", ["--config", "@config-truncated.json"], exit: usage, "not valid JSON"),
     BadInput("config empty", ["--config", "@config-empty.json"], exit: usage, "not valid JSON"),
-    BadInput("config an array", ["--config", "@config-array.json"], exit: usage, "expected a JSON object"),
-    BadInput("config with a bad run.json config", ["--config", "@config-run-json-bad.json"], exit: usage, "key \"config\""),
-    BadInput("config missing", ["--config", "@no-such-config.json"], exit: usage, "No such file or directory"),
+    BadInput(
+      "config an array", ["--config", "@config-array.json"], exit: usage, "expected a JSON object"),
+    BadInput(
+      "config with a bad run.json config", ["--config", "@config-run-json-bad.json"], exit: usage,
+      "key \"config\""),
+    BadInput(
+      "config missing", ["--config", "@no-such-config.json"], exit: usage,
+      "No such file or directory"),
     BadInput("config is a directory", ["--config", "@"], exit: usage, "it is a directory"),
 
     // gradflow data.
-    BadInput("data: 10^12 samples", command: "data", ["blobs", "--n", "1000000000000"], exit: usage, "lower --n"),
-    BadInput("data: dimension 0", command: "data", ["blobs", "--dimension", "0"], exit: usage, "dimension must be at least 1"),
+    BadInput(
+      "data: 10^12 samples", command: "data", ["blobs", "--n", "1000000000000"], exit: usage,
+      "lower --n"),
+    BadInput(
+      "data: dimension 0", command: "data", ["blobs", "--dimension", "0"], exit: usage,
+      "dimension must be at least 1"),
     BadInput("data: unknown dataset", command: "data", ["spirals"], exit: usage, "blobs"),
-    BadInput("data: unwritable output", command: "data", ["xor", "-o", "@valid.csv/x.csv"], exit: usage, "cannot write"),
+    BadInput(
+      "data: unwritable output", command: "data", ["xor", "-o", "@valid.csv/x.csv"], exit: usage,
+      "cannot write"),
 
     // Command-line grammar.
-    BadInput("unknown option", ["--no-such-option"], exit: usage, "Unknown option '--no-such-option'"),
+    BadInput(
+      "unknown option", ["--no-such-option"], exit: usage, "Unknown option '--no-such-option'"),
     BadInput("missing option value", ["--data"], exit: usage, "Missing value for '--data"),
   ]
 
@@ -208,12 +323,16 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       }
       // "@a,@b" (per-layer weight CSVs) expands every element.
       return argument.split(separator: ",", omittingEmptySubsequences: false).map { part in
-        part.hasPrefix("@") ? Self.corpusDirectory.appendingPathComponent(String(part.dropFirst())).path : String(part)
+        part.hasPrefix("@")
+          ? Self.corpusDirectory.appendingPathComponent(String(part.dropFirst())).path
+          : String(part)
       }.joined(separator: ",")
     }
     if item.command == "simulate" {
       if !arguments.contains("--out") { arguments += ["--out", out] }
-      if !arguments.contains("--t-end"), !arguments.contains("--config") { arguments += ["--t-end", "1"] }
+      if !arguments.contains("--t-end"), !arguments.contains("--config") {
+        arguments += ["--t-end", "1"]
+      }
       if !arguments.contains("--saves") { arguments += ["--saves", "3"] }
     }
 
@@ -221,18 +340,23 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     let output = result.stderr + result.stdout
     #expect(result.status == item.status, "\(item.name): exit \(result.status)\n\(result.stderr)")
     #expect(output.contains(item.phrase), "\(item.name): expected \"\(item.phrase)\" in\n\(output)")
-    #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrace"), "\(item.name) trapped")
+    #expect(
+      !result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrace"),
+      "\(item.name) trapped")
     if item.status == Self.usage || item.status == Self.dataError {
       #expect(
         result.stderr.hasPrefix("gradflow: error: ") || result.stderr.hasPrefix("Error: "),
         "\(item.name): an error message comes first\n\(result.stderr)")
       if item.arguments.contains("--out") == false {
-        #expect(!FileManager.default.fileExists(atPath: out), "\(item.name): refused up front, nothing written")
+        #expect(
+          !FileManager.default.fileExists(atPath: out),
+          "\(item.name): refused up front, nothing written")
       }
     }
     if item.status == 0, item.command == "simulate" {
       let outputDirectory = arguments[arguments.lastIndex(of: "--out")! + 1]
-      #expect(FileManager.default.fileExists(atPath: outputDirectory + "/trajectory.csv"), "\(item.name)")
+      #expect(
+        FileManager.default.fileExists(atPath: outputDirectory + "/trajectory.csv"), "\(item.name)")
     }
   }
 

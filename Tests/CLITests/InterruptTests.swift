@@ -34,7 +34,8 @@ import Testing
     // Wait for at least two data rows (header + 2 lines), at most 60 s.
     let start = Date()
     func dataRows() -> Int {
-      ((try? String(contentsOfFile: trajectory, encoding: .utf8)) ?? "").split(separator: "\n").count - 1
+      ((try? String(contentsOfFile: trajectory, encoding: .utf8)) ?? "").split(separator: "\n")
+        .count - 1
     }
     while dataRows() < 2, process.isRunning, Date().timeIntervalSince(start) < 60 {
       Thread.sleep(forTimeInterval: 0.05)
@@ -50,7 +51,8 @@ import Testing
     #expect(stderr.contains("interrupted at t="))
 
     // Every line is a complete row: the header's number of fields, all numbers.
-    let lines = try String(contentsOfFile: trajectory, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = try String(contentsOfFile: trajectory, encoding: .utf8).split(
+      separator: "\n", omittingEmptySubsequences: false)
     #expect(lines.last == "", "the file ends with a newline")
     let rows = lines.dropLast()
     let columns = rows.first!.split(separator: ",").count
@@ -58,16 +60,20 @@ import Testing
     for row in rows.dropFirst() {
       let cells = row.split(separator: ",", omittingEmptySubsequences: false)
       #expect(cells.count == columns, "incomplete row: \(row)")
-      #expect(cells.allSatisfy { Double($0) != nil || ["inf", "-inf", "nan"].contains($0) }, "\(row)")
+      #expect(
+        cells.allSatisfy { Double($0) != nil || ["inf", "-inf", "nan"].contains($0) }, "\(row)")
     }
 
-    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json")))
+    let record = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: out.appendingPathComponent("run.json")))
     let termination = try #require((record as? [String: Any])?["termination"] as? [String: Any])
     #expect(termination["reason"] as? String == "interrupted")
     let lastT = try #require(Double(rows.last!.split(separator: ",")[0]))
     let recordedT = try #require(termination["t"] as? Double)
     // The same time; 1e-12 relative because the solver may step in log t and recover t through exp.
-    #expect(abs(recordedT - lastT) <= 1e-12 * lastT, "run.json's t \(recordedT) is the last row's t \(lastT)")
+    #expect(
+      abs(recordedT - lastT) <= 1e-12 * lastT,
+      "run.json's t \(recordedT) is the last row's t \(lastT)")
   }
 
   @Test func runJSONSaysRunningWhileTheRunIsInProgress() throws {
@@ -77,7 +83,8 @@ import Testing
     let process = Process()
     process.executableURL = gradflowBinary
     process.arguments = [
-      "simulate", "--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds", "120",
+      "simulate", "--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds",
+      "120",
       "--out", out.path, "--quiet",
     ]
     process.standardOutput = FileHandle.nullDevice
@@ -89,7 +96,9 @@ import Testing
     }
     let runJSON = out.appendingPathComponent("run.json")
     let start = Date()
-    while !FileManager.default.fileExists(atPath: runJSON.path), Date().timeIntervalSince(start) < 60 {
+    while !FileManager.default.fileExists(atPath: runJSON.path),
+      Date().timeIntervalSince(start) < 60
+    {
       Thread.sleep(forTimeInterval: 0.05)
     }
     // SIGKILL cannot be handled: what is on disk is what a killed run leaves.
@@ -98,6 +107,8 @@ import Testing
     let record = try JSONSerialization.jsonObject(with: Data(contentsOf: runJSON))
     let termination = try #require((record as? [String: Any])?["termination"] as? [String: Any])
     #expect(termination["reason"] as? String == "running")
-    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("initial_weights.json").path))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: out.appendingPathComponent("initial_weights.json").path))
   }
 }

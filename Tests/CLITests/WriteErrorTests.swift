@@ -14,12 +14,15 @@ import Testing
     let result = try run(
       "/bin/sh",
       [
-        "-c", "ulimit -f 16; exec \"$0\" \"$@\"", gradflowBinary.path, "simulate", "--generator", "blobs",
-        "--n", "12", "--widths", "6", "--t-end", "50", "--saves", "60", "--out", out.path, "--quiet",
+        "-c", "ulimit -f 16; exec \"$0\" \"$@\"", gradflowBinary.path, "simulate", "--generator",
+        "blobs",
+        "--n", "12", "--widths", "6", "--t-end", "50", "--saves", "60", "--out", out.path,
+        "--quiet",
       ])
     let trajectory = out.appendingPathComponent("trajectory.csv").path
     #expect(result.status == 1, "\(result.stderr)")
-    #expect(result.stderr.contains("cannot write '\(trajectory)': File too large"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("cannot write '\(trajectory)': File too large"), "\(result.stderr)")
     #expect(result.stderr.contains("the rows written before it are valid"))
 
     let text = try String(contentsOfFile: trajectory, encoding: .utf8)
@@ -28,9 +31,11 @@ import Testing
     let columns = rows[0].split(separator: ",").count
     #expect(rows.count > 2 && rows.count < 62, "the limit was hit mid-run (\(rows.count) lines)")
     for row in rows.dropFirst() {
-      #expect(row.split(separator: ",", omittingEmptySubsequences: false).count == columns, "\(row)")
+      #expect(
+        row.split(separator: ",", omittingEmptySubsequences: false).count == columns, "\(row)")
     }
-    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json")))
+    let record = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: out.appendingPathComponent("run.json")))
     let termination = try #require((record as? [String: Any])?["termination"] as? [String: Any])
     #expect(termination["reason"] as? String == "saveFailed")
   }

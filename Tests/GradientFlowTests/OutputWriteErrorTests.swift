@@ -20,7 +20,9 @@ import Testing
   }
 
   @Test func csvRowsAreOnDiskAsSoonAsWritten() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).csv").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "writer-\(UUID().uuidString).csv"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: path) }
     let writer = try CSVWriter(path: path, header: ["t", "x"])
     let row: [Double] = [0.5, .infinity]

@@ -41,11 +41,16 @@ import Testing
 
   /// Fragments that break parsers: separators, quotes, line breaks, special and extreme numbers.
   static let tokens: [String] = [
-    ",", ",,", "\"", "\"\"", "\n", "\r", "\r\n", " ", "\t", "\0", "\u{FEFF}", "NaN", "nan", "inf", "-inf",
-    "Infinity", "1e309", "-1e309", "1e-400", "4.9e-324", "-0", "0x1p3", "99999999999999999999999", "1.5",
-    "-1", "2", "0", "e", ".", "-", "+", "{", "}", "[", "]", ":", "null", "true", "false", "\"inf\"", "\"nan\"",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616", "1e400",
-    "\"t_end\"", "\"widths\"", "\"n\"", "\"config\"", "[[[]]]", "\u{00E9}", "\u{1F600}", "\\u0000", "\\",
+    ",", ",,", "\"", "\"\"", "\n", "\r", "\r\n", " ", "\t", "\0", "\u{FEFF}", "NaN", "nan", "inf",
+    "-inf",
+    "Infinity", "1e309", "-1e309", "1e-400", "4.9e-324", "-0", "0x1p3", "99999999999999999999999",
+    "1.5",
+    "-1", "2", "0", "e", ".", "-", "+", "{", "}", "[", "]", ":", "null", "true", "false", "\"inf\"",
+    "\"nan\"",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+    "1e400",
+    "\"t_end\"", "\"widths\"", "\"n\"", "\"config\"", "[[[]]]", "\u{00E9}", "\u{1F600}", "\\u0000",
+    "\\",
   ]
 
   // MARK: Tests
@@ -54,11 +59,13 @@ import Testing
     var parsed = 0
     for i in 0..<(3000 * Self.scale) {
       var random = Self.random(test: 1, iteration: i)
-      let input = Self.mutate(Array(Self.csvSeeds[Int(random.next() % UInt64(Self.csvSeeds.count))].utf8), &random)
+      let input = Self.mutate(
+        Array(Self.csvSeeds[Int(random.next() % UInt64(Self.csvSeeds.count))].utf8), &random)
       let label: String? = [nil, "y", "x1", "label", ""][Int(random.next() % 5)]
       Self.record(input, test: "csv")
       do {
-        let (dataset, _) = try CSVDatasetLoader.parse(bytes: input, file: "fuzz.csv", labelColumn: label)
+        let (dataset, _) = try CSVDatasetLoader.parse(
+          bytes: input, file: "fuzz.csv", labelColumn: label)
         parsed += 1
         #expect(dataset.count >= 1 && dataset.dimension >= 1)
         #expect(dataset.inputs.count == dataset.count * dataset.dimension)
@@ -75,7 +82,8 @@ import Testing
     var decoded = 0
     for i in 0..<(2000 * Self.scale) {
       var random = Self.random(test: 2, iteration: i)
-      let input = Self.mutate(Array(Self.configSeeds[Int(random.next() % UInt64(Self.configSeeds.count))].utf8), &random)
+      let input = Self.mutate(
+        Array(Self.configSeeds[Int(random.next() % UInt64(Self.configSeeds.count))].utf8), &random)
       Self.record(input, test: "config")
       do {
         _ = try SimulationConfig.decode(Data(input), source: "fuzz.json")
@@ -112,7 +120,8 @@ import Testing
     for i in 0..<(300 * Self.scale) {
       var random = Self.random(test: 4, iteration: i)
       func size() -> String { sizes[Int(random.next() % UInt64(sizes.count))] }
-      let generator = ToyDataset.allCases[Int(random.next() % UInt64(ToyDataset.allCases.count))].rawValue
+      let generator = ToyDataset.allCases[Int(random.next() % UInt64(ToyDataset.allCases.count))]
+        .rawValue
       let stepper = ["rkf45", "msbdf", "rk4imp"][Int(random.next() % 3)]
       let text = """
         {"generator": "\(generator)", "n": \(size()), "dimension": \(size()), "widths": [\(size()), \(size())],
@@ -148,10 +157,13 @@ import Testing
       case 1:  // truncate
         bytes.removeLast(bytes.count - position)
       case 2, 3:  // insert a token
-        bytes.insert(contentsOf: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8), at: position)
+        bytes.insert(
+          contentsOf: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8), at: position)
       case 4:  // replace a byte with a token
         if position < bytes.count {
-          bytes.replaceSubrange(position...position, with: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8))
+          bytes.replaceSubrange(
+            position...position, with: Array(tokens[Int(random.next() % UInt64(tokens.count))].utf8)
+          )
         }
       case 5:  // delete a range
         let end = min(bytes.count, position + Int(random.next() % 8))
@@ -169,7 +181,8 @@ import Testing
   /// A JSON value of a random type, possibly nested once.
   static func randomJSONValue(_ random: inout SeededRandom) -> String {
     let scalars = [
-      "0", "1", "-1", "1.5", "1e300", "-1e-300", "9223372036854775807", "18446744073709551615", "true", "false",
+      "0", "1", "-1", "1.5", "1e300", "-1e-300", "9223372036854775807", "18446744073709551615",
+      "true", "false",
       "null", "\"\"", "\"inf\"", "\"nan\"", "\"rkf45\"", "\"relu\"", "\"abc\"", "{}", "[]",
     ]
     let scalar = scalars[Int(random.next() % UInt64(scalars.count))]
@@ -184,6 +197,7 @@ import Testing
   /// test, since the tests run in parallel).
   static func record(_ input: [UInt8], test: String) {
     guard let lastInputPath else { return }
-    try? Data(input).write(to: URL(fileURLWithPath: lastInputPath + "." + test))  // not atomic: fast
+    // Not atomic (no temporary file and rename): this runs once per input.
+    try? Data(input).write(to: URL(fileURLWithPath: lastInputPath + "." + test))
   }
 }

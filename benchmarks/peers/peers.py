@@ -103,10 +103,11 @@ def simulate(args):
     if args.solver == "scipy-rk45":
         from scipy.integrate import solve_ivp
         rhs = numpy_rhs(x, y, shapes)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sol = solve_ivp(rhs, (0.0, args.t_end), theta0, method="RK45", t_eval=ts, rtol=args.rtol,
                         atol=args.atol)
         out["wall_seconds"] = time.perf_counter() - start
+        out["cpu_seconds"] = time.process_time() - cpu
         out["compile_seconds"] = 0.0
         out["rhs_evals"] = int(sol.nfev)
         # solve_ivp reports no step counts.
@@ -132,10 +133,11 @@ def simulate(args):
         start = time.perf_counter()
         compiled = jax.jit(solve).lower(y0).compile()
         out["compile_seconds"] = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sol = compiled(y0)
         jax.block_until_ready(sol.ys)
         out["wall_seconds"] = time.perf_counter() - start
+        out["cpu_seconds"] = time.process_time() - cpu
         steps = int(sol.stats["num_steps"])
         out["steps_accepted"] = int(sol.stats["num_accepted_steps"])
         out["steps_rejected"] = int(sol.stats["num_rejected_steps"])
@@ -150,7 +152,10 @@ def simulate(args):
 
 
 def rhs(args):
-    """Microseconds per RHS evaluation in a tight loop (JAX: inside one compiled fori_loop)."""
+    """Microseconds per RHS evaluation in a tight loop (JAX: inside one compiled fori_loop).
+
+    Process CPU time, like gradflow-bench's thread CPU time (everything runs single-threaded), so that
+    other jobs on a shared machine inflate it less than wall time; wall time is reported too."""
     x, y, layers = load(args.problem)
     shapes = [m.shape for m in layers]
     theta0 = np.concatenate([m.ravel() for m in layers])
@@ -158,12 +163,12 @@ def rhs(args):
     if args.solver == "scipy-rk45":
         f = numpy_rhs(x, y, shapes)
         f(0.0, theta0)
-        calls, start = 0, time.perf_counter()
+        calls, start, cpu = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - start < args.seconds:
             for _ in range(100):
                 f(0.0, theta0)
             calls += 100
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     else:
         import jax
         jax.config.update("jax_enable_x64", True)
@@ -178,13 +183,14 @@ def rhs(args):
 
         y0 = jnp.asarray(theta0)
         jax.block_until_ready(loop(y0))
-        calls, start = 0, time.perf_counter()
+        calls, start, cpu = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - start < args.seconds:
             jax.block_until_ready(loop(y0))
             calls += inner
-        elapsed = time.perf_counter() - start
-    us = elapsed / calls * 1e6
-    return {"solver": args.solver, "calls": calls, "us_per_eval": us, "flops_per_eval": flops,
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    us = cpu / calls * 1e6
+    return {"solver": args.solver, "calls": calls, "us_per_eval": us, "us_per_eval_wall": elapsed / calls * 1e6,
+            "flops_per_eval": flops,
             "gflops": flops / us * 1e-3, "peak_mib": peak_mib()}
 
 

@@ -5,8 +5,8 @@ import ODE
 /// step with the network's forward pass at the new state.
 ///
 /// A (sample, unit) pair is *on the kink* at a step when |z_nj| ≤ η‖W_k[j,:]‖‖h_{k−1,n}‖
-/// (``SlidingPairDetector``, η = 1e-6 by default, well above the |z| ~ rtol·‖w‖ at which chattering
-/// pairs hover and far below the |z| of a pair that merely passes by). It is *sliding* over a step
+/// (``SlidingPairDetector``; the simulator takes η = max(1e-6, 100·rtol), two decades above the
+/// |z| ~ rtol·‖w‖‖x‖ at which chattering pairs hover and far below the |z| of a pair that passes by). It is *sliding* over a step
 /// when it has been on the kink for at least ``minimumStreak`` consecutive accepted steps (a crossing
 /// pair passes the band in one or two); the step's length then counts as time spent sliding. A *chatter
 /// flip* is a sign change of z between two accepted steps with both values on the kink.
@@ -16,6 +16,8 @@ import ODE
 /// ratio, the pairs that slid and the pair-time they slid. A run *chatters* when pairs slide, their
 /// signs flip back and forth, and the stepper rejects a large share of its steps.
 public final class SlidingDiagnostics {
+  /// η of the on-kink test for rtol ≤ 1e-8 (the simulator uses max(η, 100·rtol)).
+  public static let defaultBand = 1e-6
   /// Consecutive on-kink steps before a pair counts as sliding.
   public static let minimumStreak = 3
   /// The trajectory columns, appended after the observables and invariants.
@@ -40,7 +42,7 @@ public final class SlidingDiagnostics {
   private var intervalAccepted = 0
   private var intervalRejected = 0
 
-  public init(architecture: Architecture, inputs: [Double], band: Double = 1e-6) {
+  public init(architecture: Architecture, inputs: [Double], band: Double = defaultBand) {
     self.architecture = architecture
     detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     sampleCount = detector.inputNorms.count

@@ -1,0 +1,148 @@
+import CGSL
+
+/// The dense kernels of ``NetworkEvaluator`` on one block of R rows (samples), row-major, in two
+/// implementations with the same signatures: OpenBLAS (`dgemm`/`dgemv`, fastest from a few
+/// hundred thousand multiply-adds per evaluation on) and plain loops (faster for small networks,
+/// where a BLAS call's fixed cost dominates; see ``NetworkEvaluator/Kernel``).
+///
+/// The loops are written so that LLVM vectorizes them without reassociating floating-point sums:
+/// every inner loop is an axpy, y[j] += s · x[j], over contiguous memory, and the one reduction
+/// (the output layer's dot product) uses explicit SIMD partial sums in a fixed order, so results
+/// are deterministic. Both implementations compute the same sums in different orders; they agree to
+/// rounding.
+enum NetworkKernels {
+  /// Z = A Wᵀ: A is R × din, W is dout × din (row-major), Z is R × dout. `wT` is Wᵀ (din × dout),
+  /// used by the loops.
+  @inline(__always)
+  static func forward(
+    blas: Bool, rows: Int, din: Int, dout: Int, a: UnsafePointer<Double>, w: UnsafePointer<Double>,
+    wT: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>
+  ) {
+    if dout == 1 {
+      if blas {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(din), 1, a, Int32(din), w, 1, 0, z, 1)
+      } else {
+        for r in 0..<rows { z[r] = dot(a + r * din, w, din) }
+      }
+      return
+    }
+    if blas {
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(dout), Int32(din), 1, a, Int32(din), w,
+        Int32(din), 0, z, Int32(dout))
+      return
+    }
+    for r in 0..<rows {
+      let zr = z + r * dout
+      let ar = a + r * din
+      let s0 = ar[0]
+      for j in 0..<dout { zr[j] = s0 * wT[j] }
+      for i in 1..<max(din, 1) {
+        let s = ar[i]
+        let wi = wT + i * dout
+        for j in 0..<dout { zr[j] += s * wi[j] }
+      }
+    }
+  }
+
+  /// G += Dᵀ A: D is R × dout, A is R × din, G is dout × din (row-major). The loops accumulate
+  /// Gᵀ (din × dout) in `gT` instead; the caller adds it into G with ``addTransposed``.
+  @inline(__always)
+  static func accumulateGradient(
+    blas: Bool, rows: Int, din: Int, dout: Int, d: UnsafePointer<Double>, a: UnsafePointer<Double>,
+    g: UnsafeMutablePointer<Double>, gT: UnsafeMutablePointer<Double>
+  ) {
+    if blas {
+      if dout == 1 {
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(din), 1, a, Int32(din), d, 1, 1, g, 1)
+      } else {
+        cblas_dgemm(
+          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(dout), Int32(din), Int32(rows), 1, d, Int32(dout), a,
+          Int32(din), 1, g, Int32(din))
+      }
+      return
+    }
+    if dout == 1 {
+      for r in 0..<rows {
+        let s = d[r]
+        let ar = a + r * din
+        for i in 0..<din { g[i] += s * ar[i] }
+      }
+      return
+    }
+    for r in 0..<rows {
+      let dr = d + r * dout
+      let ar = a + r * din
+      for i in 0..<din {
+        let s = ar[i]
+        let gi = gT + i * dout
+        for j in 0..<dout { gi[j] += s * dr[j] }
+      }
+    }
+  }
+
+  /// P = D W: D is R × dout, W is dout × din, P is R × din (the backpropagated signal before σ').
+  @inline(__always)
+  static func backpropagate(
+    blas: Bool, rows: Int, din: Int, dout: Int, d: UnsafePointer<Double>, w: UnsafePointer<Double>,
+    p: UnsafeMutablePointer<Double>
+  ) {
+    if blas {
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(din), Int32(dout), 1, d, Int32(dout), w,
+        Int32(din), 0, p, Int32(din))
+      return
+    }
+    for r in 0..<rows {
+      let pr = p + r * din
+      let dr = d + r * dout
+      let s0 = dr[0]
+      for i in 0..<din { pr[i] = s0 * w[i] }
+      for j in 1..<max(dout, 1) {
+        let s = dr[j]
+        let wj = w + j * din
+        for i in 0..<din { pr[i] += s * wj[i] }
+      }
+    }
+  }
+
+  /// Σ_i a[i] b[i] with eight partial sums in a fixed order (vectorizes; deterministic).
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var acc = SIMD8<Double>()
+    var i = 0
+    let ra = UnsafeRawPointer(a)
+    let rb = UnsafeRawPointer(b)
+    while i + 8 <= n {
+      acc += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+        * rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+      i += 8
+    }
+    var sum = acc.sum()
+    while i < n {
+      sum += a[i] * b[i]
+      i += 1
+    }
+    return sum
+  }
+
+  /// W ← Wᵀ for a rows × columns matrix.
+  @inline(__always)
+  static func transpose(
+    _ w: UnsafePointer<Double>, rows: Int, columns: Int, into wT: UnsafeMutablePointer<Double>
+  ) {
+    for i in 0..<rows {
+      for j in 0..<columns { wT[j * rows + i] = w[i * columns + j] }
+    }
+  }
+
+  /// G += (Gᵀ)ᵀ for G rows × columns, Gᵀ columns × rows.
+  @inline(__always)
+  static func addTransposed(
+    _ gT: UnsafePointer<Double>, rows: Int, columns: Int, into g: UnsafeMutablePointer<Double>
+  ) {
+    for i in 0..<rows {
+      for j in 0..<columns { g[i * columns + j] += gT[j * rows + i] }
+    }
+  }
+}

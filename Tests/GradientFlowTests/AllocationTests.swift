@@ -1,0 +1,38 @@
+import CAllocCounter
+import Testing
+
+@testable import GradientFlow
+
+/// The right-hand side (forward, loss weights, backprop, scaling) allocates nothing per call: counted
+/// with a `malloc` interposer (Sources/CAllocCounter) over 10,000 calls, for both kernels, a
+/// two-layer and a three-layer network, and a block size that splits the samples.
+@Suite struct AllocationTests {
+  @Test func theCounterSeesAnAllocation() throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    alloc_counter_start()
+    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 1000)
+    let count = alloc_counter_stop()
+    buffer.deallocate()
+    #expect(count >= 1)
+  }
+
+  @Test(arguments: [NetworkEvaluator.Kernel.blas, .loops], [[16], [8, 8]])
+  func rightHandSideAllocatesNothing(kernel: NetworkEvaluator.Kernel, widths: [Int]) throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    let dataset = try ToyDataset.blobs.generate(count: 40, seed: 3, dimension: 2, noise: nil)
+    let architecture = try Architecture(inputDimension: dataset.dimension, hiddenWidths: widths)
+    let network = try NetworkEvaluator(
+      architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, kernel: kernel, blockRows: 16)
+    let system = FlowSystem(dynamics: UnconstrainedFlow(network: network, loss: .exponential))
+    let theta = InitialWeights.gaussian(architecture: architecture, scale: 1, seed: 3)
+    let dydt = UnsafeMutablePointer<Double>.allocate(capacity: theta.count)
+    defer { dydt.deallocate() }
+    let count = theta.withUnsafeBufferPointer { y in
+      system.evaluate(t: 0, y: y.baseAddress!, dydt: dydt)  // first call: lazy runtime setup
+      alloc_counter_start()
+      for _ in 0..<10_000 { system.evaluate(t: 0, y: y.baseAddress!, dydt: dydt) }
+      return alloc_counter_stop()
+    }
+    #expect(count == 0)
+  }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import ODE
+import Testing
+
+@testable import GradientFlow
+
+/// A problem that provably slides (THEORY §7.1): one ReLU unit, f(x) = a σ(w·x), exponential loss,
+/// x_1 = (1, 0) with y_1 = +1 and x_2 = (1, 1) with y_2 = −1. On z_2 = w_1 + w_2 = 0 the forces are
+/// a_1 = e^{−a z_1}, a_2 = e^{0} = 1: with slope 1 on pair 2, ż_2 = a(a_1 − 2) < 0; with slope 0,
+/// ż_2 = a·a_1 > 0. So the flow is pushed onto z_2 = 0 from both sides, forever. The Filippov slope is
+/// s = a_1/2 ∈ (0, 1/2), and with w = (u, −u) the sliding flow reduces to the smooth ODE
+///
+///   u̇ = a e^{−au}/2,   ȧ = u e^{−au}   (a² − 2u² conserved),
+///
+/// which a high-order stepper integrates to 1e-13.
+@Suite struct SlidingTests {
+  static let inputs: [Double] = [1, 0, 1, 1]
+  static let labels: [Double] = [1, -1]
+  static let architecture = try! Architecture(inputDimension: 2, hiddenWidths: [1])
+
+  /// (u, a) of the reduced sliding ODE at t, by rk8pd at rtol 1e-13.
+  static func reducedSolution(u0: Double, a0: Double, t: Double) throws -> (u: Double, a: Double) {
+    let system = ClosureSystem(dimension: 2) { _, y, dydt in
+      let e = exp(-y[0] * y[1])
+      dydt[0] = y[1] * e / 2
+      dydt[1] = y[0] * e
+    }
+    var options = SolverOptions()
+    options.stepper = .rk8pd
+    options.tolerances = Tolerances(relative: 1e-13, absolute: 1e-15)
+    let solution = try ODESolver(system: system, options: options).solve(from: 0, to: t, initialState: [u0, a0])
+    return (solution.finalState[0], solution.finalState[1])
+  }
+
+  static func solve(filippov: Bool, theta0: [Double], tEnd: Double, rtol: Double) throws -> ODESolution {
+    let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
+    let flow: any FlowDynamics =
+      filippov
+      ? try FilippovFlow(network: network, inputs: inputs, loss: .exponential)
+      : UnconstrainedFlow(network: network, loss: .exponential)
+    var options = SolverOptions()
+    options.tolerances = Tolerances(relative: rtol, absolute: rtol * 1e-2)
+    options.maxSteps = 200_000
+    return try ODESolver(system: FlowSystem(dynamics: flow), options: options)
+      .solve(from: 0, to: tEnd, initialState: theta0)
+  }
+
+  @Test func filippovFlowFollowsTheSlidingSolution() throws {
+    let (u0, a0) = (0.5, 0.8)
+    let tEnd = 100.0
+    let solution = try Self.solve(filippov: true, theta0: [u0, -u0, a0], tEnd: tEnd, rtol: 1e-10)
+    let exact = try Self.reducedSolution(u0: u0, a0: a0, t: tEnd)
+    let w = solution.finalState
+    #expect(solution.termination.isSuccess)
+    // z_2 stays on the surface: ⟨x_2, ẇ⟩ = 0 at every stage is preserved by Runge–Kutta (1e-10: rounding
+    // accumulated over the steps, held by the pull-back).
+    #expect(abs(w[0] + w[1]) < 1e-10)
+    // The trajectory is the Filippov solution to the integration tolerance (1e-10, over ~10 time constants).
+    #expect(abs(w[0] - exact.u) < 1e-8 * exact.u)
+    #expect(abs(w[2] - exact.a) < 1e-8 * exact.a)
+    // Bounded cost: a smooth field for the stepper (the plain flow needs ~100× more, next test).
+    #expect(solution.statistics.rhsEvaluations < 3_000)
+  }
+
+  @Test func plainFlowChattersOnTheSameProblem() throws {
+    // The plain flow reaches only t ≈ 0.78 in a million steps at rtol 1e-8 (16M evaluations, measured
+    // with gradflow); at rtol 1e-6 to t = 0.2 it is affordable and still ~100× dearer.
+    let (u0, a0) = (0.5, 0.8)
+    let plain = try Self.solve(filippov: false, theta0: [u0, -u0, a0], tEnd: 0.2, rtol: 1e-6)
+    let filippov = try Self.solve(filippov: true, theta0: [u0, -u0, a0], tEnd: 0.2, rtol: 1e-6)
+    let exact = try Self.reducedSolution(u0: u0, a0: a0, t: 0.2)
+    #expect(plain.termination.isSuccess && filippov.termination.isSuccess)
+    // Both approximate the same Filippov solution; the plain flow only by chattering across z_2 = 0,
+    // with an error first order in the tolerance.
+    #expect(abs(plain.finalState[2] - exact.a) < 1e-5 * exact.a)
+    #expect(abs(filippov.finalState[2] - exact.a) < 1e-7 * exact.a)
+    #expect(plain.statistics.rhsEvaluations > 20 * filippov.statistics.rhsEvaluations)
+  }
+
+  /// The exact solution from θ0 off the surface (z_2 > 0): the smooth flow with both pairs active until
+  /// z_2 = 0 (located to 1e-10 relative), then the reduced sliding ODE, both by rk8pd at rtol 1e-13.
+  static func enteringSolution(theta0: [Double], t: Double) throws -> [Double] {
+    let smooth = ClosureSystem(dimension: 3) { _, y, dydt in
+      let (z1, z2, a) = (y[0], y[0] + y[1], y[2])
+      let (f1, f2) = (exp(-a * z1), exp(a * z2))
+      dydt[0] = a * (f1 - f2)
+      dydt[1] = -a * f2
+      dydt[2] = f1 * z1 - f2 * z2
+    }
+    var options = SolverOptions()
+    options.stepper = .rk8pd
+    options.tolerances = Tolerances(relative: 1e-13, absolute: 1e-15)
+    options.stopConditions = [StopCondition(name: "z2=0") { _, y in -(y[0] + y[1]) }]
+    let entry = try ODESolver(system: smooth, options: options).solve(from: 0, to: t, initialState: theta0)
+    let rest = try reducedSolution(u0: entry.finalState[0], a0: entry.finalState[2], t: t - entry.finalTime)
+    return [rest.u, -rest.u, rest.a]
+  }
+
+  @Test func entryFromOffTheSurfaceMatchesTheFilippovSolution() throws {
+    // Start with z_2 = 0.2 > 0: the smooth flow (both pairs active) drives z_2 to 0, then it slides.
+    let theta0 = [0.6, -0.4, 0.9]
+    let filippov = try Self.solve(filippov: true, theta0: theta0, tEnd: 20, rtol: 1e-10)
+    let exact = try Self.enteringSolution(theta0: theta0, t: 20)
+    #expect(abs(filippov.finalState[0] + filippov.finalState[1]) < 1e-9)
+    // 1e-8: the entry into the kink band (η = 1e-7) is located by the error control, not exactly.
+    for i in 0..<3 { #expect(abs(filippov.finalState[i] - exact[i]) < 1e-8 * abs(exact[i])) }
+    #expect(filippov.statistics.rhsEvaluations < 5_000)
+    // The per-neuron invariant a² − ‖w‖² holds for the Filippov flow too.
+    let w = filippov.finalState
+    let drift = (w[2] * w[2] - w[0] * w[0] - w[1] * w[1]) - (0.81 - 0.36 - 0.16)
+    #expect(abs(drift) < 1e-7)  // rkf45 conserves it only to O(tol × steps) (THEORY §7.6)
+  }
+
+  @Test func detectorFindsTheSlidingPairAndItsSlope() throws {
+    let network = try NetworkEvaluator(architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels)
+    let theta: [Double] = [0.5, -0.5, 0.8]
+    // c_n = y_n e^{−q_n}: q_1 = a u = 0.4, q_2 = 0.
+    let c = [exp(-0.4), -1.0]
+    let detector = SlidingPairDetector(inputs: Self.inputs, inputDimension: 2)
+    let sliding = theta.withUnsafeBufferPointer {
+      detector.slidingPairs(network: network, inputs: Self.inputs, theta: $0.baseAddress!, outputWeights: c)
+    }
+    #expect(sliding.count == 1)
+    #expect(sliding.first?.pair == KinkPair(layer: 1, sample: 1, unit: 0))
+    // s = a_1 / (2 a_2) = e^{−0.4}/2.
+    #expect(abs((sliding.first?.slope ?? 0) - exp(-0.4) / 2) < 1e-14)
+    let near = theta.withUnsafeBufferPointer { theta in
+      network.forward(theta.baseAddress!)
+      return detector.nearKinkPairs(network: network, theta: theta.baseAddress!)
+    }
+    #expect(near == [KinkPair(layer: 1, sample: 1, unit: 0)])
+  }
+
+  @Test func slopeSolverSatisfiesTheKKTConditions() {
+    // Three coupled pairs: a random PSD Gram matrix, the box [lo, 0] and a mixed linear term.
+    let solver = FilippovSlopeSolver(capacity: 3)
+    let x: [[Double]] = [[1, 0.2], [0.3, 1], [1, 1]]
+    let q: [Double] = [0.5, -0.7, 0.1]
+    for i in 0..<3 {
+      for j in 0..<3 { solver.gram[i * 3 + j] = x[i][0] * x[j][0] + x[i][1] * x[j][1] }
+      solver.linear[i] = q[i]
+      solver.lower[i] = -1
+      solver.upper[i] = 0
+      solver.status[i] = 0
+    }
+    #expect(solver.solve(size: 3))
+    for i in 0..<3 {
+      var g = q[i]
+      for j in 0..<3 { g += solver.gram[i * 3 + j] * solver.solution[j] }
+      let u = solver.solution[i]
+      #expect(u >= -1 && u <= 0)
+      // Interior ⇒ zero gradient; lower bound ⇒ g ≥ 0; upper bound ⇒ g ≤ 0 (tolerance: rounding of a 3×3 solve).
+      if u > -1, u < 0 { #expect(abs(g) < 1e-12) } else if u == -1 { #expect(g >= -1e-12) } else { #expect(g <= 1e-12) }
+    }
+  }
+
+  @Test func filippovNeedsATwoLayerReLUNet() throws {
+    let architecture = try Architecture(inputDimension: 2, hiddenWidths: [2, 2])
+    let network = try NetworkEvaluator(architecture: architecture, inputs: Self.inputs, labels: Self.labels)
+    #expect(throws: ModelError.self) { try FilippovFlow(network: network, inputs: Self.inputs, loss: .exponential) }
+  }
+
+  @Test func diagnosticsReportChatteringAndItsAdvice() throws {
+    let network = try NetworkEvaluator(architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels)
+    let flow = UnconstrainedFlow(network: network, loss: .exponential)
+    let observer = try NetworkEvaluator(architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels)
+    let diagnostics = SlidingDiagnostics(architecture: Self.architecture, inputs: Self.inputs, band: 1e-4)
+    var options = SolverOptions()
+    options.tolerances = Tolerances(relative: 1e-6, absolute: 1e-8)
+    options.liveStatistics = diagnostics.live
+    options.saveSchedule = SaveSchedule(times: [0.1, 0.2], includeInitial: false, includeFinal: true)
+    var rows: [[Double]] = []
+    let solution = try ODESolver(system: FlowSystem(dynamics: flow), options: options).solve(
+      from: 0, to: 0.2, initialState: [0.5, -0.5, 0.8], onSave: { _, _ in rows.append(diagnostics.takeInterval()) },
+      onStep: { t, y in
+        observer.forward(y.baseAddress!)
+        diagnostics.update(t: t, network: observer, theta: y.baseAddress!)
+      })
+    let summary = diagnostics.summary(mode: .off, canUseFilippov: true)
+    #expect(summary.pairs == 1)
+    #expect(summary.top.first?.pair == KinkPair(layer: 1, sample: 1, unit: 0))
+    #expect(summary.pairTime > 0.19)  // slides the whole run (the first few steps build the streak)
+    #expect(summary.isChattering)
+    #expect(summary.advice?.contains("--sliding filippov") == true)
+    #expect(rows.count == 2 && rows.allSatisfy { $0[1] == 1 && $0[0] > 0.25 })
+    let total = Double(solution.statistics.stepsRejected)
+      / Double(solution.statistics.stepsAccepted + solution.statistics.stepsRejected)
+    #expect(abs(summary.rejectedRatio - total) < 1e-12)
+  }
+}
