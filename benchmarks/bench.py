@@ -286,6 +286,8 @@ def main():
                     with open(args.json, "w") as f:
                         json.dump({"rhs": rhs, "simulate": sims}, f, indent=1)
     shutil.rmtree(tmp, ignore_errors=True)
+    with open(args.json, "w") as f:
+        json.dump({"rhs": rhs, "simulate": sims}, f, indent=1)
     write_report(args, cases, t_ends, impls, problems, rhs, sims)
     print(f"bench.py: wrote {args.out} and {args.json}", file=sys.stderr)
     if args.smoke:

@@ -83,7 +83,7 @@ final class GradientDescent {
     let record = PhasedIntegrator.PhaseRecord(
       clock: "gd", stepper: nil, start: 0, end: t, termination: termination, statistics: statistics)
     return PhasedIntegrator.Outcome(
-      termination: termination, timeName: "t", finalState: state, finalLogT: log(t), statistics: statistics,
+      termination: termination, timeName: "t", finalState: state, finalLogT: log(t), finalT: t, statistics: statistics,
       phases: [record])
   }
 }

@@ -34,6 +34,8 @@ final class PhasedIntegrator {
     /// The dynamics state at the end (without the ρ clock's log t component).
     var finalState: [Double]
     var finalLogT: Double
+    /// t at the end: exact in a t phase, exp(log t) otherwise (infinite past log t ≈ 709.78).
+    var finalT: Double
     var statistics: SolverStatistics
     var phases: [PhaseRecord]
 
@@ -73,7 +75,7 @@ final class PhasedIntegrator {
     let logTEnd = config.resolvedLogTEnd
     let saveLogTimes = config.saveLogTimes
     var outcome = Outcome(
-      termination: .reachedEnd(t: 0), timeName: "t", finalState: initialState, finalLogT: -.infinity,
+      termination: .reachedEnd(t: 0), timeName: "t", finalState: initialState, finalLogT: -.infinity, finalT: 0,
       statistics: SolverStatistics(), phases: [])
     let tEnd = config.resolvedTEnd  // may be inf
     let transientEnd: Double
@@ -97,7 +99,7 @@ final class PhasedIntegrator {
     {
       guard
         try runTimePhase(
-          from: exp(outcome.finalLogT), to: tEnd.isFinite ? tEnd : .greatestFiniteMagnitude, includeInitial: false,
+          from: outcome.finalT, to: tEnd.isFinite ? tEnd : .greatestFiniteMagnitude, includeInitial: false,
           switchAtLossBelowOne: true, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave,
           onStep: onStep)
       else { return outcome }
@@ -202,6 +204,7 @@ final class PhasedIntegrator {
     outcome.timeName = variableName
     outcome.finalState = dropLast ? Array(solution.finalState.dropLast()) : solution.finalState
     outcome.finalLogT = logT
+    outcome.finalT = clock == "t" ? solution.finalTime : exp(logT)
     var total = outcome.statistics
     total.rhsEvaluations += solution.statistics.rhsEvaluations
     total.jacobianEvaluations += solution.statistics.jacobianEvaluations

@@ -39,7 +39,7 @@ public enum RunRecord {
     let stats = result.statistics
     let termination = result.termination
     record["termination"] = [
-      "reason": termination.reason, "t": exp(result.finalLogT), "log_t": result.finalLogT,
+      "reason": termination.reason, "t": result.finalT, "log_t": result.finalLogT,
       "clock_value": termination.t,
       "message": result.terminationMessage, "success": termination.isSuccess,
       "clock": result.phases.last?.clock ?? "t",

@@ -145,7 +145,7 @@ public final class Simulation {
     flow.weights(from: outcome.finalState, into: theta)
     let finalTheta = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
     observables.compute(
-      t: Foundation.exp(outcome.finalLogT), logT: outcome.finalLogT, theta: theta, patternChanges: 0)
+      t: outcome.finalT, logT: outcome.finalLogT, theta: theta, patternChanges: 0)
     var final: [String: Double] = [:]
     for (i, name) in observables.columnNames.enumerated() where name != "pattern_changes" {
       final[name] = observables.values[i]
@@ -159,7 +159,7 @@ public final class Simulation {
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start, end: $0.end, reason: $0.termination.reason,
           statistics: $0.statistics)
       },
-      finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
+      finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
       outputDirectory: output.path)
     result.sliding = sliding.summary(
       mode: config.sliding,
@@ -221,6 +221,8 @@ public struct SimulationResult: Sendable {
   public let statistics: SolverStatistics
   /// The phases of the run (one per clock stretch, see ``Clock``).
   public let phases: [PhaseSummary]
+  /// t at the end (infinite past log t ≈ 709.78).
+  public let finalT: Double
   /// log t at the end.
   public let finalLogT: Double
   public let patternChangesTotal: Int

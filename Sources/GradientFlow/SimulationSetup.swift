@@ -142,6 +142,11 @@ public struct SimulationSetup {
     try require(
       c.clock != .t || c.resolvedLogTEnd < 709.78,
       "the end log t = \(c.resolvedLogTEnd) is past the largest double t (log t ≈ 709.78); use --clock log-t or auto")
+    if let scales = c.wnScale {
+      try require(
+        !scales.isEmpty && scales.allSatisfy { $0 > 0 && $0.isFinite },
+        "wn_scale must hold positive numbers, one for all layers or one per layer (got \(scales))")
+    }
     if let eta = c.gdStep {
       try require(eta > 0 && eta.isFinite, "--gd-step must be a positive learning rate (got \(eta))")
       try require(c.clock == .t, "--gd-step runs gradient descent in t (iterate k at t = kη); drop --clock")
