@@ -235,7 +235,7 @@ struct IntegrationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Gradient descent with learning rate η instead of the flow (iterate k at t = kη).")
   var gdStep: Double?
 
-  @Option(help: "GSL stepper (default rkf45: a low-order pair copes best with ReLU kinks).")
+  @Option(help: "GSL stepper. Default rkf45 (a low-order pair copes best with ReLU kinks); msbdf for lagrange/weightnorm in the log-t and rho phases (stiff there).")
   var stepper: Stepper?
 
   @Option(parsing: .unconditional, help: "Relative tolerance (default 1e-8).")
