@@ -321,13 +321,14 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
         lines.append("")
     lines += ["## Simulations (reference protocol: rtol 1e-8, atol 1e-10, 50 log-spaced saves from 1e-2 to T)", "",
               "Wall time is the integration alone (gradflow: run.json `stats.wall_seconds`; JAX: the compiled "
-              "solve, compile time in its own column). µs/eval = wall / RHS evals (includes the solver's own "
-              "work); GFLOP/s = FLOPs per evaluation × evals / wall. Δloss is relative, Δγ̄ absolute, both "
+              "solve, compile time in its own column). µs/eval = CPU time (wall time where CPU time was not "
+              "measured) / RHS evals (includes the solver's own "
+              "work); GFLOP/s = FLOPs per evaluation × evals / that time. Δloss is relative, Δγ̄ absolute, both "
               "against PROBLEM.md's reference answers. Peak memory is the process's maximum RSS. diffrax's RHS "
               "evals are 6 × attempted steps + 1 (FSAL Dopri5); scipy reports no step counts. CPU s is the "
               "process's CPU time (gradflow: the whole process, setup and output included, from wait4; peers: "
               "`time.process_time()` around the solve), which other jobs on a shared machine inflate far less "
-              "than wall time; µs/eval and GFLOP/s use wall time.", "",
+              "than wall time.", "",
               "| case | T | implementation | status | wall s | CPU s | compile s | RHS evals | accepted / rejected | "
               "µs / eval | GFLOP/s | peak MiB | loss | Δloss (rel) | γ̄ | Δγ̄ (abs) | gradflow / fastest peer |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -357,15 +358,18 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 evals = last.get("rhs_evals")
                 acc, rej = last.get("steps_accepted"), last.get("steps_rejected")
                 steps = f"{acc:,} / {rej:,}" if acc is not None and rej is not None else "—"
-                us = wall / evals * 1e6 if wall and evals else None
-                gflops = flops * evals / wall * 1e-9 if wall and evals else None
-                dloss = digits(last.get("loss"), ref[0] if ref else None)
-                dmargin = digits(last.get("margin"), ref[1] if ref else None, absolute=True)
+                seconds = cpu or wall  # CPU time where measured: robust to other jobs on the machine
+                us = seconds / evals * 1e6 if seconds and evals else None
+                gflops = flops * evals / seconds * 1e-9 if seconds and evals else None
                 status = last.get("status", "?")
+                finished = status == "ok"
+                dloss = digits(last.get("loss"), ref[0] if ref and finished else None)
+                dmargin = digits(last.get("margin"), ref[1] if ref and finished else None, absolute=True)
                 if status != "ok" and last.get("t_reached") is not None:
                     status += f" at t = {last['t_reached']:.4g}"
-                ratio = (f"wall {wall / min(peer_walls):.2f}×" if impl in GRADFLOWS and wall and peer_walls else "")
-                if impl in GRADFLOWS and cpu and peer_cpus:
+                ratio = (f"wall {wall / min(peer_walls):.2f}×" if finished and impl in GRADFLOWS and wall and peer_walls
+                         else "")
+                if finished and impl in GRADFLOWS and cpu and peer_cpus:
                     ratio += f", CPU {cpu / min(peer_cpus):.2f}×"
                 lines.append(
                     f"| {case} | {t_end:g} | {impl} | {status} | {fmt(wall, '.2f')} | {fmt(cpu, '.2f')} | {fmt(median([r.get('compile_seconds') for r in ok]), '.1f')} | "

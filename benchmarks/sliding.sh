@@ -3,7 +3,10 @@
 # benchmark cases, against the reference answers of ../shared/bench/PROBLEM.md and our own tight runs.
 # Prints one markdown row per (case, policy): RHS evaluations, accepted/rejected steps, wall seconds,
 # final loss, γ̄, ρ, and the agreement with the reference (relative in loss and ρ, absolute in γ̄).
-# Usage: benchmarks/sliding.sh [CASES]   (default "S D"; M takes tens of minutes per policy)
+# Policies: off = plain rkf45 (σ'(0) = 0), filippov = --sliding filippov (K = 2), *-rms = --error-norm rms
+# (scipy/diffrax's RMS error norm instead of GSL's max norm), *-ref = tight-tolerance references.
+# Usage: benchmarks/sliding.sh [CASES]   (default "S D"; M: ~2 minutes for filippov-rms, tens of
+#        minutes for off-rms and filippov-rms-ref on a loaded machine)
 #        T_END=0.02 benchmarks/sliding.sh M   (a shorter horizon for M)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,16 +21,21 @@ printf '| case | T | policy | RHS evals | accepted | rejected | seconds | loss |
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for case in $CASES; do
   case $case in
-    S | M) policies=("off" "filippov" "filippov-ref") ;;
-    *) policies=("off" "off-rtol1e-7" "off-rtol1e-6") ;;
+    S) policies=("off" "off-rms" "rkck-rms" "filippov" "filippov-rms" "filippov-ref") ;;
+    M) policies=("filippov-rms" "off-rms" "filippov-rms-ref") ;;
+    *) policies=("off" "off-rms" "rkck-rms" "off-rms-rtol1e-7" "off-rms-ref") ;;
   esac
   for policy in "${policies[@]}"; do
     case $policy in
       off) args=(--sliding off) ;;
-      off-rtol1e-7) args=(--sliding off --rtol 1e-7) ;;
-      off-rtol1e-6) args=(--sliding off --rtol 1e-6) ;;
+      off-rms) args=(--sliding off --error-norm rms) ;;
+      rkck-rms) args=(--sliding off --error-norm rms --stepper rkck) ;;
+      off-rms-rtol1e-7) args=(--sliding off --error-norm rms --rtol 1e-7) ;;
+      off-rms-ref) args=(--sliding off --error-norm rms --rtol 1e-10 --atol 1e-12) ;;
       filippov) args=(--sliding filippov) ;;
+      filippov-rms) args=(--sliding filippov --error-norm rms) ;;
       filippov-ref) args=(--sliding filippov --sliding-band 1e-9 --rtol 1e-11 --atol 1e-13) ;;
+      filippov-rms-ref) args=(--sliding filippov --error-norm rms --sliding-band 1e-9 --rtol 1e-10 --atol 1e-12) ;;
     esac
     "$G" simulate --data "$PROBLEMS/${case}_s0/data.csv" --init "$PROBLEMS/${case}_s0/weights.json" \
       --t-end "$T_END" --max-steps 5000000 "${args[@]}" --out "$W/$case-$policy" --force --quiet || true

@@ -47,6 +47,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case "stepper": return oneOf(Stepper.allCases.map(\.rawValue))
     case "activation": return oneOf(Activation.allCases.map(\.rawValue))
     case "loss": return oneOf(Loss.allCases.map(\.rawValue))
+    case "error_norm": return oneOf(ErrorNorm.allCases.map(\.rawValue))
     case "dynamics": return oneOf(DynamicsKind.allCases.map(\.rawValue))
     case "widths":
       return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"

@@ -183,7 +183,8 @@ public final class Simulation {
     let config = setup.config
     var options = SolverOptions()
     options.stepper = config.stepper(forClock: .t)
-    options.tolerances = Tolerances(relative: config.rtol, absolute: config.atol)
+    options.tolerances = Tolerances(
+      relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
     options.maxSteps = config.maxSteps
     options.wallClockLimit = config.maxWallSeconds
     options.minStep = config.hmin

@@ -63,6 +63,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stepper: Stepper?
   public var rtol: Double = 1e-8
   public var atol: Double = 1e-10
+  /// The norm of the step-size control (`--error-norm`): `max` (GSL's, every component within
+  /// its tolerance) or `rms` (scipy/diffrax, the benchmark protocol; ``RMSControl``).
+  public var errorNorm: ErrorNorm = .max
   public var maxSteps: Int = 1_000_000
   public var maxWallSeconds: Double?
   public var hmin: Double = 0
@@ -206,7 +209,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
     case widths, activation, leakySlope, loss, dynamics, wnScale
     case initialWeights, initScale, seed
-    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, maxSteps, maxWallSeconds, hmin, hmax, initialStep
+    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps, maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
     case sliding, slidingBand
   }
@@ -241,6 +244,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     gdStep = try c.decodeIfPresent(Double.self, forKey: .gdStep)
     rtol = try c.decodeIfPresent(Double.self, forKey: .rtol) ?? d.rtol
     atol = try c.decodeIfPresent(Double.self, forKey: .atol) ?? d.atol
+    errorNorm = try c.decodeIfPresent(ErrorNorm.self, forKey: .errorNorm) ?? d.errorNorm
     maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? d.maxSteps
     maxWallSeconds = try c.decodeIfPresent(Double.self, forKey: .maxWallSeconds)
     hmin = try c.decodeIfPresent(Double.self, forKey: .hmin) ?? d.hmin

@@ -1,7 +1,8 @@
 import CGSL
 
 /// Owns one `gsl_odeiv2_driver` (which wires GSL's step, control and evolve objects together,
-/// as the multistep methods require) and frees it on deinit.
+/// as the multistep methods require) and frees it on deinit. The control is GSL's standard or
+/// scaled one (max norm) or, for ``ErrorNorm/rms``, an ``RMSControl`` installed in its place.
 final class GSLDriver {
   let pointer: UnsafeMutablePointer<gsl_odeiv2_driver>
 
@@ -24,6 +25,10 @@ final class GSLDriver {
       throw .gsl(
         status: Int32(GSL_ENOMEM),
         message: "could not allocate the \(stepper.rawValue) driver for dimension \(bridge.dimension)")
+    }
+    if tolerances.errorNorm == .rms, !RMSControl.install(on: driver, tolerances: tolerances) {
+      gsl_odeiv2_driver_free(driver)
+      throw .gsl(status: Int32(GSL_ENOMEM), message: "could not allocate the RMS error control")
     }
     pointer = driver
   }

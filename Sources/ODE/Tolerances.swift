@@ -3,8 +3,9 @@
 /// A step is accepted when every component's error estimate satisfies
 /// |err_i| ≤ D_i = absolute · s_i + relative · (yWeight · |y_i| + dydtWeight · h · |y'_i|),
 /// with s_i = 1 (standard control) or the per-component `absoluteScale[i]` (scaled control).
-/// GSL uses the max norm over components, which is slightly stricter than the RMS norm of scipy
-/// and diffrax.
+/// That is GSL's max norm, max_i |err_i|/D_i ≤ 1 (up to GSL's 1.1 rejection threshold); with
+/// ``errorNorm`` = ``ErrorNorm/rms`` the step is judged by sqrt(mean_i (err_i/D_i)²) instead, the
+/// norm of scipy and diffrax (``RMSControl``).
 public struct Tolerances: Sendable, Equatable, Codable {
   /// Relative tolerance (GSL's eps_rel).
   public var relative: Double
@@ -16,18 +17,36 @@ public struct Tolerances: Sendable, Equatable, Codable {
   public var dydtWeight: Double
   /// Per-component absolute scale; `nil` selects the standard control.
   public var absoluteScale: [Double]?
+  /// How the per-component error ratios |err_i|/D_i are combined (default ``ErrorNorm/max``, GSL's).
+  public var errorNorm: ErrorNorm
 
   /// Defaults rtol 1e-8, atol 1e-10: the benchmark protocol (shared reference answers agree to
   /// ≥ 6 digits at this setting).
   public init(
     relative: Double = 1e-8, absolute: Double = 1e-10, yWeight: Double = 1, dydtWeight: Double = 0,
-    absoluteScale: [Double]? = nil
+    absoluteScale: [Double]? = nil, errorNorm: ErrorNorm = .max
   ) {
     self.relative = relative
     self.absolute = absolute
     self.yWeight = yWeight
     self.dydtWeight = dydtWeight
     self.absoluteScale = absoluteScale
+    self.errorNorm = errorNorm
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case relative, absolute, yWeight, dydtWeight, absoluteScale, errorNorm
+  }
+
+  /// Decodes the stored form; a missing `errorNorm` (records written before it existed) is ``ErrorNorm/max``.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    relative = try c.decode(Double.self, forKey: .relative)
+    absolute = try c.decode(Double.self, forKey: .absolute)
+    yWeight = try c.decode(Double.self, forKey: .yWeight)
+    dydtWeight = try c.decode(Double.self, forKey: .dydtWeight)
+    absoluteScale = try c.decodeIfPresent([Double].self, forKey: .absoluteScale)
+    errorNorm = try c.decodeIfPresent(ErrorNorm.self, forKey: .errorNorm) ?? .max
   }
 
   func validate(dimension: Int) throws(ODEError) {
@@ -51,4 +70,14 @@ public struct Tolerances: Sendable, Equatable, Codable {
       }
     }
   }
+}
+
+/// The norm in which a step's error ratios e_i = |err_i|/D_i are measured against 1.
+public enum ErrorNorm: String, CaseIterable, Sendable, Codable {
+  /// max_i e_i: GSL's standard and scaled controls. Every component meets its tolerance.
+  case max
+  /// sqrt((1/n) Σ_i e_i²): scipy's `solve_ivp`, diffrax, the benchmark protocol (``RMSControl``).
+  /// Never stricter than ``max`` (e_rms ≤ e_max ≤ √n e_rms); looser when the error sits in a few
+  /// of many components.
+  case rms
 }

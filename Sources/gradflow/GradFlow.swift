@@ -34,6 +34,7 @@ extension Loss: ExpressibleByArgument {}
 extension DynamicsKind: ExpressibleByArgument {}
 extension Clock: ExpressibleByArgument {}
 extension SlidingMode: ExpressibleByArgument {}
+extension ErrorNorm: ExpressibleByArgument {}
 
 /// Prints a one-line error to stderr.
 func printError(_ message: String) {

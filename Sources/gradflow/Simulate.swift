@@ -244,6 +244,9 @@ struct IntegrationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Absolute tolerance (default 1e-10).")
   var atol: Double?
 
+  @Option(help: "Error norm of the step-size control: max (GSL's, every component within tolerance) or rms (scipy/diffrax, the benchmark protocol; accepts steps whose error sits in a few of many components). Default max.")
+  var errorNorm: ErrorNorm?
+
   @Option(parsing: .unconditional, help: "Limit on accepted steps (default 1000000).")
   var maxSteps: Int?
 
@@ -296,6 +299,7 @@ struct IntegrationOptions: ParsableArguments {
     if let gdStep { config.gdStep = gdStep }
     if let rtol { config.rtol = rtol }
     if let atol { config.atol = atol }
+    if let errorNorm { config.errorNorm = errorNorm }
     if let maxSteps { config.maxSteps = maxSteps }
     if let maxWallSeconds { config.maxWallSeconds = maxWallSeconds }
     if let hmin { config.hmin = hmin }

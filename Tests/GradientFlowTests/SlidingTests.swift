@@ -187,4 +187,25 @@ import Testing
       / Double(solution.statistics.stepsAccepted + solution.statistics.stepsRejected)
     #expect(abs(summary.rejectedRatio - total) < 1e-12)
   }
+
+  @Test func errorNormIsAConfigKeyAndReachesTheSolver() throws {
+    let config = try SimulationConfig.decode(Data(#"{"error_norm": "rms"}"#.utf8), source: "test")
+    #expect(config.errorNorm == .rms)
+    #expect(try SimulationConfig.decode(Data("{}".utf8), source: "test").errorNorm == .max)
+    #expect(throws: ConfigError.self) {
+      try SimulationConfig.decode(Data(#"{"error_norm": "l2"}"#.utf8), source: "test")
+    }
+    // On the sliding problem the RMS control (3 components, a chattering one) is cheaper than the max one.
+    func evaluations(_ norm: ErrorNorm) throws -> Int {
+      let network = try NetworkEvaluator(architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels)
+      var options = SolverOptions()
+      options.tolerances = Tolerances(relative: 1e-6, absolute: 1e-8, errorNorm: norm)
+      let solution = try ODESolver(
+        system: FlowSystem(dynamics: UnconstrainedFlow(network: network, loss: .exponential)), options: options
+      ).solve(from: 0, to: 0.2, initialState: [0.5, -0.5, 0.8])
+      #expect(solution.termination.isSuccess)
+      return solution.statistics.rhsEvaluations
+    }
+    #expect(try evaluations(.rms) < evaluations(.max))
+  }
 }

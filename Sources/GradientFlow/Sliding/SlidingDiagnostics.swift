@@ -29,11 +29,15 @@ public final class SlidingDiagnostics {
   private let architecture: Architecture
   private let sampleCount: Int
   private let pairCount: Int
-  private var sign: [Int8]
-  private var streak: [Int32]
-  private var flips: [Int32]
-  private var time: [Double]
-  private var intervalStamp: [Int32]
+  // Per-pair state and per-step norms, allocated once: ``update(t:network:theta:)`` runs after every
+  // accepted step and allocates nothing (raw buffers also avoid exclusivity checks in its loop).
+  private let sign: UnsafeMutablePointer<Int8>
+  private let streak: UnsafeMutablePointer<Int32>
+  private let flips: UnsafeMutablePointer<Int32>
+  private let time: UnsafeMutablePointer<Double>
+  private let intervalStamp: UnsafeMutablePointer<Int32>
+  private let weightNorms: UnsafeMutablePointer<Double>
+  private let inputNorms: UnsafeMutablePointer<Double>
   private var interval: Int32 = 1
   private var intervalPairs = 0
   private var intervalTime = 0.0
@@ -47,11 +51,29 @@ public final class SlidingDiagnostics {
     detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     sampleCount = detector.inputNorms.count
     pairCount = architecture.activation.hasKink && architecture.depth > 1 ? architecture.hiddenUnitCount * sampleCount : 0
-    sign = Array(repeating: 0, count: pairCount)
-    streak = Array(repeating: 0, count: pairCount)
-    flips = Array(repeating: 0, count: pairCount)
-    time = Array(repeating: 0, count: pairCount)
-    intervalStamp = Array(repeating: 0, count: pairCount)
+    let count = max(pairCount, 1)
+    sign = .allocate(capacity: count)
+    sign.initialize(repeating: 0, count: count)
+    streak = .allocate(capacity: count)
+    streak.initialize(repeating: 0, count: count)
+    flips = .allocate(capacity: count)
+    flips.initialize(repeating: 0, count: count)
+    time = .allocate(capacity: count)
+    time.initialize(repeating: 0, count: count)
+    intervalStamp = .allocate(capacity: count)
+    intervalStamp.initialize(repeating: 0, count: count)
+    weightNorms = .allocate(capacity: max(architecture.layerSizes.max() ?? 1, 1))
+    inputNorms = .allocate(capacity: max(sampleCount, 1))
+  }
+
+  deinit {
+    sign.deallocate()
+    streak.deallocate()
+    flips.deallocate()
+    time.deallocate()
+    intervalStamp.deallocate()
+    weightNorms.deallocate()
+    inputNorms.deallocate()
   }
 
   /// Records the accepted step ending at time t (not finite past log t ≈ 709.78: no time then) from
@@ -60,17 +82,41 @@ public final class SlidingDiagnostics {
     guard pairCount > 0 else { return }
     let dt = started && t.isFinite && lastT.isFinite ? t - lastT : 0
     var index = 0
+    let band = detector.band
+    // Locals, not stored properties, inside the loop: no exclusivity checks per pair.
+    let started = self.started
+    let interval = self.interval
+    var intervalTime = self.intervalTime
+    var intervalPairs = self.intervalPairs
     for k in 1..<architecture.depth {
       let width = architecture.layerSizes[k]
-      let weightNorms = SlidingPairDetector.rowNorms(theta: theta, architecture: architecture, layer: k)
-      let inputNorms = detector.layerInputNorms(network: network, layer: k)
+      let (rows, columns) = architecture.shape(ofLayer: k)
+      let offset = architecture.offset(ofLayer: k)
+      for j in 0..<rows {
+        var s = 0.0
+        for c in 0..<columns { s += theta[offset + j * columns + c] * theta[offset + j * columns + c] }
+        weightNorms[j] = s.squareRoot()
+      }
+      if k == 1 {
+        for n in 0..<sampleCount { inputNorms[n] = detector.inputNorms[n] }
+      } else {
+        let previousWidth = architecture.layerSizes[k - 1]
+        let h = network.preActivations(ofLayer: k - 1)
+        for n in 0..<sampleCount {
+          var s = 0.0
+          for i in 0..<previousWidth where h[n * previousWidth + i] > 0 {
+            s += h[n * previousWidth + i] * h[n * previousWidth + i]
+          }
+          inputNorms[n] = s.squareRoot()
+        }
+      }
       let z = network.preActivations(ofLayer: k)
       for n in 0..<sampleCount {
+        let inputNorm = inputNorms[n]
         for j in 0..<width {
           let value = z[n * width + j]
           let newSign: Int8 = value > 0 ? 1 : -1
-          let near = detector.isNearKink(value, weightNorm: weightNorms[j], inputNorm: inputNorms[n])
-          if near {
+          if abs(value) <= band * weightNorms[j] * inputNorm {  // SlidingPairDetector.isNearKink
             if started, streak[index] > 0, newSign != sign[index] { flips[index] += 1 }
             streak[index] += 1
             if streak[index] > Self.minimumStreak {
@@ -89,7 +135,9 @@ public final class SlidingDiagnostics {
         }
       }
     }
-    started = true
+    self.intervalTime = intervalTime
+    self.intervalPairs = intervalPairs
+    self.started = true
     lastT = t
   }
 
