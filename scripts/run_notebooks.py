@@ -4,11 +4,13 @@
     .venv/bin/python scripts/run_notebooks.py --ci                 # small parameters (CI)
     .venv/bin/python scripts/run_notebooks.py --figures notebooks/figures   # full parameters, key figures
     .venv/bin/python scripts/run_notebooks.py --ci notebooks/04-*.ipynb     # some of them
+    .venv/bin/python scripts/run_notebooks.py --strip               # clear outputs of the committed notebooks
 
 Each notebook runs in notebooks/ (its runs go to notebooks/runs/, gitignored); the executed copies go
 to --output-dir (default a temporary directory), never over the committed, output-stripped notebooks.
 --ci merges the notebook's entry of notebooks/ci-parameters.json into its `parameters` cell;
 --figures DIR sets FIGURE_DIR so every notebook saves its key figure(s) there as PNG.
+With --ci a notebook committed with outputs fails too (clear them with --strip).
 Prints one line per notebook and, last, `notebooks: P passed, F failed`; exits 1 if any failed.
 """
 
@@ -41,11 +43,42 @@ def run_one(notebook: Path, parameters: dict, output_dir: Path, timeout: int) ->
         p for p in (str(Path(sys.prefix) / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p
     )
     env.setdefault("MPLBACKEND", "Agg")
+    if env.get("GRADFLOW"):  # the notebooks run in notebooks/: a relative path means the caller's directory
+        env["GRADFLOW"] = str(Path(env["GRADFLOW"]).expanduser().absolute())
     start = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - start
     log = (proc.stdout + proc.stderr).strip()
     return proc.returncode == 0, seconds, log
+
+
+def has_outputs(notebook: Path) -> bool:
+    cells = json.loads(notebook.read_text())["cells"]
+    return any(c.get("outputs") or c.get("execution_count") for c in cells if c["cell_type"] == "code")
+
+
+def strip(notebook: Path) -> bool:
+    """Clear outputs and execution counts in place; True if the file changed."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    kept = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    changed = len(kept) != len(nb.cells)
+    nb.cells = kept
+    for cell in nb.cells:
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+            cell.outputs, cell.execution_count, changed = [], None, True
+        for key in ("execution", "papermill"):
+            if key in cell.metadata:
+                del cell.metadata[key]
+                changed = True
+    for key in ("papermill",):
+        if key in nb.metadata:
+            del nb.metadata[key]
+            changed = True
+    if changed:
+        nbformat.write(nb, notebook)
+    return changed
 
 
 def main() -> int:
@@ -56,14 +89,21 @@ def main() -> int:
     parser.add_argument("--output-dir", type=Path, help="executed notebooks (default: a temporary directory)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
+    parser.add_argument("--strip", action="store_true", help="only clear the notebooks' outputs, in place")
     args = parser.parse_args()
 
     notebooks = [n.resolve() for n in args.notebooks] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    if args.strip:
+        for nb in notebooks:
+            print(f"{nb.name}: {'stripped' if strip(nb) else 'no outputs'}")
+        return 0
     ci = json.loads((NOTEBOOKS / "ci-parameters.json").read_text()) if args.ci else {}
     output_dir = args.output_dir or Path(tempfile.mkdtemp(prefix="gradflow-notebooks-"))
     output_dir.mkdir(parents=True, exist_ok=True)
 
     def job(nb: Path):
+        if args.ci and has_outputs(nb):
+            return nb, False, 0.0, f"PapermillExecutionError: {nb.name} is committed with outputs; run {sys.argv[0]} --strip"
         parameters = dict(ci.get(nb.stem, {}))
         if args.figures:
             parameters["FIGURE_DIR"] = str(args.figures.resolve())

@@ -7,6 +7,10 @@ need=()
 for pkg in libgsl-dev libopenblas-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The notebooks' virtual environment needs venv and ensurepip (Debian splits them out of python3).
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  need+=(python3-venv python3-pip)
+fi
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite (unit, property and CLI tests).
+# Sets up, builds and runs the whole test suite (unit, property and CLI tests, then notebooks and examples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build --build-tests
 # The benchmark harness runs end to end (gradflow on S to t = 0.05, no peers, nothing timed):
-# benchmarks/README.md. Before the tests, so that their summary stays the last line.
+# benchmarks/README.md. Before the tests, so that the output ends with the test summaries.
 python3 benchmarks/bench.py --smoke
 swift test --skip-build --disable-xctest "$@"
+# Notebooks (headless, small parameters), example scripts and the plotting helper, on the debug gradflow
+# built above, in the virtual environment .venv/ (scripts/test-notebooks.sh; GRADFLOW_SKIP_NOTEBOOKS=1
+# skips them). It ends with `notebooks: N passed, F failed`, `examples: …` and `plots: …`.
+if [ "${GRADFLOW_SKIP_NOTEBOOKS:-0}" != 1 ]; then
+  GRADFLOW=$(swift build --show-bin-path)/gradflow bash scripts/test-notebooks.sh
+fi

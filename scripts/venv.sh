@@ -12,12 +12,15 @@ python=${PYTHON:-python3}
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "venv: creating $venv with $("$python" --version 2>&1)" >&2
-  "$python" -m venv "$venv"
+  if ! "$python" -m venv "$venv"; then
+    rm -rf "$venv"
+    echo "venv: '$python -m venv' failed; on Debian/Ubuntu install python3-venv (apt-get install python3-venv)" >&2
+    exit 1
+  fi
 fi
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
   echo "venv: installing requirements.txt into $venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
   # The notebooks' kernel is this venv's python (the runner puts $venv/share/jupyter first).
   "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (GradientFlow .venv)" >/dev/null

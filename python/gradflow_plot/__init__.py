@@ -31,8 +31,8 @@ __all__ = [
 ]
 
 
-def plot_run(run_dir, out_dir=None, formats=("png", "svg")):
+def plot_run(run_dir, out_dir=None, formats=("png", "svg"), xscale="auto"):
     """Write the standard panel of RUN_DIR (see gradflow_plot.panel.plot_run)."""
-    from .panel import plot_run as _plot_run  # matplotlib's Agg backend only when plotting files
+    from .panel import plot_run as _plot_run  # imports pyplot only when plotting
 
-    return _plot_run(run_dir, out_dir, formats)
+    return _plot_run(run_dir, out_dir, formats, xscale)

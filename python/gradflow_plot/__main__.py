@@ -29,6 +29,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", help="output directory (default RUN_DIR/figures; with several "
                         "RUN_DIRs, OUT/<name of each>)")
     parser.add_argument("--format", default="png,svg", help="comma-separated formats (default png,svg)")
+    parser.add_argument("--xscale", choices=("auto", "linear", "log"), default="auto",
+                        help="log t axis: linear, log (from log t = 1), or auto: log once a run reaches "
+                        "log t >= 100 (default)")
     parser.add_argument("--check", action="store_true",
                         help="first run `gradflow check RUN_DIR --at all` if check.csv is missing "
                         "and the run saved its weights (binary: $GRADFLOW or .build/{release,debug})")
@@ -50,7 +53,7 @@ def main(argv=None) -> int:
         out = None
         if args.out:
             out = Path(args.out) / run_dir.resolve().name if len(args.run_dirs) > 1 else Path(args.out)
-        for path in plot_run(run_dir, out, formats):
+        for path in plot_run(run_dir, out, formats, args.xscale):
             print(path)
     return status
 

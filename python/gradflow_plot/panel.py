@@ -128,18 +128,32 @@ def _check(ax, series):
 DRAW = {"loss": _loss, "rho": _rho, "margin": _margin, "check": _check}
 
 
-def plot_run(run_dir, out_dir=None, formats=("png", "svg")) -> list[Path]:
+def _log_x(ax, series):
+    """log t on a log axis from log t = 1: for long log-t-clock runs, where a linear axis hides the approach."""
+    ax.set_xscale("log", nonpositive="mask")
+    top = max(t["log_t"][np.isfinite(t["log_t"])].max() for _, t, _ in series)
+    ax.set_xlim(1, top * 1.05)
+    ax.set_xlabel("log t  (log scale, from log t = 1)")
+
+
+def plot_run(run_dir, out_dir=None, formats=("png", "svg"), xscale="auto") -> list[Path]:
     """Write panel.{png,svg} (2×2) and loss/rho/margin/check.{png,svg} for RUN_DIR into OUT_DIR
-    (default RUN_DIR/figures). Returns the paths written."""
+    (default RUN_DIR/figures). xscale: "linear" in log t, "log" (log t on a log axis, from log t = 1),
+    or "auto" (log once the run reaches log t ≥ 100). Returns the paths written."""
     run_dir = Path(run_dir)
     out = Path(out_dir) if out_dir else run_dir / "figures"
     out.mkdir(parents=True, exist_ok=True)
     series = _series(run_dir)
+    if xscale == "auto":
+        reach = max(t["log_t"][np.isfinite(t["log_t"])].max() for _, t, _ in series)
+        xscale = "log" if reach >= 100 else "linear"
     written = []
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     for name, ax in zip(PANELS, axes.ravel()):
         DRAW[name](ax, series)
+        if xscale == "log" and ax.axison:
+            _log_x(ax, series)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
@@ -153,6 +167,8 @@ def plot_run(run_dir, out_dir=None, formats=("png", "svg")) -> list[Path]:
     for name in PANELS:
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
         DRAW[name](ax, series)
+        if xscale == "log" and ax.axison:
+            _log_x(ax, series)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
