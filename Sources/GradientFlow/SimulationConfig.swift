@@ -142,7 +142,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   }
 
   /// Reads a config JSON: either a config object or a `run.json` (whose `config` object is used).
-  /// Unknown keys and wrong types are errors that name the key.
+  /// Unknown keys and wrong types are errors that name the key. Relative `data` and `initial_weights`
+  /// paths are taken relative to the config file's directory.
   public static func load(path: String) throws(ConfigError) -> SimulationConfig {
     let bytes: [UInt8]
     do throws(InputFile.Failure) {
@@ -157,7 +158,18 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
             + "\(ResourceLimits.text(bytes: Double(limit))) a config may have; is it the right file?")
       }
     }
-    return try decode(Data(bytes), source: path)
+    var config = try decode(Data(bytes), source: path)
+    // Relative file paths in a config are relative to the config file, not the working directory.
+    let directory = (absolutePath(path) as NSString).deletingLastPathComponent
+    func anchored(_ file: String) -> String {
+      file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
+    }
+    config.data = config.data.map(anchored)
+    config.initialWeights = config.initialWeights.map {
+      $0.split(separator: ",").map { anchored(String($0).trimmingCharacters(in: .whitespaces)) }
+        .joined(separator: ",")
+    }
+    return config
   }
 
   /// Decodes config JSON; `source` names it in messages. Every failure is a ``ConfigError`` naming the

@@ -75,4 +75,17 @@ import Testing
     let csv = try String(contentsOfFile: dir.path + "/trajectory.csv", encoding: .utf8)
     #expect(csv.split(separator: "\n").count >= 2)
   }
+
+  @Test func relativePathsInAConfigAreRelativeToTheConfigFile() throws {
+    let dir = try temporaryDirectory()
+    let sub = dir.appendingPathComponent("configs")
+    try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+    _ = try writeFile("data.csv", "x1,x2,y\n1,0,1\n0,-2,-1\n", in: dir)
+    let config = try writeFile("run.json", "{\"data\": \"../data.csv\", \"widths\": [], \"t_end\": 1}", in: sub)
+    // Run from an unrelated working directory: the data path must resolve against configs/.
+    let elsewhere = try temporaryDirectory()
+    let result = try gradflow(
+      ["simulate", "--config", config, "--out", dir.appendingPathComponent("out").path, "--quiet"], in: elsewhere)
+    #expect(result.status == 0, "\(result.stderr)")
+  }
 }

@@ -226,10 +226,11 @@ public struct SlidingSummary: Sendable {
   public var advice: String? {
     guard isChattering else { return nil }
     if mode == .off, canUseFilippov {
-      return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); try --sliding filippov"
+      return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); try --sliding filippov "
+        + "(with --error-norm rms if you are not using it)"
     }
-    return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); loosen --rtol or keep a "
-      + "low-order pair (rkf45, rkck); see README \"ReLU kinks\""
+    return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); --error-norm rms tolerates "
+      + "error concentrated in a few kink components; keep a low-order pair (rkf45, rkck); see README \"ReLU kinks\""
   }
 
   /// The run.json object.
