@@ -40,7 +40,7 @@ public struct Dataset: Sendable, Equatable {
 
   /// The input x_n of point `n` (0-based), a view into ``inputs``.
   public func input(at n: Int) -> ArraySlice<Double> {
-    inputs[n * dimension ..< (n + 1) * dimension]
+    inputs[n * dimension..<(n + 1) * dimension]
   }
 
   /// The same data with a constant coordinate appended: x ↦ (x, 1).

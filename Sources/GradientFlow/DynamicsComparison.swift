@@ -96,7 +96,10 @@ public enum DynamicsComparison {
       let lines = text.split(separator: "\n")
       guard let header = lines.first else { continue }
       tables.append(
-        (entry.dynamics, header.split(separator: ",").map(String.init), lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }))
+        (
+          entry.dynamics, header.split(separator: ",").map(String.init),
+          lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        ))
     }
     guard let first = tables.first else { return }
     let shared = first.1.filter { name in tables.allSatisfy { $0.1.contains(name) } }

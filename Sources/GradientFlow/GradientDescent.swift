@@ -48,7 +48,9 @@ final class GradientDescent {
           break
         }
         let velocity = state.withUnsafeBufferPointer { s in
-          direction.withUnsafeMutableBufferPointer { dynamics.velocity(state: s.baseAddress!, direction: $0.baseAddress!) }
+          direction.withUnsafeMutableBufferPointer {
+            dynamics.velocity(state: s.baseAddress!, direction: $0.baseAddress!)
+          }
         }
         let factor = eta * exp(velocity.logScale)
         for i in 0..<n { state[i] += factor * direction[i] }

@@ -64,7 +64,6 @@ enum InputFile {
 }
 
 /// `read(2)`; a file-scope name, since inside ``InputFile`` `read` means ``InputFile/read(_:limit:)``.
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int
-{
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
   read(descriptor, buffer, count)
 }

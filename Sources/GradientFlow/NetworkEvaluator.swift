@@ -187,7 +187,8 @@ public final class NetworkEvaluator {
       let cBlock = c + start
       let last = depth - 1
       let dLast = sizes[last]
-      let aLast = last == 0 ? UnsafePointer(inputs + start * sizes[0]) : hiddenBlock(layer: last, start: start, rows: rows)
+      let aLast =
+        last == 0 ? UnsafePointer(inputs + start * sizes[0]) : hiddenBlock(layer: last, start: start, rows: rows)
       NetworkKernels.accumulateGradient(
         blas: blas, rows: rows, din: dLast, dout: 1, d: cBlock, a: aLast, g: gradient + offsets[depth],
         gT: transposedGradient + offsets[depth])

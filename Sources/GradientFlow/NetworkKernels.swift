@@ -114,7 +114,8 @@ enum NetworkKernels {
     let ra = UnsafeRawPointer(a)
     let rb = UnsafeRawPointer(b)
     while i + 8 <= n {
-      acc += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+      acc +=
+        ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
         * rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
       i += 8
     }

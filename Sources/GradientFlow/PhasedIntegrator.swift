@@ -184,7 +184,8 @@ final class PhasedIntegrator {
       onSave: { _, y in try onSave(exp(y[n]), y[n], UnsafeBufferPointer(rebasing: y[0..<n])) },
       onStep: { _, y in onStep(y[n], UnsafeBufferPointer(rebasing: y[0..<n])) })
     record(
-      solution, clock: "rho", stepper: options.stepper, start: start, variableName: "ρ", logT: solution.finalState[n], outcome: &outcome,
+      solution, clock: "rho", stepper: options.stepper, start: start, variableName: "ρ", logT: solution.finalState[n],
+      outcome: &outcome,
       dropLast: true)
     if case .stopCondition(let name, _) = solution.termination, name == "log_t_end" {
       outcome.termination = .reachedEnd(t: solution.finalState[n])

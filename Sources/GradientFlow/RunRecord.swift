@@ -30,20 +30,22 @@ public enum RunRecord {
   {
     var record = header(setup: setup, dynamics: dynamics, commandLine: commandLine)
     guard let result else {
-      record["termination"] = [
-        "reason": "running", "t": 0.0, "success": false,
-        "message": "the run has not finished, or was killed before it could record how it ended",
-      ] as [String: Any]
+      record["termination"] =
+        [
+          "reason": "running", "t": 0.0, "success": false,
+          "message": "the run has not finished, or was killed before it could record how it ended",
+        ] as [String: Any]
       return record
     }
     let stats = result.statistics
     let termination = result.termination
-    record["termination"] = [
-      "reason": termination.reason, "t": result.finalT, "log_t": result.finalLogT,
-      "clock_value": termination.t,
-      "message": result.terminationMessage, "success": termination.isSuccess,
-      "clock": result.phases.last?.clock ?? "t",
-    ] as [String: Any]
+    record["termination"] =
+      [
+        "reason": termination.reason, "t": result.finalT, "log_t": result.finalLogT,
+        "clock_value": termination.t,
+        "message": result.terminationMessage, "success": termination.isSuccess,
+        "clock": result.phases.last?.clock ?? "t",
+      ] as [String: Any]
     record["phases"] = result.phases.map { phase -> [String: Any] in
       [
         "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,
@@ -51,12 +53,13 @@ public enum RunRecord {
         "steps_rejected": phase.statistics.stepsRejected, "wall_seconds": phase.statistics.wallSeconds,
       ]
     }
-    record["stats"] = [
-      "rhs_evals": stats.rhsEvaluations, "jacobian_evals": stats.jacobianEvaluations,
-      "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
-      "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
-      "pattern_changes": result.patternChangesTotal,
-    ] as [String: Any]
+    record["stats"] =
+      [
+        "rhs_evals": stats.rhsEvaluations, "jacobian_evals": stats.jacobianEvaluations,
+        "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
+        "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
+        "pattern_changes": result.patternChangesTotal,
+      ] as [String: Any]
     if let sliding = result.sliding, var stats = record["stats"] as? [String: Any] {
       stats["sliding"] = sliding.jsonObject
       record["stats"] = stats

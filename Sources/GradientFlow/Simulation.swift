@@ -52,7 +52,8 @@ public final class Simulation {
     var weightsWriter: CSVWriter?
     do throws(OutputError) {
       trajectory = try CSVWriter(
-        path: output.file("trajectory.csv"), header: observables.columnNames + flow.invariantNames + SlidingDiagnostics.columnNames)
+        path: output.file("trajectory.csv"),
+        header: observables.columnNames + flow.invariantNames + SlidingDiagnostics.columnNames)
       trajectory.emptyWhenInfinite = [0]
       if config.saveWeights {
         weightsWriter = try CSVWriter(
@@ -156,10 +157,12 @@ public final class Simulation {
       termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
-          clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start, end: $0.end, reason: $0.termination.reason,
+          clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start,
+          end: $0.end, reason: $0.termination.reason,
           statistics: $0.statistics)
       },
-      finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final, finalWeights: finalTheta,
+      finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final,
+      finalWeights: finalTheta,
       outputDirectory: output.path)
     result.sliding = sliding.summary(
       mode: config.sliding,

@@ -221,7 +221,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
     case widths, activation, leakySlope, loss, dynamics, wnScale
     case initialWeights, initScale, seed
-    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps, maxWallSeconds, hmin, hmax, initialStep
+    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
+      maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
     case sliding, slidingBand
   }

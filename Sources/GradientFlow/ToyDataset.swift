@@ -106,8 +106,9 @@ public enum ToyDataset: String, CaseIterable, Sendable {
     if !ignoresCount {
       let minimum = self == .xor ? 4 : 1
       guard count >= minimum else {
-        throw fail("count must be at least \(minimum), got \(count)"
-          + (self == .xor ? " (the first four points are the XOR corners)" : ""))
+        throw fail(
+          "count must be at least \(minimum), got \(count)"
+            + (self == .xor ? " (the first four points are the XOR corners)" : ""))
       }
     }
     guard dimension >= 1 else { throw fail("dimension must be at least 1, got \(dimension)") }

@@ -57,7 +57,8 @@ public final class WeightNormFlow: FlowDynamics {
     for k in 0..<depth {
       // ġ_k = ⟨v̂_k, G_k⟩ and v̇_k = (g_k/c_k) P_k(G_k), in units of exp(logScale).
       let c = blocks.norm(k, v)
-      direction[k] = blocks.projectTangent(k, gradient: gradient, along: v, scale: state[k] / c, into: direction + depth)
+      direction[k] = blocks.projectTangent(
+        k, gradient: gradient, along: v, scale: state[k] / c, into: direction + depth)
     }
     return forceValue
   }

@@ -61,7 +61,8 @@ struct GradflowBench: ParsableCommand {
     let microseconds = sorted[sorted.count / 2] / Double(calls) * 1e6
     let best = sorted[0] / Double(calls) * 1e6
     let result: [String: Any] = [
-      "kernel": network.usesBLAS ? "blas" : "loops", "block_rows": network.blockRowsUsed, "samples": setup.dataset.count,
+      "kernel": network.usesBLAS ? "blas" : "loops", "block_rows": network.blockRowsUsed,
+      "samples": setup.dataset.count,
       "parameters": p, "calls": calls, "repeats": seconds.count, "us_per_eval": microseconds, "us_per_eval_min": best,
       "flops_per_eval": flops, "gflops": flops / microseconds * 1e-3, "checksum": checksum,
     ]

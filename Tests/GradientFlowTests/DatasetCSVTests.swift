@@ -92,8 +92,9 @@ import Testing
     let error = try loadError("x1,x2,y\n1,2,1\n3,4\n")
     let path = directory.appendingPathComponent("data.csv").path
     #expect(error == .wrongFieldCount(file: path, line: 3, expected: 3, found: 2))
-    #expect(error?.description == "\(path):3: expected 3 fields like the header, found 2; "
-      + "every row needs exactly one value per header column")
+    #expect(
+      error?.description == "\(path):3: expected 3 fields like the header, found 2; "
+        + "every row needs exactly one value per header column")
   }
 
   @Test func nonNumericCellNamesLineAndColumn() throws {
@@ -171,8 +172,9 @@ import Testing
     let path = directory.appendingPathComponent("data.csv").path
     #expect(error == .tooManyLabelValues(file: path, column: "y", distinct: values))
     let list = values.map(DatasetError.numberText).joined(separator: ", ")
-    #expect(error?.description.hasPrefix(
-      "\(path): labels must be ±1 or exactly two distinct values; found 3 distinct values (\(list))") == true)
+    #expect(
+      error?.description.hasPrefix(
+        "\(path): labels must be ±1 or exactly two distinct values; found 3 distinct values (\(list))") == true)
   }
 
   @Test func zeroOneLabelsAreMappedWithANote() throws {
@@ -225,9 +227,10 @@ import Testing
     let fallback = try CSVDatasetLoader.load(path: path)
     #expect(fallback.dataset.featureNames == ["a", "target"])
     #expect(fallback.dataset.labels == [-1, 1])  // column b: 2/4 mapped
-    #expect(fallback.notes == [
-      "no column named 'y'; using the last column 'b' as the label", "labels 2/4 mapped to -1/+1",
-    ])
+    #expect(
+      fallback.notes == [
+        "no column named 'y'; using the last column 'b' as the label", "labels 2/4 mapped to -1/+1",
+      ])
   }
 
   // MARK: In-memory Dataset

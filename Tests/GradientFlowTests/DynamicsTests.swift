@@ -24,7 +24,8 @@ import Testing
   private static func loss(_ network: NetworkEvaluator, _ theta: [Double], _ loss: Loss) -> Double {
     var weights = [Double](repeating: 0, count: network.sampleCount)
     network.forward(theta)
-    return Foundation.exp(loss.evaluate(margins: network.margins, count: network.sampleCount, weights: &weights).logLoss)
+    return Foundation.exp(
+      loss.evaluate(margins: network.margins, count: network.sampleCount, weights: &weights).logLoss)
   }
 
   @Test(arguments: Loss.allCases)
@@ -160,7 +161,8 @@ import Testing
     let architecture = network.architecture
     let flows: [any FlowDynamics] = [
       UnconstrainedFlow(network: network, loss: .exponential), LagrangeFlow(network: network, loss: .exponential),
-      try WeightNormFlow(network: network, loss: .exponential, scales: [0.3, 3, 1].prefix(network.architecture.depth).map { $0 }),
+      try WeightNormFlow(
+        network: network, loss: .exponential, scales: [0.3, 3, 1].prefix(network.architecture.depth).map { $0 }),
     ]
     let initial = layerSquaredNorms(theta, architecture)
     for flow in flows {
@@ -170,7 +172,8 @@ import Testing
       let norms = layerSquaredNorms(last, architecture)
       for k in 1..<norms.count {
         // THEORY P5: ρ_k² − ρ_1² constant; drift O(rtol × steps) relative to ρ_k².
-        #expect(abs((norms[k] - norms[0]) - (initial[k] - initial[0])) <= 1e-7 * norms.max()!, "\(flow.name) layer \(k + 1)")
+        #expect(
+          abs((norms[k] - norms[0]) - (initial[k] - initial[0])) <= 1e-7 * norms.max()!, "\(flow.name) layer \(k + 1)")
       }
       var drift = [Double](repeating: 0, count: flow.invariantNames.count)
       solution.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: &drift) }

@@ -14,7 +14,8 @@ func integrateFlow(
   options.stepper = stepper
   options.tolerances = Tolerances(relative: rtol, absolute: atol)
   options.saveSchedule = .logSpaced(count: saves, from: min(1e-2, tEnd / 100), to: tEnd)
-  return try ODESolver(system: FlowSystem(dynamics: flow), options: options).solve(from: 0, to: tEnd, initialState: theta0)
+  return try ODESolver(system: FlowSystem(dynamics: flow), options: options).solve(
+    from: 0, to: tEnd, initialState: theta0)
 }
 
 /// ‖W_k‖² for each layer of θ.

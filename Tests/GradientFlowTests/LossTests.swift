@@ -25,7 +25,8 @@ import Testing
     var w = [0.0, 0]
     let value = Loss.logistic.evaluate(margins: q, count: 2, weights: &w)
     // softplus(−q) = e^{−q}(1 + O(e^{−q})): the same as the exponential loss to double precision.
-    #expect(value.logLoss.isApproximatelyEqual(to: -1e4 + Foundation.log(1 + Foundation.exp(-1.0)), relativeTolerance: 1e-15))
+    #expect(
+      value.logLoss.isApproximatelyEqual(to: -1e4 + Foundation.log(1 + Foundation.exp(-1.0)), relativeTolerance: 1e-15))
     #expect(w[0].isApproximatelyEqual(to: 1 / (1 + Foundation.exp(-1.0)), relativeTolerance: 1e-14))
   }
 
@@ -43,7 +44,8 @@ import Testing
       // A handful of roundings.
       #expect(Foundation.exp(value.logLoss).isApproximatelyEqual(to: direct, relativeTolerance: 1e-14), "\(loss)")
       for i in 0..<4 {
-        #expect((Foundation.exp(value.logForceScale) * w[i]).isApproximatelyEqual(to: force(q[i]), relativeTolerance: 1e-14))
+        #expect(
+          (Foundation.exp(value.logForceScale) * w[i]).isApproximatelyEqual(to: force(q[i]), relativeTolerance: 1e-14))
       }
     }
   }
@@ -53,8 +55,11 @@ import Testing
     for u in [-0.5, 0.3, 2.0, 40.0] {
       #expect(Loss.exponential.inverse(logLoss: -u).isApproximatelyEqual(to: u, relativeTolerance: 1e-15))
       let logistic = Foundation.log(Foundation.log1p(Foundation.exp(-u)))
-      #expect(Loss.logistic.inverse(logLoss: logistic).isApproximatelyEqual(to: u, absoluteTolerance: 1e-12, relativeTolerance: 1e-12))
+      #expect(
+        Loss.logistic.inverse(logLoss: logistic).isApproximatelyEqual(
+          to: u, absoluteTolerance: 1e-12, relativeTolerance: 1e-12))
     }
-    #expect(Loss.square.inverse(logLoss: 2 * Foundation.log(0.25)).isApproximatelyEqual(to: 0.75, relativeTolerance: 1e-15))
+    #expect(
+      Loss.square.inverse(logLoss: 2 * Foundation.log(0.25)).isApproximatelyEqual(to: 0.75, relativeTolerance: 1e-15))
   }
 }

@@ -67,7 +67,9 @@ private func marginGradient(_ network: NetworkEvaluator, _ theta: [Double], samp
     network.forward(normalized)
     for n in 0..<network.sampleCount {
       // THEORY H1, q(W) = ρ q(V): a few roundings per layer.
-      #expect(margins[n].isApproximatelyEqual(to: rho * network.margins[n], absoluteTolerance: 1e-13, relativeTolerance: 1e-13))
+      #expect(
+        margins[n].isApproximatelyEqual(
+          to: rho * network.margins[n], absoluteTolerance: 1e-13, relativeTolerance: 1e-13))
     }
   }
 
@@ -80,7 +82,8 @@ private func marginGradient(_ network: NetworkEvaluator, _ theta: [Double], samp
     var weights = [Double](repeating: 0, count: network.sampleCount)
     func lossValue(_ point: [Double]) -> Double {
       network.forward(point)
-      return Foundation.exp(loss.evaluate(margins: network.margins, count: network.sampleCount, weights: &weights).logLoss)
+      return Foundation.exp(
+        loss.evaluate(margins: network.margins, count: network.sampleCount, weights: &weights).logLoss)
     }
     let base = lossValue(theta)
     for i in 0..<theta.count {

@@ -22,8 +22,9 @@ import Testing
       #expect(fromState.next() == value)
     }
     var seeded42 = SeededRandom(seed: 42)
-    #expect((0..<3).map { _ in seeded42.next() }
-      == [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
+    #expect(
+      (0..<3).map { _ in seeded42.next() }
+        == [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
   }
 
   @Test func sameSeedSameStreamDifferentSeedDifferentStream() {

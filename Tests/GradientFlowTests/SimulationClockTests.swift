@@ -15,7 +15,9 @@ import Testing
   private func rows(_ path: String) throws -> (header: [String], rows: [[String]]) {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     let header = lines[0].split(separator: ",").map(String.init)
-    return (header, lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+    return (
+      header, lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    )
   }
 
   @Test(arguments: [Clock.logT, .rho, .auto])

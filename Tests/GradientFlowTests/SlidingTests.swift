@@ -183,7 +183,8 @@ import Testing
     #expect(summary.isChattering)
     #expect(summary.advice?.contains("--sliding filippov") == true)
     #expect(rows.count == 2 && rows.allSatisfy { $0[1] == 1 && $0[0] > 0.25 })
-    let total = Double(solution.statistics.stepsRejected)
+    let total =
+      Double(solution.statistics.stepsRejected)
       / Double(solution.statistics.stepsAccepted + solution.statistics.stepsRejected)
     #expect(abs(summary.rejectedRatio - total) < 1e-12)
   }

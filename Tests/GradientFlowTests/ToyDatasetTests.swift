@@ -22,11 +22,12 @@ import Testing
   @Test(arguments: ToyDataset.allCases)
   func countsDimensionsAndLabelsAreRight(toy: ToyDataset) throws {
     let dataset = try toy.generate(count: 37, seed: 1)
-    let expectedCount = switch toy {
-    case .r1: 2
-    case .r2: 4
-    default: 37
-    }
+    let expectedCount =
+      switch toy {
+      case .r1: 2
+      case .r2: 4
+      default: 37
+      }
     #expect(dataset.count == expectedCount)
     #expect(dataset.dimension == 2)
     #expect(dataset.featureNames == ["x1", "x2"])
@@ -152,8 +153,9 @@ import Testing
   }
 
   @Test func rawValuesAreTheCommandLineSpellings() {
-    #expect(ToyDataset.allCases.map(\.rawValue)
-      == ["blobs", "xor", "circles", "moons", "random-labels", "r1", "r2"])
+    #expect(
+      ToyDataset.allCases.map(\.rawValue)
+        == ["blobs", "xor", "circles", "moons", "random-labels", "r1", "r2"])
     #expect(ToyDataset(rawValue: "random-labels") == .randomLabels)
   }
 }

@@ -278,8 +278,7 @@ struct LimitsTests {
     ) {
       try ODESolver(system: Problems.decay()).solve(from: 1, to: 0, initialState: [1])
     }
-    #expect(throws: ODEError.invalidOptions("the initial state has 2 components, the system has 1"))
-    {
+    #expect(throws: ODEError.invalidOptions("the initial state has 2 components, the system has 1")) {
       try ODESolver(system: Problems.decay()).solve(from: 0, to: 1, initialState: [1, 2])
     }
   }

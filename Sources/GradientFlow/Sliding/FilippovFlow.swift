@@ -58,10 +58,12 @@ public final class FilippovFlow: FlowDynamics {
           + "\(architecture.activation.rawValue)); use --sliding off")
     }
     guard inputs.count == network.sampleCount * architecture.inputDimension else {
-      throw .invalidArchitecture("the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
+      throw .invalidArchitecture(
+        "the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
     }
     guard band > 0, band < 1, pullBack >= 0 else {
-      throw .invalidArchitecture("the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
+      throw .invalidArchitecture(
+        "the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
     }
     self.network = network
     self.loss = loss

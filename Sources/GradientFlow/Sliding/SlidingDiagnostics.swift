@@ -50,7 +50,8 @@ public final class SlidingDiagnostics {
     self.architecture = architecture
     detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     sampleCount = detector.inputNorms.count
-    pairCount = architecture.activation.hasKink && architecture.depth > 1 ? architecture.hiddenUnitCount * sampleCount : 0
+    pairCount =
+      architecture.activation.hasKink && architecture.depth > 1 ? architecture.hiddenUnitCount * sampleCount : 0
     let count = max(pairCount, 1)
     sign = .allocate(capacity: count)
     sign.initialize(repeating: 0, count: count)
@@ -168,7 +169,8 @@ public final class SlidingDiagnostics {
       for n in 0..<sampleCount {
         for j in 0..<width {
           if time[index] > 0 {
-            pairs.append(.init(pair: KinkPair(layer: k, sample: n, unit: j), time: time[index], flips: Int(flips[index])))
+            pairs.append(
+              .init(pair: KinkPair(layer: k, sample: n, unit: j), time: time[index], flips: Int(flips[index])))
             total += time[index]
             chatterFlips += Int(flips[index])
           }
@@ -218,7 +220,8 @@ public struct SlidingSummary: Sendable {
       return String(format: "no sliding pairs; %.0f%% of steps rejected", 100 * rejectedRatio)
     }
     return String(
-      format: "the flow slides on %d (sample, unit) pairs (%.4g pair-time units), %d chatter flips, %.0f%% of steps rejected",
+      format:
+        "the flow slides on %d (sample, unit) pairs (%.4g pair-time units), %d chatter flips, %.0f%% of steps rejected",
       pairs, pairTime, chatterFlips, 100 * rejectedRatio)
   }
 

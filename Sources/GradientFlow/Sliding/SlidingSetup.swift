@@ -7,12 +7,14 @@ enum SlidingSetup {
   {
     guard config.dynamics == .unconstrained else {
       throw .invalidArchitecture(
-        "--sliding filippov is implemented for --dynamics unconstrained only (got \(config.dynamics.rawValue)); use --sliding off")
+        "--sliding filippov is implemented for --dynamics unconstrained only (got \(config.dynamics.rawValue)); use --sliding off"
+      )
     }
     guard config.gdStep == nil else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
     return try FilippovFlow(
-      network: network, inputs: inputs, loss: config.loss, band: config.slidingBand ?? SimulationConfig.defaultSlidingBand)
+      network: network, inputs: inputs, loss: config.loss,
+      band: config.slidingBand ?? SimulationConfig.defaultSlidingBand)
   }
 }
