@@ -31,16 +31,7 @@ struct Compare: ParsableCommand {
 
   func run() throws {
     configureThreads()
-    var resolved = SimulationConfig()
-    do {
-      if let config { resolved = try SimulationConfig.load(path: config) }
-      try data.apply(to: &resolved)
-      try model.apply(to: &resolved)
-      integration.apply(to: &resolved)
-    } catch {
-      printError(String(describing: error))
-      throw ExitCode(64)
-    }
+    let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
     Interruption.installSignalHandlers()
     let entries: [DynamicsComparison.Entry]
     do {

@@ -42,21 +42,7 @@ struct Simulate: ParsableCommand {
 
   func run() throws {
     configureThreads()
-    var resolved = SimulationConfig()
-    if let config {
-      do { resolved = try SimulationConfig.load(path: config) } catch {
-        printError(error.description)
-        throw ExitCode(64)
-      }
-    }
-    do {
-      try data.apply(to: &resolved)
-      try model.apply(to: &resolved)
-      integration.apply(to: &resolved)
-    } catch {
-      printError(String(describing: error))
-      throw ExitCode(64)
-    }
+    let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
 
     let simulation: Simulation
     do {

@@ -21,8 +21,16 @@ let gradflowBinary: URL = {
 func gradflow(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
   -> CommandResult
 {
+  try runProcess(gradflowBinary, arguments, in: directory, environment: environment)
+}
+
+/// Runs an executable and captures its exit code and output; `environment` entries are added to this
+/// process's environment.
+func runProcess(
+  _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> CommandResult {
   let process = Process()
-  process.executableURL = gradflowBinary
+  process.executableURL = executable
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
   if !environment.isEmpty {

@@ -12,6 +12,16 @@ import Testing
     return path
   }
 
+  /// THEORY R1 from w(0) = (0.3, −0.2): the generator plus an initial-weights file written into `dir`.
+  private func r1Config(in dir: String) throws -> SimulationConfig {
+    let initPath = dir + "/init.json"
+    try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
+    var config = SimulationConfig()
+    config.generator = "r1"
+    config.initialWeights = initPath
+    return config
+  }
+
   private func rows(_ path: String) throws -> (header: [String], rows: [[String]]) {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     let header = lines[0].split(separator: ",").map(String.init)
@@ -23,11 +33,7 @@ import Testing
   @Test(arguments: [Clock.logT, .rho, .auto])
   func r1DirectionErrorAtLogT1e4(clock: Clock) throws {
     let dir = try temporaryDirectory()
-    let initPath = dir + "/init.json"
-    try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
-    var config = SimulationConfig()
-    config.generator = "r1"
-    config.initialWeights = initPath
+    var config = try r1Config(in: dir)
     config.clock = clock
     config.logTEnd = 1e4
     config.rtol = 1e-12
@@ -90,11 +96,7 @@ extension SimulationClockTests {
   @Test(arguments: [Clock.logT, .rho])
   func stopAtKKTEndsTheRunWhereTheCertificateHolds(clock: Clock) throws {
     let dir = try temporaryDirectory()
-    let initPath = dir + "/init.json"
-    try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
-    var config = SimulationConfig()
-    config.generator = "r1"
-    config.initialWeights = initPath
+    var config = try r1Config(in: dir)
     config.clock = clock
     config.logTEnd = 1e4
     config.saves = 200
