@@ -189,11 +189,7 @@ public final class FilippovFlow: FlowDynamics {
   }
 
   public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == dimension else {
-      throw .invalidWeights(
-        "the initial weights have \(theta.count) entries; the architecture \(architecture.layerSizes) needs \(dimension)"
-      )
-    }
+    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
     return theta
   }
 
