@@ -3,7 +3,7 @@
 # benchmark cases, against the reference answers of ../shared/bench/PROBLEM.md and our own tight runs.
 # Prints one markdown row per (case, policy): RHS evaluations, accepted/rejected steps, wall seconds,
 # final loss, γ̄, ρ, and the agreement with the reference (relative in loss and ρ, absolute in γ̄).
-# Policies: off = plain rkf45 (σ'(0) = 0), filippov = --sliding filippov (K = 2), *-rms = --error-norm rms
+# Policies: off = plain rkf45 (σ'(0) = 0), filippov = --sliding filippov (any depth), *-rms = --error-norm rms
 # (scipy/diffrax's RMS error norm instead of GSL's max norm), *-ref = tight-tolerance references.
 # Usage: benchmarks/sliding.sh [CASES]   (default "S D"; M: ~2 minutes for filippov-rms, tens of
 #        minutes for off-rms and filippov-rms-ref on a loaded machine)
@@ -23,7 +23,7 @@ for case in $CASES; do
   case $case in
     S) policies=("off" "off-rms" "rkck-rms" "filippov" "filippov-rms" "filippov-rkck-rms" "filippov-ref") ;;
     M) policies=("filippov-rkck-rms" "filippov-rms" "off-rms" "filippov-rms-ref") ;;
-    *) policies=("off" "off-rms" "rkck-rms" "off-rms-rtol1e-7" "off-rms-ref") ;;
+    *) policies=("off" "off-rms" "rkck-rms" "filippov-rms" "filippov-rkck-rms" "off-rms-rtol1e-7" "off-rms-ref") ;;
   esac
   for policy in "${policies[@]}"; do
     case $policy in

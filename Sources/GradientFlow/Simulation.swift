@@ -166,7 +166,7 @@ public final class Simulation {
       outputDirectory: output.path)
     result.sliding = sliding.summary(
       mode: config.sliding,
-      canUseFilippov: architecture.depth == 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
+      canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     do throws(OutputError) {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")

@@ -83,7 +83,7 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help:
-      "ReLU sliding modes: off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0) or filippov (Filippov slopes on sliding pairs; two-layer ReLU, unconstrained). Default off."
+      "ReLU sliding modes: off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0) or filippov (Filippov slopes on sliding pairs; ReLU nets with K ≥ 2, unconstrained). Default off."
   )
   var sliding: SlidingMode?
 

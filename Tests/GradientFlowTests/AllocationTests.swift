@@ -35,4 +35,28 @@ import Testing
     }
     #expect(count == 0)
   }
+
+  /// The Filippov flows too, at states with pairs on their kinks (the QP is solved at every call).
+  @Test func filippovFlowsAllocateNothing() throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    let twoLayer = try NetworkEvaluator(
+      architecture: SlidingTests.architecture, inputs: SlidingTests.inputs, labels: SlidingTests.labels)
+    let shallow = try FilippovFlow(network: twoLayer, inputs: SlidingTests.inputs, loss: .exponential)
+    let (network, inputs, theta) = try #require(try DeepSlidingTests.forcedKinks(seed: 1))
+    let deep = try DeepFilippovFlow(network: network, inputs: inputs, loss: .exponential)
+    let cases: [(flow: any FlowDynamics, state: [Double])] = [(shallow, [0.5, -0.5, 0.8]), (deep, theta)]
+    for (flow, state) in cases {
+      let system = FlowSystem(dynamics: flow)
+      let dydt = UnsafeMutablePointer<Double>.allocate(capacity: state.count)
+      defer { dydt.deallocate() }
+      let count = state.withUnsafeBufferPointer { y in
+        system.evaluate(t: 0, y: y.baseAddress!, dydt: dydt)
+        alloc_counter_start()
+        for _ in 0..<10_000 { system.evaluate(t: 0, y: y.baseAddress!, dydt: dydt) }
+        return alloc_counter_stop()
+      }
+      #expect(count == 0, "\(type(of: flow))")
+    }
+    #expect(deep.slidingPairCount + shallow.slidingPairCount > 0)
+  }
 }

@@ -38,6 +38,8 @@ public final class FilippovFlow: FlowDynamics {
   public var dimension: Int { architecture.parameterCount }
 
   private let inputs: UnsafeMutablePointer<Double>
+  /// Where the output weights a_j start in θ (stored: `Architecture.offset` reduces over the layers).
+  private let outputOffset: Int
   private let forceWeights: UnsafeMutablePointer<Double>
   private let outputWeights: UnsafeMutablePointer<Double>
   private let candidates: UnsafeMutablePointer<Int>
@@ -72,6 +74,7 @@ public final class FilippovFlow: FlowDynamics {
     let n = network.sampleCount
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)
+    outputOffset = architecture.offset(ofLayer: 2)
     forceWeights = .allocate(capacity: n)
     outputWeights = .allocate(capacity: n)
     candidates = .allocate(capacity: n)
@@ -102,7 +105,6 @@ public final class FilippovFlow: FlowDynamics {
     let d = architecture.inputDimension
     let width = architecture.layerSizes[1]
     let z = network.preActivations(ofLayer: 1)
-    let outputOffset = architecture.offset(ofLayer: 2)
     let c = outputWeights
     let norms = detector.inputNorms
     for j in 0..<width {

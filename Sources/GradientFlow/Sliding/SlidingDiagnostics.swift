@@ -208,7 +208,7 @@ public struct SlidingSummary: Sendable {
   /// The pairs that slid longest (up to 10).
   public var top: [Pair]
   public var mode: SlidingMode
-  /// Whether `--sliding filippov` applies to this run (two-layer ReLU, unconstrained dynamics).
+  /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics).
   public var canUseFilippov: Bool
 
   /// Sliding pairs whose sign flipped back and forth while the stepper rejected ≥ 25% of its steps.

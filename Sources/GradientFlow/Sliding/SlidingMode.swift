@@ -5,7 +5,8 @@
 ///   so the cost grows like 1/tol and about half of all steps are rejected.
 /// - `filippov`: pairs near the kink (``SlidingPairDetector``) get the Filippov convex-combination slope
 ///   that keeps z_nj = 0 (``FilippovFlow``): the same trajectory as the exact Filippov solution, with the
-///   sliding stretches smooth for the stepper. Two-layer ReLU nets, unconstrained dynamics only.
+///   sliding stretches smooth for the stepper (``DeepFilippovFlow`` for K ≥ 3). ReLU nets, unconstrained
+///   dynamics only.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov

@@ -1,7 +1,8 @@
 /// Builds the dynamics of `--sliding filippov` from a config (kept apart from ``DynamicsKind``,
 /// whose conformers need only the network).
 enum SlidingSetup {
-  /// A ``FilippovFlow`` for the unconstrained dynamics of a two-layer ReLU net; a usage error otherwise.
+  /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
+  /// dynamics of a ReLU net; a usage error otherwise.
   static func makeFilippovFlow(config: SimulationConfig, network: NetworkEvaluator, inputs: [Double])
     throws(ModelError) -> any FlowDynamics
   {
@@ -13,8 +14,10 @@ enum SlidingSetup {
     guard config.gdStep == nil else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
-    return try FilippovFlow(
-      network: network, inputs: inputs, loss: config.loss,
-      band: config.slidingBand ?? SimulationConfig.defaultSlidingBand)
+    let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand
+    if network.architecture.depth >= 3 {
+      return try DeepFilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+    }
+    return try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
   }
 }

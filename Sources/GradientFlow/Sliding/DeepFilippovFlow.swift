@@ -1,0 +1,418 @@
+import Foundation
+
+/// The unconstrained gradient flow of a ReLU net with K ≥ 3 layers, with the Filippov convex
+/// combination on the (sample, unit) pairs that slide (THEORY §7.1, `--sliding filippov`).
+/// ``FilippovFlow`` is the two-layer case, where the units decouple.
+///
+/// **One slope, one term.** For a hidden pair p = (k, n, j), z_p = W_k[j, :]·h_{k−1,n}, the chain rule
+/// routes all of −∇L's dependence on the slope s_p = σ'(z_p) through a single term:
+///
+///   θ̇ = base + Σ_p u_p J_p,   J_p = ∇_θ z_p,   u_p = c_n g_p s_p,
+///
+/// with c_n = y_n w_n the output weight of sample n and g_p = ∂f_n/∂h_p the backprop signal reaching
+/// unit j from above. J_p depends on sample n's slopes below layer k, g_p on those above it. So when the
+/// unknown slopes of each sample lie in one layer, θ̇ is affine in u and
+///
+///   ż_p = J_p·θ̇ = (G u + q)_p,   G_pp' = J_p·J_p' (a Gram matrix),   q_p = J_p·base,
+///
+/// the box QP of ``FilippovSlopeSolver`` with u_p ∈ [c_n g_p, 0]. Unlike K = 2 it couples the units: J_p
+/// spans W_1 … W_k (its W_k part is h_{k−1,n} in row j, the rest is backprop of z_p through the lower layers).
+///
+/// - Candidates: pairs near the kink (|z_p| ≤ η‖W_k[j, :]‖‖h_{k−1,n}‖, ``SlidingPairDetector``) that
+///   attract (c_n g_p < 0: slope 1 pushes z_p down, slope 0 up). Per sample only the highest layer with a
+///   candidate is treated; a near-kink pair of a lower layer of the same sample keeps its ReLU slope (the
+///   product of two unknown slopes would make the problem non-linear; not seen on the benchmarks).
+/// - Pull-back κ_p = κ₀ (Σ_m |c_m|) |g_p| ‖J_p‖²/(‖W_k[j, :]‖ ‖h_{k−1,n}‖): ``FilippovFlow``'s rate for
+///   K = 2 (‖J_p‖ = ‖x_n‖ there), the pair's own coupling rate ż/z in direction units.
+/// - Pairs whose slope lands on the bound contradicting the sign of z_p (crossing pairs seen inside the
+///   band) are fixed to their ReLU slope and the QP is re-solved, as in ``FilippovFlow``.
+///
+/// Invariants: ⟨W_k, Ẇ_k⟩ = ⟨W_{k+1}, Ẇ_{k+1}⟩ (and the per-neuron balance) hold for any slope on a pair
+/// with z_p = 0, since σ(z) = s·z there; inside the band they drift by O(η). ReLU only.
+public final class DeepFilippovFlow: FlowDynamics {
+  public let name = "unconstrained"
+  public let network: NetworkEvaluator
+  public let loss: Loss
+  public let detector: SlidingPairDetector
+  /// κ₀ of the pull-back (0: none).
+  public let pullBack: Double
+  /// η of ``detector``, kept apart so the hot loop reads a number, not the struct.
+  private let band: Double
+  public var architecture: Architecture { network.architecture }
+  public var dimension: Int { architecture.parameterCount }
+
+  private let inputs: UnsafeMutablePointer<Double>
+  private let forceWeights: UnsafeMutablePointer<Double>
+  private let outputWeights: UnsafeMutablePointer<Double>
+  /// ‖W_k[j, :]‖ of every hidden layer, at `rowNormOffsets[k]`.
+  private let rowNorms: UnsafeMutablePointer<Double>
+  private let inverseRowNorms: UnsafeMutablePointer<Double>
+  private let rowNormOffsets: [Int]
+  /// Offsets of W_k in θ (index k), and layer sizes d_k.
+  private let offsets: [Int]
+  private let sizes: [Int]
+  /// The layer whose pairs of sample n are candidates (0: none).
+  private let sampleLayer: UnsafeMutablePointer<Int>
+  /// Backprop scratch: the signal ∂f_n/∂h over one layer, twice the widest layer.
+  private let signal: UnsafeMutablePointer<Double>
+  private let signalBelow: UnsafeMutablePointer<Double>
+  /// Per candidate p: layer, sample, unit, g_p, z_p, ‖h_{k−1,n}‖, h_{k−1,n} (widest hidden entries) and
+  /// the lower part of J_p (θ entries of W_1 … W_{k−1}, `lowerStride` each).
+  private let candidateLayer: UnsafeMutablePointer<Int>
+  private let candidateSample: UnsafeMutablePointer<Int>
+  private let candidateUnit: UnsafeMutablePointer<Int>
+  private let candidateSignal: UnsafeMutablePointer<Double>
+  private let candidateZ: UnsafeMutablePointer<Double>
+  private let candidateInputNorm: UnsafeMutablePointer<Double>
+  private let candidateInput: UnsafeMutablePointer<Double>
+  private let lowerJacobian: UnsafeMutablePointer<Double>
+  private let inputStride: Int
+  private let lowerStride: Int
+  private let solver: FilippovSlopeSolver
+  /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
+  public private(set) var slidingPairCount = 0
+  /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
+  public private(set) var overflowCount = 0
+
+  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
+  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
+    throws(ModelError)
+  {
+    let architecture = network.architecture
+    guard architecture.depth >= 3, architecture.activation == .relu else {
+      throw .invalidArchitecture(
+        "the deep Filippov flow needs a ReLU network with at least three layers (got \(architecture.depth), "
+          + "\(architecture.activation.rawValue)); use --sliding off")
+    }
+    guard inputs.count == network.sampleCount * architecture.inputDimension else {
+      throw .invalidArchitecture(
+        "the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
+    }
+    guard band > 0, band < 1, pullBack >= 0 else {
+      throw .invalidArchitecture(
+        "the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
+    }
+    self.network = network
+    self.loss = loss
+    self.pullBack = pullBack
+    self.band = band
+    detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
+    let n = network.sampleCount
+    let depth = architecture.depth
+    sizes = architecture.layerSizes
+    offsets = (0...depth).map { $0 == 0 ? 0 : architecture.offset(ofLayer: $0) }
+    var normOffsets = [0]
+    for k in 1..<depth { normOffsets.append(normOffsets[k - 1] + (k > 1 ? sizes[k - 1] : 0)) }
+    normOffsets.append(normOffsets[depth - 1] + sizes[depth - 1])
+    rowNormOffsets = normOffsets
+    inputStride = sizes[0..<(depth - 1)].max() ?? 1
+    lowerStride = max(offsets[depth - 1], 1)
+    // Capacity: every buffer stays below 2^22 doubles (32 MiB) of lower Jacobians.
+    let capacity = max(8, min(256, n * architecture.hiddenWidths.reduce(0, +), (1 << 22) / lowerStride))
+    self.inputs = .allocate(capacity: inputs.count)
+    self.inputs.initialize(from: inputs, count: inputs.count)
+    forceWeights = .allocate(capacity: n)
+    outputWeights = .allocate(capacity: n)
+    rowNorms = .allocate(capacity: normOffsets[depth])
+    inverseRowNorms = .allocate(capacity: normOffsets[depth])
+    sampleLayer = .allocate(capacity: n)
+    let widest = sizes.max() ?? 1
+    signal = .allocate(capacity: widest)
+    signalBelow = .allocate(capacity: widest)
+    candidateLayer = .allocate(capacity: capacity)
+    candidateSample = .allocate(capacity: capacity)
+    candidateUnit = .allocate(capacity: capacity)
+    candidateSignal = .allocate(capacity: capacity)
+    candidateZ = .allocate(capacity: capacity)
+    candidateInputNorm = .allocate(capacity: capacity)
+    candidateInput = .allocate(capacity: capacity * inputStride)
+    lowerJacobian = .allocate(capacity: capacity * lowerStride)
+    solver = FilippovSlopeSolver(capacity: capacity)
+  }
+
+  deinit {
+    inputs.deallocate()
+    forceWeights.deallocate()
+    outputWeights.deallocate()
+    rowNorms.deallocate()
+    inverseRowNorms.deallocate()
+    sampleLayer.deallocate()
+    signal.deallocate()
+    signalBelow.deallocate()
+    candidateLayer.deallocate()
+    candidateSample.deallocate()
+    candidateUnit.deallocate()
+    candidateSignal.deallocate()
+    candidateZ.deallocate()
+    candidateInputNorm.deallocate()
+    candidateInput.deallocate()
+    lowerJacobian.deallocate()
+  }
+
+  /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
+  public func velocity(state theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) -> FlowVelocity {
+    let n = network.sampleCount
+    network.forward(theta)
+    let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
+    var nu = 0.0
+    var forceSum = 0.0
+    for i in 0..<n {
+      outputWeights[i] = network.label(i) * forceWeights[i]
+      nu += forceWeights[i] * network.margins[i]
+      forceSum += abs(forceWeights[i])
+    }
+    network.backward(theta, outputWeights: outputWeights, gradient: g)
+    let count = collectCandidates(theta)
+    slidingPairCount = count > 0 ? applyFilippovSlopes(theta, count: count, forceSum: forceSum, gradient: g) : 0
+    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+  }
+
+  /// Finds the candidate pairs, top layer first, and fills their layer, sample, unit, signal, z and input.
+  /// Returns how many there are. Row norms and ‖h_{k−1,n}‖ are recomputed here (O(P + N·Σd_k), small
+  /// beside the forward pass).
+  private func collectCandidates(_ theta: UnsafePointer<Double>) -> Int {
+    let n = network.sampleCount
+    let depth = architecture.depth
+    let band = self.band
+    for k in 1..<depth {
+      let (rows, columns) = (sizes[k], sizes[k - 1])
+      let w = theta + offsets[k]
+      let norms = rowNorms + rowNormOffsets[k]
+      let inverse = inverseRowNorms + rowNormOffsets[k]
+      for j in 0..<rows {
+        norms[j] = Self.squaredNorm(w + j * columns, count: columns, rectified: false).squareRoot()
+        inverse[j] = norms[j] > 0 ? 1 / norms[j] : .infinity
+      }
+    }
+    sampleLayer.update(repeating: 0, count: n)
+    var count = 0
+    for k in stride(from: depth - 1, through: 1, by: -1) {
+      let (width, columns) = (sizes[k], sizes[k - 1])
+      let z = network.preActivations(ofLayer: k)
+      let below: UnsafePointer<Double> = k == 1 ? UnsafePointer(inputs) : network.preActivations(ofLayer: k - 1)
+      let norms = rowNorms + rowNormOffsets[k]
+      let inverse = inverseRowNorms + rowNormOffsets[k]
+      for m in 0..<n where sampleLayer[m] == 0 {
+        // ‖h_{k−1,m}‖ (σ(z) = max(z, 0); the inputs themselves for k = 1).
+        let h = below + m * columns
+        let squared = Self.squaredNorm(h, count: columns, rectified: k > 1)
+        let threshold = band * squared.squareRoot()
+        let zRow = z + m * width
+        // min_j |z_mj|/‖w_j‖, branch-free (most samples have no pair near a kink).
+        var closest = Double.infinity
+        for j in 0..<width { closest = Swift.min(closest, abs(zRow[j]) * inverse[j]) }
+        guard closest <= threshold else { continue }
+        backpropagateSignal(theta, sample: m, toLayer: k)
+        let c = outputWeights[m]
+        for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] {
+          guard count < solver.capacity else {
+            overflowCount += 1
+            return count
+          }
+          candidateLayer[count] = k
+          candidateSample[count] = m
+          candidateUnit[count] = j
+          candidateSignal[count] = signal[j]
+          candidateZ[count] = zRow[j]
+          candidateInputNorm[count] = squared.squareRoot()
+          let input = candidateInput + count * inputStride
+          for i in 0..<columns { input[i] = k == 1 ? h[i] : max(h[i], 0) }
+          sampleLayer[m] = k
+          count += 1
+        }
+      }
+    }
+    return count
+  }
+
+  /// Σ_i v_i² (of max(v_i, 0) when `rectified`), with four partial sums.
+  @inline(__always)
+  private static func squaredNorm(_ v: UnsafePointer<Double>, count: Int, rectified: Bool) -> Double {
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    var i = 0
+    while i + 4 <= count {
+      var (a, b, c, d) = (v[i], v[i + 1], v[i + 2], v[i + 3])
+      if rectified { (a, b, c, d) = (max(a, 0), max(b, 0), max(c, 0), max(d, 0)) }
+      s0 += a * a
+      s1 += b * b
+      s2 += c * c
+      s3 += d * d
+      i += 4
+    }
+    while i < count {
+      let a = rectified ? max(v[i], 0) : v[i]
+      s0 += a * a
+      i += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+  }
+
+  /// signal = ∂f_m/∂h_k (d_k entries) with the ReLU slopes above layer k:
+  /// e_{K−1} = W_K[0, :],  e_{i−1} = W_iᵀ (e_i ⊙ σ'(z_i)).
+  private func backpropagateSignal(_ theta: UnsafePointer<Double>, sample m: Int, toLayer k: Int) {
+    let depth = architecture.depth
+    let top = sizes[depth - 1]
+    for j in 0..<top { signal[j] = theta[offsets[depth] + j] }
+    var i = depth - 1
+    while i > k {
+      let (rows, columns) = (sizes[i], sizes[i - 1])
+      let w = theta + offsets[i]
+      let z = network.preActivations(ofLayer: i) + m * rows
+      for c in 0..<columns { signalBelow[c] = 0 }
+      for r in 0..<rows where z[r] > 0 {
+        let e = signal[r]
+        for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
+      }
+      for c in 0..<columns { signal[c] = signalBelow[c] }
+      i -= 1
+    }
+  }
+
+  /// Writes the lower part of J_p (∂z_p/∂W_1 … ∂z_p/∂W_{k−1}) and returns its squared norm:
+  /// δ_{k−1} = W_k[j, :]ᵀ ⊙ σ'(z_{k−1}),  ∂z_p/∂W_i = δ_i h_{i−1}ᵀ,  δ_{i−1} = (W_iᵀ δ_i) ⊙ σ'(z_{i−1}).
+  private func writeLowerJacobian(_ theta: UnsafePointer<Double>, candidate p: Int) -> Double {
+    let k = candidateLayer[p]
+    guard k > 1 else { return 0 }
+    let m = candidateSample[p]
+    let row = lowerJacobian + p * lowerStride
+    let columnsK = sizes[k - 1]
+    let wRow = theta + offsets[k] + candidateUnit[p] * columnsK
+    let zBelow = network.preActivations(ofLayer: k - 1) + m * columnsK
+    for c in 0..<columnsK { signal[c] = zBelow[c] > 0 ? wRow[c] : 0 }
+    var squared = 0.0
+    var i = k - 1
+    while i >= 1 {
+      let (rows, columns) = (sizes[i], sizes[i - 1])
+      let block = row + offsets[i]
+      // h_{i−1,m}: the input row, or σ(z_{i−1}) = max(z, 0).
+      let input = i == 1 ? UnsafePointer(inputs) + m * columns : network.preActivations(ofLayer: i - 1) + m * columns
+      for r in 0..<rows {
+        let e = signal[r]
+        for c in 0..<columns {
+          let value = i == 1 ? e * input[c] : e * max(input[c], 0)
+          block[r * columns + c] = value
+          squared += value * value
+        }
+      }
+      guard i > 1 else { break }
+      let w = theta + offsets[i]
+      let z = network.preActivations(ofLayer: i - 1) + m * columns
+      for c in 0..<columns { signalBelow[c] = 0 }
+      for r in 0..<rows where signal[r] != 0 {
+        let e = signal[r]
+        for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
+      }
+      for c in 0..<columns { signal[c] = z[c] > 0 ? signalBelow[c] : 0 }
+      i -= 1
+    }
+    return squared
+  }
+
+  /// J_p·v for a θ-sized vector v.
+  @inline(__always)
+  private func jacobianDot(_ p: Int, _ v: UnsafePointer<Double>) -> Double {
+    let k = candidateLayer[p]
+    let columns = sizes[k - 1]
+    let h = candidateInput + p * inputStride
+    let rowOfV = v + offsets[k] + candidateUnit[p] * columns
+    var s = 0.0
+    for c in 0..<columns { s += h[c] * rowOfV[c] }
+    let lower = lowerJacobian + p * lowerStride
+    for i in 0..<offsets[k] { s += lower[i] * v[i] }
+    return s
+  }
+
+  /// v += scale · J_p.
+  @inline(__always)
+  private func addJacobian(_ p: Int, scale: Double, to v: UnsafeMutablePointer<Double>) {
+    let k = candidateLayer[p]
+    let columns = sizes[k - 1]
+    let h = candidateInput + p * inputStride
+    let rowOfV = v + offsets[k] + candidateUnit[p] * columns
+    for c in 0..<columns { rowOfV[c] += scale * h[c] }
+    let lower = lowerJacobian + p * lowerStride
+    for i in 0..<offsets[k] { v[i] += scale * lower[i] }
+  }
+
+  /// J_p·J_q from the stored parts: the lower parts overlap on W_1 … W_{k−1} of the lower pair; the
+  /// W_k row of the lower pair meets the other's lower part (layers differ) or its own row (same unit).
+  private func jacobianProduct(_ p: Int, _ q: Int) -> Double {
+    let (a, b) = candidateLayer[p] <= candidateLayer[q] ? (p, q) : (q, p)
+    let k = candidateLayer[a]
+    let lowerA = lowerJacobian + a * lowerStride
+    let lowerB = lowerJacobian + b * lowerStride
+    var s = 0.0
+    for i in 0..<offsets[k] { s += lowerA[i] * lowerB[i] }
+    let columns = sizes[k - 1]
+    let h = candidateInput + a * inputStride
+    if candidateLayer[b] == k {
+      guard candidateUnit[a] == candidateUnit[b] else { return s }
+      let other = candidateInput + b * inputStride
+      for c in 0..<columns { s += h[c] * other[c] }
+    } else {
+      let other = lowerB + offsets[k] + candidateUnit[a] * columns
+      for c in 0..<columns { s += h[c] * other[c] }
+    }
+    return s
+  }
+
+  /// Replaces the candidates' ReLU slopes in the gradient by their Filippov slopes; returns the number of
+  /// sliding pairs.
+  private func applyFilippovSlopes(
+    _ theta: UnsafePointer<Double>, count: Int, forceSum: Double, gradient g: UnsafeMutablePointer<Double>
+  ) -> Int {
+    // base = θ̇ without the candidates: remove c_n g_p J_p of the active ones.
+    for p in 0..<count {
+      let squaredLower = writeLowerJacobian(theta, candidate: p)
+      let inputNorm = candidateInputNorm[p]
+      let weightNorm = rowNorms[rowNormOffsets[candidateLayer[p]] + candidateUnit[p]]
+      let jacobianSquared = squaredLower + inputNorm * inputNorm
+      let bound = outputWeights[candidateSample[p]] * candidateSignal[p]
+      let scale = weightNorm * inputNorm
+      solver.lower[p] = bound
+      solver.upper[p] = 0
+      solver.status[p] = 0
+      // The pull-back rate, stored in `linear` until the base is final.
+      solver.linear[p] = scale > 0 ? pullBack * forceSum * abs(candidateSignal[p]) * jacobianSquared / scale : 0
+      if candidateZ[p] > 0 { addJacobian(p, scale: -bound, to: g) }
+    }
+    for p in 0..<count {
+      solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
+      for q in 0...p {
+        let s = jacobianProduct(p, q)
+        solver.gram[p * count + q] = s
+        solver.gram[q * count + p] = s
+      }
+    }
+    // Solve; fix pairs whose slope contradicts the side of the kink they are on, and re-solve.
+    for _ in 0..<count {
+      solver.solve(size: count)
+      var fixed = false
+      for p in 0..<count where solver.status[p] == 1 || solver.status[p] == 2 {
+        let positive = candidateZ[p] > 0
+        if positive != (solver.status[p] == 1) {
+          solver.status[p] = 3
+          solver.solution[p] = positive ? solver.lower[p] : 0
+          fixed = true
+        }
+      }
+      if !fixed { break }
+    }
+    var sliding = 0
+    for p in 0..<count {
+      let u = solver.solution[p]
+      if solver.status[p] == 0, u != 0, u != solver.lower[p] { sliding += 1 }
+      if u != 0 { addJacobian(p, scale: u, to: g) }
+    }
+    return sliding
+  }
+
+  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
+    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
+    return theta
+  }
+
+  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
+    theta.update(from: state, count: dimension)
+  }
+}
