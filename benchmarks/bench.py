@@ -27,9 +27,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "benchmarks")
 VENV = os.path.join(HERE, ".venv")
 PEERS = ["scipy-rk45", "diffrax-dopri5"]
-# gradflow variants: extra `gradflow simulate` arguments. `gradflow` is the default (plain rkf45 with
-# relu'(0) = 0); `gradflow-filippov` handles ReLU sliding modes (README, "ReLU kinks").
-GRADFLOWS = {"gradflow": [], "gradflow-filippov": ["--sliding", "filippov"]}
+# gradflow variants: extra `gradflow simulate` arguments. `gradflow` is the defaults (rkf45, the RMS error
+# norm of the protocol, Filippov slopes on ReLU sliding modes: README "ReLU kinks"); `gradflow-plain` turns
+# the sliding treatment off (σ'(0) = 0, as the peers); `gradflow-max` is also on GSL's max error norm (the
+# defaults before the RMS norm and the Filippov slopes).
+GRADFLOWS = {
+    "gradflow": [],
+    "gradflow-plain": ["--sliding", "off"],
+    "gradflow-max": ["--sliding", "off", "--error-norm", "max"],
+}
 
 # PROBLEM.md's reference answers: (final loss, normalized margin, rho).
 REFERENCE = {
@@ -78,11 +84,6 @@ def run_measured(cmd, timeout=None):
         out.seek(0), err.seek(0)
         run_measured.cpu = usage.ru_utime + usage.ru_stime
         return p.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, time.perf_counter() - start
-
-
-def depth(problem):
-    with open(os.path.join(problem, "weights.json")) as f:
-        return len(json.load(f)["arch"]) - 1
 
 
 def flops_per_eval(problem):
@@ -215,8 +216,7 @@ def main():
     parser.add_argument("--cases", default="S,D,M,L")
     parser.add_argument("--t-ends", default="1e4,1e6")
     parser.add_argument("--impls", default=",".join(list(GRADFLOWS) + PEERS),
-                        help="gradflow, gradflow-filippov (two-layer nets only; skipped on deeper ones), "
-                        "scipy-rk45, diffrax-dopri5")
+                        help="gradflow, gradflow-plain, gradflow-max, scipy-rk45, diffrax-dopri5")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", default="L@1e6,M@1e6",
                         help="case@T pairs not simulated (default: those no stack finishes in the budget)")
@@ -263,7 +263,8 @@ def main():
         for case in cases:
             problem = problem_dir(problems, case)
             if not args.no_rhs:
-                for impl in [i for i in impls if i != "gradflow-filippov"]:
+                # The variants share gradflow's right-hand side (the Filippov slopes add to it in a run).
+                for impl in [i for i in impls if i not in GRADFLOWS or i == "gradflow"]:
                     r = rhs_cost(args, impl, problem, case)
                     rhs.append(dict(r, case=case, repeat=rep))
                     print(f"rhs {case} {impl}: {fmt(r.get('us_per_eval'), '.3f')} µs", file=sys.stderr)
@@ -273,8 +274,6 @@ def main():
                     continue
                 for impl in impls:
                     if (case, t_end) in only_gradflow and impl not in GRADFLOWS:
-                        continue
-                    if impl == "gradflow-filippov" and depth(problem) > 2:
                         continue
                     if impl in GRADFLOWS:
                         r = gradflow_simulate(args, impl, problem, t_end, tmp)

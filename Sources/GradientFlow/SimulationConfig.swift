@@ -63,9 +63,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stepper: Stepper?
   public var rtol: Double = 1e-8
   public var atol: Double = 1e-10
-  /// The norm of the step-size control (`--error-norm`): `max` (GSL's, every component within
-  /// its tolerance) or `rms` (scipy/diffrax, the benchmark protocol; ``RMSControl``).
-  public var errorNorm: ErrorNorm = .max
+  /// The norm of the step-size control (`--error-norm`): `rms` (scipy/diffrax, the benchmark protocol;
+  /// ``RMSControl``; the default, README "ReLU kinks") or `max` (GSL's, every component within its
+  /// tolerance; the default before `error_norm` was recorded, see ``legacyDefaults``).
+  public var errorNorm: ErrorNorm = .rms
   public var maxSteps: Int = 1_000_000
   public var maxWallSeconds: Double?
   public var hmin: Double = 0
@@ -86,14 +87,23 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var saveWeights: Bool = false
 
   // ReLU kinks (THEORY §7.1, README "ReLU kinks")
-  /// How sliding modes are integrated: `off` (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``).
-  public var sliding: SlidingMode = .off
+  /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
+  /// (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``, ``DeepFilippovFlow``).
+  public var sliding: SlidingMode = .auto
   /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
-  /// `nil` uses ``defaultSlidingBand``.
+  /// `nil` uses ``defaultSlidingBand(rtol:)``.
   public var slidingBand: Double?
 
-  /// The default kink band of `--sliding filippov` (README "ReLU kinks": the measured trade-off).
-  public static let defaultSlidingBand = 1e-7
+  /// The default kink band of `--sliding filippov`: η = 100·rtol (1e-6 at the default rtol), capped at
+  /// 1e-2 — the band of the diagnostics. A chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and
+  /// the RMS norm lets one component's error exceed rtol several-fold, so the band must sit well above it:
+  /// with η = 10·rtol pairs escaped the band and chattered (moons example at rtol 1e-8: 273k evaluations,
+  /// 34k with η = 100·rtol). README "ReLU kinks" has the measurements.
+  public static func defaultSlidingBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
+
+  /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
+  /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.
+  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
 
   public init() {}
 
@@ -192,6 +202,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
           reason: "key \"config\": expected the config object of a run.json, got \(ConfigError.jsonText(inner))")
       }
       object = inner
+      for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
     }
     let known = Set(CodingKeys.allCases.map { snakeCase($0.stringValue) })
     for key in object.keys.sorted() where !known.contains(key) {

@@ -116,6 +116,8 @@ public struct SimulationSetup {
         stepper: config.heaviestStepper, saves: config.saves
       ).check(limit: limits.maximumMemoryBytes)
     }
+    config.sliding = config.sliding.resolved(
+      architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil)
     self.config = config
     self.dataset = dataset
     self.notes = notes

@@ -45,7 +45,7 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help:
-      "Error norm of the step-size control: max (GSL's, every component within tolerance) or rms (scipy/diffrax, the benchmark protocol; accepts steps whose error sits in a few of many components). Default max."
+      "Error norm of the step-size control: rms (scipy/diffrax, the benchmark protocol; accepts steps whose error sits in a few of many components) or max (GSL's, every component within tolerance). Default rms."
   )
   var errorNorm: ErrorNorm?
 
@@ -83,13 +83,13 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help:
-      "ReLU sliding modes: off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0) or filippov (Filippov slopes on sliding pairs; ReLU nets with K ≥ 2, unconstrained). Default off."
+      "ReLU sliding modes: filippov (Filippov slopes on sliding pairs; ReLU nets with a hidden layer, unconstrained flow), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (filippov where it applies, else off). Default auto."
   )
   var sliding: SlidingMode?
 
   @Option(
     parsing: .unconditional,
-    help: "Relative kink band η of --sliding filippov: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 1e-7).")
+    help: "Relative kink band η of --sliding filippov: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 100·rtol).")
   var slidingBand: Double?
 
   func apply(to config: inout SimulationConfig) {

@@ -49,6 +49,34 @@ import Testing
     #expect(csv == csv2, "re-running from run.json must reproduce the trajectory bit for bit")
   }
 
+  @Test func deepFilippovRunReplaysFromRunJSON() throws {
+    // --sliding filippov on a three-layer ReLU net (DeepFilippovFlow), with the RMS norm: the run
+    // records both in run.json and replays bit for bit; Lagrange dynamics are refused as a usage error.
+    let dir = try temporaryDirectory()
+    let first = dir.appendingPathComponent("a").path
+    let run = try gradflow([
+      "simulate", "--generator", "blobs", "--n", "16", "--widths", "6,5", "--bias-feature", "--t-end", "20",
+      "--saves", "8", "--sliding", "filippov", "--error-norm", "rms", "--out", first, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
+    let json = try #require(record as? [String: Any])
+    let config = try #require(json["config"] as? [String: Any])
+    #expect(config["sliding"] as? String == "filippov")
+    #expect(config["error_norm"] as? String == "rms")
+    let second = dir.appendingPathComponent("b").path
+    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
+    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    let lagrange = try gradflow([
+      "simulate", "--widths", "6,5", "--t-end", "1", "--sliding", "filippov", "--dynamics", "lagrange",
+      "--out", dir.appendingPathComponent("c").path, "--quiet",
+    ])
+    #expect(lagrange.status == 64)
+    #expect(lagrange.stderr.contains("unconstrained"))
+  }
+
   @Test func refusesANonEmptyOutputDirectoryWithoutForce() throws {
     let dir = try temporaryDirectory()
     _ = try writeFile("keep.txt", "x", in: dir)

@@ -189,10 +189,36 @@ import Testing
     #expect(abs(summary.rejectedRatio - total) < 1e-12)
   }
 
+  @Test func defaultsAreFilippovWhereItAppliesAndRMS() throws {
+    let defaults = try SimulationConfig.decode(Data("{}".utf8), source: "test")
+    #expect(defaults.sliding == .auto && defaults.errorNorm == .rms)
+    // A run.json written before `error_norm` and `sliding` were recorded ran with max/off, and replays so.
+    let legacy = try SimulationConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
+    #expect(legacy.sliding == .off && legacy.errorNorm == .max && legacy.tEnd == 5)
+    let recorded = try SimulationConfig.decode(
+      Data(#"{"config": {"sliding": "filippov", "error_norm": "rms"}}"#.utf8), source: "run.json")
+    #expect(recorded.sliding == .filippov && recorded.errorNorm == .rms)
+    // `auto` resolves in the setup (so run.json records the policy that ran).
+    func resolved(_ edit: (inout SimulationConfig) -> Void) throws -> SlidingMode {
+      var config = SimulationConfig()
+      config.n = 8
+      config.tEnd = 1
+      edit(&config)
+      return try SimulationSetup(config: config).config.sliding
+    }
+    #expect(try resolved { _ in } == .filippov)
+    #expect(try resolved { $0.widths = [4, 3] } == .filippov)
+    #expect(try resolved { $0.widths = [] } == .off)  // a linear model has no kink
+    #expect(try resolved { $0.activation = .leakyRelu } == .off)
+    #expect(try resolved { $0.dynamics = .lagrange } == .off)
+    #expect(try resolved { $0.gdStep = 0.1 } == .off)
+    #expect(try resolved { $0.sliding = .off } == .off)
+  }
+
   @Test func errorNormIsAConfigKeyAndReachesTheSolver() throws {
-    let config = try SimulationConfig.decode(Data(#"{"error_norm": "rms"}"#.utf8), source: "test")
-    #expect(config.errorNorm == .rms)
-    #expect(try SimulationConfig.decode(Data("{}".utf8), source: "test").errorNorm == .max)
+    let config = try SimulationConfig.decode(Data(#"{"error_norm": "max"}"#.utf8), source: "test")
+    #expect(config.errorNorm == .max)
+    #expect(try SimulationConfig.decode(Data("{}".utf8), source: "test").errorNorm == .rms)
     #expect(throws: ConfigError.self) {
       try SimulationConfig.decode(Data(#"{"error_norm": "l2"}"#.utf8), source: "test")
     }

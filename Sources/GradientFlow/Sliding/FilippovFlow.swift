@@ -42,7 +42,20 @@ public final class FilippovFlow: FlowDynamics {
   private let outputOffset: Int
   private let forceWeights: UnsafeMutablePointer<Double>
   private let outputWeights: UnsafeMutablePointer<Double>
-  private let candidates: UnsafeMutablePointer<Int>
+  /// η and ‖x_n‖ of ``detector``, kept apart so the hot loops read numbers, not the struct.
+  private let band: Double
+  private let inputNorms: UnsafeMutablePointer<Double>
+  /// Per unit: ‖w_j‖, 1/‖w_j‖ (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
+  private let weightNorms: UnsafeMutablePointer<Double>
+  private let inverseWeightNorms: UnsafeMutablePointer<Double>
+  private let unitCounts: UnsafeMutablePointer<Int>
+  private let unitStarts: UnsafeMutablePointer<Int>
+  private let unitFill: UnsafeMutablePointer<Int>
+  /// The candidate pairs as found (unit, sample), and their samples grouped by unit.
+  private let pairCapacity: Int
+  private let pairUnits: UnsafeMutablePointer<Int>
+  private let pairSamples: UnsafeMutablePointer<Int>
+  private let groupedSamples: UnsafeMutablePointer<Int>
   private let solver: FilippovSlopeSolver
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
@@ -56,7 +69,7 @@ public final class FilippovFlow: FlowDynamics {
     let architecture = network.architecture
     guard architecture.depth == 2, architecture.activation == .relu else {
       throw .invalidArchitecture(
-        "--sliding filippov needs a two-layer ReLU network (got \(architecture.depth) layers, "
+        "--sliding filippov needs a ReLU network with a hidden layer (got \(architecture.depth) layers, "
           + "\(architecture.activation.rawValue)); use --sliding off")
     }
     guard inputs.count == network.sampleCount * architecture.inputDimension else {
@@ -77,7 +90,19 @@ public final class FilippovFlow: FlowDynamics {
     outputOffset = architecture.offset(ofLayer: 2)
     forceWeights = .allocate(capacity: n)
     outputWeights = .allocate(capacity: n)
-    candidates = .allocate(capacity: n)
+    self.band = band
+    inputNorms = .allocate(capacity: n)
+    inputNorms.initialize(from: detector.inputNorms, count: n)
+    let width = architecture.layerSizes[1]
+    weightNorms = .allocate(capacity: width)
+    inverseWeightNorms = .allocate(capacity: width)
+    unitCounts = .allocate(capacity: width)
+    unitStarts = .allocate(capacity: width)
+    unitFill = .allocate(capacity: width)
+    pairCapacity = 4 * n + 1024
+    pairUnits = .allocate(capacity: pairCapacity)
+    pairSamples = .allocate(capacity: pairCapacity)
+    groupedSamples = .allocate(capacity: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
   }
 
@@ -85,7 +110,15 @@ public final class FilippovFlow: FlowDynamics {
     inputs.deallocate()
     forceWeights.deallocate()
     outputWeights.deallocate()
-    candidates.deallocate()
+    inputNorms.deallocate()
+    weightNorms.deallocate()
+    inverseWeightNorms.deallocate()
+    unitCounts.deallocate()
+    unitStarts.deallocate()
+    unitFill.deallocate()
+    pairUnits.deallocate()
+    pairSamples.deallocate()
+    groupedSamples.deallocate()
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
@@ -102,40 +135,83 @@ public final class FilippovFlow: FlowDynamics {
     }
     network.backward(theta, outputWeights: outputWeights, gradient: g)
     slidingPairCount = 0
+    let count = collectCandidates(theta)
+    guard count > 0 else { return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu) }
+    let d = architecture.inputDimension
+    let width = architecture.layerSizes[1]
+    let z = network.preActivations(ofLayer: 1)
+    for j in 0..<width where unitCounts[j] > 0 {
+      var k = unitCounts[j]
+      if k > solver.capacity {
+        overflowCount += 1
+        k = solver.capacity
+      }
+      slidingPairCount += filippovCorrection(
+        unit: j, a: theta[outputOffset + j], wNorm: weightNorms[j], forceSum: forceSum,
+        candidates: groupedSamples + unitStarts[j], count: k, z: z, width: width, gradient: g + j * d)
+    }
+    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+  }
+
+  /// The candidate pairs: near the kink (|z_nj| ≤ η‖w_j‖‖x_n‖) and attracting (a_j c_n < 0), grouped by
+  /// unit in ascending sample order (``unitCounts``, ``unitStarts``, ``groupedSamples``). Scans Z sample by
+  /// sample, contiguously (unit by unit it would stride by the width: at L size a cache miss per pair),
+  /// skipping a sample at once when no unit is near (min_j |z_nj|/‖w_j‖ above the band). Returns the count.
+  private func collectCandidates(_ theta: UnsafePointer<Double>) -> Int {
+    let n = network.sampleCount
     let d = architecture.inputDimension
     let width = architecture.layerSizes[1]
     let z = network.preActivations(ofLayer: 1)
     let c = outputWeights
-    let norms = detector.inputNorms
     for j in 0..<width {
-      let a = theta[outputOffset + j]
-      guard a != 0 else { continue }
       let w = theta + j * d
       var squared = 0.0
       for i in 0..<d { squared += w[i] * w[i] }
-      let wNorm = squared.squareRoot()
-      let threshold = detector.band * wNorm
-      var k = 0
-      for m in 0..<n where a * c[m] < 0 && abs(z[m * width + j]) <= threshold * norms[m] {
-        if k == solver.capacity {
-          overflowCount += 1
-          break
-        }
-        candidates[k] = m
-        k += 1
-      }
-      guard k > 0 else { continue }
-      slidingPairCount += filippovCorrection(
-        unit: j, a: a, wNorm: wNorm, forceSum: forceSum, count: k, z: z, width: width, gradient: g + j * d)
+      weightNorms[j] = squared.squareRoot()
+      // Units with a_j = 0 have no attracting pair: an infinite inverse norm keeps them out of the scan.
+      inverseWeightNorms[j] = weightNorms[j] > 0 && theta[outputOffset + j] != 0 ? 1 / weightNorms[j] : .infinity
+      unitCounts[j] = 0
     }
-    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+    var total = 0
+    scan: for m in 0..<n {
+      let row = z + m * width
+      let threshold = band * inputNorms[m]
+      var closest = Double.infinity
+      for j in 0..<width { closest = Swift.min(closest, abs(row[j]) * inverseWeightNorms[j]) }
+      // The slack keeps the pre-filter from dropping a pair the exact test below accepts.
+      guard closest <= threshold * (1 + 1e-12) else { continue }
+      for j in 0..<width
+      where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0 {
+        guard total < pairCapacity else {
+          overflowCount += 1
+          break scan
+        }
+        pairUnits[total] = j
+        pairSamples[total] = m
+        unitCounts[j] += 1
+        total += 1
+      }
+    }
+    guard total > 0 else { return 0 }
+    var start = 0
+    for j in 0..<width {
+      unitStarts[j] = start
+      start += unitCounts[j]
+    }
+    for j in 0..<width { unitFill[j] = unitStarts[j] }
+    for p in 0..<total {
+      let j = pairUnits[p]
+      groupedSamples[unitFill[j]] = pairSamples[p]
+      unitFill[j] += 1
+    }
+    return total
   }
 
   /// Replaces the slopes of unit j's candidate pairs in its gradient row (`row` = ẇ_j, d entries, as
   /// backprop wrote it with σ'(0) = 0) by the Filippov slopes; returns the number of sliding pairs.
   private func filippovCorrection(
-    unit j: Int, a: Double, wNorm: Double, forceSum: Double, count k: Int, z: UnsafePointer<Double>, width: Int,
-    gradient row: UnsafeMutablePointer<Double>
+    unit j: Int, a: Double, wNorm: Double, forceSum: Double, candidates: UnsafePointer<Int>, count k: Int,
+    z: UnsafePointer<Double>, width: Int, gradient row: UnsafeMutablePointer<Double>
   ) -> Int {
     let d = architecture.inputDimension
     let c = outputWeights
@@ -153,7 +229,7 @@ public final class FilippovFlow: FlowDynamics {
       let x = inputs + m * d
       var q = 0.0
       for i in 0..<d { q += x[i] * row[i] }
-      solver.linear[p] = q + rate * detector.inputNorms[m] * z[m * width + j]
+      solver.linear[p] = q + rate * inputNorms[m] * z[m * width + j]
       solver.lower[p] = a * c[m]
       solver.upper[p] = 0
       solver.status[p] = 0

@@ -7,7 +7,19 @@
 ///   that keeps z_nj = 0 (``FilippovFlow``): the same trajectory as the exact Filippov solution, with the
 ///   sliding stretches smooth for the stepper (``DeepFilippovFlow`` for K ≥ 3). ReLU nets, unconstrained
 ///   dynamics only.
+/// - `auto` (the default): `filippov` where it applies — the unconstrained flow (not gradient descent) of
+///   a ReLU net with a hidden layer — and `off` otherwise. ``SimulationSetup`` resolves it, so a run.json
+///   records `filippov` or `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
+  case auto
+
+  /// `auto` resolved for a run: `filippov` for the unconstrained flow of a ReLU net with K ≥ 2.
+  public func resolved(architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool) -> SlidingMode {
+    guard self == .auto else { return self }
+    let applies =
+      architecture.depth >= 2 && architecture.activation == .relu && dynamics == .unconstrained && !gradientDescent
+    return applies ? .filippov : .off
+  }
 }

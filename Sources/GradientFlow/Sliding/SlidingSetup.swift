@@ -14,7 +14,7 @@ enum SlidingSetup {
     guard config.gdStep == nil else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
-    let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand
+    let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
     if network.architecture.depth >= 3 {
       return try DeepFilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
     }
