@@ -3,7 +3,8 @@
 # benchmark cases, against the reference answers of ../shared/bench/PROBLEM.md and our own tight runs.
 # Prints one markdown row per (case, policy): RHS evaluations, accepted/rejected steps, wall seconds,
 # final loss, γ̄, ρ, and the agreement with the reference (relative in loss and ρ, absolute in γ̄).
-# Policies: off = plain rkf45 (σ'(0) = 0), filippov = --sliding filippov (any depth), *-rms = --error-norm rms
+# Policies (flags explicit, independent of the defaults): off = plain rkf45 (σ'(0) = 0), filippov = --sliding
+# filippov (any depth), *-rms = --error-norm rms, else max; filippov-rms is the defaults
 # (scipy/diffrax's RMS error norm instead of GSL's max norm), *-ref = tight-tolerance references.
 # Usage: benchmarks/sliding.sh [CASES]   (default "S D"; M: ~2 minutes for filippov-rms, tens of
 #        minutes for off-rms and filippov-rms-ref on a loaded machine)
@@ -27,15 +28,15 @@ for case in $CASES; do
   esac
   for policy in "${policies[@]}"; do
     case $policy in
-      off) args=(--sliding off) ;;
+      off) args=(--sliding off --error-norm max) ;;
       off-rms) args=(--sliding off --error-norm rms) ;;
       rkck-rms) args=(--sliding off --error-norm rms --stepper rkck) ;;
       off-rms-rtol1e-7) args=(--sliding off --error-norm rms --rtol 1e-7) ;;
       off-rms-ref) args=(--sliding off --error-norm rms --rtol 1e-9 --atol 1e-11) ;;
-      filippov) args=(--sliding filippov) ;;
+      filippov) args=(--sliding filippov --error-norm max) ;;
       filippov-rms) args=(--sliding filippov --error-norm rms) ;;
       filippov-rkck-rms) args=(--sliding filippov --error-norm rms --stepper rkck) ;;
-      filippov-ref) args=(--sliding filippov --sliding-band 1e-9 --rtol 1e-11 --atol 1e-13) ;;
+      filippov-ref) args=(--sliding filippov --error-norm max --sliding-band 1e-9 --rtol 1e-11 --atol 1e-13) ;;
       filippov-rms-ref) args=(--sliding filippov --error-norm rms --sliding-band 1e-9 --rtol 1e-9 --atol 1e-11) ;;
     esac
     "$G" simulate --data "$PROBLEMS/${case}_s0/data.csv" --init "$PROBLEMS/${case}_s0/weights.json" \
