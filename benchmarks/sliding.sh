@@ -4,8 +4,8 @@
 # Prints one markdown row per (case, policy): RHS evaluations, accepted/rejected steps, wall seconds,
 # final loss, γ̄, ρ, and the agreement with the reference (relative in loss and ρ, absolute in γ̄).
 # Policies (flags explicit, independent of the defaults): off = plain rkf45 (σ'(0) = 0), filippov = --sliding
-# filippov (any depth), *-rms = --error-norm rms, else max; filippov-rms is the defaults
-# (scipy/diffrax's RMS error norm instead of GSL's max norm), *-ref = tight-tolerance references.
+# filippov (any depth), *-rms = --error-norm rms (scipy/diffrax's RMS norm), else GSL's max norm; *-rkck =
+# the rkck stepper; *-ref = tight-tolerance references. filippov-rms is the defaults.
 # Usage: benchmarks/sliding.sh [CASES]   (default "S D"; M: ~2 minutes for filippov-rms, tens of
 #        minutes for off-rms and filippov-rms-ref on a loaded machine)
 #        T_END=0.02 benchmarks/sliding.sh M   (a shorter horizon for M)
