@@ -182,4 +182,19 @@ import Testing
     // Some pairs slide (a test of the sliding branch, not only of the bounds).
     #expect(slid >= 5, "sliding pairs: \(slid)")
   }
+
+  @Test func kinkScanAgreesWithTheScalarTest() {
+    // Every count (SIMD body and tail), with the near unit in every position or absent.
+    var random = SeededRandom(seed: 9)
+    for count in 0...11 {
+      let inverse = (0..<count).map { _ in 0.5 + random.uniform() }
+      for near in -1..<count {
+        let z = (0..<count).map { $0 == near ? 1e-9 : (random.uniform() < 0.5 ? -1 : 1) * (0.1 + random.uniform()) }
+        let limit = 1e-6
+        let expected = (0..<count).contains { z[$0] * z[$0] * inverse[$0] <= limit * limit }
+        #expect(KinkScan.anyNear(z, inverseSquared: inverse, count: count, limitSquared: limit * limit) == expected)
+        #expect(expected == (near >= 0))
+      }
+    }
+  }
 }

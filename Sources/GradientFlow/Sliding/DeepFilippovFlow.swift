@@ -46,7 +46,7 @@ public final class DeepFilippovFlow: FlowDynamics {
   private let outputWeights: UnsafeMutablePointer<Double>
   /// ‖W_k[j, :]‖ of every hidden layer, at `rowNormOffsets[k]`.
   private let rowNorms: UnsafeMutablePointer<Double>
-  private let inverseRowNorms: UnsafeMutablePointer<Double>
+  private let inverseSquaredRowNorms: UnsafeMutablePointer<Double>
   private let rowNormOffsets: [Int]
   /// Offsets of W_k in θ (index k), and layer sizes d_k.
   private let offsets: [Int]
@@ -114,7 +114,7 @@ public final class DeepFilippovFlow: FlowDynamics {
     forceWeights = .allocate(capacity: n)
     outputWeights = .allocate(capacity: n)
     rowNorms = .allocate(capacity: normOffsets[depth])
-    inverseRowNorms = .allocate(capacity: normOffsets[depth])
+    inverseSquaredRowNorms = .allocate(capacity: normOffsets[depth])
     sampleLayer = .allocate(capacity: n)
     let widest = sizes.max() ?? 1
     signal = .allocate(capacity: widest)
@@ -135,7 +135,7 @@ public final class DeepFilippovFlow: FlowDynamics {
     forceWeights.deallocate()
     outputWeights.deallocate()
     rowNorms.deallocate()
-    inverseRowNorms.deallocate()
+    inverseSquaredRowNorms.deallocate()
     sampleLayer.deallocate()
     signal.deallocate()
     signalBelow.deallocate()
@@ -178,10 +178,10 @@ public final class DeepFilippovFlow: FlowDynamics {
       let (rows, columns) = (sizes[k], sizes[k - 1])
       let w = theta + offsets[k]
       let norms = rowNorms + rowNormOffsets[k]
-      let inverse = inverseRowNorms + rowNormOffsets[k]
+      let inverse = inverseSquaredRowNorms + rowNormOffsets[k]
       for j in 0..<rows {
         norms[j] = Self.squaredNorm(w + j * columns, count: columns, rectified: false).squareRoot()
-        inverse[j] = norms[j] > 0 ? 1 / norms[j] : .infinity
+        inverse[j] = norms[j] > 0 ? 1 / (norms[j] * norms[j]) : .infinity
       }
     }
     sampleLayer.update(repeating: 0, count: n)
@@ -191,17 +191,18 @@ public final class DeepFilippovFlow: FlowDynamics {
       let z = network.preActivations(ofLayer: k)
       let below: UnsafePointer<Double> = k == 1 ? UnsafePointer(inputs) : network.preActivations(ofLayer: k - 1)
       let norms = rowNorms + rowNormOffsets[k]
-      let inverse = inverseRowNorms + rowNormOffsets[k]
+      let inverse = inverseSquaredRowNorms + rowNormOffsets[k]
       for m in 0..<n where sampleLayer[m] == 0 {
         // ‖h_{k−1,m}‖ (σ(z) = max(z, 0); the inputs themselves for k = 1).
         let h = below + m * columns
         let squared = Self.squaredNorm(h, count: columns, rectified: k > 1)
         let threshold = band * squared.squareRoot()
         let zRow = z + m * width
-        // min_j |z_mj|/‖w_j‖, branch-free (most samples have no pair near a kink).
-        var closest = Double.infinity
-        for j in 0..<width { closest = Swift.min(closest, abs(zRow[j]) * inverse[j]) }
-        guard closest <= threshold else { continue }
+        // Most samples have no unit near a kink; the slack keeps the pre-filter from dropping a pair the
+        // exact test below accepts.
+        let limit = threshold * (1 + 1e-12)
+        guard KinkScan.anyNear(zRow, inverseSquared: inverse, count: width, limitSquared: limit * limit)
+        else { continue }
         backpropagateSignal(theta, sample: m, toLayer: k)
         let c = outputWeights[m]
         for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] {

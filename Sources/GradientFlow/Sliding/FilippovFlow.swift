@@ -45,7 +45,7 @@ public final class FilippovFlow: FlowDynamics {
   /// η and ‖x_n‖ of ``detector``, kept apart so the hot loops read numbers, not the struct.
   private let band: Double
   private let inputNorms: UnsafeMutablePointer<Double>
-  /// Per unit: ‖w_j‖, 1/‖w_j‖ (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
+  /// Per unit: ‖w_j‖, 1/‖w_j‖² (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
   private let weightNorms: UnsafeMutablePointer<Double>
   private let inverseWeightNorms: UnsafeMutablePointer<Double>
   private let unitCounts: UnsafeMutablePointer<Int>
@@ -156,7 +156,7 @@ public final class FilippovFlow: FlowDynamics {
   /// The candidate pairs: near the kink (|z_nj| ≤ η‖w_j‖‖x_n‖) and attracting (a_j c_n < 0), grouped by
   /// unit in ascending sample order (``unitCounts``, ``unitStarts``, ``groupedSamples``). Scans Z sample by
   /// sample, contiguously (unit by unit it would stride by the width: at L size a cache miss per pair),
-  /// skipping a sample at once when no unit is near (min_j |z_nj|/‖w_j‖ above the band). Returns the count.
+  /// skipping a sample at once when no unit is near (a count of |z_nj|/‖w_j‖ within the band). Returns the count.
   private func collectCandidates(_ theta: UnsafePointer<Double>) -> Int {
     let n = network.sampleCount
     let d = architecture.inputDimension
@@ -168,18 +168,18 @@ public final class FilippovFlow: FlowDynamics {
       var squared = 0.0
       for i in 0..<d { squared += w[i] * w[i] }
       weightNorms[j] = squared.squareRoot()
-      // Units with a_j = 0 have no attracting pair: an infinite inverse norm keeps them out of the scan.
-      inverseWeightNorms[j] = weightNorms[j] > 0 && theta[outputOffset + j] != 0 ? 1 / weightNorms[j] : .infinity
+      // 1/‖w_j‖² for the scan. Units with a_j = 0 have no attracting pair: an infinite value keeps them out.
+      inverseWeightNorms[j] = weightNorms[j] > 0 && theta[outputOffset + j] != 0 ? 1 / squared : .infinity
       unitCounts[j] = 0
     }
     var total = 0
     scan: for m in 0..<n {
       let row = z + m * width
       let threshold = band * inputNorms[m]
-      var closest = Double.infinity
-      for j in 0..<width { closest = Swift.min(closest, abs(row[j]) * inverseWeightNorms[j]) }
-      // The slack keeps the pre-filter from dropping a pair the exact test below accepts.
-      guard closest <= threshold * (1 + 1e-12) else { continue }
+      // Pre-filter; the slack keeps it from dropping a pair the exact test below accepts.
+      let limit = threshold * (1 + 1e-12)
+      guard KinkScan.anyNear(row, inverseSquared: inverseWeightNorms, count: width, limitSquared: limit * limit)
+      else { continue }
       for j in 0..<width
       where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0 {
         guard total < pairCapacity else {
