@@ -9,6 +9,10 @@ public final class NetworkForces {
   public let loss: Loss
   private let forceWeights: UnsafeMutablePointer<Double>
   private let outputWeights: UnsafeMutablePointer<Double>
+  /// c_n = y_n w_n of the last ``evaluate(theta:gradient:)`` (the Filippov flows read them).
+  public var sampleOutputWeights: UnsafePointer<Double> { UnsafePointer(outputWeights) }
+  /// Σ_n |w_n| of the last ``evaluate(theta:gradient:)``: the force scale of the Filippov pull-back.
+  public private(set) var forceSum = 0.0
 
   public init(network: NetworkEvaluator, loss: Loss) {
     self.network = network
@@ -29,10 +33,13 @@ public final class NetworkForces {
     network.forward(theta)
     let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
     var nu = 0.0
+    var sum = 0.0
     for i in 0..<n {
       outputWeights[i] = network.label(i) * forceWeights[i]
       nu += forceWeights[i] * network.margins[i]
+      sum += abs(forceWeights[i])
     }
+    forceSum = sum
     network.backward(theta, outputWeights: outputWeights, gradient: gradient)
     return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
   }

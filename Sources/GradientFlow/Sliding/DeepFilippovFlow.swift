@@ -42,8 +42,10 @@ public final class DeepFilippovFlow: FlowDynamics {
   public var dimension: Int { architecture.parameterCount }
 
   private let inputs: UnsafeMutablePointer<Double>
-  private let forceWeights: UnsafeMutablePointer<Double>
-  private let outputWeights: UnsafeMutablePointer<Double>
+  /// Forward pass, loss weights and backprop with the ReLU slopes (``NetworkForces``).
+  private let forces: NetworkForces
+  /// c_n = y_n w_n of the last evaluation.
+  private var outputWeights: UnsafePointer<Double> { forces.sampleOutputWeights }
   /// ‖W_k[j, :]‖ of every hidden layer, at `rowNormOffsets[k]`.
   private let rowNorms: UnsafeMutablePointer<Double>
   private let inverseSquaredRowNorms: UnsafeMutablePointer<Double>
@@ -84,14 +86,7 @@ public final class DeepFilippovFlow: FlowDynamics {
         "the deep Filippov flow needs a ReLU network with at least three layers (got \(architecture.depth), "
           + "\(architecture.activation.rawValue)); use --sliding off")
     }
-    guard inputs.count == network.sampleCount * architecture.inputDimension else {
-      throw .invalidArchitecture(
-        "the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
-    }
-    guard band > 0, band < 1, pullBack >= 0 else {
-      throw .invalidArchitecture(
-        "the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
-    }
+    try SlidingSetup.validate(network: network, inputs: inputs, band: band, pullBack: pullBack)
     self.network = network
     self.loss = loss
     self.pullBack = pullBack
@@ -111,8 +106,7 @@ public final class DeepFilippovFlow: FlowDynamics {
     let capacity = max(8, min(256, n * architecture.hiddenWidths.reduce(0, +), (1 << 22) / lowerStride))
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)
-    forceWeights = .allocate(capacity: n)
-    outputWeights = .allocate(capacity: n)
+    forces = NetworkForces(network: network, loss: loss)
     rowNorms = .allocate(capacity: normOffsets[depth])
     inverseSquaredRowNorms = .allocate(capacity: normOffsets[depth])
     sampleLayer = .allocate(capacity: n)
@@ -132,8 +126,6 @@ public final class DeepFilippovFlow: FlowDynamics {
 
   deinit {
     inputs.deallocate()
-    forceWeights.deallocate()
-    outputWeights.deallocate()
     rowNorms.deallocate()
     inverseSquaredRowNorms.deallocate()
     sampleLayer.deallocate()
@@ -151,20 +143,11 @@ public final class DeepFilippovFlow: FlowDynamics {
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
   public func velocity(state theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) -> FlowVelocity {
-    let n = network.sampleCount
-    network.forward(theta)
-    let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
-    var nu = 0.0
-    var forceSum = 0.0
-    for i in 0..<n {
-      outputWeights[i] = network.label(i) * forceWeights[i]
-      nu += forceWeights[i] * network.margins[i]
-      forceSum += abs(forceWeights[i])
-    }
-    network.backward(theta, outputWeights: outputWeights, gradient: g)
+    let velocity = forces.evaluate(theta: theta, gradient: g)
+    let forceSum = forces.forceSum
     let count = collectCandidates(theta)
     slidingPairCount = count > 0 ? applyFilippovSlopes(theta, count: count, forceSum: forceSum, gradient: g) : 0
-    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+    return velocity
   }
 
   /// Finds the candidate pairs, top layer first, and fills their layer, sample, unit, signal, z and input.
@@ -385,26 +368,9 @@ public final class DeepFilippovFlow: FlowDynamics {
         solver.gram[q * count + p] = s
       }
     }
-    // Solve; fix pairs whose slope contradicts the side of the kink they are on, and re-solve.
-    for _ in 0..<count {
-      solver.solve(size: count)
-      var fixed = false
-      for p in 0..<count where solver.status[p] == 1 || solver.status[p] == 2 {
-        let positive = candidateZ[p] > 0
-        if positive != (solver.status[p] == 1) {
-          solver.status[p] = 3
-          solver.solution[p] = positive ? solver.lower[p] : 0
-          fixed = true
-        }
-      }
-      if !fixed { break }
-    }
-    var sliding = 0
-    for p in 0..<count {
-      let u = solver.solution[p]
-      if solver.status[p] == 0, u != 0, u != solver.lower[p] { sliding += 1 }
-      if u != 0 { addJacobian(p, scale: u, to: g) }
-    }
+    for p in 0..<count { solver.aboveKink[p] = candidateZ[p] > 0 }
+    let sliding = solver.solveKeepingCrossings(size: count)
+    for p in 0..<count where solver.solution[p] != 0 { addJacobian(p, scale: solver.solution[p], to: g) }
     return sliding
   }
 

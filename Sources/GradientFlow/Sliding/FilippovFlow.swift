@@ -40,8 +40,10 @@ public final class FilippovFlow: FlowDynamics {
   private let inputs: UnsafeMutablePointer<Double>
   /// Where the output weights a_j start in θ (stored: `Architecture.offset` reduces over the layers).
   private let outputOffset: Int
-  private let forceWeights: UnsafeMutablePointer<Double>
-  private let outputWeights: UnsafeMutablePointer<Double>
+  /// Forward pass, loss weights and backprop with the ReLU slopes (``NetworkForces``).
+  private let forces: NetworkForces
+  /// c_n = y_n w_n of the last evaluation.
+  private var outputWeights: UnsafePointer<Double> { forces.sampleOutputWeights }
   /// η and ‖x_n‖ of ``detector``, kept apart so the hot loops read numbers, not the struct.
   private let band: Double
   private let inputNorms: UnsafeMutablePointer<Double>
@@ -72,14 +74,7 @@ public final class FilippovFlow: FlowDynamics {
         "--sliding filippov needs a ReLU network with a hidden layer (got \(architecture.depth) layers, "
           + "\(architecture.activation.rawValue)); use --sliding off")
     }
-    guard inputs.count == network.sampleCount * architecture.inputDimension else {
-      throw .invalidArchitecture(
-        "the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
-    }
-    guard band > 0, band < 1, pullBack >= 0 else {
-      throw .invalidArchitecture(
-        "the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
-    }
+    try SlidingSetup.validate(network: network, inputs: inputs, band: band, pullBack: pullBack)
     self.network = network
     self.loss = loss
     self.pullBack = pullBack
@@ -88,8 +83,7 @@ public final class FilippovFlow: FlowDynamics {
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)
     outputOffset = architecture.offset(ofLayer: 2)
-    forceWeights = .allocate(capacity: n)
-    outputWeights = .allocate(capacity: n)
+    forces = NetworkForces(network: network, loss: loss)
     self.band = band
     inputNorms = .allocate(capacity: n)
     inputNorms.initialize(from: detector.inputNorms, count: n)
@@ -108,8 +102,6 @@ public final class FilippovFlow: FlowDynamics {
 
   deinit {
     inputs.deallocate()
-    forceWeights.deallocate()
-    outputWeights.deallocate()
     inputNorms.deallocate()
     weightNorms.deallocate()
     inverseWeightNorms.deallocate()
@@ -123,20 +115,11 @@ public final class FilippovFlow: FlowDynamics {
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
   public func velocity(state theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) -> FlowVelocity {
-    let n = network.sampleCount
-    network.forward(theta)
-    let value = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
-    var nu = 0.0
-    var forceSum = 0.0
-    for i in 0..<n {
-      outputWeights[i] = network.label(i) * forceWeights[i]
-      nu += forceWeights[i] * network.margins[i]
-      forceSum += abs(forceWeights[i])
-    }
-    network.backward(theta, outputWeights: outputWeights, gradient: g)
+    let velocity = forces.evaluate(theta: theta, gradient: g)
+    let forceSum = forces.forceSum
     slidingPairCount = 0
     let count = collectCandidates(theta)
-    guard count > 0 else { return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu) }
+    guard count > 0 else { return velocity }
     let d = architecture.inputDimension
     let width = architecture.layerSizes[1]
     let z = network.preActivations(ofLayer: 1)
@@ -150,7 +133,7 @@ public final class FilippovFlow: FlowDynamics {
         unit: j, a: theta[outputOffset + j], wNorm: weightNorms[j], forceSum: forceSum,
         candidates: groupedSamples + unitStarts[j], count: k, z: z, width: width, gradient: g + j * d)
     }
-    return FlowVelocity(logScale: value.logForceScale, weightedMargin: nu)
+    return velocity
   }
 
   /// The candidate pairs: near the kink (|z_nj| ≤ η‖w_j‖‖x_n‖) and attracting (a_j c_n < 0), grouped by
@@ -241,24 +224,10 @@ public final class FilippovFlow: FlowDynamics {
         solver.gram[r * k + p] = s
       }
     }
-    // Solve; fix pairs whose slope contradicts the side of the kink they are on, and re-solve.
-    for _ in 0..<k {
-      solver.solve(size: k)
-      var fixed = false
-      for p in 0..<k where solver.status[p] == 1 || solver.status[p] == 2 {
-        let positive = z[candidates[p] * width + j] > 0
-        if positive != (solver.status[p] == 1) {
-          solver.status[p] = 3
-          solver.solution[p] = positive ? solver.lower[p] : 0
-          fixed = true
-        }
-      }
-      if !fixed { break }
-    }
-    var sliding = 0
+    for p in 0..<k { solver.aboveKink[p] = z[candidates[p] * width + j] > 0 }
+    let sliding = solver.solveKeepingCrossings(size: k)
     for p in 0..<k {
       let u = solver.solution[p]
-      if solver.status[p] == 0, u != 0, u != solver.lower[p] { sliding += 1 }
       guard u != 0 else { continue }
       let x = inputs + candidates[p] * d
       for i in 0..<d { row[i] += u * x[i] }

@@ -37,6 +37,8 @@ public final class FilippovSlopeSolver {
   /// Per index: 0 free (interior: a sliding pair), 1 at the lower bound (slope 1), 2 at the upper bound (slope 0),
   /// 3 fixed by the caller (excluded from the program, its value in ``solution``).
   public let status: UnsafeMutablePointer<UInt8>
+  /// Per index, whether its pair lies above the kink (z > 0); read by ``solveKeepingCrossings(size:)``.
+  public let aboveKink: UnsafeMutablePointer<Bool>
   private let factor: UnsafeMutablePointer<Double>
   private let rhs: UnsafeMutablePointer<Double>
   private let free: UnsafeMutablePointer<Int>
@@ -54,6 +56,7 @@ public final class FilippovSlopeSolver {
     solution = .allocate(capacity: k)
     rhs = .allocate(capacity: k)
     status = .allocate(capacity: k)
+    aboveKink = .allocate(capacity: k)
     free = .allocate(capacity: k)
   }
 
@@ -66,6 +69,7 @@ public final class FilippovSlopeSolver {
     solution.deallocate()
     rhs.deallocate()
     status.deallocate()
+    aboveKink.deallocate()
     free.deallocate()
   }
 
@@ -119,6 +123,28 @@ public final class FilippovSlopeSolver {
     }
     for i in 0..<k where status[i] != 3 { solution[i] = min(max(solution[i], lower[i]), upper[i]) }
     return converged
+  }
+
+  /// Solves, then holds every pair whose slope sits at the bound contradicting its side of the kink
+  /// (slope 0 above it, slope 1 below: a crossing pair seen inside the band) at its ReLU slope and
+  /// re-solves, so that crossings still happen at z = 0. Returns the number of sliding pairs (slope
+  /// strictly inside (0, 1)); ``solution`` then holds every u.
+  public func solveKeepingCrossings(size k: Int) -> Int {
+    for _ in 0..<k {
+      solve(size: k)
+      var fixed = false
+      for p in 0..<k where status[p] == 1 || status[p] == 2 {
+        if aboveKink[p] != (status[p] == 1) {
+          status[p] = 3
+          solution[p] = aboveKink[p] ? lower[p] : 0
+          fixed = true
+        }
+      }
+      if !fixed { break }
+    }
+    var sliding = 0
+    for p in 0..<k where status[p] == 0 && solution[p] != 0 && solution[p] != lower[p] { sliding += 1 }
+    return sliding
   }
 
   /// (G u + q)_i.

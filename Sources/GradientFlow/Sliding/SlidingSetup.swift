@@ -20,4 +20,18 @@ enum SlidingSetup {
     }
     return try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
   }
+
+  /// The checks both Filippov flows make of their arguments.
+  static func validate(network: NetworkEvaluator, inputs: [Double], band: Double, pullBack: Double)
+    throws(ModelError)
+  {
+    guard inputs.count == network.sampleCount * network.architecture.inputDimension else {
+      throw .invalidArchitecture(
+        "the Filippov flow got \(inputs.count) input values for \(network.sampleCount) samples")
+    }
+    guard band > 0, band < 1, pullBack >= 0 else {
+      throw .invalidArchitecture(
+        "the sliding band must lie in (0, 1) and the pull-back be ≥ 0 (got \(band), \(pullBack))")
+    }
+  }
 }
