@@ -9,7 +9,8 @@ struct Summary {
   /// The kink line, and advice when the run chattered.
   private var slidingText: String {
     guard let sliding = result.sliding else { return "" }
-    var text = "\n  kinks: " + sliding.text
+    let policy = "--sliding \(setup.config.sliding.rawValue), --error-norm \(setup.config.errorNorm.rawValue)"
+    var text = "\n  kinks (\(policy)): " + sliding.text
     if let advice = sliding.advice { text += "\n  advice: " + advice }
     return text
   }
