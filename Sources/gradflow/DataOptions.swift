@@ -5,6 +5,11 @@ import ODE
 
 /// `--data`/`--generator` and the dataset options shared by simulate and compare.
 struct DataOptions: ParsableArguments {
+  /// Checked by ArgumentParser for every command that uses this group (simulate and compare).
+  func validate() throws {
+    if data != nil, generator != nil { throw ValidationError("give either --data or --generator, not both") }
+  }
+
   @Option(help: "Dataset CSV with a header: feature columns and a label column (±1 or two values).")
   var data: String?
 

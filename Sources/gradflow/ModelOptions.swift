@@ -5,6 +5,11 @@ import ODE
 
 /// The network, loss, dynamics and initial-weight options shared by simulate and compare.
 struct ModelOptions: ParsableArguments {
+  /// Checked by ArgumentParser for every command that uses this group (simulate and compare).
+  func validate() throws {
+    if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+  }
+
   @Option(
     parsing: .unconditional,
     help: "Hidden widths, comma-separated: 16 (two layers), 32,32 (three), \"\" (linear model). Default 16.")

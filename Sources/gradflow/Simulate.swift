@@ -33,13 +33,6 @@ struct Simulate: ParsableCommand {
   @Flag(help: "No progress display and no summary.")
   var quiet = false
 
-  func validate() throws {
-    if data.data != nil, data.generator != nil {
-      throw ValidationError("give either --data or --generator, not both")
-    }
-    if let depth = model.depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
-  }
-
   func run() throws {
     configureThreads()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)

@@ -143,6 +143,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput(
       "width not a number", ["--widths", "wide"], exit: usage, "'wide' is not a positive integer"),
     BadInput("depth 0", ["--depth", "0"], exit: usage, "--depth must be at least 1"),
+    // compare shares the option groups, and their checks (it trapped on --depth 0 before).
+    BadInput("compare: depth 0", command: "compare", ["--depth", "0"], exit: usage, "--depth must be at least 1"),
+    BadInput(
+      "compare: data and generator", command: "compare", ["--data", "@valid.csv", "--generator", "xor"],
+      exit: usage, "not both"),
     BadInput(
       "leaky slope 2", ["--activation", "leaky-relu", "--leaky-slope", "2"], exit: usage,
       "slope must lie in (0, 1)"),
