@@ -136,6 +136,16 @@ def _log_x(ax, series):
     ax.set_xlabel("log t  (log scale, from log t = 1)")
 
 
+def _draw(name, ax, series, xscale):
+    """One panel, as in the 2×2 figure and in its own file."""
+    DRAW[name](ax, series)
+    if xscale == "log" and ax.axison:
+        _log_x(ax, series)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
 def plot_run(run_dir, out_dir=None, formats=("png", "svg"), xscale="auto") -> list[Path]:
     """Write panel.{png,svg} (2×2) and loss/rho/margin/check.{png,svg} for RUN_DIR into OUT_DIR
     (default RUN_DIR/figures). xscale: "linear" in log t, "log" (log t on a log axis, from log t = 1),
@@ -151,12 +161,7 @@ def plot_run(run_dir, out_dir=None, formats=("png", "svg"), xscale="auto") -> li
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     for name, ax in zip(PANELS, axes.ravel()):
-        DRAW[name](ax, series)
-        if xscale == "log" and ax.axison:
-            _log_x(ax, series)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+        _draw(name, ax, series, xscale)
     fig.suptitle(_title(run_dir), fontsize=10)
     fig.tight_layout()
     for fmt in formats:
@@ -166,12 +171,7 @@ def plot_run(run_dir, out_dir=None, formats=("png", "svg"), xscale="auto") -> li
 
     for name in PANELS:
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        DRAW[name](ax, series)
-        if xscale == "log" and ax.axison:
-            _log_x(ax, series)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+        _draw(name, ax, series, xscale)
         fig.tight_layout()
         for fmt in formats:
             fig.savefig(out / f"{name}.{fmt}", dpi=110)
