@@ -32,17 +32,7 @@ enum NetworkKernels {
         Int32(din), 0, z, Int32(dout))
       return
     }
-    for r in 0..<rows {
-      let zr = z + r * dout
-      let ar = a + r * din
-      let s0 = ar[0]
-      for j in 0..<dout { zr[j] = s0 * wT[j] }
-      for i in 1..<max(din, 1) {
-        let s = ar[i]
-        let wi = wT + i * dout
-        for j in 0..<dout { zr[j] += s * wi[j] }
-      }
-    }
+    multiply(rows: rows, inner: din, columns: dout, a, wT, into: z)
   }
 
   /// G += Dᵀ A: D is R × dout, A is R × din, G is dout × din (row-major). The loops accumulate
@@ -93,15 +83,25 @@ enum NetworkKernels {
         Int32(din), 0, p, Int32(din))
       return
     }
+    multiply(rows: rows, inner: dout, columns: din, d, w, into: p)
+  }
+
+  /// C = A B with A rows × inner and B inner × columns, row-major, as row axpys over B's rows (the inner
+  /// loop runs along a row of B and of C, so it vectorizes). inner ≥ 1.
+  @inline(__always)
+  private static func multiply(
+    rows: Int, inner: Int, columns: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+    into c: UnsafeMutablePointer<Double>
+  ) {
     for r in 0..<rows {
-      let pr = p + r * din
-      let dr = d + r * dout
-      let s0 = dr[0]
-      for i in 0..<din { pr[i] = s0 * w[i] }
-      for j in 1..<max(dout, 1) {
-        let s = dr[j]
-        let wj = w + j * din
-        for i in 0..<din { pr[i] += s * wj[i] }
+      let cr = c + r * columns
+      let ar = a + r * inner
+      let s0 = ar[0]
+      for j in 0..<columns { cr[j] = s0 * b[j] }
+      for i in 1..<max(inner, 1) {
+        let s = ar[i]
+        let bi = b + i * columns
+        for j in 0..<columns { cr[j] += s * bi[j] }
       }
     }
   }
