@@ -111,19 +111,19 @@ import Testing
     #expect(abs(drift) < 1e-7)  // rkf45 conserves it only to O(tol × steps) (THEORY §7.6)
   }
 
-  @Test func detectorFindsTheSlidingPairAndItsSlope() throws {
+  @Test func detectorFindsTheSlidingPairAndTheFlowItsSlope() throws {
     let network = try NetworkEvaluator(architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels)
     let theta: [Double] = [0.5, -0.5, 0.8]
-    // c_n = y_n e^{−q_n}: q_1 = a u = 0.4, q_2 = 0.
-    let c = [exp(-0.4), -1.0]
+    // q_1 = a u = 0.4, q_2 = 0: direction weights w_n = e^{−q_n}/Z, c_n = y_n w_n, and the Filippov slope
+    // s = a_1/(2 a_2) = e^{−0.4}/2 gives ẇ = a (c_1 x_1 + s c_2 x_2) = (0.8/Z)(e^{−0.4}/2)(1, −1).
+    let flow = try FilippovFlow(network: network, inputs: Self.inputs, loss: .exponential)
+    var direction = [Double](repeating: 0, count: 3)
+    _ = flow.velocity(state: theta, direction: &direction)
+    let z = exp(-0.4) + 1
+    #expect(flow.slidingPairCount == 1)
+    #expect(abs(direction[0] - 0.8 / z * exp(-0.4) / 2) < 1e-15)
+    #expect(abs(direction[1] + 0.8 / z * exp(-0.4) / 2) < 1e-15)  // ż_2 = ẇ_1 + ẇ_2 = 0
     let detector = SlidingPairDetector(inputs: Self.inputs, inputDimension: 2)
-    let sliding = theta.withUnsafeBufferPointer {
-      detector.slidingPairs(network: network, inputs: Self.inputs, theta: $0.baseAddress!, outputWeights: c)
-    }
-    #expect(sliding.count == 1)
-    #expect(sliding.first?.pair == KinkPair(layer: 1, sample: 1, unit: 0))
-    // s = a_1 / (2 a_2) = e^{−0.4}/2.
-    #expect(abs((sliding.first?.slope ?? 0) - exp(-0.4) / 2) < 1e-14)
     let near = theta.withUnsafeBufferPointer { theta in
       network.forward(theta.baseAddress!)
       return detector.nearKinkPairs(network: network, theta: theta.baseAddress!)

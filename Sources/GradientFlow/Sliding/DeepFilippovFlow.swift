@@ -33,10 +33,9 @@ public final class DeepFilippovFlow: FlowDynamics {
   public let name = "unconstrained"
   public let network: NetworkEvaluator
   public let loss: Loss
-  public let detector: SlidingPairDetector
   /// κ₀ of the pull-back (0: none).
   public let pullBack: Double
-  /// η of ``detector``, kept apart so the hot loop reads a number, not the struct.
+  /// η of the near-kink test of ``SlidingPairDetector``: |z_p| ≤ η‖W_k[j, :]‖‖h_{k−1,n}‖.
   private let band: Double
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
@@ -91,7 +90,6 @@ public final class DeepFilippovFlow: FlowDynamics {
     self.loss = loss
     self.pullBack = pullBack
     self.band = band
-    detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     let n = network.sampleCount
     let depth = architecture.depth
     sizes = architecture.layerSizes

@@ -31,7 +31,6 @@ public final class FilippovFlow: FlowDynamics {
   public let name = "unconstrained"
   public let network: NetworkEvaluator
   public let loss: Loss
-  public let detector: SlidingPairDetector
   /// κ₀ of the pull-back (0: none).
   public let pullBack: Double
   public var architecture: Architecture { network.architecture }
@@ -44,7 +43,7 @@ public final class FilippovFlow: FlowDynamics {
   private let forces: NetworkForces
   /// c_n = y_n w_n of the last evaluation.
   private var outputWeights: UnsafePointer<Double> { forces.sampleOutputWeights }
-  /// η and ‖x_n‖ of ``detector``, kept apart so the hot loops read numbers, not the struct.
+  /// η and ‖x_n‖ of the near-kink test of ``SlidingPairDetector``: |z_nj| ≤ η‖w_j‖‖x_n‖.
   private let band: Double
   private let inputNorms: UnsafeMutablePointer<Double>
   /// Per unit: ‖w_j‖, 1/‖w_j‖² (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
@@ -78,7 +77,7 @@ public final class FilippovFlow: FlowDynamics {
     self.network = network
     self.loss = loss
     self.pullBack = pullBack
-    detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
+    let detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     let n = network.sampleCount
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)

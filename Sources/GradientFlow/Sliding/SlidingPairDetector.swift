@@ -30,11 +30,12 @@ public struct KinkPair: Hashable, Sendable, Codable, CustomStringConvertible {
 /// For a two-layer net (f = Σ_j a_j σ(w_j·x)) a near-kink pair (n, j) is *sliding* when the flow pushes
 /// z_nj onto 0 from both sides: ż_nj = a_j Σ_m c_m σ'(z_mj) ⟨x_m, x_n⟩ with c_m = a_m y_m, so with slope 1 on
 /// the pair z decreases and with slope 0 it increases, which needs a_j c_n < 0. When several pairs of one
-/// unit are near the kink the slopes interact; ``slidingPairs(network:theta:outputWeights:)`` solves the
-/// Filippov problem per unit (``FilippovSlopeSolver``) and reports the pairs whose slope is strictly inside (0, 1).
+/// unit are near the kink the slopes interact; ``FilippovFlow`` solves the Filippov problem per unit
+/// (``FilippovSlopeSolver``; ``DeepFilippovFlow`` for K ≥ 3).
 ///
-/// Reused by ``FilippovFlow`` (which pairs get Filippov slopes), ``SlidingDiagnostics`` (which pairs
-/// chatter), and available to the checker's Clarke-aware mode.
+/// The Filippov flows use the same test (which pairs get Filippov slopes), and ``SlidingDiagnostics`` its
+/// band and norms (which pairs chatter). The checker's Clarke-aware mode still flags kinks with its own
+/// test, |z| ≤ τ·max|z| (``ClarkeAwareCheck``).
 public struct SlidingPairDetector: Sendable {
   /// η: the relative half-width of the kink band.
   public var band: Double
@@ -108,57 +109,5 @@ public struct SlidingPairDetector: Sendable {
       }
     }
     return pairs
-  }
-
-  /// For a two-layer ReLU net: the near-kink pairs on which the Filippov slope lies strictly in (0, 1),
-  /// with that slope. `outputWeights` are c_n = a_n y_n (any positive scale: the slopes do not depend on it).
-  /// Calls `network.forward(theta)` itself. Empty for other architectures.
-  public func slidingPairs(
-    network: NetworkEvaluator, inputs: [Double], theta: UnsafePointer<Double>, outputWeights c: [Double]
-  ) -> [(pair: KinkPair, slope: Double)] {
-    let architecture = network.architecture
-    guard architecture.depth == 2, architecture.activation == .relu, c.count == network.sampleCount else { return [] }
-    network.forward(theta)
-    let d = architecture.inputDimension
-    let width = architecture.layerSizes[1]
-    let z = network.preActivations(ofLayer: 1)
-    let weightNorms = Self.rowNorms(theta: theta, architecture: architecture, layer: 1)
-    let outputOffset = architecture.offset(ofLayer: 2)
-    let solver = FilippovSlopeSolver(capacity: network.sampleCount)
-    var result: [(pair: KinkPair, slope: Double)] = []
-    for j in 0..<width {
-      let a = theta[outputOffset + j]
-      var candidates: [Int] = []
-      for n in 0..<network.sampleCount
-      where a * c[n] < 0 && isNearKink(z[n * width + j], weightNorm: weightNorms[j], inputNorm: inputNorms[n]) {
-        candidates.append(n)
-      }
-      guard !candidates.isEmpty else { continue }
-      // base = a_j Σ_{m ∉ C, z_mj > 0} c_m x_m.
-      var base = [Double](repeating: 0, count: d)
-      for n in 0..<network.sampleCount where z[n * width + j] > 0 && !candidates.contains(n) {
-        for i in 0..<d { base[i] += a * c[n] * inputs[n * d + i] }
-      }
-      let k = candidates.count
-      for (p, n) in candidates.enumerated() {
-        var q = 0.0
-        for i in 0..<d { q += inputs[n * d + i] * base[i] }
-        solver.linear[p] = q
-        solver.lower[p] = a * c[n]
-        solver.upper[p] = 0
-        solver.status[p] = 0
-        for (r, m) in candidates.enumerated() {
-          var g = 0.0
-          for i in 0..<d { g += inputs[n * d + i] * inputs[m * d + i] }
-          solver.gram[p * k + r] = g
-        }
-      }
-      solver.solve(size: k)
-      for (p, n) in candidates.enumerated() where solver.status[p] == 0 {
-        let slope = solver.solution[p] / (a * c[n])
-        if slope > 0, slope < 1 { result.append((KinkPair(layer: 1, sample: n, unit: j), slope)) }
-      }
-    }
-    return result
   }
 }
