@@ -95,7 +95,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var slidingBand: Double?
 
   /// The default kink band of `--sliding filippov`: η = 100·rtol (1e-6 at the default rtol), capped at
-  /// 1e-2 — the band of the diagnostics. A chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and
+  /// 1e-2 — the diagnostics' band for rtol ≥ 1e-8. A chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and
   /// the RMS norm lets one component's error exceed rtol several-fold, so the band must sit well above it:
   /// with η = 10·rtol pairs escaped the band and chattered (moons example at rtol 1e-8: 273k evaluations,
   /// 34k with η = 100·rtol). README "ReLU kinks" has the measurements.
