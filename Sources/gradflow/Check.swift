@@ -37,7 +37,10 @@ struct Check: ParsableCommand {
   @Option(help: "Tolerance on eps_rel, delta_rel and |Lambda-ratio - 1|.")
   var tol: Double = 1e-2
 
-  @Option(help: "Kink threshold tau: |z| <= tau * max|z| of its layer counts as on a ReLU kink.")
+  @Option(
+    help:
+      "Kink band tau: pair (n, j) with |z| <= tau * |w_j| * |h_n| counts as on a ReLU kink (the runs' sliding-pair test)."
+  )
   var kinkTol: Double = 1e-3
 
   @Flag(help: "Print the JSON report instead of the table.")
@@ -85,7 +88,7 @@ struct Check: ParsableCommand {
     configureThreads()
     var options = KKTCertificate.Options()
     options.tolerance = tol
-    options.kinkThreshold = kinkTol
+    options.kinkBand = kinkTol
     let report: CheckReport
     var outputDirectory = out
     do {

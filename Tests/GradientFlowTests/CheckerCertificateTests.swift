@@ -57,7 +57,7 @@ import Testing
     theta = Array(theta[0..<8]) + [0.3, -0.2, -0.1, 0.25] + Array(theta[8..<12]) + [0.05, -0.04]
     theta = theta.map { $0 + 1e-3 * random.gaussian() }
     var options = KKTCertificate.Options()
-    options.kinkThreshold = 0.1  // flag many pairs so that the enumeration is not trivial
+    options.kinkBand = 0.1  // flag many pairs so that the enumeration is not trivial
     let certificate = try KKTCertificate(
       architecture: architecture, inputs: xorInputs, labels: xorLabels, theta: theta, options: options)
     let fit = try #require(certificate.pareto.first { $0.eta == .infinity })
@@ -73,7 +73,7 @@ import Testing
       }
     }
     let jacobian = MarginJacobian(architecture: architecture, inputs: xorInputs, labels: xorLabels, theta: target)
-    let kinks = jacobian.kinks(threshold: options.kinkThreshold)
+    let kinks = jacobian.kinks(band: options.kinkBand)
     var columns: [[Double]] = []
     for n in 0..<4 {
       for code in 0..<(1 << kinks[n].count) {

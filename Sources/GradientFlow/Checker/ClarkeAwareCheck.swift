@@ -3,7 +3,7 @@
 /// At a KKT point of a ReLU network some pre-activations z_{n,i} are exactly 0, and the flow slides
 /// along such surfaces with |z| ~ 1e-4 of either sign, so a backprop gradient with a fixed σ'(0)
 /// can score ε_rel = 0.50 at the global max margin of XOR (THEORY T8). At a flagged pair (n, i),
-/// |z_{n,i}| ≤ τ·max|z|, the slope is free in [s⁻, s⁺] ([0, 1] for ReLU, [α, 1] for leaky ReLU).
+/// |z_{n,i}| ≤ τ·‖w_i‖·‖h_n‖ (the runs' sliding-pair test, ``MarginJacobian/kinks(band:)``), the slope is free in [s⁻, s⁺] ([0, 1] for ReLU, [α, 1] for leaky ReLU).
 /// The problem is the convex QP
 ///
 ///   min ‖θ̃ − H⁰λ − G μ‖²  s.t.  λ ≥ 0,  s⁻λ_n ≤ μ_{n,i} ≤ s⁺λ_n,

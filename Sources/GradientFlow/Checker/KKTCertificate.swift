@@ -18,7 +18,8 @@ import Foundation
 ///    have unit norm, so this is the "/ρ_k" form), and γ in both normalizations: ``gammaProduct`` =
 ///    min_n q_n(W)/∏_k‖W_k‖ and ``gammaLyuLi`` = min_n q_n(W)/‖θ‖^K of the weights as given
 ///    (= γ_P/K^{K/2} at balance).
-/// 6. **Kinks** (ReLU, leaky ReLU): pairs with |z_{n,i}| ≤ τ·max|z| (τ = ``Options/kinkThreshold``) get
+/// 6. **Kinks** (ReLU, leaky ReLU): pairs the runs' sliding-pair test flags, |z_{n,j}| ≤ τ·‖w_j‖·‖h_n‖
+///    (``SlidingPairDetector``, band τ = ``Options/kinkBand``; THEORY's τ·max|z| made scale-free), get
 ///    a free slope. K = 2: the Clarke-aware fit (``ClarkeAwareCheck``, exact) is the decisive one.
 ///    K ≥ 3: the decisive fit stays the backprop one; the fits with every flagged slope at its lower
 ///    and upper value give ε_rel's range over the conventions, and the relaxed hull a lower bound.
@@ -33,8 +34,11 @@ public struct KKTCertificate: Sendable {
   public struct Options: Sendable {
     /// Verdict tolerance on ε_rel, δ_rel and |Λ-ratio − 1| (THEORY §5.5 item 8).
     public var tolerance = 1e-2
-    /// τ: a pre-activation with |z| ≤ τ · max_{samples, units of its layer} |z| counts as on a kink.
-    public var kinkThreshold = 1e-3
+    /// τ: pair (n, j) of layer k counts as on a kink when |z_{n,j}| ≤ τ·‖W_k[j, :]‖·‖h_{k−1,n}‖, the
+    /// runs' sliding-pair test (``SlidingPairDetector``) with a wider band: a saved state's sliding
+    /// pairs sit at the run's band (100·rtol by default), far below 1e-3, while a pair that is not on
+    /// a kink has |cos∠(w_j, h_n)| ≫ 1e-3 except by coincidence.
+    public var kinkBand = 1e-3
     /// The η of the candidate sets S_η (η = ∞, all samples, is always included).
     public var candidateThresholds: [Double] = [.infinity, 1e-1, 1e-2, 1e-3]
     /// K ≥ 3: the relaxed hull is skipped beyond this many vertex columns.
@@ -185,7 +189,7 @@ public struct KKTCertificate: Sendable {
     let margins = unitJacobian.margins.map { $0 / gamma }
     normalizedMargins = margins
     let plainColumns = (0..<labels.count).map { jacobian.gradient(sample: $0) }
-    let kinks = jacobian.kinks(threshold: options.kinkThreshold)
+    let kinks = jacobian.kinks(band: options.kinkBand)
     kinkPairs = kinks.reduce(0) { $0 + $1.count }
 
     // Step 4: the multipliers on every distinct candidate set.

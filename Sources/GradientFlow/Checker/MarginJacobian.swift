@@ -8,8 +8,8 @@
 /// where s_k = σ'(z_k) with the ``Activation`` convention (σ'(0) = 0 for ReLU), except at the
 /// (layer, unit) pairs listed in `slopes`, where s takes the given value. The values h_k = σ(z_k)
 /// are never overridden. Euler's identity ⟨W_k, ∂q_n/∂W_k⟩ = q_n (THEORY H3) needs only
-/// σ'(z)·z = σ(z), so an override at a unit with z = 0 keeps it exact and one at |z| ≤ τ·max|z|
-/// perturbs it by O(τ). Without overrides this is the same vector as
+/// σ'(z)·z = σ(z), so an override at a unit with z = 0 keeps it exact and one at a flagged unit
+/// (``kinks(band:)``, |z| ≤ τ‖w‖‖h‖) perturbs it by O(τ). Without overrides this is the same vector as
 /// `NetworkEvaluator.backward` with output weights y_n e_n (tested to rounding).
 ///
 /// Plain loops over one sample, O(P) per gradient: the checker is not a hot path.
@@ -104,25 +104,38 @@ struct MarginJacobian {
     architecture.activation == .leakyRelu ? (architecture.leakySlope, 1) : (0, 1)
   }
 
-  /// Hidden units whose pre-activation on sample n is within `threshold` · max_{m,i} |z_{m,k,i}| of
-  /// zero (per hidden layer k), i.e. where the network sits on (or numerically next to) a kink of σ
-  /// (THEORY §5.5 item 6, §7.1). Empty for the identity activation and for K = 1.
-  func kinks(threshold: Double) -> [[HiddenUnit]] {
+  /// The hidden units of each sample that sit on (or numerically next to) a kink of σ (THEORY §5.5
+  /// item 6, §7.1), by the runs' own test (``SlidingPairDetector/isNearKink(_:weightNorm:inputNorm:)``):
+  ///
+  ///   |z_{n,k,j}| ≤ η · ‖W_k[j, :]‖ · ‖h_{k−1, n}‖,
+  ///
+  /// the angle between w_j and h_n within about η of 90°. Unlike a threshold on |z| alone, it flags the
+  /// same pairs when a layer or a sample is rescaled, or a unit of the last hidden layer (any hidden
+  /// unit of a two-layer net) gets incoming weights ×c and outgoing ×1/c (the same function). Empty for
+  /// the identity activation and for K = 1.
+  func kinks(band: Double) -> [[HiddenUnit]] {
     let n = labels.count
     guard architecture.activation.hasKink, architecture.depth >= 2 else {
       return Array(repeating: [], count: n)
     }
-    var scales: [Double] = []
-    for k in 1..<architecture.depth {
-      var largest = 0.0
-      for m in 0..<n { for value in preActivations[m][k - 1] { largest = max(largest, abs(value)) } }
-      scales.append(largest)
+    let detector = SlidingPairDetector(
+      inputs: inputs.flatMap { $0 }, inputDimension: architecture.inputDimension, band: band)
+    let rowNorms = (1..<architecture.depth).map { k in
+      theta.withUnsafeBufferPointer {
+        SlidingPairDetector.rowNorms(theta: $0.baseAddress!, architecture: architecture, layer: k)
+      }
     }
     return (0..<n).map { m in
       var flagged: [HiddenUnit] = []
       for k in 1..<architecture.depth {
-        for (i, value) in preActivations[m][k - 1].enumerated() where abs(value) <= threshold * scales[k - 1] {
-          flagged.append(HiddenUnit(layer: k, unit: i))
+        let inputNorm =
+          k == 1
+          ? detector.inputNorms[m]
+          : CheckerMath.norm(
+            preActivations[m][k - 2].map { architecture.activation.value($0, slope: architecture.leakySlope) })
+        for (j, value) in preActivations[m][k - 1].enumerated()
+        where detector.isNearKink(value, weightNorm: rowNorms[k - 1][j], inputNorm: inputNorm) {
+          flagged.append(HiddenUnit(layer: k, unit: j))
         }
       }
       return flagged

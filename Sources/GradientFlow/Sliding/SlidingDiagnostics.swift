@@ -102,11 +102,13 @@ public final class SlidingDiagnostics {
         for n in 0..<sampleCount { inputNorms[n] = detector.inputNorms[n] }
       } else {
         let previousWidth = architecture.layerSizes[k - 1]
-        let h = network.preActivations(ofLayer: k - 1)
+        let z = network.preActivations(ofLayer: k - 1)
+        let negativeWeight = SlidingPairDetector.negativeSquareWeight(architecture)
         for n in 0..<sampleCount {
           var s = 0.0
-          for i in 0..<previousWidth where h[n * previousWidth + i] > 0 {
-            s += h[n * previousWidth + i] * h[n * previousWidth + i]
+          for i in 0..<previousWidth {
+            let value = z[n * previousWidth + i]
+            s += value > 0 ? value * value : negativeWeight * value * value
           }
           inputNorms[n] = s.squareRoot()
         }

@@ -34,8 +34,8 @@ public struct KinkPair: Hashable, Sendable, Codable, CustomStringConvertible {
 /// (``FilippovSlopeSolver``; ``DeepFilippovFlow`` for K ≥ 3).
 ///
 /// The Filippov flows use the same test (which pairs get Filippov slopes), and ``SlidingDiagnostics`` its
-/// band and norms (which pairs chatter). The checker's Clarke-aware mode still flags kinks with its own
-/// test, |z| ≤ τ·max|z| (``ClarkeAwareCheck``).
+/// band and norms (which pairs chatter); the checker's Clarke-aware mode flags kinks with it too, with
+/// its own wider band τ = `--kink-tol` (``MarginJacobian/kinks(band:)``).
 public struct SlidingPairDetector: Sendable {
   /// η: the relative half-width of the kink band.
   public var band: Double
@@ -80,14 +80,24 @@ public struct SlidingPairDetector: Sendable {
     }
   }
 
+  /// σ(z)² = c·z² for z < 0: c = α² for leaky ReLU, 0 for ReLU.
+  @inline(__always)
+  static func negativeSquareWeight(_ architecture: Architecture) -> Double {
+    architecture.activation == .leakyRelu ? architecture.leakySlope * architecture.leakySlope : 0
+  }
+
   /// Norms ‖h_{k−1, n}‖ of layer k's inputs from `network`'s last forward pass (‖x_n‖ for k = 1).
   public func layerInputNorms(network: NetworkEvaluator, layer k: Int) -> [Double] {
     guard k > 1 else { return inputNorms }
     let width = network.architecture.layerSizes[k - 1]
     let z = network.preActivations(ofLayer: k - 1)
+    let negativeWeight = Self.negativeSquareWeight(network.architecture)
     return (0..<network.sampleCount).map { n in
       var s = 0.0
-      for i in 0..<width where z[n * width + i] > 0 { s += z[n * width + i] * z[n * width + i] }
+      for i in 0..<width {
+        let value = z[n * width + i]
+        s += value > 0 ? value * value : negativeWeight * value * value
+      }
       return s.squareRoot()
     }
   }
