@@ -11,6 +11,9 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
   case identity
   /// σ(z) = max(z, αz) with slope α ∈ (0, 1) for z < 0 (`leakySlope`, default 0.01).
   case leakyRelu = "leaky-relu"
+  /// σ(w, h) = (w·h)·S((w·h)/(ε‖w‖‖h‖)), S logistic: a smooth, exactly 1-homogeneous gate (THEORY
+  /// §7.1(e), ``SmoothGate``). A different model from ReLU, with width ε (`gateWidth`).
+  case smoothRelu = "smooth-relu"
 
   /// σ(z) for slope α (used by leaky ReLU only).
   @inline(__always)
@@ -19,6 +22,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case .relu: z > 0 ? z : 0
     case .identity: z
     case .leakyRelu: z > 0 ? z : slope * z
+    case .smoothRelu: preconditionFailure("the smooth gate is not elementwise: use SmoothGate")
     }
   }
 
@@ -29,9 +33,13 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case .relu: z > 0 ? 1 : 0
     case .identity: 1
     case .leakyRelu: z > 0 ? 1 : slope
+    case .smoothRelu: preconditionFailure("the smooth gate is not elementwise: use SmoothGate")
     }
   }
 
   /// Whether σ has a kink at 0 (its activation pattern can change).
-  public var hasKink: Bool { self != .identity }
+  public var hasKink: Bool { self == .relu || self == .leakyRelu }
+
+  /// Whether σ(z) is a function of z alone (every activation but the smooth gate).
+  public var isElementwise: Bool { self != .smoothRelu }
 }

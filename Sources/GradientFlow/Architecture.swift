@@ -11,11 +11,13 @@ public struct Architecture: Sendable, Equatable, Codable {
   public let activation: Activation
   /// Negative-side slope α of leaky ReLU.
   public let leakySlope: Double
+  /// Width ε of the smooth gate (``Activation/smoothRelu``, ``SmoothGate``).
+  public let gateWidth: Double
 
   /// A network on `inputDimension` inputs with the given hidden widths (empty: a linear model, K = 1).
   public init(
     inputDimension: Int, hiddenWidths: [Int], activation: Activation = .relu,
-    leakySlope: Double = 0.01
+    leakySlope: Double = 0.01, gateWidth: Double = 0.1
   ) throws(ModelError) {
     guard inputDimension >= 1 else {
       throw .invalidArchitecture("the input dimension must be at least 1 (got \(inputDimension))")
@@ -28,9 +30,13 @@ public struct Architecture: Sendable, Equatable, Codable {
     guard activation != .leakyRelu || (leakySlope > 0 && leakySlope < 1) else {
       throw .invalidArchitecture("the leaky-ReLU slope must lie in (0, 1) (got \(leakySlope))")
     }
+    guard activation != .smoothRelu || (gateWidth > 0 && gateWidth.isFinite) else {
+      throw .invalidArchitecture("the smooth gate's width ε must be a positive number (got \(gateWidth))")
+    }
     layerSizes = [inputDimension] + hiddenWidths + [1]
     self.activation = activation
     self.leakySlope = leakySlope
+    self.gateWidth = gateWidth
   }
 
   /// The number of layers K.
@@ -47,6 +53,8 @@ public struct Architecture: Sendable, Equatable, Codable {
   public func offset(ofLayer k: Int) -> Int { (1..<k).reduce(0) { $0 + size(ofLayer: $1) } }
   /// P = Σ_k d_k d_{k−1}.
   public var parameterCount: Int { (1...depth).reduce(0) { $0 + size(ofLayer: $1) } }
+  /// The smooth gate, for ``Activation/smoothRelu``.
+  public var smoothGate: SmoothGate? { activation == .smoothRelu ? SmoothGate(width: gateWidth) : nil }
   /// Hidden units Σ_{k<K} d_k times the sample count is the size of the activation pattern.
   public var hiddenUnitCount: Int { hiddenWidths.reduce(0, +) }
 }

@@ -56,7 +56,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case "seed", "data_seed": return "a non-negative integer below 2^64"
     case "bias_feature", "stop_when_separated", "save_weights": return "true or false"
     case "data", "generator", "label_column", "initial_weights": return "a string"
-    case "noise", "leaky_slope", "init_scale", "t_end", "save_from", "rtol", "atol",
+    case "noise", "leaky_slope", "gate_width", "init_scale", "t_end", "save_from", "rtol", "atol",
       "max_wall_seconds", "hmin",
       "hmax", "initial_step", "stop_loss":
       return "a number (or \"inf\", \"-inf\", \"nan\")"

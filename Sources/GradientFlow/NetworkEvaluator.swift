@@ -12,6 +12,12 @@ import CGSL
 /// so that G = Σ_n c_n ∇_θ f(W; x_n). With c_n = a_n y_n this is Σ_n a_n ∇q_n = −∇L (THEORY §2.1).
 /// σ'(0) = 0 for ReLU (see ``Activation``).
 ///
+/// **Smooth gate** (``Activation/smoothRelu``): H_k[n, j] = Z_k[n, j]·S_{nj} with S_{nj} =
+/// S(z/(ε‖w_j‖‖h_{k−1,n}‖)) (``SmoothGate``), kept for the whole dataset with the norms. Its
+/// backprop adds two terms to the elementwise one (D_k = Δ ⊙ (S + uS'), Δ the signal into the gate):
+/// with t_{nj} = Δ_{nj} z_{nj} u_{nj} S'_{nj},  G_k[j, :] −= (Σ_n t_{nj}/‖w_j‖²)·w_j  and the signal
+/// into layer k's input gets −(Σ_j t_{nj}/‖h_{k−1,n}‖²)·h_{k−1,n}.
+///
 /// **Speed.** The samples are processed in blocks of rows small enough that a block's Z_k, H_k and
 /// D_k stay in the L2 cache, forward through all layers and then backward, with G accumulated
 /// block by block. Only Z_k is kept for the whole dataset (it is public, and σ, σ' are recomputed
@@ -67,6 +73,16 @@ public final class NetworkEvaluator {
   private let transposedGradient: UnsafeMutablePointer<Double>
   /// Margins q_n = y_n f(W; x_n) of the last forward pass.
   public let margins: UnsafeMutablePointer<Double>
+  /// Smooth gate only (one entry each otherwise): ‖W_k[j, :]‖ of the hidden layers (at
+  /// `hiddenOffsets[k]`), ‖h_{k−1,n}‖ (N per hidden layer, at N·(k − 1)), the gates S (N × d_k per
+  /// hidden layer, at N·`hiddenOffsets[k]`), Σ_n t_{nj} (like the row norms) and one block's Σ_j t_{nj}.
+  private let gate: SmoothGate?
+  private let hiddenOffsets: UnsafeMutablePointer<Int>
+  private let rowNorms: UnsafeMutablePointer<Double>
+  private let inputNorms: UnsafeMutablePointer<Double>
+  private let gates: UnsafeMutablePointer<Double>
+  private let unitShrink: UnsafeMutablePointer<Double>
+  private let rowShrink: UnsafeMutablePointer<Double>
 
   /// `inputs` is row-major N × d_0; `labels` are ±1. `blockRows` overrides the block size (tests
   /// and benchmarks).
@@ -121,16 +137,46 @@ public final class NetworkEvaluator {
     transposedGradient.initialize(repeating: 0, count: p)
     margins = .allocate(capacity: n)
     margins.initialize(repeating: 0, count: n)
+
+    gate = architecture.smoothGate
+    let hiddenCount = gate == nil ? 1 : max(architecture.hiddenUnitCount, 1)
+    hiddenOffsets = .allocate(capacity: depth + 1)
+    var hiddenOffset = 0
+    for k in 0...depth {
+      hiddenOffsets[k] = hiddenOffset
+      if k >= 1, k < depth { hiddenOffset += architecture.layerSizes[k] }
+    }
+    rowNorms = .allocate(capacity: hiddenCount)
+    unitShrink = .allocate(capacity: hiddenCount)
+    inputNorms = .allocate(capacity: gate == nil ? 1 : n * max(depth - 1, 1))
+    gates = .allocate(capacity: gate == nil ? 1 : n * hiddenCount)
+    rowShrink = .allocate(capacity: gate == nil ? 1 : self.blockRows)
+    for buffer in [rowNorms, unitShrink] { buffer.initialize(repeating: 0, count: hiddenCount) }
+    inputNorms.initialize(repeating: 0, count: gate == nil ? 1 : n * max(depth - 1, 1))
+    gates.initialize(repeating: 0, count: gate == nil ? 1 : n * hiddenCount)
+    rowShrink.initialize(repeating: 0, count: gate == nil ? 1 : self.blockRows)
+    if gate != nil {
+      let d = architecture.inputDimension
+      for i in 0..<n {
+        var sum = 0.0
+        for c in 0..<d { sum += inputs[i * d + c] * inputs[i * d + c] }
+        inputNorms[i] = sum.squareRoot()
+      }
+    }
   }
 
   deinit {
     for k in 0..<depth { preActivations[k].deallocate() }
-    for buffer in [inputs, labels, hidden, deltaA, deltaB, transposedWeights, transposedGradient, margins] {
+    for buffer in [
+      inputs, labels, hidden, deltaA, deltaB, transposedWeights, transposedGradient, margins, rowNorms, inputNorms,
+      gates, unitShrink, rowShrink,
+    ] {
       buffer.deallocate()
     }
     preActivations.deallocate()
     sizes.deallocate()
     offsets.deallocate()
+    hiddenOffsets.deallocate()
   }
 
   /// Labels y_n (±1).
@@ -148,6 +194,17 @@ public final class NetworkEvaluator {
           theta + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: transposedWeights + offsets[k])
       }
     }
+    if gate != nil {
+      for k in 1..<depth {
+        let columns = sizes[k - 1]
+        let w = theta + offsets[k]
+        for j in 0..<sizes[k] {
+          var sum = 0.0
+          for c in 0..<columns { sum += w[j * columns + c] * w[j * columns + c] }
+          rowNorms[hiddenOffsets[k] + j] = sum.squareRoot()
+        }
+      }
+    }
     var start = 0
     while start < sampleCount {
       let rows = min(blockRows, sampleCount - start)
@@ -160,7 +217,12 @@ public final class NetworkEvaluator {
           blas: blas, rows: rows, din: din, dout: dout, a: input, w: theta + offsets[k],
           wT: transposedWeights + offsets[k], z: z)
         if k < depth {
-          activate(z, into: hidden, count: rows * dout)
+          if let gate {
+            openGates(gate, layer: k, start: start, rows: rows, input: input)
+            hiddenBlock(layer: k, start: start, rows: rows)
+          } else {
+            activate(z, into: hidden, count: rows * dout)
+          }
           input = UnsafePointer(hidden)
         }
       }
@@ -180,6 +242,7 @@ public final class NetworkEvaluator {
     let p = offsets[depth] + sizes[depth - 1]
     gradient.update(repeating: 0, count: p)
     if !blas { transposedGradient.update(repeating: 0, count: p) }
+    if gate != nil { unitShrink.update(repeating: 0, count: hiddenOffsets[depth]) }
     var start = 0
     while start < sampleCount {
       let rows = min(blockRows, sampleCount - start)
@@ -196,7 +259,7 @@ public final class NetworkEvaluator {
         var delta = deltaA
         var spare = deltaB
         outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
-        applyDerivative(preActivations[last - 1] + start * dLast, to: delta, count: rows * dLast)
+        applyDerivative(layer: last, start: start, rows: rows, to: delta)
         for k in stride(from: depth - 1, through: 1, by: -1) {
           let din = sizes[k - 1]
           let dout = sizes[k]
@@ -207,7 +270,8 @@ public final class NetworkEvaluator {
           guard k > 1 else { break }
           NetworkKernels.backpropagate(
             blas: blas, rows: rows, din: din, dout: dout, d: delta, w: theta + offsets[k], p: spare)
-          applyDerivative(preActivations[k - 2] + start * din, to: spare, count: rows * din)
+          if gate != nil { shrinkInputSignal(layer: k, start: start, rows: rows, input: a, signal: spare) }
+          applyDerivative(layer: k - 1, start: start, rows: rows, to: spare)
           swap(&delta, &spare)
         }
       }
@@ -219,12 +283,107 @@ public final class NetworkEvaluator {
           transposedGradient + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: gradient + offsets[k])
       }
     }
+    if gate != nil {
+      // G_k[j, :] −= (Σ_n t_nj / ‖w_j‖²)·w_j.
+      for k in 1..<depth {
+        let columns = sizes[k - 1]
+        for j in 0..<sizes[k] {
+          let r = rowNorms[hiddenOffsets[k] + j]
+          guard r > 0 else { continue }
+          let factor = unitShrink[hiddenOffsets[k] + j] / (r * r)
+          let w = theta + offsets[k] + j * columns
+          let g = gradient + offsets[k] + j * columns
+          for c in 0..<columns { g[c] -= factor * w[c] }
+        }
+      }
+    }
   }
 
   /// H_k = σ(Z_k) for rows [start, start + rows), into the block scratch.
+  @discardableResult
   private func hiddenBlock(layer k: Int, start: Int, rows: Int) -> UnsafePointer<Double> {
-    activate(preActivations[k - 1] + start * sizes[k], into: hidden, count: rows * sizes[k])
+    let count = rows * sizes[k]
+    let z = preActivations[k - 1] + start * sizes[k]
+    if gate != nil {
+      let s = gates + sampleCount * hiddenOffsets[k] + start * sizes[k]
+      for i in 0..<count { hidden[i] = z[i] * s[i] }
+    } else {
+      activate(z, into: hidden, count: count)
+    }
     return UnsafePointer(hidden)
+  }
+
+  /// Smooth gate, forward: ‖h_{k−1,n}‖ of the block's `input` rows (k ≥ 2; ‖x_n‖ is kept from
+  /// `init`) and the gates S_{nj} of layer k.
+  private func openGates(_ gate: SmoothGate, layer k: Int, start: Int, rows: Int, input: UnsafePointer<Double>) {
+    let din = sizes[k - 1]
+    let dout = sizes[k]
+    let norms = inputNorms + sampleCount * (k - 1) + start
+    if k > 1 {
+      for r in 0..<rows {
+        var sum = 0.0
+        for c in 0..<din { sum += input[r * din + c] * input[r * din + c] }
+        norms[r] = sum.squareRoot()
+      }
+    }
+    let z = preActivations[k - 1] + start * dout
+    let s = gates + sampleCount * hiddenOffsets[k] + start * dout
+    let unitNorms = rowNorms + hiddenOffsets[k]
+    for r in 0..<rows {
+      for j in 0..<dout {
+        s[r * dout + j] = SmoothGate.logistic(gate.argument(z[r * dout + j], scale: unitNorms[j] * norms[r]))
+      }
+    }
+  }
+
+  /// Smooth gate, backward at hidden layer k: the signal Δ into the gate becomes D_k = Δ ⊙ (S + uS'),
+  /// and t_nj = Δ_nj z_nj u_nj S'_nj is summed per unit (``unitShrink``) and per row (``rowShrink``).
+  private func closeGates(
+    _ gate: SmoothGate, layer k: Int, start: Int, rows: Int, delta d: UnsafeMutablePointer<Double>
+  ) {
+    let dout = sizes[k]
+    let z = preActivations[k - 1] + start * dout
+    let s = gates + sampleCount * hiddenOffsets[k] + start * dout
+    let norms = inputNorms + sampleCount * (k - 1) + start
+    let unitNorms = rowNorms + hiddenOffsets[k]
+    let units = unitShrink + hiddenOffsets[k]
+    for r in 0..<rows {
+      var rowSum = 0.0
+      for j in 0..<dout {
+        let i = r * dout + j
+        let u = gate.argument(z[i], scale: unitNorms[j] * norms[r])
+        let slope = s[i] * (1 - s[i])
+        let t = d[i] * z[i] * u * slope
+        rowSum += t
+        units[j] += t
+        d[i] *= s[i] + u * slope
+      }
+      rowShrink[r] = rowSum
+    }
+  }
+
+  /// Smooth gate: the signal into layer k's input, p_n −= (Σ_j t_nj / ‖h_{k−1,n}‖²)·h_{k−1,n}.
+  private func shrinkInputSignal(
+    layer k: Int, start: Int, rows: Int, input h: UnsafePointer<Double>, signal p: UnsafeMutablePointer<Double>
+  ) {
+    let din = sizes[k - 1]
+    let norms = inputNorms + sampleCount * (k - 1) + start
+    for r in 0..<rows {
+      let s = norms[r]
+      guard s > 0 else { continue }
+      let factor = rowShrink[r] / (s * s)
+      for c in 0..<din { p[r * din + c] -= factor * h[r * din + c] }
+    }
+  }
+
+  /// d ⊙= σ'(Z_k) for rows [start, start + rows) (the smooth gate: ``closeGates``).
+  @inline(__always)
+  private func applyDerivative(layer k: Int, start: Int, rows: Int, to d: UnsafeMutablePointer<Double>) {
+    if let gate {
+      closeGates(gate, layer: k, start: start, rows: rows, delta: d)
+    } else {
+      applyDerivative(preActivations[k - 1] + start * sizes[k], to: d, count: rows * sizes[k])
+    }
   }
 
   /// h = σ(z), one loop per activation so that each vectorizes.
@@ -238,6 +397,8 @@ public final class NetworkEvaluator {
     case .leakyRelu:
       let slope = slope
       for i in 0..<count { h[i] = z[i] > 0 ? z[i] : slope * z[i] }
+    case .smoothRelu:
+      break  // not elementwise: hiddenBlock(layer:start:rows:)
     }
   }
 
@@ -252,6 +413,8 @@ public final class NetworkEvaluator {
     case .leakyRelu:
       let slope = slope
       for i in 0..<count { d[i] *= z[i] > 0 ? 1 : slope }
+    case .smoothRelu:
+      break  // not elementwise: closeGates
     }
   }
 

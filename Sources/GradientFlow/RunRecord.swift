@@ -85,7 +85,8 @@ public enum RunRecord {
         "parameters": setup.architecture.parameterCount, "loss": setup.config.loss.rawValue,
         "dynamics": dynamics, "initial_weights": setup.weightsSource,
         "margin_normalization": "product: margin = min_n q_n(W) / prod_k ||W_k||_F",
-      ] as [String: Any],
+      ].merging(setup.architecture.smoothGate.map { ["gate_width": $0.width] } ?? [:]) { a, _ in a }
+        as [String: Any],
       "outputs": [
         "trajectory": "trajectory.csv", "initial_weights": "initial_weights.json",
         "final_weights": "final_weights.json",

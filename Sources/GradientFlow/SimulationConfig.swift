@@ -30,6 +30,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var widths: [Int]?
   public var activation: Activation = .relu
   public var leakySlope: Double = 0.01
+  /// ε of `smooth-relu` (``SmoothGate``); required with that activation, unused by the others.
+  public var gateWidth: Double?
   public var loss: Loss = .exponential
   /// The dynamics: unconstrained, lagrange or weightnorm (THEORY §2–§4).
   public var dynamics: DynamicsKind = .unconstrained
@@ -106,6 +108,17 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
 
   public init() {}
+
+  /// ε of the architecture's smooth gate: ``gateWidth``, which `smooth-relu` requires (the model
+  /// depends on it; there is no neutral default). Other activations ignore it.
+  func smoothGateWidth() throws(ModelError) -> Double {
+    guard activation == .smoothRelu else { return gateWidth ?? 0.1 }
+    guard let gateWidth else {
+      throw .invalidArchitecture(
+        "smooth-relu needs the gate's width ε: --activation smooth-relu:0.1 (or \"gate_width\": 0.1 in a config)")
+    }
+    return gateWidth
+  }
 
   /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
@@ -230,7 +243,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
-    case widths, activation, leakySlope, loss, dynamics, wnScale
+    case widths, activation, leakySlope, gateWidth, loss, dynamics, wnScale
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
@@ -252,6 +265,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     widths = try c.decodeIfPresent([Int].self, forKey: .widths)
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
     leakySlope = try c.decodeIfPresent(Double.self, forKey: .leakySlope) ?? d.leakySlope
+    gateWidth = try c.decodeIfPresent(Double.self, forKey: .gateWidth)
     loss = try c.decodeIfPresent(Loss.self, forKey: .loss) ?? d.loss
     dynamics = try c.decodeIfPresent(DynamicsKind.self, forKey: .dynamics) ?? d.dynamics
     wnScale = try c.decodeIfPresent([Double].self, forKey: .wnScale)

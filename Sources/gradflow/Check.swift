@@ -61,8 +61,8 @@ struct Check: ParsableCommand {
   @Option(help: "Weights in the simulate --init layout: weights.json or comma-separated per-layer CSVs.")
   var weights: String?
 
-  @Option(help: "Hidden activation of the network the weights belong to (with --weights).")
-  var activation: Activation = .relu
+  @Option(help: "Hidden activation of the network the weights belong to (with --weights); as simulate's.")
+  var activation = ActivationArgument(argument: "relu")!
 
   @Option(help: "Negative slope of leaky-relu (with --weights).")
   var leakySlope: Double = 0.01
@@ -145,7 +145,7 @@ struct Check: ParsableCommand {
       }
       let architecture = try Architecture(
         inputDimension: dataset.dimension, hiddenWidths: Array(loaded.layerSizes.dropFirst().dropLast()),
-        activation: activation, leakySlope: leakySlope)
+        activation: activation.activation, leakySlope: leakySlope, gateWidth: activation.gateWidth ?? 0.1)
       certificate = try KKTCertificate(
         architecture: architecture, dataset: dataset, theta: loaded.theta, options: options)
     } catch {

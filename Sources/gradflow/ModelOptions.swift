@@ -20,8 +20,8 @@ struct ModelOptions: ParsableArguments {
     help: "Number of layers K; --depth 1 is a linear model; K > 1 without --widths uses width 16.")
   var depth: Int?
 
-  @Option(help: "Hidden activation.")
-  var activation: Activation?
+  @Option(help: ActivationArgument.help)
+  var activation: ActivationArgument?
 
   @Option(parsing: .unconditional, help: "Negative slope of leaky-relu (default 0.01).")
   var leakySlope: Double?
@@ -56,7 +56,10 @@ struct ModelOptions: ParsableArguments {
       }
       if self.widths == nil { config.widths = Array(repeating: 16, count: depth - 1) }
     }
-    if let activation { config.activation = activation }
+    if let activation {
+      config.activation = activation.activation
+      config.gateWidth = activation.gateWidth ?? config.gateWidth
+    }
     if let leakySlope { config.leakySlope = leakySlope }
     if let loss { config.loss = loss }
     if let dynamics { config.dynamics = dynamics }

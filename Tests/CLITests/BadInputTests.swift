@@ -153,6 +153,20 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "slope must lie in (0, 1)"),
     BadInput("init scale 0", ["--init-scale", "0"], exit: usage, "--init-scale must be positive"),
     BadInput("unknown activation", ["--activation", "tanh"], exit: usage, "relu"),
+    BadInput("smooth-relu without a width", ["--activation", "smooth-relu"], exit: usage, "smooth-relu:EPS"),
+    BadInput("smooth-relu width 0", ["--activation", "smooth-relu:0"], exit: usage, "smooth-relu:EPS"),
+    BadInput("smooth-relu width not a number", ["--activation", "smooth-relu:wide"], exit: usage, "smooth-relu:EPS"),
+    BadInput("relu with a width", ["--activation", "relu:0.1"], exit: usage, "smooth-relu:EPS"),
+    BadInput(
+      "config: smooth-relu without gate_width", ["--config", "@config-smooth-no-width.json"], exit: usage,
+      "needs the gate's width"),
+    BadInput(
+      "config: smooth-relu with a negative width", ["--config", "@config-smooth-negative-width.json"], exit: usage,
+      "must be a positive number"),
+    BadInput(
+      "check: smooth-relu without a width", command: "check",
+      ["--weights", "@init-2-4-1.json", "--data", "@valid.csv", "--activation", "smooth-relu"], exit: usage,
+      "smooth-relu:EPS"),
 
     // Integration options.
     BadInput("rtol 0", ["--rtol", "0"], exit: usage, "--rtol must be positive"),

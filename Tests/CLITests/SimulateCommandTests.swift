@@ -77,6 +77,35 @@ import Testing
     #expect(lagrange.stderr.contains("unconstrained"))
   }
 
+  @Test func smoothGateRunIsLabelledRecordedReplayedAndChecked() throws {
+    // --activation smooth-relu:EPS: the summary says it is not ReLU, run.json records ε, the run
+    // replays bit for bit from run.json, and the checker evaluates it (no kinks, so no Clarke fit).
+    let dir = try temporaryDirectory()
+    let first = dir.appendingPathComponent("a").path
+    let run = try gradflow([
+      "simulate", "--generator", "xor", "--widths", "8", "--activation", "smooth-relu:0.05", "--t-end", "50",
+      "--saves", "10", "--save-weights", "--out", first,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("smooth-relu:0.05 (a smooth gate: not the ReLU model)"))
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
+    let json = try #require(record as? [String: Any])
+    let config = try #require(json["config"] as? [String: Any])
+    #expect(config["activation"] as? String == "smooth-relu")
+    #expect(config["gate_width"] as? Double == 0.05)
+    #expect((json["model"] as? [String: Any])?["gate_width"] as? Double == 0.05)
+    let second = dir.appendingPathComponent("b").path
+    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
+    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    let check = try gradflow(["check", first, "--json"])
+    #expect([0, 2, 3].contains(check.status), "\(check.stderr)")
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+    #expect(report["activation"] as? String == "smooth-relu")
+    #expect(report["kink_pairs"] as? Int == 0)
+  }
+
   @Test func refusesANonEmptyOutputDirectoryWithoutForce() throws {
     let dir = try temporaryDirectory()
     _ = try writeFile("keep.txt", "x", in: dir)

@@ -90,9 +90,12 @@ import Testing
     #expect(fit.epsRel.isApproximatelyEqual(to: fullEps, absoluteTolerance: 1e-12), "\(fit.epsRel) vs \(fullEps)")
   }
 
-  @Test func marginJacobianMatchesBackpropAndEuler() throws {
+  /// The smooth gate checks the checker's own per-sample derivation against the evaluator's blocked one.
+  @Test(arguments: [Activation.relu, .smoothRelu])
+  func marginJacobianMatchesBackpropAndEuler(activation: Activation) throws {
     var random = SeededRandom(seed: 11)
-    let architecture = try Architecture(inputDimension: 3, hiddenWidths: [5, 4])
+    let architecture = try Architecture(
+      inputDimension: 3, hiddenWidths: [5, 4], activation: activation, gateWidth: 0.2)
     let n = 7
     let inputs = (0..<(3 * n)).map { _ in random.gaussian() }
     let labels = (0..<n).map { $0 % 2 == 0 ? 1.0 : -1.0 }

@@ -6,7 +6,7 @@ import Testing
 /// The OpenBLAS and loop kernels of ``NetworkEvaluator``, and any block size, compute the same
 /// margins and gradient up to rounding.
 @Suite struct KernelTests {
-  @Test(arguments: [Activation.relu, .identity, .leakyRelu])
+  @Test(arguments: [Activation.relu, .identity, .leakyRelu, .smoothRelu])
   func kernelsAndBlockSizesAgree(activation: Activation) throws {
     var random = SeededRandom(seed: 11)
     let n = 37

@@ -12,6 +12,9 @@
 /// (``kinks(band:)``, |z| ≤ τ‖w‖‖h‖) perturbs it by O(τ). Without overrides this is the same vector as
 /// `NetworkEvaluator.backward` with output weights y_n e_n (tested to rounding).
 ///
+/// The smooth gate (``SmoothGate``, no kinks, no overrides) is differentiated with its two extra
+/// terms, as in ``NetworkEvaluator``.
+///
 /// Plain loops over one sample, O(P) per gradient: the checker is not a hot path.
 struct MarginJacobian {
   let architecture: Architecture
@@ -56,14 +59,46 @@ struct MarginJacobian {
       }
       result.append(z)
       if k < architecture.depth {
-        h = z.map { architecture.activation.value($0, slope: architecture.leakySlope) }
+        h = hidden(layer: k, z: z, input: h, architecture: architecture, theta: theta)
       }
+    }
+    return result
+  }
+
+  /// h_k = σ(z_k) from z_k and the layer's input h_{k−1}.
+  private static func hidden(layer k: Int, z: [Double], input: [Double], architecture: Architecture, theta: [Double])
+    -> [Double]
+  {
+    guard let gate = architecture.smoothGate else {
+      return z.map { architecture.activation.value($0, slope: architecture.leakySlope) }
+    }
+    let inputNorm = CheckerMath.norm(input)
+    return z.enumerated().map { j, value in
+      gate.value(value, scale: rowNorm(layer: k, unit: j, architecture: architecture, theta: theta) * inputNorm)
+    }
+  }
+
+  /// ‖W_k[j, :]‖.
+  private static func rowNorm(layer k: Int, unit j: Int, architecture: Architecture, theta: [Double]) -> Double {
+    let columns = architecture.shape(ofLayer: k).columns
+    let start = architecture.offset(ofLayer: k) + j * columns
+    return CheckerMath.norm(Array(theta[start..<(start + columns)]))
+  }
+
+  /// The inputs h_{k−1} of every layer k = 1…K of sample n.
+  private func layerInputs(sample n: Int) -> [[Double]] {
+    var result = [inputs[n]]
+    for k in 1..<architecture.depth {
+      result.append(
+        Self.hidden(
+          layer: k, z: preActivations[n][k - 1], input: result[k - 1], architecture: architecture, theta: theta))
     }
     return result
   }
 
   /// ∇_θ q_n with the slopes of hidden layer `k` (1…K−1), unit `i`, replaced by `slopes[HiddenUnit(k, i)]`.
   func gradient(sample n: Int, slopes: [HiddenUnit: Double] = [:]) -> [Double] {
+    if let gate = architecture.smoothGate { return smoothGradient(sample: n, gate: gate) }
     let depth = architecture.depth
     let activation = architecture.activation
     let slope = architecture.leakySlope
@@ -89,6 +124,54 @@ struct MarginJacobian {
         next[j] = sum * s
       }
       delta = next
+    }
+    return gradient
+  }
+
+  /// ∇_θ q_n through the smooth gate: the signal Δ into unit j of layer k gives the elementwise
+  /// part Δ(S + uS') and, with t_j = Δ_j z_j u_j S'_j, −t_j w_j/‖w_j‖² in row j of ∂q/∂W_k and
+  /// −(Σ_j t_j) h/‖h‖² in the signal into the layer's input h (``SmoothGate``).
+  private func smoothGradient(sample n: Int, gate: SmoothGate) -> [Double] {
+    let depth = architecture.depth
+    let z = preActivations[n]
+    let h = layerInputs(sample: n)
+    var gradient = [Double](repeating: 0, count: architecture.parameterCount)
+    // D_k, and t_i of layer k's gates (none for the output layer).
+    var delta = [labels[n]]
+    var terms: [Double] = []
+    for k in stride(from: depth, through: 1, by: -1) {
+      let (rows, columns) = architecture.shape(ofLayer: k)
+      let offset = architecture.offset(ofLayer: k)
+      for i in 0..<rows {
+        let r = Self.rowNorm(layer: k, unit: i, architecture: architecture, theta: theta)
+        let shrink = terms.isEmpty || r == 0 ? 0 : terms[i] / (r * r)
+        for j in 0..<columns {
+          let index = offset + i * columns + j
+          gradient[index] = delta[i] * h[k - 1][j] - shrink * theta[index]
+        }
+      }
+      guard k > 1 else { break }
+      // Δ: the signal into h_{k−1} = σ(z_{k−1}), then through the gates of layer k − 1.
+      var signal = [Double](repeating: 0, count: columns)
+      for j in 0..<columns {
+        for i in 0..<rows { signal[j] += theta[offset + i * columns + j] * delta[i] }
+      }
+      let hNorm = CheckerMath.norm(h[k - 1])
+      if !terms.isEmpty, hNorm > 0 {
+        let shrink = terms.reduce(0, +) / (hNorm * hNorm)
+        for j in 0..<columns { signal[j] -= shrink * h[k - 1][j] }
+      }
+      let inputNorm = CheckerMath.norm(h[k - 2])
+      delta = []
+      terms = []
+      for j in 0..<columns {
+        let r = Self.rowNorm(layer: k - 1, unit: j, architecture: architecture, theta: theta)
+        let u = gate.argument(z[k - 2][j], scale: r * inputNorm)
+        let s = SmoothGate.logistic(u)
+        let slope = s * (1 - s)
+        terms.append(signal[j] * z[k - 2][j] * u * slope)
+        delta.append(signal[j] * (s + u * slope))
+      }
     }
     return gradient
   }
