@@ -167,6 +167,7 @@ public final class Simulation {
     result.sliding = sliding.summary(
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
+    if let filippov = flow as? any FilippovCounting { result.sliding?.capacityOverflows = filippov.overflowCount }
     do throws(OutputError) {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")

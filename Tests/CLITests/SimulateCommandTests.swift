@@ -106,6 +106,29 @@ import Testing
     #expect(report["kink_pairs"] as? Int == 0)
   }
 
+  @Test func filippovCapacityOverflowsAreReported() throws {
+    // One ReLU unit w = (1, 0), a = 1, and 300 negative samples x_n = (0, v_n) on its kink (z = 0,
+    // attracting: a·c_n < 0) beside one positive sample: more candidates than the K = 2 slope solver's
+    // 256. The run says so in the summary and in run.json instead of dropping them silently.
+    let dir = try temporaryDirectory()
+    var csv = "x1,x2,y\n1,0,1\n"
+    for n in 0..<300 { csv += "0,\(Double(n % 7) - 3.1),-1\n" }
+    let data = dir.appendingPathComponent("kinks.csv").path
+    try csv.write(toFile: data, atomically: true, encoding: .utf8)
+    let weights = dir.appendingPathComponent("w.json").path
+    try #"{"arch": [2, 1, 1], "layers": [[[1, 0]], [[1]]]}"#.write(toFile: weights, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("run").path
+    let run = try gradflow([
+      "simulate", "--data", data, "--init", weights, "--t-end", "1e-3", "--saves", "2", "--out", out,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("more pairs were near a kink than the Filippov solver holds"), "\(run.stdout)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json")))
+    let stats = try #require((record as? [String: Any])?["stats"] as? [String: Any])
+    let sliding = try #require(stats["sliding"] as? [String: Any])
+    #expect((sliding["capacity_overflows"] as? Int ?? 0) >= 1)
+  }
+
   @Test func refusesANonEmptyOutputDirectoryWithoutForce() throws {
     let dir = try temporaryDirectory()
     _ = try writeFile("keep.txt", "x", in: dir)

@@ -27,7 +27,7 @@ import Foundation
 /// Exact where the Filippov solution is unique (the sliding x_m of a unit linearly independent).
 /// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
 /// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2 and ReLU only.
-public final class FilippovFlow: FlowDynamics {
+public final class FilippovFlow: FlowDynamics, FilippovCounting {
   public let name = "unconstrained"
   public let network: NetworkEvaluator
   public let loss: Loss

@@ -210,6 +210,8 @@ public struct SlidingSummary: Sendable {
   /// The pairs that slid longest (up to 10).
   public var top: [Pair]
   public var mode: SlidingMode
+  /// Filippov runs: evaluations with more candidate pairs than the slope solver holds (``FilippovCounting``).
+  public var capacityOverflows = 0
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics).
   public var canUseFilippov: Bool
 
@@ -218,13 +220,17 @@ public struct SlidingSummary: Sendable {
 
   /// One line for the summary.
   public var text: String {
+    let overflow =
+      capacityOverflows > 0
+      ? "; in \(capacityOverflows) evaluations more pairs were near a kink than the Filippov solver holds (the rest kept ReLU slopes)"
+      : ""
     guard pairs > 0 else {
-      return String(format: "no sliding pairs; %.0f%% of steps rejected", 100 * rejectedRatio)
+      return String(format: "no sliding pairs; %.0f%% of steps rejected", 100 * rejectedRatio) + overflow
     }
     return String(
       format:
         "the flow slides on %d (sample, unit) pairs (%.4g pair-time units), %d chatter flips, %.0f%% of steps rejected",
-      pairs, pairTime, chatterFlips, 100 * rejectedRatio)
+      pairs, pairTime, chatterFlips, 100 * rejectedRatio) + overflow
   }
 
   /// What to do about chattering (nil when the run does not chatter).
@@ -242,7 +248,7 @@ public struct SlidingSummary: Sendable {
   public var jsonObject: [String: Any] {
     var object: [String: Any] = [
       "mode": mode.rawValue, "pairs": pairs, "pair_time": pairTime, "chatter_flips": chatterFlips,
-      "rejected_ratio": rejectedRatio, "chattering": isChattering,
+      "rejected_ratio": rejectedRatio, "chattering": isChattering, "capacity_overflows": capacityOverflows,
       "top_pairs": top.map {
         ["layer": $0.pair.layer, "sample": $0.pair.sample, "unit": $0.pair.unit, "time": $0.time, "flips": $0.flips]
           as [String: Any]

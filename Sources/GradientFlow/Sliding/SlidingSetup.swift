@@ -1,3 +1,10 @@
+/// What the Filippov flows count for the run's report.
+public protocol FilippovCounting: AnyObject {
+  /// Evaluations whose candidate pairs exceeded the slope solver's capacity (the pairs beyond it kept
+  /// their ReLU slopes for that evaluation).
+  var overflowCount: Int { get }
+}
+
 /// Builds the dynamics of `--sliding filippov` from a config (kept apart from ``DynamicsKind``,
 /// whose conformers need only the network).
 enum SlidingSetup {
