@@ -24,6 +24,8 @@ struct GradflowBench: ParsableCommand {
   @Option(help: "Rows per block (default: the evaluator's choice).") var blockRows: Int?
   @Option(help: "Evaluations per timed batch.") var calls: Int = 10_000
   @Option(help: "Timed batches (the median is reported).") var repeats: Int = 5
+  @Option(help: "Hidden activation: relu, identity, leaky-relu or smooth-relu:EPS (as gradflow simulate's).")
+  var activation: String = "relu"
 
   mutating func run() throws {
     if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { openblas_set_num_threads(1) }
@@ -33,6 +35,12 @@ struct GradflowBench: ParsableCommand {
     var config = SimulationConfig()
     config.data = data
     config.initialWeights = initialWeights
+    let parts = activation.split(separator: ":", maxSplits: 1)
+    guard let chosen = Activation(rawValue: String(parts[0])) else {
+      throw ValidationError("unknown activation '\(activation)'")
+    }
+    config.activation = chosen
+    config.gateWidth = parts.count == 2 ? Double(parts[1]) : nil
     let setup = try SimulationSetup(config: config)
     let network = try NetworkEvaluator(
       architecture: setup.architecture, inputs: setup.dataset.inputs, labels: setup.dataset.labels, kernel: kind,
