@@ -30,12 +30,24 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 
 
+def yaml_parameters(value) -> str:
+    """`value` as the YAML text papermill's -y reads, floats kept floats: YAML 1.1 reads 1e-06 (JSON's
+    spelling) as a string, 1.0e-06 as a number."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {yaml_parameters(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_parameters(v) for v in value) + "]"
+    if isinstance(value, float) and "e" in repr(value) and "." not in repr(value).split("e")[0]:
+        return repr(value).replace("e", ".0e", 1)
+    return json.dumps(value)
+
+
 def run_one(notebook: Path, parameters: dict, output_dir: Path, timeout: int) -> tuple[bool, float, str]:
     out = output_dir / notebook.name
     argv = [
         sys.executable, "-m", "papermill", str(notebook), str(out),
         "--cwd", str(NOTEBOOKS), "--kernel", "python3", "--no-progress-bar",
-        "--execution-timeout", str(timeout), "-y", json.dumps(parameters),
+        "--execution-timeout", str(timeout), "-y", yaml_parameters(parameters),
     ]
     env = dict(os.environ)
     # This interpreter's kernel (scripts/venv.sh registers it in the venv) ahead of any user kernel.

@@ -8,7 +8,7 @@
 #      a cell that raises fails its notebook), saving their figures into a scratch directory;
 #   4. every example script (examples/*.sh): exit code 0 and every file its `# outputs:` line names;
 #   5. the plotting helper (python -m gradflow_plot) on a run directory and a compare directory.
-# Ends with one line per part, e.g. `notebooks: 7 passed, 0 failed`; exits 1 if anything failed.
+# Ends with one line per part, e.g. `notebooks: 8 passed, 0 failed`; exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
