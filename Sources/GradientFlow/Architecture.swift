@@ -30,8 +30,9 @@ public struct Architecture: Sendable, Equatable, Codable {
     guard activation != .leakyRelu || (leakySlope > 0 && leakySlope < 1) else {
       throw .invalidArchitecture("the leaky-ReLU slope must lie in (0, 1) (got \(leakySlope))")
     }
-    guard activation != .smoothRelu || (gateWidth > 0 && gateWidth.isFinite) else {
-      throw .invalidArchitecture("the smooth gate's width ε must be a positive number (got \(gateWidth))")
+    guard activation != .smoothRelu || (gateWidth >= SmoothGate.smallestWidth && gateWidth.isFinite) else {
+      throw .invalidArchitecture(
+        "the smooth gate's width ε must be a number ≥ \(SmoothGate.smallestWidth) (got \(gateWidth))")
     }
     layerSizes = [inputDimension] + hiddenWidths + [1]
     self.activation = activation

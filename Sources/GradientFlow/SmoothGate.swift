@@ -19,10 +19,16 @@ public struct SmoothGate: Sendable, Equatable {
 
   public init(width: Double) { self.width = width }
 
-  /// u = z/(ε·scale) with scale = ‖w‖‖h‖ (0 when the scale is 0).
+  /// The smallest ε accepted: |u| ≤ 1/ε stays finite (u·S' = ∞·0 would be NaN), and below it the gate
+  /// is ReLU to double precision except within 1e-12 of the kink in cos∠(w, h).
+  public static let smallestWidth = 1e-12
+
+  /// u = z/(ε·scale) with scale = ‖w‖‖h‖ (0 when ε·scale is 0, also by underflow; then z = 0 too, or is
+  /// below the smallest normal number).
   @inline(__always)
   public func argument(_ z: Double, scale: Double) -> Double {
-    scale > 0 ? z / (width * scale) : 0
+    let denominator = width * scale
+    return denominator > 0 ? z / denominator : 0
   }
 
   /// S(u) = 1/(1 + e^{−u}). For u ≥ 37, e^{−u} < 2⁻⁵³ and 1 + e^{−u} rounds to 1; for u ≤ −710,

@@ -35,9 +35,11 @@ struct GradflowBench: ParsableCommand {
     var config = SimulationConfig()
     config.data = data
     config.initialWeights = initialWeights
-    let parts = activation.split(separator: ":", maxSplits: 1)
-    guard let chosen = Activation(rawValue: String(parts[0])) else {
-      throw ValidationError("unknown activation '\(activation)'")
+    let parts = activation.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+    guard let chosen = Activation(rawValue: String(parts[0])), (parts.count == 2) == (chosen == .smoothRelu),
+      parts.count == 1 || Double(parts[1]) != nil
+    else {
+      throw ValidationError("unknown activation '\(activation)'; choose relu, identity, leaky-relu or smooth-relu:EPS")
     }
     config.activation = chosen
     config.gateWidth = parts.count == 2 ? Double(parts[1]) : nil

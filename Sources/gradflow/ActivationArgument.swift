@@ -3,7 +3,7 @@ import GradientFlow
 
 /// `--activation`: relu, identity, leaky-relu, or smooth-relu:EPS (the smooth homogeneous gate of width
 /// ε, ``SmoothGate``: a different model, so its width is part of the name and has no default).
-struct ActivationArgument: ExpressibleByArgument {
+struct ActivationArgument: ExpressibleByArgument, CustomStringConvertible {
   let activation: Activation
   let gateWidth: Double?
 
@@ -19,6 +19,8 @@ struct ActivationArgument: ExpressibleByArgument {
     }
     self.activation = activation
   }
+
+  var description: String { activation.rawValue + (gateWidth.map { ":\($0)" } ?? "") }
 
   static var allValueStrings: [String] { ["relu", "identity", "leaky-relu", "smooth-relu:EPS"] }
 

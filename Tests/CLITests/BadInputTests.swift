@@ -158,11 +158,14 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("smooth-relu width not a number", ["--activation", "smooth-relu:wide"], exit: usage, "smooth-relu:EPS"),
     BadInput("relu with a width", ["--activation", "relu:0.1"], exit: usage, "smooth-relu:EPS"),
     BadInput(
+      "smooth-relu width below 1e-12", ["--activation", "smooth-relu:1e-320"], exit: usage,
+      "must be a number ≥ 1e-12"),
+    BadInput(
       "config: smooth-relu without gate_width", ["--config", "@config-smooth-no-width.json"], exit: usage,
       "needs the gate's width"),
     BadInput(
       "config: smooth-relu with a negative width", ["--config", "@config-smooth-negative-width.json"], exit: usage,
-      "must be a positive number"),
+      "must be a number ≥ 1e-12"),
     BadInput(
       "check: smooth-relu without a width", command: "check",
       ["--weights", "@init-2-4-1.json", "--data", "@valid.csv", "--activation", "smooth-relu"], exit: usage,

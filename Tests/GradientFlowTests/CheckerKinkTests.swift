@@ -87,4 +87,18 @@ import Testing
     #expect(forced.isSubset(of: after))
     #expect(!after.contains { $0.layer == 2 && $0.unit == unit })
   }
+
+  @Test func flagsDoNotDependOnHowALayerIsScaled() throws {
+    // W_1 × 7 and W_2 × 1/3: z_1 and every ‖w_j‖ of layer 1 scale by 7, z_2, ‖h_1‖ and the rows of W_2 by
+    // 7 and 1/3, so every ratio |z|/(‖w‖‖h‖) is unchanged (up to rounding, far from the band's edge).
+    let (architecture, inputs, labels, theta, forced) = try problem()
+    var scaled = theta
+    for (k, factor) in [(1, 7.0), (2, 1.0 / 3)] {
+      let offset = architecture.offset(ofLayer: k)
+      for i in offset..<(offset + architecture.size(ofLayer: k)) { scaled[i] *= factor }
+    }
+    let after = flagged(architecture, inputs, labels, scaled)
+    #expect(after == flagged(architecture, inputs, labels, theta))
+    #expect(forced.isSubset(of: after))
+  }
 }

@@ -235,4 +235,23 @@ import Testing
     }
     #expect(try evaluations(.rms) < evaluations(.max))
   }
+
+  @Test func capacityOverflowsCountOncePerEvaluation() throws {
+    // One unit w = (1, 0), a = 1, and 300 negative samples x_n = (0, v_n) on its kink (attracting: a·c_n < 0)
+    // beside one positive sample: more candidates than the solver's 256 for that unit.
+    var inputs: [Double] = [1, 0]
+    var labels: [Double] = [1]
+    for n in 0..<300 {
+      inputs += [0, Double(n % 7) - 3.1]
+      labels.append(-1)
+    }
+    let network = try NetworkEvaluator(architecture: Self.architecture, inputs: inputs, labels: labels)
+    let flow = try FilippovFlow(network: network, inputs: inputs, loss: .exponential)
+    let theta: [Double] = [1, 0, 1]
+    var direction = [Double](repeating: 0, count: 3)
+    for calls in 1...3 {
+      _ = flow.velocity(state: theta, direction: &direction)
+      #expect(flow.overflowCount == calls)
+    }
+  }
 }

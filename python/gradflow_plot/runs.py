@@ -81,8 +81,8 @@ def read_layers(weights_json) -> list[np.ndarray]:
 def normalized_margins(run_dir, data_csv=None) -> np.ndarray:
     """q_n(V) = y_n f(x_n; W) / ∏_k ‖W_k‖_F for every sample, at the run's final weights.
 
-    `gradflow` writes only min_n q_n(V); this evaluates the bias-free network (relu, leaky-relu or
-    identity hidden layers, with the run's --bias-feature) on the data of the run (its --data CSV, or
+    `gradflow` writes only min_n q_n(V); this evaluates the bias-free network (relu, leaky-relu,
+    smooth-relu or identity hidden layers, with the run's --bias-feature) on the data of the run (its --data CSV, or
     `data_csv`) and checks that the minimum equals run.json's final margin to 1e-9 relative."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
@@ -109,8 +109,15 @@ def normalized_margins(run_dir, data_csv=None) -> np.ndarray:
             h = np.maximum(z, 0)
         elif activation == "leaky-relu":
             h = np.where(z > 0, z, slope * z)
-        else:
+        elif activation == "smooth-relu":
+            # z·S(z/(ε‖w_j‖‖h_n‖)), S logistic (README "ReLU kinks"); u = 0 where the scale is 0.
+            scale = config["gate_width"] * np.outer(np.linalg.norm(w, axis=1), np.linalg.norm(h, axis=0))
+            u = np.divide(z, scale, out=np.zeros_like(z), where=scale > 0)
+            h = z / (1 + np.exp(-np.clip(u, -745, 745)))
+        elif activation == "identity":
             h = z
+        else:
+            raise NotImplementedError(f"activation {activation!r}")
     f = (layers[-1] @ h).ravel()
     rho = np.prod([np.linalg.norm(w) for w in layers])
     q = y * f / rho

@@ -60,6 +60,7 @@ public struct CheckReport {
       "K": c.architecture.depth,
       "layer_sizes": c.architecture.layerSizes,
       "activation": c.architecture.activation.rawValue,
+      "gate_width": c.architecture.smoothGate.map { $0.width as Any } ?? NSNull(),
       "samples": c.sampleCount,
       "gamma_product": c.gammaProduct,
       "gamma_lyu_li": c.gammaLyuLi,
@@ -202,7 +203,9 @@ public struct CheckReport {
   public var text: String {
     let c = last
     let arch = c.architecture.layerSizes.map(String.init).joined(separator: " -> ")
-    let kind = c.architecture.depth == 1 ? "linear" : c.architecture.activation.rawValue
+    let kind =
+      c.architecture.depth == 1
+      ? "linear" : c.architecture.smoothGate.map { "smooth-relu:\($0.width)" } ?? c.architecture.activation.rawValue
     var lines = [
       "gradflow check: \(arch) \(kind) (K = \(c.architecture.depth)), \(c.sampleCount) samples, tolerance \(shortNumber(check.tolerance))",
       "  source: \(source)",

@@ -60,8 +60,10 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   private let solver: FilippovSlopeSolver
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
-  /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
+  /// Evaluations whose candidates exceeded a capacity — the solver's per unit or ``pairCapacity`` in
+  /// all (the pairs beyond it kept ReLU slopes) — counted once per evaluation.
   public private(set) var overflowCount = 0
+  private var overflowed = false
 
   /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
   public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
@@ -117,6 +119,8 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     let velocity = forces.evaluate(theta: theta, gradient: g)
     let forceSum = forces.forceSum
     slidingPairCount = 0
+    overflowed = false
+    defer { if overflowed { overflowCount += 1 } }
     let count = collectCandidates(theta)
     guard count > 0 else { return velocity }
     let d = architecture.inputDimension
@@ -125,7 +129,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     for j in 0..<width where unitCounts[j] > 0 {
       var k = unitCounts[j]
       if k > solver.capacity {
-        overflowCount += 1
+        overflowed = true
         k = solver.capacity
       }
       slidingPairCount += filippovCorrection(
@@ -165,7 +169,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       for j in 0..<width
       where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0 {
         guard total < pairCapacity else {
-          overflowCount += 1
+          overflowed = true
           break scan
         }
         pairUnits[total] = j

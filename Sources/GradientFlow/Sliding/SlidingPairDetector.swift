@@ -80,7 +80,8 @@ public struct SlidingPairDetector: Sendable {
     }
   }
 
-  /// σ(z)² = c·z² for z < 0: c = α² for leaky ReLU, 0 for ReLU.
+  /// σ(z)² = c·z² for z < 0: c = α² for leaky ReLU, 0 for ReLU. Only the kinked activations
+  /// (``Activation/hasKink``) come here; the detector's norms are not defined for the others.
   @inline(__always)
   static func negativeSquareWeight(_ architecture: Architecture) -> Double {
     architecture.activation == .leakyRelu ? architecture.leakySlope * architecture.leakySlope : 0
