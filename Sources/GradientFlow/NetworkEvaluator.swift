@@ -68,7 +68,8 @@ public final class NetworkEvaluator {
   /// Two blocks of D_k (blockRows × widest).
   private let deltaA: UnsafeMutablePointer<Double>
   private let deltaB: UnsafeMutablePointer<Double>
-  /// W_kᵀ for the loops' forward pass, and Gᵀ accumulated by the loops' backward pass (P each).
+  /// W_kᵀ for the forward pass (both kernels, see ``NetworkKernels/forward``), and Gᵀ accumulated by the
+  /// loops' backward pass (P each).
   private let transposedWeights: UnsafeMutablePointer<Double>
   private let transposedGradient: UnsafeMutablePointer<Double>
   /// Margins q_n = y_n f(W; x_n) of the last forward pass.
@@ -188,11 +189,9 @@ public final class NetworkEvaluator {
   /// Computes Z_k and the margins q_n for parameters θ.
   public func forward(_ theta: UnsafePointer<Double>) {
     let blas = usesBLAS
-    if !blas {
-      for k in 1..<depth {
-        NetworkKernels.transpose(
-          theta + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: transposedWeights + offsets[k])
-      }
+    for k in 1..<depth {
+      NetworkKernels.transpose(
+        theta + offsets[k], rows: sizes[k], columns: sizes[k - 1], into: transposedWeights + offsets[k])
     }
     if gate != nil {
       for k in 1..<depth {

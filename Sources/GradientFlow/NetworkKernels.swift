@@ -12,7 +12,10 @@ import CGSL
 /// rounding.
 enum NetworkKernels {
   /// Z = A Wᵀ: A is R × din, W is dout × din (row-major), Z is R × dout. `wT` is Wᵀ (din × dout),
-  /// used by the loops.
+  /// used by both: OpenBLAS multiplies A·(Wᵀ) without transposing (column-major "NN", which its
+  /// small-matrix kernels take; A·Wᵀ with W transposed in the call went to the general kernel with
+  /// packing). Measured with `gradflow-bench`, three interleaved runs: D 43.5 → 39 µs, M 144 → 133 µs,
+  /// L 6.4 → 6.3 ms per evaluation.
   @inline(__always)
   static func forward(
     blas: Bool, rows: Int, din: Int, dout: Int, a: UnsafePointer<Double>, w: UnsafePointer<Double>,
@@ -28,8 +31,8 @@ enum NetworkKernels {
     }
     if blas {
       cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(dout), Int32(din), 1, a, Int32(din), w,
-        Int32(din), 0, z, Int32(dout))
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dout), Int32(din), 1, a, Int32(din), wT,
+        Int32(dout), 0, z, Int32(dout))
       return
     }
     multiply(rows: rows, inner: din, columns: dout, a, wT, into: z)
