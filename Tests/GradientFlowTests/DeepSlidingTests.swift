@@ -183,17 +183,26 @@ import Testing
     #expect(slid >= 5, "sliding pairs: \(slid)")
   }
 
-  @Test func kinkScanAgreesWithTheScalarTest() {
-    // Every count (SIMD body and tail), with the near unit in every position or absent.
+  @Test(arguments: [false, true])
+  func kinkScanAgreesWithTheScalarTest(deadUnit: Bool) {
+    // Every count (SIMD body and tail), with the near unit in every position or absent; with `deadUnit`
+    // also a unit with w_j = 0 (z = 0, 1/‖w‖² = ∞: the product is NaN, never near) next to it, which must
+    // not hide the near one in its lane.
     var random = SeededRandom(seed: 9)
     for count in 0...11 {
-      let inverse = (0..<count).map { _ in 0.5 + random.uniform() }
+      var inverse = (0..<count).map { _ in 0.5 + random.uniform() }
       for near in -1..<count {
-        let z = (0..<count).map { $0 == near ? 1e-9 : (random.uniform() < 0.5 ? -1 : 1) * (0.1 + random.uniform()) }
+        var z = (0..<count).map { $0 == near ? 1e-9 : (random.uniform() < 0.5 ? -1 : 1) * (0.1 + random.uniform()) }
+        let dead = count > 1 ? (near + 1 + count) % count : -1
+        if deadUnit, dead >= 0, dead != near {
+          z[dead] = 0
+          inverse[dead] = .infinity
+        }
         let limit = 1e-6
         let expected = (0..<count).contains { z[$0] * z[$0] * inverse[$0] <= limit * limit }
         #expect(KinkScan.anyNear(z, inverseSquared: inverse, count: count, limitSquared: limit * limit) == expected)
         #expect(expected == (near >= 0))
+        if deadUnit, dead >= 0, dead != near { inverse[dead] = 0.5 + random.uniform() }
       }
     }
   }
