@@ -41,6 +41,8 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
   public var dimension: Int { architecture.parameterCount }
 
   private let inputs: UnsafeMutablePointer<Double>
+  /// ‖x_n‖² (layer 1's inputs never change).
+  private let inputSquaredNorms: UnsafeMutablePointer<Double>
   /// Forward pass, loss weights and backprop with the ReLU slopes (``NetworkForces``).
   private let forces: NetworkForces
   /// c_n = y_n w_n of the last evaluation.
@@ -104,6 +106,11 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     let capacity = max(8, min(256, n * architecture.hiddenWidths.reduce(0, +), (1 << 22) / lowerStride))
     self.inputs = .allocate(capacity: inputs.count)
     self.inputs.initialize(from: inputs, count: inputs.count)
+    inputSquaredNorms = .allocate(capacity: n)
+    for m in 0..<n {
+      inputSquaredNorms.advanced(by: m).initialize(
+        to: Self.squaredNorm(self.inputs + m * sizes[0], count: sizes[0], rectified: false))
+    }
     forces = NetworkForces(network: network, loss: loss)
     rowNorms = .allocate(capacity: normOffsets[depth])
     inverseSquaredRowNorms = .allocate(capacity: normOffsets[depth])
@@ -124,6 +131,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
 
   deinit {
     inputs.deallocate()
+    inputSquaredNorms.deallocate()
     rowNorms.deallocate()
     inverseSquaredRowNorms.deallocate()
     sampleLayer.deallocate()
@@ -174,16 +182,19 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
       let norms = rowNorms + rowNormOffsets[k]
       let inverse = inverseSquaredRowNorms + rowNormOffsets[k]
       for m in 0..<n where sampleLayer[m] == 0 {
-        // ‖h_{k−1,m}‖ (σ(z) = max(z, 0); the inputs themselves for k = 1).
+        // ‖h_{k−1,m}‖² (σ(z) = max(z, 0); the inputs themselves for k = 1, kept from init).
         let h = below + m * columns
-        let squared = Self.squaredNorm(h, count: columns, rectified: k > 1)
-        let threshold = band * squared.squareRoot()
+        let squared = k == 1 ? inputSquaredNorms[m] : Self.squaredNorm(h, count: columns, rectified: true)
         let zRow = z + m * width
-        // Most samples have no unit near a kink; the slack keeps the pre-filter from dropping a pair the
-        // exact test below accepts.
-        let limit = threshold * (1 + 1e-12)
-        guard KinkScan.anyNear(zRow, inverseSquared: inverse, count: width, limitSquared: limit * limit)
+        // Most samples have no unit near a kink: the pre-filter works with squares (no square root per
+        // sample); its slack keeps it from dropping a pair the exact test below accepts.
+        let slack = 1 + 1e-12
+        guard
+          KinkScan.anyNear(
+            zRow, inverseSquared: inverse, count: width, limitSquared: band * band * squared * slack * slack)
         else { continue }
+        let inputNorm = squared.squareRoot()
+        let threshold = band * inputNorm
         backpropagateSignal(theta, sample: m, toLayer: k)
         let c = outputWeights[m]
         for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] {
@@ -196,7 +207,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
           candidateUnit[count] = j
           candidateSignal[count] = signal[j]
           candidateZ[count] = zRow[j]
-          candidateInputNorm[count] = squared.squareRoot()
+          candidateInputNorm[count] = inputNorm
           let input = candidateInput + count * inputStride
           for i in 0..<columns { input[i] = k == 1 ? h[i] : max(h[i], 0) }
           sampleLayer[m] = k
