@@ -37,7 +37,12 @@ public final class SlidingDiagnostics {
   private let time: UnsafeMutablePointer<Double>
   private let intervalStamp: UnsafeMutablePointer<Int32>
   private let weightNorms: UnsafeMutablePointer<Double>
+  private let inverseSquaredWeightNorms: UnsafeMutablePointer<Double>
   private let inputNorms: UnsafeMutablePointer<Double>
+  /// Per (hidden layer, sample): whether a pair of the row was on the kink after the last update. A row
+  /// with none then and none now (``KinkScan``) is skipped: its pairs keep streak 0, and a pair's sign
+  /// is read only while it is on the kink.
+  private let rowActive: UnsafeMutablePointer<Bool>
   private var interval: Int32 = 1
   private var intervalPairs = 0
   private var intervalTime = 0.0
@@ -64,7 +69,11 @@ public final class SlidingDiagnostics {
     intervalStamp = .allocate(capacity: count)
     intervalStamp.initialize(repeating: 0, count: count)
     weightNorms = .allocate(capacity: max(architecture.layerSizes.max() ?? 1, 1))
+    inverseSquaredWeightNorms = .allocate(capacity: max(architecture.layerSizes.max() ?? 1, 1))
     inputNorms = .allocate(capacity: max(sampleCount, 1))
+    let rowCount = max(sampleCount * (architecture.depth - 1), 1)
+    rowActive = .allocate(capacity: rowCount)
+    rowActive.initialize(repeating: false, count: rowCount)
   }
 
   deinit {
@@ -74,7 +83,9 @@ public final class SlidingDiagnostics {
     time.deallocate()
     intervalStamp.deallocate()
     weightNorms.deallocate()
+    inverseSquaredWeightNorms.deallocate()
     inputNorms.deallocate()
+    rowActive.deallocate()
   }
 
   /// Records the accepted step ending at time t (not finite past log t ≈ 709.78: no time then) from
@@ -93,10 +104,15 @@ public final class SlidingDiagnostics {
       let width = architecture.layerSizes[k]
       let (rows, columns) = architecture.shape(ofLayer: k)
       let offset = architecture.offset(ofLayer: k)
+      // The row pre-filter needs 1/‖w_j‖²; a unit with w_j = 0 (z = 0 is then on the kink, which the
+      // pre-filter's 0·∞ cannot see) turns it off for the layer.
+      var filterRows = true
       for j in 0..<rows {
         var s = 0.0
         for c in 0..<columns { s += theta[offset + j * columns + c] * theta[offset + j * columns + c] }
         weightNorms[j] = s.squareRoot()
+        inverseSquaredWeightNorms[j] = 1 / (weightNorms[j] * weightNorms[j])
+        if !(weightNorms[j] > 0) { filterRows = false }
       }
       if k == 1 {
         for n in 0..<sampleCount { inputNorms[n] = detector.inputNorms[n] }
@@ -116,6 +132,17 @@ public final class SlidingDiagnostics {
       let z = network.preActivations(ofLayer: k)
       for n in 0..<sampleCount {
         let inputNorm = inputNorms[n]
+        let active = rowActive + (k - 1) * sampleCount + n
+        // Slack: the pre-filter must never drop a pair the exact test below accepts.
+        let limit = band * inputNorm * (1 + 1e-12)
+        if filterRows, !active.pointee,
+          !KinkScan.anyNear(
+            z + n * width, inverseSquared: inverseSquaredWeightNorms, count: width, limitSquared: limit * limit)
+        {
+          index += width
+          continue
+        }
+        var onKink = false
         for j in 0..<width {
           let value = z[n * width + j]
           let newSign: Int8 = value > 0 ? 1 : -1
@@ -130,12 +157,14 @@ public final class SlidingDiagnostics {
                 intervalPairs += 1
               }
             }
+            onKink = true
           } else {
             streak[index] = 0
           }
           sign[index] = newSign
           index += 1
         }
+        active.pointee = onKink
       }
     }
     self.intervalTime = intervalTime
