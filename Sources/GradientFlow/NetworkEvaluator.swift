@@ -21,9 +21,11 @@ import CGSL
 /// **Speed.** The samples are processed in blocks of rows small enough that a block's Z_k, H_k and
 /// D_k stay in the L2 cache, forward through all layers and then backward, with G accumulated
 /// block by block. Only Z_k is kept for the whole dataset (it is public, and σ, σ' are recomputed
-/// from it); H_k and D_k live in one block's scratch. The output layer (d_K = 1) is a
-/// matrix–vector product and its backprop a masked outer product. The dense products go to
-/// OpenBLAS or to plain loops, chosen by ``Kernel`` (see ``NetworkKernels``).
+/// from it); H_k and D_k live in one block's scratch — except when all samples fit in one block (S,
+/// D): then the forward pass's H_k are kept and backprop reads them (D: 39.5 → 37.0 µs per
+/// evaluation). The output layer (d_K = 1) is a matrix–vector product and its backprop a masked outer
+/// product. The dense products go to OpenBLAS or to plain loops, chosen by ``Kernel`` (see
+/// ``NetworkKernels``).
 public final class NetworkEvaluator {
   /// How the dense products are computed. All give the same values up to rounding.
   public enum Kernel: String, Sendable, CaseIterable {
@@ -65,6 +67,10 @@ public final class NetworkEvaluator {
   private let preActivations: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
   /// One block of H_k (blockRows × widest).
   private let hidden: UnsafeMutablePointer<Double>
+  /// When all samples fit in one block: H_k of every hidden layer from the forward pass (N × d_k at
+  /// N·`hiddenOffsets[k]`), so that backprop reads them instead of recomputing σ(Z_k) (one entry otherwise).
+  private let keptHidden: UnsafeMutablePointer<Double>
+  private let keepsHidden: Bool
   /// Two blocks of D_k (blockRows × widest).
   private let deltaA: UnsafeMutablePointer<Double>
   private let deltaB: UnsafeMutablePointer<Double>
@@ -138,6 +144,10 @@ public final class NetworkEvaluator {
     transposedGradient.initialize(repeating: 0, count: p)
     margins = .allocate(capacity: n)
     margins.initialize(repeating: 0, count: n)
+    keepsHidden = self.blockRows >= n && depth > 1
+    let keptCount = keepsHidden ? n * architecture.hiddenUnitCount : 1
+    keptHidden = .allocate(capacity: keptCount)
+    keptHidden.initialize(repeating: 0, count: keptCount)
 
     gate = architecture.smoothGate
     let hiddenCount = gate == nil ? 1 : max(architecture.hiddenUnitCount, 1)
@@ -169,7 +179,8 @@ public final class NetworkEvaluator {
   deinit {
     for k in 0..<depth { preActivations[k].deallocate() }
     for buffer in [
-      inputs, labels, hidden, deltaA, deltaB, transposedWeights, transposedGradient, margins, rowNorms, inputNorms,
+      inputs, labels, hidden, keptHidden, deltaA, deltaB, transposedWeights, transposedGradient, margins, rowNorms,
+      inputNorms,
       gates, unitShrink, rowShrink,
     ] {
       buffer.deallocate()
@@ -216,13 +227,10 @@ public final class NetworkEvaluator {
           blas: blas, rows: rows, din: din, dout: dout, a: input, w: theta + offsets[k],
           wT: transposedWeights + offsets[k], z: z)
         if k < depth {
-          if let gate {
-            openGates(gate, layer: k, start: start, rows: rows, input: input)
-            hiddenBlock(layer: k, start: start, rows: rows)
-          } else {
-            activate(z, into: hidden, count: rows * dout)
-          }
-          input = UnsafePointer(hidden)
+          let h = keepsHidden ? keptHidden + sampleCount * hiddenOffsets[k] + start * dout : hidden
+          if let gate { openGates(gate, layer: k, start: start, rows: rows, input: input) }
+          computeHidden(layer: k, start: start, rows: rows, into: h)
+          input = UnsafePointer(h)
         }
       }
       start += rows
@@ -298,18 +306,24 @@ public final class NetworkEvaluator {
     }
   }
 
-  /// H_k = σ(Z_k) for rows [start, start + rows), into the block scratch.
-  @discardableResult
+  /// H_k = σ(Z_k) for rows [start, start + rows): the forward pass's when it kept them, else
+  /// recomputed into the block scratch.
   private func hiddenBlock(layer k: Int, start: Int, rows: Int) -> UnsafePointer<Double> {
+    if keepsHidden { return UnsafePointer(keptHidden + sampleCount * hiddenOffsets[k] + start * sizes[k]) }
+    computeHidden(layer: k, start: start, rows: rows, into: hidden)
+    return UnsafePointer(hidden)
+  }
+
+  /// h = σ(Z_k) for rows [start, start + rows) (the smooth gate: Z_k ⊙ S from ``openGates``).
+  private func computeHidden(layer k: Int, start: Int, rows: Int, into h: UnsafeMutablePointer<Double>) {
     let count = rows * sizes[k]
     let z = preActivations[k - 1] + start * sizes[k]
     if gate != nil {
       let s = gates + sampleCount * hiddenOffsets[k] + start * sizes[k]
-      for i in 0..<count { hidden[i] = z[i] * s[i] }
+      for i in 0..<count { h[i] = z[i] * s[i] }
     } else {
-      activate(z, into: hidden, count: count)
+      activate(z, into: h, count: count)
     }
-    return UnsafePointer(hidden)
   }
 
   /// Smooth gate, forward: ‖h_{k−1,n}‖ of the block's `input` rows (k ≥ 2; ‖x_n‖ is kept from
