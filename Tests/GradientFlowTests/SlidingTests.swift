@@ -254,4 +254,21 @@ import Testing
       #expect(flow.overflowCount == calls)
     }
   }
+
+  @Test func diagnosticsSeeAPairOfATinyUnit() throws {
+    // w_0 = (1e-200, 1e-155, 0): ‖w_0‖ > 0 but ‖w_0‖² is below the normal range (1/‖w_0‖² = ∞), and
+    // z = 1e-200 is on the kink (|z| ≤ η‖w_0‖‖x‖ = 0.02·1e-155). The row pre-filter cannot judge such a
+    // unit, so it must stand aside and let the exact test count the pair: sliding from the fourth update on,
+    // 5 time units of the 7.
+    let architecture = try Architecture(inputDimension: 3, hiddenWidths: [2])
+    let inputs: [Double] = [1, 0, 0]
+    let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: [1])
+    let theta: [Double] = [1e-200, 1e-155, 0, 1, 1, 1, 1, 1]
+    network.forward(theta)
+    let diagnostics = SlidingDiagnostics(architecture: architecture, inputs: inputs, band: 0.02)
+    for step in 0..<8 { diagnostics.update(t: Double(step), network: network, theta: theta) }
+    let summary = diagnostics.summary(mode: .off, canUseFilippov: true)
+    #expect(summary.pairs == 1)
+    #expect(summary.pairTime == 5)
+  }
 }

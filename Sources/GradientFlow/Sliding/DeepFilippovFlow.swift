@@ -170,7 +170,9 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
       let inverse = inverseSquaredRowNorms + rowNormOffsets[k]
       for j in 0..<rows {
         norms[j] = Self.squaredNorm(w + j * columns, count: columns, rectified: false).squareRoot()
-        inverse[j] = norms[j] > 0 ? 1 / (norms[j] * norms[j]) : .infinity
+        // A unit with ‖w_j‖² = 0 (or below the normal range) is never a candidate: its cosine with h_n is
+        // undefined, and the pre-filter could not see it.
+        inverse[j] = (norms[j] * norms[j]).isNormal ? 1 / (norms[j] * norms[j]) : .infinity
       }
     }
     sampleLayer.update(repeating: 0, count: n)
@@ -197,7 +199,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
         let threshold = band * inputNorm
         backpropagateSignal(theta, sample: m, toLayer: k)
         let c = outputWeights[m]
-        for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] {
+        for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] && inverse[j].isFinite {
           guard count < solver.capacity else {
             overflowCount += 1
             return count

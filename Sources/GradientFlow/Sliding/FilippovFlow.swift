@@ -155,7 +155,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       for i in 0..<d { squared += w[i] * w[i] }
       weightNorms[j] = squared.squareRoot()
       // 1/‖w_j‖² for the scan. Units with a_j = 0 have no attracting pair: an infinite value keeps them out.
-      inverseWeightNorms[j] = weightNorms[j] > 0 && theta[outputOffset + j] != 0 ? 1 / squared : .infinity
+      // A unit with ‖w_j‖² = 0 (or below the normal range) is never a candidate: its cosine with x_n is
+      // undefined, and the pre-filter could not see it.
+      inverseWeightNorms[j] = squared.isNormal && theta[outputOffset + j] != 0 ? 1 / squared : .infinity
       unitCounts[j] = 0
     }
     var total = 0
@@ -167,7 +169,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       guard KinkScan.anyNear(row, inverseSquared: inverseWeightNorms, count: width, limitSquared: limit * limit)
       else { continue }
       for j in 0..<width
-      where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0 {
+      where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0
+        && inverseWeightNorms[j].isFinite
+      {
         guard total < pairCapacity else {
           overflowed = true
           break scan

@@ -105,14 +105,16 @@ public final class SlidingDiagnostics {
       let (rows, columns) = architecture.shape(ofLayer: k)
       let offset = architecture.offset(ofLayer: k)
       // The row pre-filter needs 1/‖w_j‖²; a unit with w_j = 0 (z = 0 is then on the kink, which the
-      // pre-filter's 0·∞ cannot see) turns it off for the layer.
+      // pre-filter's 0·∞ cannot see), or with ‖w_j‖² below the normal range (1/‖w_j‖² = ∞), turns it off
+      // for the layer.
       var filterRows = true
       for j in 0..<rows {
         var s = 0.0
         for c in 0..<columns { s += theta[offset + j * columns + c] * theta[offset + j * columns + c] }
         weightNorms[j] = s.squareRoot()
-        inverseSquaredWeightNorms[j] = 1 / (weightNorms[j] * weightNorms[j])
-        if !(weightNorms[j] > 0) { filterRows = false }
+        let squared = weightNorms[j] * weightNorms[j]
+        inverseSquaredWeightNorms[j] = 1 / squared
+        if !squared.isNormal { filterRows = false }
       }
       if k == 1 {
         for n in 0..<sampleCount { inputNorms[n] = detector.inputNorms[n] }
