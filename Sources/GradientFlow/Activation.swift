@@ -39,7 +39,4 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
 
   /// Whether σ has a kink at 0 (its activation pattern can change).
   public var hasKink: Bool { self == .relu || self == .leakyRelu }
-
-  /// Whether σ(z) is a function of z alone (every activation but the smooth gate).
-  public var isElementwise: Bool { self != .smoothRelu }
 }

@@ -11,13 +11,13 @@ public struct Architecture: Sendable, Equatable, Codable {
   public let activation: Activation
   /// Negative-side slope α of leaky ReLU.
   public let leakySlope: Double
-  /// Width ε of the smooth gate (``Activation/smoothRelu``, ``SmoothGate``).
-  public let gateWidth: Double
+  /// Width ε of the smooth gate (``Activation/smoothRelu``, ``SmoothGate``); nil for the other activations.
+  public let gateWidth: Double?
 
   /// A network on `inputDimension` inputs with the given hidden widths (empty: a linear model, K = 1).
   public init(
     inputDimension: Int, hiddenWidths: [Int], activation: Activation = .relu,
-    leakySlope: Double = 0.01, gateWidth: Double = 0.1
+    leakySlope: Double = 0.01, gateWidth: Double? = nil
   ) throws(ModelError) {
     guard inputDimension >= 1 else {
       throw .invalidArchitecture("the input dimension must be at least 1 (got \(inputDimension))")
@@ -30,14 +30,21 @@ public struct Architecture: Sendable, Equatable, Codable {
     guard activation != .leakyRelu || (leakySlope > 0 && leakySlope < 1) else {
       throw .invalidArchitecture("the leaky-ReLU slope must lie in (0, 1) (got \(leakySlope))")
     }
-    guard activation != .smoothRelu || (gateWidth >= SmoothGate.smallestWidth && gateWidth.isFinite) else {
-      throw .invalidArchitecture(
-        "the smooth gate's width ε must be a number ≥ \(SmoothGate.smallestWidth) (got \(gateWidth))")
+    if activation == .smoothRelu {
+      // The model depends on ε, so there is no default.
+      guard let gateWidth else {
+        throw .invalidArchitecture(
+          "smooth-relu needs the gate's width ε: --activation smooth-relu:0.1 (or \"gate_width\": 0.1 in a config)")
+      }
+      guard gateWidth >= SmoothGate.smallestWidth, gateWidth.isFinite else {
+        throw .invalidArchitecture(
+          "the smooth gate's width ε must be a number ≥ \(SmoothGate.smallestWidth) (got \(gateWidth))")
+      }
     }
     layerSizes = [inputDimension] + hiddenWidths + [1]
     self.activation = activation
     self.leakySlope = leakySlope
-    self.gateWidth = gateWidth
+    self.gateWidth = activation == .smoothRelu ? gateWidth : nil
   }
 
   /// The number of layers K.
@@ -55,7 +62,7 @@ public struct Architecture: Sendable, Equatable, Codable {
   /// P = Σ_k d_k d_{k−1}.
   public var parameterCount: Int { (1...depth).reduce(0) { $0 + size(ofLayer: $1) } }
   /// The smooth gate, for ``Activation/smoothRelu``.
-  public var smoothGate: SmoothGate? { activation == .smoothRelu ? SmoothGate(width: gateWidth) : nil }
+  public var smoothGate: SmoothGate? { gateWidth.map(SmoothGate.init(width:)) }
   /// Hidden units Σ_{k<K} d_k times the sample count is the size of the activation pattern.
   public var hiddenUnitCount: Int { hiddenWidths.reduce(0, +) }
 }

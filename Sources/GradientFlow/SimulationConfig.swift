@@ -30,7 +30,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var widths: [Int]?
   public var activation: Activation = .relu
   public var leakySlope: Double = 0.01
-  /// ε of `smooth-relu` (``SmoothGate``); required with that activation, unused by the others.
+  /// ε of `smooth-relu` (``SmoothGate``); required with that activation (``Architecture`` says so),
+  /// ignored by the others.
   public var gateWidth: Double?
   public var loss: Loss = .exponential
   /// The dynamics: unconstrained, lagrange or weightnorm (THEORY §2–§4).
@@ -108,17 +109,6 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
 
   public init() {}
-
-  /// ε of the architecture's smooth gate: ``gateWidth``, which `smooth-relu` requires (the model
-  /// depends on it; there is no neutral default). Other activations ignore it.
-  func smoothGateWidth() throws(ModelError) -> Double {
-    guard activation == .smoothRelu else { return gateWidth ?? 0.1 }
-    guard let gateWidth else {
-      throw .invalidArchitecture(
-        "smooth-relu needs the gate's width ε: --activation smooth-relu:0.1 (or \"gate_width\": 0.1 in a config)")
-    }
-    return gateWidth
-  }
 
   /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized

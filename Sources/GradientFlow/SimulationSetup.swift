@@ -93,7 +93,7 @@ public struct SimulationSetup {
         config.widths = hidden
         architecture = try Architecture(
           inputDimension: dataset.dimension, hiddenWidths: hidden, activation: config.activation,
-          leakySlope: config.leakySlope, gateWidth: config.smoothGateWidth())
+          leakySlope: config.leakySlope, gateWidth: config.gateWidth)
         theta = loaded.theta
         weightsSource = absolute
       } else {
@@ -101,7 +101,7 @@ public struct SimulationSetup {
         config.widths = widths
         architecture = try Architecture(
           inputDimension: dataset.dimension, hiddenWidths: widths, activation: config.activation,
-          leakySlope: config.leakySlope, gateWidth: config.smoothGateWidth())
+          leakySlope: config.leakySlope, gateWidth: config.gateWidth)
         theta = InitialWeights.gaussian(architecture: architecture, scale: config.initScale, seed: config.seed)
         weightsSource = "gaussian(scale=\(config.initScale), seed=\(config.seed))"
       }

@@ -145,7 +145,7 @@ struct Check: ParsableCommand {
       }
       let architecture = try Architecture(
         inputDimension: dataset.dimension, hiddenWidths: Array(loaded.layerSizes.dropFirst().dropLast()),
-        activation: activation.activation, leakySlope: leakySlope, gateWidth: activation.gateWidth ?? 0.1)
+        activation: activation.activation, leakySlope: leakySlope, gateWidth: activation.gateWidth)
       certificate = try KKTCertificate(
         architecture: architecture, dataset: dataset, theta: loaded.theta, options: options)
     } catch {

@@ -36,7 +36,7 @@ import Testing
     try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
     let dataset = try ToyDataset.blobs.generate(count: 40, seed: 3, dimension: 2, noise: nil)
     let architecture = try Architecture(
-      inputDimension: dataset.dimension, hiddenWidths: widths, activation: activation)
+      inputDimension: dataset.dimension, hiddenWidths: widths, activation: activation, gateWidth: 0.1)
     let network = try NetworkEvaluator(
       architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, kernel: kernel, blockRows: blockRows)
     let system = FlowSystem(dynamics: UnconstrainedFlow(network: network, loss: .exponential))

@@ -10,7 +10,8 @@ import Testing
   func kernelsAndBlockSizesAgree(activation: Activation) throws {
     var random = SeededRandom(seed: 11)
     let n = 37
-    let architecture = try Architecture(inputDimension: 4, hiddenWidths: [6, 5], activation: activation)
+    let architecture = try Architecture(
+      inputDimension: 4, hiddenWidths: [6, 5], activation: activation, gateWidth: 0.1)
     let inputs = (0..<(n * 4)).map { _ in random.gaussian() }
     let labels = (0..<n).map { $0 % 3 == 0 ? 1.0 : -1.0 }
     let theta = InitialWeights.gaussian(architecture: architecture, scale: 1.3, seed: 11)

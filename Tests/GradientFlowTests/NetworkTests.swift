@@ -10,7 +10,7 @@ private func randomNetwork(activation: Activation = .relu, seed: UInt64 = 7) thr
 ) {
   var random = SeededRandom(seed: seed)
   let n = 9
-  let architecture = try Architecture(inputDimension: 3, hiddenWidths: [5, 4], activation: activation)
+  let architecture = try Architecture(inputDimension: 3, hiddenWidths: [5, 4], activation: activation, gateWidth: 0.1)
   let inputs = (0..<(n * 3)).map { _ in random.gaussian() }
   let labels = (0..<n).map { $0 % 2 == 0 ? 1.0 : -1.0 }
   let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)

@@ -42,4 +42,15 @@ import Testing
       }
     }
   }
+
+  @Test func theWidthIsRequiredAndOnlyKeptForTheSmoothGate() throws {
+    #expect(throws: ModelError.self) { try Architecture(inputDimension: 2, hiddenWidths: [3], activation: .smoothRelu) }
+    #expect(throws: ModelError.self) {
+      try Architecture(inputDimension: 2, hiddenWidths: [3], activation: .smoothRelu, gateWidth: 0)
+    }
+    let relu = try Architecture(inputDimension: 2, hiddenWidths: [3], gateWidth: 0.1)
+    #expect(relu.gateWidth == nil && relu.smoothGate == nil)
+    let smooth = try Architecture(inputDimension: 2, hiddenWidths: [3], activation: .smoothRelu, gateWidth: 0.1)
+    #expect(smooth.smoothGate == SmoothGate(width: 0.1))
+  }
 }
