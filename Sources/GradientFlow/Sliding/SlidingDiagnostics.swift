@@ -121,14 +121,9 @@ public final class SlidingDiagnostics {
       } else {
         let previousWidth = architecture.layerSizes[k - 1]
         let z = network.preActivations(ofLayer: k - 1)
-        let negativeWeight = SlidingPairDetector.negativeSquareWeight(architecture)
         for n in 0..<sampleCount {
-          var s = 0.0
-          for i in 0..<previousWidth {
-            let value = z[n * previousWidth + i]
-            s += value > 0 ? value * value : negativeWeight * value * value
-          }
-          inputNorms[n] = s.squareRoot()
+          inputNorms[n] = SlidingPairDetector.activationNorm(
+            z + n * previousWidth, count: previousWidth, architecture: architecture)
         }
       }
       let z = network.preActivations(ofLayer: k)

@@ -80,11 +80,15 @@ public struct SlidingPairDetector: Sendable {
     }
   }
 
-  /// σ(z)² = c·z² for z < 0: c = α² for leaky ReLU, 0 for ReLU. Only the kinked activations
-  /// (``Activation/hasKink``) come here; the detector's norms are not defined for the others.
+  /// ‖σ(z)‖ of one row of pre-activations, for the kinked activations (``Activation/hasKink``):
+  /// σ(z)² = z² for z > 0 and α²z² for leaky ReLU's z < 0 (0 for ReLU). Allocates nothing (the
+  /// diagnostics call it after every accepted step).
   @inline(__always)
-  static func negativeSquareWeight(_ architecture: Architecture) -> Double {
-    architecture.activation == .leakyRelu ? architecture.leakySlope * architecture.leakySlope : 0
+  static func activationNorm(_ z: UnsafePointer<Double>, count: Int, architecture: Architecture) -> Double {
+    let negativeWeight = architecture.activation == .leakyRelu ? architecture.leakySlope * architecture.leakySlope : 0
+    var s = 0.0
+    for i in 0..<count { s += z[i] > 0 ? z[i] * z[i] : negativeWeight * z[i] * z[i] }
+    return s.squareRoot()
   }
 
   /// Norms ‖h_{k−1, n}‖ of layer k's inputs from `network`'s last forward pass (‖x_n‖ for k = 1).
@@ -92,14 +96,8 @@ public struct SlidingPairDetector: Sendable {
     guard k > 1 else { return inputNorms }
     let width = network.architecture.layerSizes[k - 1]
     let z = network.preActivations(ofLayer: k - 1)
-    let negativeWeight = Self.negativeSquareWeight(network.architecture)
     return (0..<network.sampleCount).map { n in
-      var s = 0.0
-      for i in 0..<width {
-        let value = z[n * width + i]
-        s += value > 0 ? value * value : negativeWeight * value * value
-      }
-      return s.squareRoot()
+      Self.activationNorm(z + n * width, count: width, architecture: network.architecture)
     }
   }
 
