@@ -214,8 +214,9 @@ struct MarginJacobian {
         let inputNorm =
           k == 1
           ? detector.inputNorms[m]
-          : CheckerMath.norm(
-            preActivations[m][k - 2].map { architecture.activation.value($0, slope: architecture.leakySlope) })
+          : preActivations[m][k - 2].withUnsafeBufferPointer {
+            SlidingPairDetector.activationNorm($0.baseAddress!, count: $0.count, architecture: architecture)
+          }
         for (j, value) in preActivations[m][k - 1].enumerated()
         where detector.isNearKink(value, weightNorm: rowNorms[k - 1][j], inputNorm: inputNorm) {
           flagged.append(HiddenUnit(layer: k, unit: j))
