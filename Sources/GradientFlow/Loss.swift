@@ -25,6 +25,16 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     public var logForceScale: Double
   }
 
+  /// The force a = −ℓ'(q) of one margin, unscaled (it underflows where ``evaluate(margins:count:weights:)``'s
+  /// weights do not: for the t clock's per-sample work, where a_n is what enters −∇L).
+  public func force(margin q: Double) -> Double {
+    switch self {
+    case .exponential: exp(-q)
+    case .logistic: exp(-softplus(q))
+    case .square: 2 * (1 - q)
+    }
+  }
+
   /// Evaluates log L and writes the force weights w_n for margins q (N entries).
   public func evaluate(
     margins q: UnsafePointer<Double>, count: Int, weights w: UnsafeMutablePointer<Double>

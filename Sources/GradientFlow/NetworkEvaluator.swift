@@ -90,6 +90,13 @@ public final class NetworkEvaluator {
   private let gates: UnsafeMutablePointer<Double>
   private let unitShrink: UnsafeMutablePointer<Double>
   private let rowShrink: UnsafeMutablePointer<Double>
+  /// The slopes m_nj of a frozen activation pattern (N × d_k per hidden layer, at N·`hiddenOffsets[k]`);
+  /// allocated by ``enableFrozenPattern()``.
+  private var frozenSlopes: UnsafeMutablePointer<Double>?
+  /// Whether forward and backward use the frozen slopes instead of σ and σ' of Z.
+  public var usesFrozenPattern = false {
+    didSet { precondition(!usesFrozenPattern || frozenSlopes != nil, "enableFrozenPattern() first") }
+  }
 
   /// `inputs` is row-major N × d_0; `labels` are ±1. `blockRows` overrides the block size (tests
   /// and benchmarks).
@@ -186,9 +193,47 @@ public final class NetworkEvaluator {
       buffer.deallocate()
     }
     preActivations.deallocate()
+    frozenSlopes?.deallocate()
     sizes.deallocate()
     offsets.deallocate()
     hiddenOffsets.deallocate()
+  }
+
+  /// Allocates the frozen pattern's slopes (once; a piecewise-linear activation only). While
+  /// ``usesFrozenPattern`` is set, the network is the one linear piece they select:
+  ///
+  ///   σ(z_nj) = m_nj z_nj,  σ'(z_nj) = m_nj,
+  ///
+  /// the flow of one activation pattern continued past its kinks (``CrossingCorrectedStepper``).
+  public func enableFrozenPattern() {
+    precondition(activation != .smoothRelu, "the smooth gate has no pattern to freeze")
+    guard frozenSlopes == nil else { return }
+    let count = max(sampleCount * architecture.hiddenUnitCount, 1)
+    frozenSlopes = .allocate(capacity: count)
+    frozenSlopes!.initialize(repeating: 1, count: count)
+  }
+
+  /// The frozen slopes of hidden layer k (N × d_k, row-major), for reading and writing.
+  public func frozenSlopes(ofLayer k: Int) -> UnsafeMutablePointer<Double> {
+    frozenSlopes! + sampleCount * hiddenOffsets[k]
+  }
+
+  /// Whether pair i = n·d_k + j of hidden layer k is on the active side in the last forward pass: its
+  /// frozen slope is 1 while ``usesFrozenPattern`` is set, else z > 0. (For the Filippov flows, ReLU.)
+  @inline(__always)
+  public func isActive(layer k: Int, at i: Int) -> Bool {
+    usesFrozenPattern ? frozenSlopes![sampleCount * hiddenOffsets[k] + i] == 1 : preActivations[k - 1][i] > 0
+  }
+
+  /// Sets the frozen slopes to σ'(Z_k) of the last forward pass (the pattern of its θ; σ'(0) = 0 for ReLU).
+  public func freezePattern() {
+    for k in 1..<depth {
+      let count = sampleCount * sizes[k]
+      let z = preActivations[k - 1]
+      let m = frozenSlopes(ofLayer: k)
+      for i in 0..<count { m[i] = 1 }
+      applyDerivative(z, to: m, count: count)
+    }
   }
 
   /// Labels y_n (±1).
@@ -318,8 +363,8 @@ public final class NetworkEvaluator {
   private func computeHidden(layer k: Int, start: Int, rows: Int, into h: UnsafeMutablePointer<Double>) {
     let count = rows * sizes[k]
     let z = preActivations[k - 1] + start * sizes[k]
-    if gate != nil {
-      let s = gates + sampleCount * hiddenOffsets[k] + start * sizes[k]
+    if gate != nil || usesFrozenPattern {
+      let s = (usesFrozenPattern ? frozenSlopes! : gates) + sampleCount * hiddenOffsets[k] + start * sizes[k]
       for i in 0..<count { h[i] = z[i] * s[i] }
     } else {
       activate(z, into: h, count: count)
@@ -392,7 +437,10 @@ public final class NetworkEvaluator {
   /// d ⊙= σ'(Z_k) for rows [start, start + rows) (the smooth gate: ``closeGates``).
   @inline(__always)
   private func applyDerivative(layer k: Int, start: Int, rows: Int, to d: UnsafeMutablePointer<Double>) {
-    if let gate {
+    if usesFrozenPattern {
+      let m = frozenSlopes! + sampleCount * hiddenOffsets[k] + start * sizes[k]
+      for i in 0..<(rows * sizes[k]) { d[i] *= m[i] }
+    } else if let gate {
       closeGates(gate, layer: k, start: start, rows: rows, delta: d)
     } else {
       applyDerivative(preActivations[k - 1] + start * sizes[k], to: d, count: rows * sizes[k])

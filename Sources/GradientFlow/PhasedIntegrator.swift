@@ -147,6 +147,7 @@ final class PhasedIntegrator {
   ) throws(ODEError) {
     let start = outcome.finalLogT
     var options = baseOptions
+    options.stepEngine = nil  // an engine steps θ in t (``CrossingCorrectedStepper``), not log t
     options.stepper = config.stepper(forClock: .logT)
     options.saveSchedule = SaveSchedule(
       times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)
@@ -170,6 +171,7 @@ final class PhasedIntegrator {
     let end = config.rhoEnd ?? predicted
     guard end > start else { return }
     var options = baseOptions
+    options.stepEngine = nil
     options.stepper = config.stepper(forClock: .rho)
     let remaining = saveLogTimes.filter { $0 > outcome.finalLogT }.count
     let planEnd = min(end, predicted)

@@ -35,6 +35,7 @@ public final class Simulation {
     do throws(ModelError) {
       let network = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
+      if config.sliding == .corrected { try SlidingSetup.validateCorrected(config: config, architecture: architecture) }
       flow =
         config.sliding == .filippov
         ? try SlidingSetup.makeFilippovFlow(config: config, network: network, inputs: dataset.inputs)
@@ -195,6 +196,19 @@ public final class Simulation {
     options.maxStep = config.hmax ?? .infinity
     options.initialStep = config.initialStep
     options.recordStates = false
+    if config.sliding == .corrected {
+      let (architecture, dataset, loss) = (setup.architecture, setup.dataset, config.loss)
+      let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
+      options.stepEngine = { _, tolerances throws(ODEError) in
+        do throws(ModelError) {
+          return try CrossingCorrectedStepper(
+            architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
+            tolerances: tolerances, slidingBand: band)
+        } catch {
+          throw .invalidOptions(error.description)
+        }
+      }
+    }
     return options
   }
 

@@ -38,9 +38,13 @@ public final class ODESolver {
     let bridge = SystemBridge(system: system)
     let hStart = min(
       max(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.minStep), options.maxStep)
-    let driver = try GSLDriver(
-      bridge: bridge, stepper: options.stepper, tolerances: options.tolerances,
-      initialStep: hStart)
+    let driver: any StepEngine
+    if let makeEngine = options.stepEngine {
+      driver = try makeEngine(n, options.tolerances)
+    } else {
+      driver = try GSLDriver(
+        bridge: bridge, stepper: options.stepper, tolerances: options.tolerances, initialStep: hStart)
+    }
     let locator =
       options.stopConditions.isEmpty
       ? nil : try EventLocator(bridge: bridge, options: options, initialStep: hStart)
@@ -90,7 +94,7 @@ public final class ODESolver {
       bridge.clearFailures()
       let status = driver.step(t: &t, target: target, h: &h, y: y)
       if status != GSL_SUCCESS {
-        termination = failure(status: status, bridge: bridge, t: tPrev, h: h)
+        termination = failure(status: status, bridge: bridge, engine: driver, t: tPrev, h: h)
         t = tPrev
         y.update(from: yPrev, count: n)
         break
@@ -103,7 +107,8 @@ public final class ODESolver {
       }
       accepted += 1
       options.liveStatistics?.update(
-        accepted: accepted, rejected: driver.rejectedSteps, rhsEvaluations: bridge.rhsEvaluations)
+        accepted: accepted, rejected: driver.rejectedSteps,
+        rhsEvaluations: bridge.rhsEvaluations + driver.ownEvaluations)
       onStep?(t, state)
 
       for (i, condition) in options.stopConditions.enumerated() {
@@ -138,7 +143,7 @@ public final class ODESolver {
 
     func finish(_ reason: Termination) -> ODESolution {
       var statistics = SolverStatistics()
-      statistics.rhsEvaluations = bridge.rhsEvaluations
+      statistics.rhsEvaluations = bridge.rhsEvaluations + driver.ownEvaluations
       statistics.jacobianEvaluations = bridge.jacobianEvaluations
       statistics.stepsAccepted = accepted
       statistics.stepsRejected = driver.rejectedSteps
@@ -167,8 +172,10 @@ public final class ODESolver {
   }
 
   /// Maps a failed `evolve_apply` to the reason the user can act on.
-  private func failure(status: Int32, bridge: SystemBridge, t: Double, h: Double) -> Termination {
-    if let message = bridge.failure { return .rhsFailed(t: t, message: message) }
+  private func failure(status: Int32, bridge: SystemBridge, engine: any StepEngine, t: Double, h: Double)
+    -> Termination
+  {
+    if let message = bridge.failure ?? engine.failureMessage { return .rhsFailed(t: t, message: message) }
     if bridge.nonFiniteAt != nil { return .nonFinite(t: t) }
     if status == GSL_FAILURE { return .stepTooSmall(t: t, stepSize: h, minimum: options.minStep) }
     return .rhsFailed(t: t, message: "GSL error \(status): \(GSLRuntime.message(for: status))")

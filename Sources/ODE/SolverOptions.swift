@@ -27,6 +27,8 @@ public struct SolverOptions {
   public var eventTolerance: Double = 1e-10
   /// Counters updated after every accepted step, for observers that report work per interval.
   public var liveStatistics: LiveStatistics?
+  /// Builds the step engine of a solve (`nil`: GSL's evolve loop with ``stepper``).
+  public var stepEngine: StepEngineFactory?
 
   public init() {}
 

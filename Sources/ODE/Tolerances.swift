@@ -81,3 +81,21 @@ public enum ErrorNorm: String, CaseIterable, Sendable, Codable {
   /// of many components.
   case rms
 }
+
+extension Tolerances {
+  /// The error ratio of an error estimate e for a step of size h from y with rate y': the max or RMS
+  /// (``errorNorm``) of |e_i|/D_i with D_i as above. A step is within tolerance when it is ≤ 1.
+  public func errorRatio(
+    _ e: UnsafePointer<Double>, state y: UnsafePointer<Double>, rate: UnsafePointer<Double>, step h: Double,
+    dimension n: Int
+  ) -> Double {
+    var combined = 0.0
+    for i in 0..<n {
+      let s = absoluteScale.map { $0[i] } ?? 1
+      let level = relative * (yWeight * abs(y[i]) + dydtWeight * abs(h * rate[i])) + absolute * s
+      let r = abs(e[i]) / level
+      combined = errorNorm == .rms ? combined + r * r : max(combined, r)
+    }
+    return errorNorm == .rms ? (combined / Double(max(n, 1))).squareRoot() : combined
+  }
+}

@@ -66,6 +66,8 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
   private let candidateUnit: UnsafeMutablePointer<Int>
   private let candidateSignal: UnsafeMutablePointer<Double>
   private let candidateZ: UnsafeMutablePointer<Double>
+  /// Whether the candidate's unit is active in the forward pass (z > 0, or its frozen slope is 1).
+  private let candidateActive: UnsafeMutablePointer<Bool>
   private let candidateInputNorm: UnsafeMutablePointer<Double>
   private let candidateInput: UnsafeMutablePointer<Double>
   private let lowerJacobian: UnsafeMutablePointer<Double>
@@ -123,6 +125,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     candidateUnit = .allocate(capacity: capacity)
     candidateSignal = .allocate(capacity: capacity)
     candidateZ = .allocate(capacity: capacity)
+    candidateActive = .allocate(capacity: capacity)
     candidateInputNorm = .allocate(capacity: capacity)
     candidateInput = .allocate(capacity: capacity * inputStride)
     lowerJacobian = .allocate(capacity: capacity * lowerStride)
@@ -142,6 +145,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     candidateUnit.deallocate()
     candidateSignal.deallocate()
     candidateZ.deallocate()
+    candidateActive.deallocate()
     candidateInputNorm.deallocate()
     candidateInput.deallocate()
     lowerJacobian.deallocate()
@@ -211,7 +215,10 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
           candidateZ[count] = zRow[j]
           candidateInputNorm[count] = inputNorm
           let input = candidateInput + count * inputStride
-          for i in 0..<columns { input[i] = k == 1 ? h[i] : max(h[i], 0) }
+          for i in 0..<columns {
+            input[i] = k == 1 || network.isActive(layer: k - 1, at: m * columns + i) ? h[i] : 0
+          }
+          candidateActive[count] = network.isActive(layer: k, at: m * width + j)
           sampleLayer[m] = k
           count += 1
         }
@@ -252,9 +259,8 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     while i > k {
       let (rows, columns) = (sizes[i], sizes[i - 1])
       let w = theta + offsets[i]
-      let z = network.preActivations(ofLayer: i) + m * rows
       for c in 0..<columns { signalBelow[c] = 0 }
-      for r in 0..<rows where z[r] > 0 {
+      for r in 0..<rows where network.isActive(layer: i, at: m * rows + r) {
         let e = signal[r]
         for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
       }
@@ -272,8 +278,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     let row = lowerJacobian + p * lowerStride
     let columnsK = sizes[k - 1]
     let wRow = theta + offsets[k] + candidateUnit[p] * columnsK
-    let zBelow = network.preActivations(ofLayer: k - 1) + m * columnsK
-    for c in 0..<columnsK { signal[c] = zBelow[c] > 0 ? wRow[c] : 0 }
+    for c in 0..<columnsK { signal[c] = network.isActive(layer: k - 1, at: m * columnsK + c) ? wRow[c] : 0 }
     var squared = 0.0
     var i = k - 1
     while i >= 1 {
@@ -284,20 +289,19 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
       for r in 0..<rows {
         let e = signal[r]
         for c in 0..<columns {
-          let value = i == 1 ? e * input[c] : e * max(input[c], 0)
+          let value = i == 1 || network.isActive(layer: i - 1, at: m * columns + c) ? e * input[c] : 0
           block[r * columns + c] = value
           squared += value * value
         }
       }
       guard i > 1 else { break }
       let w = theta + offsets[i]
-      let z = network.preActivations(ofLayer: i - 1) + m * columns
       for c in 0..<columns { signalBelow[c] = 0 }
       for r in 0..<rows where signal[r] != 0 {
         let e = signal[r]
         for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
       }
-      for c in 0..<columns { signal[c] = z[c] > 0 ? signalBelow[c] : 0 }
+      for c in 0..<columns { signal[c] = network.isActive(layer: i - 1, at: m * columns + c) ? signalBelow[c] : 0 }
       i -= 1
     }
     return squared
@@ -369,7 +373,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
       solver.status[p] = 0
       // The pull-back rate, stored in `linear` until the base is final.
       solver.linear[p] = scale > 0 ? pullBack * forceSum * abs(candidateSignal[p]) * jacobianSquared / scale : 0
-      if candidateZ[p] > 0 { addJacobian(p, scale: -bound, to: g) }
+      if candidateActive[p] { addJacobian(p, scale: -bound, to: g) }
     }
     for p in 0..<count {
       solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
@@ -379,7 +383,7 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
         solver.gram[q * count + p] = s
       }
     }
-    for p in 0..<count { solver.aboveKink[p] = candidateZ[p] > 0 }
+    for p in 0..<count { solver.aboveKink[p] = candidateActive[p] }
     let sliding = solver.solveKeepingCrossings(size: count)
     for p in 0..<count where solver.solution[p] != 0 { addJacobian(p, scale: solver.solution[p], to: g) }
     return sliding

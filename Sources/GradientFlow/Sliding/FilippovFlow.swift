@@ -208,7 +208,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     // base = ẇ_j without the candidates: remove a_j c_m x_m of the active candidates.
     for p in 0..<k {
       let m = candidates[p]
-      guard z[m * width + j] > 0 else { continue }
+      guard network.isActive(layer: 1, at: m * width + j) else { continue }
       let x = inputs + m * d
       let u = a * c[m]
       for i in 0..<d { row[i] -= u * x[i] }
@@ -231,7 +231,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
         solver.gram[r * k + p] = s
       }
     }
-    for p in 0..<k { solver.aboveKink[p] = z[candidates[p] * width + j] > 0 }
+    for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
     let sliding = solver.solveKeepingCrossings(size: k)
     for p in 0..<k {
       let u = solver.solution[p]

@@ -10,9 +10,14 @@
 /// - `auto` (the default): `filippov` where it applies — the unconstrained flow (not gradient descent) of
 ///   a ReLU net with a hidden layer — and `off` otherwise. ``SimulationSetup`` resolves it, so a run.json
 ///   records `filippov` or `off`.
+/// - `corrected`: steps that integrate one activation pattern and correct for the pattern changes
+///   inside them, sample by sample (``CrossingCorrectedStepper``): crossings of z = 0 no longer limit the
+///   step. Unconstrained flow of a relu or leaky-relu net with a hidden layer, in the t clock (later
+///   log-t or ρ phases integrate σ'(0) = 0 with GSL).
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
+  case corrected
   case auto
 
   /// `auto` resolved for a run: `filippov` for the unconstrained flow of a ReLU net with K ≥ 2.

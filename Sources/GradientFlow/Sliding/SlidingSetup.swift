@@ -28,6 +28,21 @@ enum SlidingSetup {
     return try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
   }
 
+  /// The checks of `--sliding corrected` (``CrossingCorrectedStepper``): the unconstrained flow (not gradient
+  /// descent) of a relu or leaky-relu net with a hidden layer.
+  static func validateCorrected(config: SimulationConfig, architecture: Architecture) throws(ModelError) {
+    guard config.dynamics == .unconstrained, config.gdStep == nil else {
+      throw .invalidArchitecture(
+        "--sliding corrected is implemented for the unconstrained flow (--dynamics unconstrained, no --gd-step); "
+          + "use --sliding off")
+    }
+    guard architecture.depth >= 2, architecture.activation == .relu || architecture.activation == .leakyRelu else {
+      throw .invalidArchitecture(
+        "--sliding corrected needs a relu or leaky-relu net with a hidden layer (got \(architecture.depth) layers, "
+          + "\(architecture.activation.rawValue)); use --sliding off")
+    }
+  }
+
   /// The checks both Filippov flows make of their arguments.
   static func validate(network: NetworkEvaluator, inputs: [Double], band: Double, pullBack: Double)
     throws(ModelError)
