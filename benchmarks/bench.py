@@ -33,6 +33,8 @@ PEERS = ["scipy-rk45", "diffrax-dopri5"]
 # defaults before the RMS norm and the Filippov slopes).
 GRADFLOWS = {
     "gradflow": [],
+    "gradflow-corrected": ["--sliding", "corrected"],
+    "gradflow-filippov": ["--sliding", "filippov"],
     "gradflow-plain": ["--sliding", "off"],
     "gradflow-max": ["--sliding", "off", "--error-norm", "max"],
 }
@@ -216,7 +218,7 @@ def main():
     parser.add_argument("--cases", default="S,D,M,L")
     parser.add_argument("--t-ends", default="1e4,1e6")
     parser.add_argument("--impls", default=",".join(list(GRADFLOWS) + PEERS),
-                        help="gradflow, gradflow-plain, gradflow-max, scipy-rk45, diffrax-dopri5")
+                        help="gradflow, gradflow-corrected, gradflow-filippov, gradflow-plain, gradflow-max, scipy-rk45, diffrax-dopri5")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", default="L@1e6,M@1e6",
                         help="case@T pairs not simulated (default: those no stack finishes in the budget)")

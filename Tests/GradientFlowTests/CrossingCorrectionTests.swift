@@ -178,10 +178,11 @@ import Testing
       zip(s.finalState, reference.finalState).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
     }
     // rtol 1e-8: the Filippov flow itself is 2.2e-6 off its converged solution on [8, 8] (the transient
-    // amplifies local errors), this stepper 4.9e-6; [16]: 1.6e-8. At rtol 1e-10 both are ~100× closer.
+    // amplifies local errors), this stepper 2e-6 to 5e-6; [16]: 2e-8. At rtol 1e-10 it is 2e-7 to 4e-7 off
+    // the reference, which is itself ~2e-7 off the converged solution: that bounds what the test can see.
     #expect(error(corrected) < 1e-5)
     #expect(error(tighter) < 1e-6)
-    #expect(error(tighter) < max(error(corrected) / 5, 1e-7))  // converges with the tolerance
+    #expect(error(tighter) < max(error(corrected) / 3, 1e-7))  // converges with the tolerance
     #expect(stepper.crossings > 20)
     // Fewer evaluations than the Filippov flow at the same tolerance (measured 1,186 vs 9,157 and 3,580 vs 12,343).
     #expect(corrected.statistics.rhsEvaluations * 2 < sameTolerance.statistics.rhsEvaluations)

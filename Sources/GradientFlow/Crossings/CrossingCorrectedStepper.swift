@@ -59,6 +59,12 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The field on the network: ReLU nets get the Filippov slopes on sliding pairs (``FilippovFlow``,
   /// ``DeepFilippovFlow``), which see the frozen pattern through ``NetworkEvaluator/isActive(layer:at:)``.
   private let dynamics: any FlowDynamics
+  /// The same network's field without Filippov slopes, for the steps that start with no pair sliding
+  /// (the flows' candidate scan is then skipped; a pair that starts to slide inside such a step is an entry,
+  /// handled by the correction). nil when `dynamics` has no Filippov slopes.
+  private let plainDynamics: UnconstrainedFlow?
+  /// Whether the last evaluation of the true field at a step's start had sliding pairs.
+  private var holdsSlidingPairs = true
   /// η of the Filippov flows' kink band (ReLU), or nil (leaky ReLU: no sliding treatment).
   private let band: Double?
   private let field: SampleField
@@ -94,7 +100,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   private let pieceDifference: UnsafeMutablePointer<Double>
   /// θ̃ at the grid's interior points (cells − 1 states).
   private let grid: UnsafeMutablePointer<Double>
-  private static let cells = 8
+  private static let cells = 4
   /// 3-point Gauss–Legendre nodes and weights on [−1, 1] (exact for degree 5).
   private static let gaussNodes: [Double] = [-(0.6).squareRoot(), 0, (0.6).squareRoot()]
   private static let gaussWeights: [Double] = [5.0 / 9, 8.0 / 9, 5.0 / 9]
@@ -137,6 +143,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
     network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     network.enableFrozenPattern()
+    plainDynamics = architecture.activation == .relu ? UnconstrainedFlow(network: network, loss: loss) : nil
     switch (architecture.activation, architecture.depth) {
     case (.relu, 2):
       dynamics = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
@@ -231,7 +238,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   fileprivate func frozenField(_ theta: UnsafePointer<Double>, into rate: UnsafeMutablePointer<Double>) -> Bool {
     ownEvaluations += 1
     network.usesFrozenPattern = true
-    let velocity = dynamics.velocity(state: theta, direction: rate)
+    let field: any FlowDynamics = holdsSlidingPairs ? dynamics : plainDynamics ?? dynamics
+    let velocity = field.velocity(state: theta, direction: rate)
     network.usesFrozenPattern = false
     let scale = exp(velocity.logScale)
     for i in 0..<dimension { rate[i] *= scale }
@@ -243,6 +251,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   private func restart(at theta: UnsafePointer<Double>, rate: UnsafeMutablePointer<Double>) -> Bool {
     ownEvaluations += 1
     let velocity = dynamics.velocity(state: theta, direction: rate)
+    holdsSlidingPairs = ((dynamics as? any FilippovCounting)?.slidingPairCount ?? 1) > 0
     let scale = exp(velocity.logScale)
     for i in 0..<dimension { rate[i] *= scale }
     network.freezePattern()
@@ -410,44 +419,59 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// side its slope says, or the quadratic through the three values comes within a quarter of its
   /// variation of zero. Returns whether any sample is marked.
   private func screen() -> Bool {
-    var any = false
+    var anyMarked = false
     for n in 0..<sampleCount {
       var mark = false
       for k in 0..<layerWidths.count where !mark {
-        let layer = (offset: layerOffsets[k], width: layerWidths[k])
-        let row = sampleCount * layer.offset + n * layer.width
+        let width = layerWidths[k]
+        let row = sampleCount * layerOffsets[k] + n * width
         let (z0, zm, z1) = (startZ + row, midZ + row, endZ + row)
-        let m = network.frozenSlopes(ofLayer: k + 1) + n * layer.width
-        for j in 0..<layer.width {
-          let sign = m[j] == positiveSlope ? 1.0 : -1.0
-          let (a, b, c) = (sign * z0[j], sign * zm[j], sign * z1[j])
-          if b <= 0 || c <= 0 {
-            mark = true
-            break
+        let m = network.frozenSlopes(ofLayer: k + 1) + n * width
+        var j = 0
+        // Eight units at a time: most are far from their kink (every value beyond the margin), and are
+        // passed over without the scalar test.
+        while j + 8 <= width, !mark {
+          let load = { (p: UnsafeMutablePointer<Double>) in
+            UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Double>.self)
           }
-          let margin = 0.25 * (abs(a - b) + abs(b - c))
-          if a <= margin || b <= margin || c <= margin {
-            // Quadratic through (0, a), (½, b), (1, c): q(s) = a + βs + γs², extremum at s* = −β/(2γ).
-            let gamma = 2 * (a - 2 * b + c)
-            let beta = 4 * b - 3 * a - c
-            if gamma > 0 {
-              let sStar = -beta / (2 * gamma)
-              if sStar > 0, sStar < 1, a + beta * sStar + gamma * sStar * sStar <= margin {
-                mark = true
-                break
-              }
-            }
-            if min(a, b, c) <= margin * 0.5 {
+          let sign = SIMD8<Double>(repeating: -1).replacing(with: 1, where: load(m) .== positiveSlope)
+          let (a, b, c) = (sign * load(z0), sign * load(zm), sign * load(z1))
+          let (ab, bc) = (a - b, b - c)
+          let margin = 0.25 * (ab.replacing(with: -ab, where: ab .< 0) + bc.replacing(with: -bc, where: bc .< 0))
+          if any((a .<= margin) .| (b .<= margin) .| (c .<= margin)) {
+            for i in j..<(j + 8) where Self.mayCross(a[i - j], b[i - j], c[i - j]) {
               mark = true
               break
             }
           }
+          j += 8
+        }
+        while j < width, !mark {
+          let sign = m[j] == positiveSlope ? 1.0 : -1.0
+          mark = Self.mayCross(sign * z0[j], sign * zm[j], sign * z1[j])
+          j += 1
         }
       }
       flagged[n] = mark
-      any = any || mark
+      anyMarked = anyMarked || mark
     }
-    return any
+    return anyMarked
+  }
+
+  /// The screen's test of one pair from its signed z at s = 0, ½, 1 (positive: the side its slope says).
+  @inline(__always)
+  private static func mayCross(_ a: Double, _ b: Double, _ c: Double) -> Bool {
+    if b <= 0 || c <= 0 { return true }
+    let margin = 0.25 * (abs(a - b) + abs(b - c))
+    guard a <= margin || b <= margin || c <= margin else { return false }
+    // Quadratic through (0, a), (½, b), (1, c): q(s) = a + βs + γs², extremum at s* = −β/(2γ).
+    let gamma = 2 * (a - 2 * b + c)
+    let beta = 4 * b - 3 * a - c
+    if gamma > 0 {
+      let sStar = -beta / (2 * gamma)
+      if sStar > 0, sStar < 1, a + beta * sStar + gamma * sStar * sStar <= margin { return true }
+    }
+    return min(a, b, c) <= margin * 0.5
   }
 
   /// θ̃ at grid point i (0 … cells).
@@ -487,26 +511,32 @@ public final class CrossingCorrectedStepper: StepEngine {
         }
         var earliest = Double.infinity
         var earliestUnit = -1
+        var earliestSlope = 0.0
         for w in 0..<wrongSide {
           let u = wrongUnits[w]
           let root = crossingTime(sample: n, unit: u, from: current, to: cellEnd, endValue: sampleZ[u], h: h)
-          if root < earliest {
-            earliest = root
+          if root.s < earliest {
+            earliest = root.s
             earliestUnit = u
+            earliestSlope = root.slope
           }
         }
         guard earliestUnit >= 0 else { break }
         if band != nil, earliest < 1 - 1e-9, entryCount < Self.entryCapacity,
-          entersSurface(sample: n, unit: earliestUnit, at: earliest, includesPiece: differing > 0, h: h)
+          entersSurface(sample: n, unit: earliestUnit, at: earliest, slope: earliestSlope, h: h)
         {
           // From here on the pair slides: the rest of the step gets its Filippov share, and the sample
           // is not followed further (its later crossings in this step are not seen).
           if differing > 0 { addCorrection(sample: n, from: pieceStart, to: earliest, h: h) }
-          addSlidingCorrection(sample: n, unit: earliestUnit, from: earliest, includesPiece: differing > 0, h: h)
-          entrySamples[entryCount] = n
-          entryUnits[entryCount] = earliestUnit
-          (entrySlopes + entryCount * hiddenCount).update(from: slopes, count: hiddenCount)
-          entryCount += 1
+          let share = addSlidingCorrection(
+            sample: n, unit: earliestUnit, from: earliest, includesPiece: differing > 0, h: h)
+          if share < 1 {
+            // Still sliding at the step's end: put it back on the surface there.
+            entrySamples[entryCount] = n
+            entryUnits[entryCount] = earliestUnit
+            (entrySlopes + entryCount * hiddenCount).update(from: slopes, count: hiddenCount)
+            entryCount += 1
+          }
           stepCrossings += 1
           return true
         }
@@ -575,24 +605,42 @@ public final class CrossingCorrectedStepper: StepEngine {
     return (rate, jump)
   }
 
-  /// Whether sample n's unit u, crossing at s, starts to slide there: flipping its slope turns ż_u around
-  /// (both sides push it onto z_u = 0, the Filippov flows' sliding condition for one pair).
-  private func entersSurface(sample n: Int, unit u: Int, at s: Double, includesPiece: Bool, h: Double) -> Bool {
-    let (rate, jump) = slidingTerms(sample: n, unit: u, at: s, includesPiece: includesPiece, h: h)
-    return rate != 0 && (rate > 0) != (rate + jump > 0)
+  /// Whether sample n's unit u, crossing at s with dz_u/ds = `slope`, starts to slide there: flipping its
+  /// slope turns ż_u around (both sides push it onto z_u = 0, the Filippov flows' sliding condition for one
+  /// pair). At z_u = 0 the flip changes g_n by ∓c_n g_u J_u (c_n = y_n a_n, g_u = ∂f_n/∂h_u, J_u = ∇_θ z_u),
+  /// so ż_u jumps by ∓c_n g_u‖J_u‖²: a pass of the sample and a backprop of one unit, no θ-sized work.
+  /// (A step where the sample crossed before is judged on the path's rate alone.)
+  private func entersSurface(sample n: Int, unit u: Int, at s: Double, slope: Double, h: Double) -> Bool {
+    guard slope != 0 else { return false }
+    pathState(s, h: h, into: path)
+    let f = field.preActivations(path, sample: n, slopes: slopes, into: rootZ)
+    let y = field.label(n)
+    let attraction = y * field.loss.force(margin: y * f) * field.outputSignal(path, slopes: slopes, unit: u)
+    guard attraction < 0 else { return false }
+    let squared = field.jacobianSquaredNorm(path, slopes: slopes, unit: u)
+    sampleEvaluations += 2
+    let jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared
+    let rate = slope / h
+    return (rate > 0) != (rate + jump > 0)
   }
 
   /// Adds sample n's correction over [a, 1] where its unit u slides: the Filippov share λ ∈ [0, 1] of the
   /// flip that keeps ż_u = 0, λ = −rate/jump (``slidingTerms``), on top of the sample's piece if it differs
   /// from P_0 (3-point Gauss–Legendre, like ``addCorrection(sample:from:to:h:)``).
-  private func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double) {
-    guard a < 1 else { return }
+  /// Returns the share at the last node.
+  @discardableResult
+  private func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double)
+    -> Double
+  {
+    guard a < 1 else { return 1 }
+    var lastShare = 1.0
     for node in 0..<3 {
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (1 - a) * (x + 1) / 2
       let weight = w * (1 - a) / 2 * h
       let (rate, jump) = slidingTerms(sample: n, unit: u, at: s, includesPiece: includesPiece, h: h)
       let share = jump != 0 ? min(max(-rate / jump, 0), 1) : 0
+      lastShare = share
       let leverWeight = weight * (1 - s) * h
       for i in 0..<dimension {
         let delta = share * flipDifference[i] + pieceDifference[i]
@@ -600,6 +648,7 @@ public final class CrossingCorrectedStepper: StepEngine {
         lever[i] += leverWeight * delta
       }
     }
+    return lastShare
   }
 
   /// Puts the pairs that started to slide in the accepted step back on z_u = 0 (the corrected state misses
@@ -629,7 +678,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// cubic Hermite interpolant of its own end values and rates (no pass through the network); deeper units
   /// take a pass of the sample per iterate.
   private func crossingTime(sample n: Int, unit u: Int, from a: Double, to b: Double, endValue: Double, h: Double)
-    -> Double
+    -> (s: Double, slope: Double)
   {
     let (k, j) = field.layerAndUnit(u)
     if k == 1 {
@@ -645,7 +694,10 @@ public final class CrossingCorrectedStepper: StepEngine {
         let s3 = s2 * s
         return (2 * s3 - 3 * s2 + 1) * z0 + (s3 - 2 * s2 + s) * r0 + (-2 * s3 + 3 * s2) * z1 + (s3 - s2) * r1
       }
-      return Self.illinois(from: a, to: b, endValue: endValue, cubic)
+      let root = Self.illinois(from: a, to: b, endValue: endValue, cubic).s
+      let s2 = root * root
+      let slope = (6 * s2 - 6 * root) * (z0 - z1) + (3 * s2 - 4 * root + 1) * r0 + (3 * s2 - 2 * root) * r1
+      return (root, slope)
     }
     return Self.illinois(from: a, to: b, endValue: endValue) { s in
       pathState(s, h: h, into: path)
@@ -655,31 +707,36 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
   }
 
-  /// The Illinois method for the first sign change of f on (a, b] toward the sign of f(b) = `endValue`;
-  /// returns a when f(a) is already on that side.
-  private static func illinois(from a: Double, to b: Double, endValue: Double, _ f: (Double) -> Double) -> Double {
+  /// The Illinois method for the first sign change of f on (a, b] toward the sign of f(b) = `endValue`:
+  /// returns s and the slope df/ds of the last bracket (a when f(a) is already on that side, slope 0).
+  private static func illinois(from a: Double, to b: Double, endValue: Double, _ f: (Double) -> Double)
+    -> (s: Double, slope: Double)
+  {
     var (lo, hi) = (a, b)
     var (fLo, fHi) = (f(a), endValue)
-    if (fLo > 0) == (fHi > 0) { return a }
+    if (fLo > 0) == (fHi > 0) { return (a, 0) }
+    var (valueLo, valueHi) = (fLo, fHi)
     var side = 0
     for _ in 0..<60 {
-      guard hi - lo > 1e-12 else { break }
+      guard hi - lo > 1e-10 else { break }
       var s = (lo * fHi - hi * fLo) / (fHi - fLo)
       if !(s > lo && s < hi) { s = 0.5 * (lo + hi) }
       let value = f(s)
       if (value > 0) == (fHi > 0) {
         hi = s
         fHi = value
+        valueHi = value
         if side == 1 { fLo *= 0.5 }
         side = 1
       } else {
         lo = s
         fLo = value
+        valueLo = value
         if side == -1 { fHi *= 0.5 }
         side = -1
       }
     }
-    return hi
+    return (hi, (valueHi - valueLo) / (hi - lo))
   }
 
   /// Adds sample n's share of the correction over s ∈ [a, b] (its slopes there: `slopes`):

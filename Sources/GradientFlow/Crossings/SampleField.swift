@@ -56,6 +56,12 @@ final class SampleField {
     for buffer in [inputs, labels, hidden, signal, signalBelow] { buffer.deallocate() }
   }
 
+  /// Whether a_n = −ℓ'(q_n) can be negative (the square loss); for the others it is positive.
+  var forceMaySwitchSign: Bool { loss == .square }
+
+  /// y_n.
+  func label(_ n: Int) -> Double { labels[n] }
+
   /// x_n (d_0 entries).
   func input(_ n: Int) -> UnsafePointer<Double> { UnsafePointer(inputs + n * sizes[0]) }
 
@@ -98,6 +104,66 @@ final class SampleField {
       input = UnsafePointer(hk)
     }
     return NetworkKernels.dot(theta + offsets[depth], input, sizes[depth - 1])
+  }
+
+  /// ∂f_n/∂h_u: the signal backprop brings to hidden unit u of sample n from the output, with `slopes` on
+  /// the layers above u's (W_K's entry for the last hidden layer). O(Σ_{i>k} d_i d_{i−1}).
+  func outputSignal(_ theta: UnsafePointer<Double>, slopes m: UnsafePointer<Double>, unit u: Int) -> Double {
+    let (k, j) = layerAndUnit(u)
+    let top = sizes[depth - 1]
+    let wK = theta + offsets[depth]
+    if k == depth - 1 { return wK[j] }
+    for i in 0..<top { signal[i] = wK[i] }
+    var i = depth - 1
+    while i > k {
+      let (rows, columns) = (sizes[i], sizes[i - 1])
+      let mi = m + hiddenOffsets[i]
+      let w = theta + offsets[i]
+      for c in 0..<columns { signalBelow[c] = 0 }
+      for r in 0..<rows where mi[r] != 0 {
+        let e = signal[r] * mi[r]
+        let wr = w + r * columns
+        for c in 0..<columns { signalBelow[c] += e * wr[c] }
+      }
+      for c in 0..<columns { signal[c] = signalBelow[c] }
+      i -= 1
+    }
+    return signal[j]
+  }
+
+  /// ‖∇_θ z_u‖² for hidden unit u of the sample last passed through ``preActivations(_:sample:slopes:into:)``
+  /// at θ: Σ_i ‖δ_i‖²‖h_{i−1}‖² over the layers i ≤ k (∂z_u/∂W_i = δ_i h_{i−1}ᵀ, δ_k = e_j), by a backprop of
+  /// one unit's signal, without writing the gradient.
+  func jacobianSquaredNorm(_ theta: UnsafePointer<Double>, slopes m: UnsafePointer<Double>, unit u: Int) -> Double {
+    let (k, j) = layerAndUnit(u)
+    var total = inputNorm(ofLayer: k) * inputNorm(ofLayer: k)
+    var columns = sizes[k - 1]
+    let w = theta + offsets[k] + j * columns
+    for c in 0..<columns { signal[c] = w[c] }
+    var i = k - 1
+    while i >= 1 {
+      let rows = columns
+      columns = sizes[i - 1]
+      let mi = m + hiddenOffsets[i]
+      var squared = 0.0
+      for r in 0..<rows {
+        signal[r] *= mi[r]
+        squared += signal[r] * signal[r]
+      }
+      let below = inputNorm(ofLayer: i)
+      total += squared * below * below
+      guard i > 1 else { break }
+      let wi = theta + offsets[i]
+      for c in 0..<columns { signalBelow[c] = 0 }
+      for r in 0..<rows where signal[r] != 0 {
+        let e = signal[r]
+        let wr = wi + r * columns
+        for c in 0..<columns { signalBelow[c] += e * wr[c] }
+      }
+      for c in 0..<columns { signal[c] = signalBelow[c] }
+      i -= 1
+    }
+    return total
   }
 
   /// v += scale · ∇_θ z_u(θ) for hidden unit u of sample n on the piece of `slopes` (z_u does not depend on

@@ -3,6 +3,8 @@ public protocol FilippovCounting: AnyObject {
   /// Evaluations whose candidate pairs exceeded the slope solver's capacity (the pairs beyond it kept
   /// their ReLU slopes for that evaluation).
   var overflowCount: Int { get }
+  /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
+  var slidingPairCount: Int { get }
 }
 
 /// Builds the dynamics of `--sliding filippov` from a config (kept apart from ``DynamicsKind``,
