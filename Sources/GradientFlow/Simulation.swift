@@ -10,6 +10,9 @@ public final class Simulation {
   public let setup: SimulationSetup
   /// The output directory.
   public let outputDirectory: String
+  /// The crossing-corrected steppers of the run's t phases (for their Filippov counts).
+  private let engines = EngineLog()
+
   /// Called about twice a second from the integration loop with (log t, accepted steps), for progress displays.
   public var progress: ((Double, Int) -> Void)?
 
@@ -36,8 +39,12 @@ public final class Simulation {
       let network = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
       if config.sliding == .corrected { try SlidingSetup.validateCorrected(config: config, architecture: architecture) }
+      // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
+      // location) is the Filippov one for ReLU.
+      let filippov =
+        config.sliding == .filippov || (config.sliding == .corrected && architecture.activation == .relu)
       flow =
-        config.sliding == .filippov
+        filippov
         ? try SlidingSetup.makeFilippovFlow(config: config, network: network, inputs: dataset.inputs)
         : try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
       let observerNetwork = try NetworkEvaluator(
@@ -168,7 +175,9 @@ public final class Simulation {
     result.sliding = sliding.summary(
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
-    if let filippov = flow as? any FilippovCounting { result.sliding?.capacityOverflows = filippov.overflowCount }
+    if let filippov = flow as? any FilippovCounting {
+      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+    }
     do throws(OutputError) {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")
@@ -199,11 +208,14 @@ public final class Simulation {
     if config.sliding == .corrected {
       let (architecture, dataset, loss) = (setup.architecture, setup.dataset, config.loss)
       let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
+      let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
-          return try CrossingCorrectedStepper(
+          let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band)
+          engines.steppers.append(stepper)
+          return stepper
         } catch {
           throw .invalidOptions(error.description)
         }
@@ -265,4 +277,9 @@ public struct PhaseSummary: Sendable {
   /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
   public let reason: String
   public let statistics: SolverStatistics
+}
+
+/// The step engines a run made (one per t phase).
+private final class EngineLog {
+  var steppers: [CrossingCorrectedStepper] = []
 }

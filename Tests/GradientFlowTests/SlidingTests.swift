@@ -189,7 +189,7 @@ import Testing
     #expect(abs(summary.rejectedRatio - total) < 1e-12)
   }
 
-  @Test func defaultsAreFilippovWhereItAppliesAndRMS() throws {
+  @Test func defaultsAreCorrectedWhereItAppliesAndRMS() throws {
     let defaults = try SimulationConfig.decode(Data("{}".utf8), source: "test")
     #expect(defaults.sliding == .auto && defaults.errorNorm == .rms)
     // A run.json written before `error_norm` and `sliding` were recorded ran with max/off, and replays so.
@@ -206,10 +206,11 @@ import Testing
       edit(&config)
       return try SimulationSetup(config: config).config.sliding
     }
-    #expect(try resolved { _ in } == .filippov)
-    #expect(try resolved { $0.widths = [4, 3] } == .filippov)
+    #expect(try resolved { _ in } == .corrected)
+    #expect(try resolved { $0.widths = [4, 3] } == .corrected)
     #expect(try resolved { $0.widths = [] } == .off)  // a linear model has no kink
-    #expect(try resolved { $0.activation = .leakyRelu } == .off)
+    #expect(try resolved { $0.activation = .leakyRelu } == .corrected)
+    #expect(try resolved { $0.activation = .identity } == .off)
     #expect(try resolved { $0.dynamics = .lagrange } == .off)
     #expect(try resolved { $0.gdStep = 0.1 } == .off)
     #expect(try resolved { $0.sliding = .off } == .off)

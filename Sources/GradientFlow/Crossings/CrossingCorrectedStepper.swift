@@ -48,6 +48,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   public private(set) var rejectedSteps = 0
   public private(set) var ownEvaluations = 0
   public private(set) var failureMessage: String?
+  /// Evaluations where the Filippov slope solver had more candidates than it holds (``FilippovCounting``).
+  public var filippovOverflows: Int { (dynamics as? any FilippovCounting)?.overflowCount ?? 0 }
   /// Crossings corrected in accepted steps.
   public private(set) var crossings = 0
   /// Forward passes of the crossing screen (s = ½), about a third of an evaluation each.
@@ -116,6 +118,14 @@ public final class CrossingCorrectedStepper: StepEngine {
   private let flagged: UnsafeMutablePointer<Bool>
   /// The units of one sample on the wrong side at a grid point.
   private let wrongUnits: UnsafeMutablePointer<Int>
+  /// ż of the first hidden layer at the step's ends under the frozen pattern (N × d_1: X Ẇ_1ᵀ), the
+  /// transposed rate block of W_1 for that product, a cubic's roots, and one sample's crossings in order.
+  private let startRateZ: UnsafeMutablePointer<Double>
+  private let endRateZ: UnsafeMutablePointer<Double>
+  private let rateTransposed: UnsafeMutablePointer<Double>
+  private let rootScratch: UnsafeMutablePointer<Double>
+  private let eventTimes: UnsafeMutablePointer<Double>
+  private let eventUnits: UnsafeMutablePointer<Int>
 
   private var startTime = Double.nan
   private var hasStart = false
@@ -199,6 +209,13 @@ public final class CrossingCorrectedStepper: StepEngine {
     rootZ = buffer(hiddenCount)
     flagged = .allocate(capacity: sampleCount)
     wrongUnits = .allocate(capacity: max(hiddenCount, 1))
+    let firstWidth = architecture.layerSizes[1]
+    startRateZ = buffer(sampleCount * firstWidth)
+    endRateZ = buffer(sampleCount * firstWidth)
+    rateTransposed = buffer(firstWidth * architecture.inputDimension)
+    rootScratch = buffer(4)
+    eventTimes = buffer(3 * firstWidth + 1)
+    eventUnits = .allocate(capacity: 3 * firstWidth + 1)
     entrySamples = .allocate(capacity: Self.entryCapacity)
     entryUnits = .allocate(capacity: Self.entryCapacity)
     entrySlopes = buffer(Self.entryCapacity * max(hiddenCount, 1))
@@ -227,6 +244,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
     flagged.deallocate()
     wrongUnits.deallocate()
+    for b in [startRateZ, endRateZ, rateTransposed, rootScratch, eventTimes] { b.deallocate() }
+    eventUnits.deallocate()
     entrySamples.deallocate()
     entryUnits.deallocate()
     entrySlopes.deallocate()
@@ -258,6 +277,15 @@ public final class CrossingCorrectedStepper: StepEngine {
     copyPreActivations(into: startZ)
     for i in 0..<dimension where !rate[i].isFinite { return false }
     return true
+  }
+
+  /// X Ẇ_1ᵀ for a rate Ẇ (its W_1 block) into `out` (N × d_1): the first layer's ż.
+  private func firstLayerRates(_ rate: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    let (d, width) = (layerSizes[0], layerSizes[1])
+    NetworkKernels.transpose(rate, rows: width, columns: d, into: rateTransposed)
+    NetworkKernels.forward(
+      blas: network.usesBLAS, rows: sampleCount, din: d, dout: width, a: field.input(0), w: rate,
+      wT: rateTransposed, z: out)
   }
 
   /// The network's last hidden pre-activations into `z` (layer k's N × d_k block at N·offset_k).
@@ -371,19 +399,28 @@ public final class CrossingCorrectedStepper: StepEngine {
     guard status == GSL_SUCCESS else { return .failed }
     // The last evaluation was F_0(θ̃_1): its pre-activations are the frozen z at s = 1.
     copyPreActivations(into: endZ)
-    pathState(0.5, h: h, into: path)
-    network.usesFrozenPattern = true
-    network.forward(path)
-    network.usesFrozenPattern = false
-    screeningPasses += 1
-    copyPreActivations(into: midZ)
+    firstLayerRates(startRate, into: startRateZ)
+    firstLayerRates(endRate, into: endRateZ)
+    if layerWidths.count > 1 {
+      // Deeper layers are screened at s = ½ too.
+      pathState(0.5, h: h, into: path)
+      network.usesFrozenPattern = true
+      network.forward(path)
+      network.usesFrozenPattern = false
+      screeningPasses += 1
+      copyPreActivations(into: midZ)
+    }
 
     correction.update(repeating: 0, count: dimension)
     lever.update(repeating: 0, count: dimension)
     stepCrossings = 0
     entryCount = 0
-    let anyFlagged = screen()
-    if anyFlagged {
+    let anyFlagged = screen(h: h)
+    if anyFlagged, layerWidths.count == 1 {
+      for n in 0..<sampleCount where flagged[n] {
+        guard followFirstLayer(sample: n, h: h) else { return .failed }
+      }
+    } else if anyFlagged {
       for i in 1..<Self.cells { pathState(Double(i) / Double(Self.cells), h: h, into: grid + (i - 1) * dimension) }
       for n in 0..<sampleCount where flagged[n] {
         guard follow(sample: n, h: h) else { return .failed }
@@ -418,11 +455,12 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// Marks the samples with a pair that may cross in the step: z at s = 0, ½, 1 (frozen) leaves the
   /// side its slope says, or the quadratic through the three values comes within a quarter of its
   /// variation of zero. Returns whether any sample is marked.
-  private func screen() -> Bool {
+  private func screen(h: Double) -> Bool {
     var anyMarked = false
     for n in 0..<sampleCount {
       var mark = false
-      for k in 0..<layerWidths.count where !mark {
+      mark = firstLayerMayCross(sample: n, h: h)
+      for k in 1..<layerWidths.count where !mark {
         let width = layerWidths[k]
         let row = sampleCount * layerOffsets[k] + n * width
         let (z0, zm, z1) = (startZ + row, midZ + row, endZ + row)
@@ -458,6 +496,69 @@ public final class CrossingCorrectedStepper: StepEngine {
     return anyMarked
   }
 
+  /// Whether a first-layer pair of sample n may cross in the step. Along the Hermite path its z is the cubic
+  /// z(s) = H00 z_0 + H10 r_0 + H01 z_1 + H11 r_1 (r = h ż at the ends, exact: z is linear in θ), and since
+  /// 0 ≤ H01 ≤ 1 and |H10|, |H11| ≤ 4/27 on [0, 1], it stays on its side when both ends are farther from
+  /// the kink than 4/27 (|r_0| + |r_1|); the others are decided by their roots.
+  private func firstLayerMayCross(sample n: Int, h: Double) -> Bool {
+    let width = layerWidths[0]
+    let row = n * width
+    let (z0, z1) = (startZ + row, endZ + row)
+    let (v0, v1) = (startRateZ + row, endRateZ + row)
+    let m = network.frozenSlopes(ofLayer: 1) + row
+    for j in 0..<width {
+      let sign = m[j] == positiveSlope ? 1.0 : -1.0
+      let (a, c) = (sign * z0[j], sign * z1[j])
+      let (r0, r1) = (sign * h * v0[j], sign * h * v1[j])
+      if min(a, c) > (4.0 / 27) * (abs(r0) + abs(r1)) { continue }
+      if Self.cubicRoots(a, c, r0, r1, into: rootScratch) > 0 || a <= 0 { return true }
+    }
+    return false
+  }
+
+  /// The roots in (0, 1] of the cubic Hermite z(s) with z(0) = a, z(1) = c, z'(0) = r0, z'(1) = r1, in
+  /// increasing order (at most 3), located by the Illinois method on its monotone pieces.
+  static func cubicRoots(
+    _ a: Double, _ c: Double, _ r0: Double, _ r1: Double, into roots: UnsafeMutablePointer<Double>
+  ) -> Int {
+    // z(s) = A s³ + B s² + r0 s + a.
+    let cubicA = 2 * a + r0 - 2 * c + r1
+    let cubicB = -3 * a - 2 * r0 + 3 * c - r1
+    func z(_ s: Double) -> Double { ((cubicA * s + cubicB) * s + r0) * s + a }
+    // Critical points: 3A s² + 2B s + r0 = 0.
+    let (qa, qb, qc) = (3 * cubicA, 2 * cubicB, r0)
+    var (first, second) = (2.0, 2.0)  // critical points, ascending (2: none in (0, 1))
+    if qa != 0 {
+      let disc = qb * qb - 4 * qa * qc
+      if disc > 0 {
+        let root = disc.squareRoot()
+        let q = -0.5 * (qb + (qb >= 0 ? root : -root))
+        let (x1, x2) = (q / qa, q != 0 ? qc / q : 2)
+        (first, second) = (min(x1, x2), max(x1, x2))
+      }
+    } else if qb != 0 {
+      first = -qc / qb
+    }
+    if !(first > 0 && first < 1) { first = 2 }
+    if !(second > 0 && second < 1) || second == first { second = 2 }
+    if first > second { (first, second) = (second, first) }
+    var count = 0
+    var lower = 0.0
+    var lowerValue = a
+    for piece in 0..<3 {
+      let upper = piece == 0 ? min(first, 1) : piece == 1 ? min(second, 1) : 1
+      guard upper > lower else { continue }
+      let upperValue = z(upper)
+      if (lowerValue > 0) != (upperValue > 0) {
+        roots[count] = illinois(from: lower, to: upper, endValue: upperValue, z).s
+        count += 1
+      }
+      lower = upper
+      lowerValue = upperValue
+    }
+    return count
+  }
+
   /// The screen's test of one pair from its signed z at s = 0, ½, 1 (positive: the side its slope says).
   @inline(__always)
   private static func mayCross(_ a: Double, _ b: Double, _ c: Double) -> Bool {
@@ -474,11 +575,114 @@ public final class CrossingCorrectedStepper: StepEngine {
     return min(a, b, c) <= margin * 0.5
   }
 
+  /// Copies sample n's z at s = ½ or 1 from the screen's passes into `sampleZ`; false at other s.
+  private func gatherScreenValues(sample n: Int, cellEnd: Double) -> Bool {
+    let source: UnsafeMutablePointer<Double>
+    switch cellEnd {
+    case 0.5: source = midZ
+    case 1: source = endZ
+    default: return false
+    }
+    for k in 0..<layerWidths.count {
+      let width = layerWidths[k]
+      (sampleZ + layerOffsets[k]).update(from: source + sampleCount * layerOffsets[k] + n * width, count: width)
+    }
+    return true
+  }
+
+  /// Whether a pair of `sampleZ` is on the other side of its kink than `slopes` says.
+  private func anyOnWrongSide() -> Bool {
+    for u in 0..<hiddenCount where (sampleZ[u] > 0) != (slopes[u] == positiveSlope) { return true }
+    return false
+  }
+
   /// θ̃ at grid point i (0 … cells).
   private func gridState(_ i: Int) -> UnsafePointer<Double> {
     if i == 0 { return UnsafePointer(start) }
     if i == Self.cells { return UnsafePointer(end) }
     return UnsafePointer(grid + (i - 1) * dimension)
+  }
+
+  /// ``follow(sample:h:)`` for a net with one hidden layer: every pair's z is its exact cubic along the path,
+  /// independent of the slopes, so the sample's crossings are the cubics' roots, taken in time order.
+  private func followFirstLayer(sample n: Int, h: Double) -> Bool {
+    let width = layerWidths[0]
+    let row = n * width
+    let m = network.frozenSlopes(ofLayer: 1) + row
+    startSlopes.update(from: m, count: width)
+    slopes.update(from: m, count: width)
+    var events = 0
+    for j in 0..<width {
+      let (z0, z1) = (startZ[row + j], endZ[row + j])
+      let (r0, r1) = (h * startRateZ[row + j], h * endRateZ[row + j])
+      if min(abs(z0), abs(z1)) > (4.0 / 27) * (abs(r0) + abs(r1)), (z0 > 0) == (z1 > 0) { continue }
+      let count = Self.cubicRoots(z0, z1, r0, r1, into: rootScratch)
+      var first = 0
+      // A pair the Filippov slopes hold on its kink (in the band at the start) crosses only if it leaves
+      // the band on the other side of its frozen slope: at its last root.
+      if band != nil, isInBand(start, sample: n, unit: j, z: z0) {
+        let wrongSide = (z1 > 0) != (m[j] == positiveSlope)
+        guard wrongSide, !isInBand(end, sample: n, unit: j, z: z1), count > 0 else { continue }
+        first = count - 1
+      }
+      for r in first..<count {
+        // Insert (time, unit) in order.
+        var i = events
+        while i > 0, eventTimes[i - 1] > rootScratch[r] {
+          eventTimes[i] = eventTimes[i - 1]
+          eventUnits[i] = eventUnits[i - 1]
+          i -= 1
+        }
+        eventTimes[i] = rootScratch[r]
+        eventUnits[i] = j
+        events += 1
+      }
+    }
+    var differing = 0
+    var pieceStart = 0.0
+    for e in 0..<events {
+      let (s, u) = (eventTimes[e], eventUnits[e])
+      let (z0, z1) = (startZ[row + u], endZ[row + u])
+      let (r0, r1) = (h * startRateZ[row + u], h * endRateZ[row + u])
+      let s2 = s * s
+      let slope = (6 * s2 - 6 * s) * (z0 - z1) + (3 * s2 - 4 * s + 1) * r0 + (3 * s2 - 2 * s) * r1
+      if band != nil, s < 1 - 1e-9, entryCount < Self.entryCapacity,
+        entersSurface(sample: n, unit: u, at: s, slope: slope, h: h)
+      {
+        if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
+        let share = addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
+        if share < 1 {
+          entrySamples[entryCount] = n
+          entryUnits[entryCount] = u
+          (entrySlopes + entryCount * hiddenCount).update(from: slopes, count: hiddenCount)
+          entryCount += 1
+        }
+        stepCrossings += 1
+        return true
+      }
+      if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
+      slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
+      differing += slopes[u] == startSlopes[u] ? -1 : 1
+      pieceStart = s
+      stepCrossings += 1
+    }
+    if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
+    return true
+  }
+
+  /// Whether first-layer pair (n, j) with pre-activation `z` at `state` is in the Filippov band there,
+  /// |z| ≤ η‖W_1[j, :]‖‖x_n‖.
+  private func isInBand(_ state: UnsafePointer<Double>, sample n: Int, unit j: Int, z: Double) -> Bool {
+    guard let band else { return false }
+    let d = layerSizes[0]
+    let w = state + j * d
+    let x = field.input(n)
+    var (weights, inputs) = (0.0, 0.0)
+    for i in 0..<d {
+      weights += w[i] * w[i]
+      inputs += x[i] * x[i]
+    }
+    return abs(z) <= band * (weights * inputs).squareRoot()
   }
 
   /// Follows sample n along θ̃(s): finds its crossings in order, and adds its correction over the pieces
@@ -500,6 +704,9 @@ public final class CrossingCorrectedStepper: StepEngine {
       let cellEnd = Double(cell) / Double(Self.cells)
       let state = gridState(cell)
       while true {
+        // While the sample is on P_0 its z at s = ½ and 1 are the screen's (frozen) values: a pass is needed
+        // only if a pair is on the wrong side there.
+        if flips == 0, gatherScreenValues(sample: n, cellEnd: cellEnd), !anyOnWrongSide() { break }
         field.preActivations(state, sample: n, slopes: slopes, into: sampleZ)
         sampleEvaluations += 1
         // The earliest crossing in (current, cellEnd] among the pairs on the wrong side at cellEnd.
@@ -744,6 +951,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   private func addCorrection(sample n: Int, from a: Double, to b: Double, h: Double) {
     guard b > a else { return }
     for node in 0..<3 {
+      // (2 points moved a random 3-layer run by 3e-5 against 2e-6: Δg is not smooth enough for it.)
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (b - a) * (x + 1) / 2
       let weight = w * (b - a) / 2 * h
