@@ -131,10 +131,10 @@ import Testing
 
   @Test func entersTheSurfaceLikeTheExactSolution() throws {
     // From z_2 = 0.2 > 0: smooth until z_2 reaches 0 inside a step, where flipping the pair's slope would
-    // turn ż_2 around. The step's correction gives the rest of the step the Filippov share of the flip and
-    // puts the pair back on the surface, where the field's Filippov slope holds it from then on. (Without
-    // that, correcting the pair as an ordinary crossing every step took 1.2 million evaluations to t = 20
-    // and missed the solution by 1e-4: measured before the entry treatment existed.)
+    // turn ż_2 around. The step's correction gives the rest of the step the Filippov share of the flip, which
+    // leaves the pair on the surface, where the field's Filippov slope holds it from then on. (Without that,
+    // correcting the pair as an ordinary crossing every step took 1.2 million evaluations to t = 20 and
+    // missed the solution by 1e-4: measured before the entry treatment existed.)
     let theta0 = [0.6, -0.4, 0.9]
     let (solution, stepper) = try Self.solve(
       architecture: SlidingTests.architecture, inputs: SlidingTests.inputs, labels: SlidingTests.labels,

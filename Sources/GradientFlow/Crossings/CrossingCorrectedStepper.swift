@@ -102,7 +102,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   private let pieceDifference: UnsafeMutablePointer<Double>
   /// θ̃ at the grid's interior points (cells − 1 states).
   private let grid: UnsafeMutablePointer<Double>
-  private static let cells = 4
+  /// Cells per step in which a followed sample of a deep net is checked (4 missed a double crossing on D
+  /// and moved its loss by 7e-7; 8 kept it within 1e-7 under perturbed step sequences).
+  private static let cells = 8
   /// 3-point Gauss–Legendre nodes and weights on [−1, 1] (exact for degree 5).
   private static let gaussNodes: [Double] = [-(0.6).squareRoot(), 0, (0.6).squareRoot()]
   private static let gaussWeights: [Double] = [5.0 / 9, 8.0 / 9, 5.0 / 9]
@@ -131,11 +133,6 @@ public final class CrossingCorrectedStepper: StepEngine {
   private var hasStart = false
   private var stepCrossings = 0
   /// Pairs that start to slide in the trial step: sample, unit and the sample's slopes (Σ d_k each).
-  private let entrySamples: UnsafeMutablePointer<Int>
-  private let entryUnits: UnsafeMutablePointer<Int>
-  private let entrySlopes: UnsafeMutablePointer<Double>
-  private var entryCount = 0
-  private static let entryCapacity = 64
 
   /// The stepper of the flow of `loss` on a piecewise-linear net (relu or leaky-relu) over the data.
   public init(
@@ -216,9 +213,6 @@ public final class CrossingCorrectedStepper: StepEngine {
     rootScratch = buffer(4)
     eventTimes = buffer(3 * firstWidth + 1)
     eventUnits = .allocate(capacity: 3 * firstWidth + 1)
-    entrySamples = .allocate(capacity: Self.entryCapacity)
-    entryUnits = .allocate(capacity: Self.entryCapacity)
-    entrySlopes = buffer(Self.entryCapacity * max(hiddenCount, 1))
     flagged.initialize(repeating: false, count: sampleCount)
 
     guard let step = gsl_odeiv2_step_alloc(gf_step_rkf45(), p) else {
@@ -246,9 +240,6 @@ public final class CrossingCorrectedStepper: StepEngine {
     wrongUnits.deallocate()
     for b in [startRateZ, endRateZ, rateTransposed, rootScratch, eventTimes] { b.deallocate() }
     eventUnits.deallocate()
-    entrySamples.deallocate()
-    entryUnits.deallocate()
-    entrySlopes.deallocate()
   }
 
   // MARK: - Fields
@@ -366,7 +357,6 @@ public final class CrossingCorrectedStepper: StepEngine {
       if stepCrossings > 0 {
         crossings += stepCrossings
         for i in 0..<dimension { start[i] = end[i] + correction[i] }
-        projectEntries()
         guard restart(at: start, rate: startRate) else {
           hasStart = false
           failureMessage = "the right-hand side is not finite at t=\(t)"
@@ -414,7 +404,6 @@ public final class CrossingCorrectedStepper: StepEngine {
     correction.update(repeating: 0, count: dimension)
     lever.update(repeating: 0, count: dimension)
     stepCrossings = 0
-    entryCount = 0
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
       for n in 0..<sampleCount where flagged[n] {
@@ -646,17 +635,9 @@ public final class CrossingCorrectedStepper: StepEngine {
       let (r0, r1) = (h * startRateZ[row + u], h * endRateZ[row + u])
       let s2 = s * s
       let slope = (6 * s2 - 6 * s) * (z0 - z1) + (3 * s2 - 4 * s + 1) * r0 + (3 * s2 - 2 * s) * r1
-      if band != nil, s < 1 - 1e-9, entryCount < Self.entryCapacity,
-        entersSurface(sample: n, unit: u, at: s, slope: slope, h: h)
-      {
+      if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
         if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
-        let share = addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
-        if share < 1 {
-          entrySamples[entryCount] = n
-          entryUnits[entryCount] = u
-          (entrySlopes + entryCount * hiddenCount).update(from: slopes, count: hiddenCount)
-          entryCount += 1
-        }
+        addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
         stepCrossings += 1
         return true
       }
@@ -729,21 +710,13 @@ public final class CrossingCorrectedStepper: StepEngine {
           }
         }
         guard earliestUnit >= 0 else { break }
-        if band != nil, earliest < 1 - 1e-9, entryCount < Self.entryCapacity,
+        if band != nil, earliest < 1 - 1e-9,
           entersSurface(sample: n, unit: earliestUnit, at: earliest, slope: earliestSlope, h: h)
         {
           // From here on the pair slides: the rest of the step gets its Filippov share, and the sample
           // is not followed further (its later crossings in this step are not seen).
           if differing > 0 { addCorrection(sample: n, from: pieceStart, to: earliest, h: h) }
-          let share = addSlidingCorrection(
-            sample: n, unit: earliestUnit, from: earliest, includesPiece: differing > 0, h: h)
-          if share < 1 {
-            // Still sliding at the step's end: put it back on the surface there.
-            entrySamples[entryCount] = n
-            entryUnits[entryCount] = earliestUnit
-            (entrySlopes + entryCount * hiddenCount).update(from: slopes, count: hiddenCount)
-            entryCount += 1
-          }
+          addSlidingCorrection(sample: n, unit: earliestUnit, from: earliest, includesPiece: differing > 0, h: h)
           stepCrossings += 1
           return true
         }
@@ -834,46 +807,20 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// Adds sample n's correction over [a, 1] where its unit u slides: the Filippov share λ ∈ [0, 1] of the
   /// flip that keeps ż_u = 0, λ = −rate/jump (``slidingTerms``), on top of the sample's piece if it differs
   /// from P_0 (3-point Gauss–Legendre, like ``addCorrection(sample:from:to:h:)``).
-  /// Returns the share at the last node.
-  @discardableResult
-  private func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double)
-    -> Double
-  {
-    guard a < 1 else { return 1 }
-    var lastShare = 1.0
+  private func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double) {
+    guard a < 1 else { return }
     for node in 0..<3 {
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (1 - a) * (x + 1) / 2
       let weight = w * (1 - a) / 2 * h
       let (rate, jump) = slidingTerms(sample: n, unit: u, at: s, includesPiece: includesPiece, h: h)
       let share = jump != 0 ? min(max(-rate / jump, 0), 1) : 0
-      lastShare = share
       let leverWeight = weight * (1 - s) * h
       for i in 0..<dimension {
         let delta = share * flipDifference[i] + pieceDifference[i]
         correction[i] += weight * delta
         lever[i] += leverWeight * delta
       }
-    }
-    return lastShare
-  }
-
-  /// Puts the pairs that started to slide in the accepted step back on z_u = 0 (the corrected state misses
-  /// it by the correction's error, of the order of the tolerance): θ ← θ − z_u J_u/‖J_u‖², the nearest
-  /// point of the surface to first order. In the Filippov flows' kink band, their slopes then hold them.
-  private func projectEntries() {
-    for e in 0..<entryCount {
-      let pairSlopes = entrySlopes + e * hiddenCount
-      zGradient.update(repeating: 0, count: dimension)
-      let z = field.addPreActivationGradient(
-        start, sample: entrySamples[e], slopes: pairSlopes, unit: entryUnits[e], scale: 1, into: zGradient,
-        scratch: rootZ)
-      sampleEvaluations += 1
-      var squared = 0.0
-      for i in 0..<dimension { squared += zGradient[i] * zGradient[i] }
-      guard squared > 0 else { continue }
-      let step = z / squared
-      for i in 0..<dimension { start[i] -= step * zGradient[i] }
     }
   }
 
