@@ -77,6 +77,40 @@ import Testing
     #expect(lagrange.stderr.contains("unconstrained"))
   }
 
+  @Test func correctedRunIsTheDefaultAndReplaysFromRunJSON() throws {
+    // The default on a three-layer ReLU net is --sliding corrected (the crossing-corrected stepper):
+    // run.json records it, the run replays bit for bit from run.json, and the options it does not apply
+    // to are usage errors that say so.
+    let dir = try temporaryDirectory()
+    let first = dir.appendingPathComponent("a").path
+    let run = try gradflow([
+      "simulate", "--generator", "blobs", "--n", "16", "--widths", "6,5", "--bias-feature", "--t-end", "20",
+      "--saves", "8", "--out", first, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
+    let config = try #require((record as? [String: Any])?["config"] as? [String: Any])
+    #expect(config["sliding"] as? String == "corrected")
+    let second = dir.appendingPathComponent("b").path
+    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
+    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    for (extra, phrase) in [
+      (["--dynamics", "weightnorm"], "unconstrained"), (["--gd-step", "0.1"], "unconstrained"),
+      (["--activation", "identity"], "relu or leaky-relu"),
+    ] {
+      let refused = try gradflow(
+        [
+          "simulate", "--t-end", "1", "--sliding", "corrected", "--out", dir.appendingPathComponent("c").path,
+          "--quiet",
+        ]
+          + extra)
+      #expect(refused.status == 64, "\(extra)")
+      #expect(refused.stderr.contains(phrase), "\(refused.stderr)")
+    }
+  }
+
   @Test func smoothGateRunIsLabelledRecordedReplayedAndChecked() throws {
     // --activation smooth-relu:EPS: the summary says it is not ReLU, run.json records ε, the run
     // replays bit for bit from run.json, and the checker evaluates it (no kinks, so no Clarke fit).

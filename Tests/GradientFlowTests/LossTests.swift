@@ -46,6 +46,8 @@ import Testing
       for i in 0..<4 {
         #expect(
           (Foundation.exp(value.logForceScale) * w[i]).isApproximatelyEqual(to: force(q[i]), relativeTolerance: 1e-14))
+        // One margin's force, unscaled (the crossing-corrected stepper's per-sample work).
+        #expect(loss.force(margin: q[i]).isApproximatelyEqual(to: force(q[i]), relativeTolerance: 1e-14))
       }
     }
   }

@@ -49,6 +49,25 @@ struct ErrorNormTests {
     }
   }
 
+  @Test("Tolerances.errorRatio is the controls' ratio: the RMS mean and the max of |e_i|/D_i")
+  func errorRatioMatchesTheDefinition() {
+    let y: [Double] = [1, -2, 0.5, 1e-3, 30]
+    let e: [Double] = [1e-9, -3e-8, 2e-10, 1e-12, 5e-7]
+    let rate = [Double](repeating: 0, count: 5)
+    let levels = y.map { 1e-10 + 1e-8 * abs($0) }
+    let ratios = zip(e, levels).map { abs($0) / $1 }
+    let rms = Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms)
+    let max = Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .max)
+    let expectedRMS = (ratios.map { $0 * $0 }.reduce(0, +) / 5).squareRoot()
+    #expect(abs(rms.errorRatio(e, state: y, rate: rate, step: 0.1, dimension: 5) - expectedRMS) < 1e-13 * expectedRMS)
+    #expect(max.errorRatio(e, state: y, rate: rate, step: 0.1, dimension: 5) == ratios.max()!)
+    // And the RMS control's own ratio, on the same inputs.
+    var state = RMSControl.State()
+    (state.absolute, state.relative, state.yWeight) = (1e-10, 1e-8, 1)
+    let control = RMSControl.ratio(state, dimension: 5, h: 0.1, y: y, yerr: e, yp: rate)
+    #expect(abs(control - expectedRMS) < 1e-13 * expectedRMS)
+  }
+
   @Test("the RMS control accepts (and grows) a step whose error sits in one of 400 components")
   func rmsAcceptsWhatMaxRejects() {
     let max = control(.max, rtol: 1e-8, atol: 1e-10)
