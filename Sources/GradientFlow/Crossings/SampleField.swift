@@ -116,19 +116,25 @@ final class SampleField {
     for i in 0..<top { signal[i] = wK[i] }
     var i = depth - 1
     while i > k {
-      let (rows, columns) = (sizes[i], sizes[i - 1])
       let mi = m + hiddenOffsets[i]
-      let w = theta + offsets[i]
-      for c in 0..<columns { signalBelow[c] = 0 }
-      for r in 0..<rows where mi[r] != 0 {
-        let e = signal[r] * mi[r]
-        let wr = w + r * columns
-        for c in 0..<columns { signalBelow[c] += e * wr[c] }
-      }
-      for c in 0..<columns { signal[c] = signalBelow[c] }
+      for r in 0..<sizes[i] { signal[r] *= mi[r] }
+      passSignalDown(theta, throughLayer: i)
       i -= 1
     }
     return signal[j]
+  }
+
+  /// signal ← W_iᵀ signal: the backprop signal from layer i's units (d_i entries) to its inputs (d_{i−1}).
+  private func passSignalDown(_ theta: UnsafePointer<Double>, throughLayer i: Int) {
+    let (rows, columns) = (sizes[i], sizes[i - 1])
+    let w = theta + offsets[i]
+    for c in 0..<columns { signalBelow[c] = 0 }
+    for r in 0..<rows where signal[r] != 0 {
+      let e = signal[r]
+      let wr = w + r * columns
+      for c in 0..<columns { signalBelow[c] += e * wr[c] }
+    }
+    for c in 0..<columns { signal[c] = signalBelow[c] }
   }
 
   /// ‖∇_θ z_u‖² for hidden unit u of the sample last passed through ``preActivations(_:sample:slopes:into:)``
@@ -153,14 +159,7 @@ final class SampleField {
       let below = inputNorm(ofLayer: i)
       total += squared * below * below
       guard i > 1 else { break }
-      let wi = theta + offsets[i]
-      for c in 0..<columns { signalBelow[c] = 0 }
-      for r in 0..<rows where signal[r] != 0 {
-        let e = signal[r]
-        let wr = wi + r * columns
-        for c in 0..<columns { signalBelow[c] += e * wr[c] }
-      }
-      for c in 0..<columns { signal[c] = signalBelow[c] }
+      passSignalDown(theta, throughLayer: i)
       i -= 1
     }
     return total
@@ -197,14 +196,7 @@ final class SampleField {
         for c in 0..<columns { gr[c] += e * input[c] }
       }
       guard i > 1 else { break }
-      let wi = theta + offsets[i]
-      for c in 0..<columns { signalBelow[c] = 0 }
-      for r in 0..<rows where signal[r] != 0 {
-        let e = signal[r]
-        let wr = wi + r * columns
-        for c in 0..<columns { signalBelow[c] += e * wr[c] }
-      }
-      for c in 0..<columns { signal[c] = signalBelow[c] }
+      passSignalDown(theta, throughLayer: i)
       i -= 1
     }
     return z[u]
@@ -242,14 +234,7 @@ final class SampleField {
         for i in 0..<columns { row[i] += e * input[i] }
       }
       guard k > 1 else { break }
-      let w = theta + offsets[k]
-      for i in 0..<columns { signalBelow[i] = 0 }
-      for j in 0..<rows where signal[j] != 0 {
-        let e = signal[j]
-        let row = w + j * columns
-        for i in 0..<columns { signalBelow[i] += e * row[i] }
-      }
-      for i in 0..<columns { signal[i] = signalBelow[i] }
+      passSignalDown(theta, throughLayer: k)
       k -= 1
     }
   }
