@@ -83,13 +83,15 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help:
-      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, GSL steps across crossings; relu nets), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (filippov where it applies, else off). Default auto."
+      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, GSL steps across crossings; relu nets), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (corrected where it applies, else off). Default auto."
   )
   var sliding: SlidingMode?
 
   @Option(
     parsing: .unconditional,
-    help: "Relative kink band η of --sliding filippov and corrected: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 100·rtol).")
+    help:
+      "Relative kink band η of --sliding filippov and corrected: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 100·rtol)."
+  )
   var slidingBand: Double?
 
   func apply(to config: inout SimulationConfig) {

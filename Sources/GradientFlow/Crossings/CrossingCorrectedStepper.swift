@@ -221,7 +221,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     startRateZ = buffer(sampleCount * firstWidth)
     endRateZ = buffer(sampleCount * firstWidth)
     rateTransposed = buffer(firstWidth * architecture.inputDimension)
-    rootScratch = buffer(4)
+    rootScratch = buffer(5)
     eventTimes = buffer(3 * firstWidth + 1)
     eventUnits = .allocate(capacity: 3 * firstWidth + 1)
     flagged.initialize(repeating: false, count: sampleCount)
@@ -339,11 +339,8 @@ public final class CrossingCorrectedStepper: StepEngine {
       let remaining = target - t
       let reachesTarget = h >= remaining
       let trial = reachesTarget ? remaining : h
-      guard trial > abs(t) * 4 * Double.ulpOfOne, trial > 0 else {
-        failureMessage =
-          "the step size fell to \(trial) at t=\(t) (crossing-corrected steps); loosen --rtol/--atol or use --sliding off"
-        return Int32(GSL_FAILURE)
-      }
+      // A step too small for t's precision: GSL_FAILURE, which the solver reports as a step-size failure.
+      guard trial > abs(t) * 4 * Double.ulpOfOne, trial > 0 else { return Int32(GSL_FAILURE) }
       guard case .ratios(let stepRatio, let correctionRatio) = attempt(t: t, h: trial) else {
         failures += 1
         rejectedSteps += 1
@@ -356,9 +353,10 @@ public final class CrossingCorrectedStepper: StepEngine {
       }
       let factor = min(
         0.9 * pow(max(stepRatio, 1e-10), -1.0 / 5), 0.9 * pow(max(correctionRatio, 1e-10), -1.0 / 3))
-      if max(stepRatio, correctionRatio) > 1 {
+      // (A NaN ratio — an error level of 0 with atol = 0 — rejects like one above 1.)
+      guard stepRatio <= 1, correctionRatio <= 1, factor.isFinite else {
         rejectedSteps += 1
-        h = trial * max(0.2, factor)
+        h = trial * (factor.isFinite ? max(0.2, factor) : 0.2)
         continue
       }
       // Accept.
@@ -615,15 +613,28 @@ public final class CrossingCorrectedStepper: StepEngine {
     for j in 0..<width {
       let (z0, z1) = (startZ[row + j], endZ[row + j])
       let (r0, r1) = (h * startRateZ[row + j], h * endRateZ[row + j])
-      if min(abs(z0), abs(z1)) > (4.0 / 27) * (abs(r0) + abs(r1)), (z0 > 0) == (z1 > 0) { continue }
-      let count = Self.cubicRoots(z0, z1, r0, r1, into: rootScratch)
+      // Signed by the frozen slope: positive on the side it says (z = 0 belongs to slope 0, σ'(0) = 0).
+      let sign = m[j] == positiveSlope ? 1.0 : -1.0
+      let (a, c) = (sign * z0, sign * z1)
+      if min(a, c) > (4.0 / 27) * (abs(r0) + abs(r1)) { continue }
+      var count = Self.cubicRoots(z0, z1, r0, r1, into: rootScratch)
       var first = 0
-      // A pair the Filippov slopes hold on its kink (in the band at the start) crosses only if it leaves
-      // the band on the other side of its frozen slope: at its last root.
-      if band != nil, isInBand(start, sample: n, unit: j, z: z0) {
-        let wrongSide = (z1 > 0) != (m[j] == positiveSlope)
-        guard wrongSide, !isInBand(end, sample: n, unit: j, z: z1), count > 0 else { continue }
-        first = count - 1
+      if band != nil, holdsSlidingPairs, isInBand(start, sample: n, unit: j, z: z0) {
+        // The Filippov slopes hold it on its kink: it crosses only when it leaves the band on the other side
+        // of its frozen slope — at its last root, or from the start when it never changes sign (a slope
+        // gone stale while the pair drifted across z = 0 inside the band).
+        guard c <= 0, !isInBand(end, sample: n, unit: j, z: z1) else { continue }
+        if count > 0 {
+          first = count - 1
+        } else {
+          rootScratch[0] = 0
+          count = 1
+        }
+      } else if a < 0 {
+        // On the other side of its frozen slope already at s = 0: a flip at the start, then its roots.
+        for r in stride(from: count, to: 0, by: -1) { rootScratch[r] = rootScratch[r - 1] }
+        rootScratch[0] = 0
+        count += 1
       }
       for r in first..<count {
         // Insert (time, unit) in order.
@@ -839,7 +850,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   private let lowerSlope: Double
 
   /// The first s in (a, b] where z_u of sample n (current slopes) reaches the side its value at b is on, to
-  /// |Δs| ≤ 1e-12. A layer-1 unit's z = W_1[j, :]·x_n is linear in θ, so along the Hermite path it is the
+  /// |Δs| ≤ 1e-10. A layer-1 unit's z = W_1[j, :]·x_n is linear in θ, so along the Hermite path it is the
   /// cubic Hermite interpolant of its own end values and rates (no pass through the network); deeper units
   /// take a pass of the sample per iterate.
   private func crossingTime(sample n: Int, unit u: Int, from a: Double, to b: Double, endValue: Double, h: Double)
