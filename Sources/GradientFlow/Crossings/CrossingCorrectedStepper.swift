@@ -222,8 +222,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     endRateZ = buffer(sampleCount * firstWidth)
     rateTransposed = buffer(firstWidth * architecture.inputDimension)
     rootScratch = buffer(5)
-    eventTimes = buffer(3 * firstWidth + 1)
-    eventUnits = .allocate(capacity: 3 * firstWidth + 1)
+    // Up to a stale flip and three roots per pair.
+    eventTimes = buffer(4 * firstWidth + 1)
+    eventUnits = .allocate(capacity: 4 * firstWidth + 1)
     flagged.initialize(repeating: false, count: sampleCount)
 
     guard let step = gsl_odeiv2_step_alloc(gf_step_rkf45(), p) else {
@@ -588,10 +589,19 @@ public final class CrossingCorrectedStepper: StepEngine {
     return true
   }
 
-  /// Whether a pair of `sampleZ` is on the other side of its kink than `slopes` says.
-  private func anyOnWrongSide() -> Bool {
-    for u in 0..<hiddenCount where (sampleZ[u] > 0) != (slopes[u] == positiveSlope) { return true }
+  /// Whether a pair of `sampleZ` from unit `first` on is on the other side of its kink than `slopes` says.
+  private func anyOnWrongSide(from first: Int) -> Bool {
+    for u in first..<hiddenCount where (sampleZ[u] > 0) != (slopes[u] == positiveSlope) { return true }
     return false
+  }
+
+  /// dz/ds of first-layer pair (n, j) at s: the derivative of its cubic.
+  private func firstLayerSlope(sample n: Int, unit j: Int, at s: Double, h: Double) -> Double {
+    let index = n * layerWidths[0] + j
+    let (z0, z1) = (startZ[index], endZ[index])
+    let (r0, r1) = (h * startRateZ[index], h * endRateZ[index])
+    let s2 = s * s
+    return (6 * s2 - 6 * s) * (z0 - z1) + (3 * s2 - 4 * s + 1) * r0 + (3 * s2 - 2 * s) * r1
   }
 
   /// θ̃ at grid point i (0 … cells).
@@ -609,6 +619,34 @@ public final class CrossingCorrectedStepper: StepEngine {
     let m = network.frozenSlopes(ofLayer: 1) + row
     startSlopes.update(from: m, count: width)
     slopes.update(from: m, count: width)
+    let events = firstLayerEvents(sample: n, h: h)
+    var differing = 0
+    var pieceStart = 0.0
+    for e in 0..<events {
+      let (s, u) = (eventTimes[e], eventUnits[e])
+      let slope = firstLayerSlope(sample: n, unit: u, at: s, h: h)
+      if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
+        if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
+        addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
+        stepCrossings += 1
+        return true
+      }
+      if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
+      slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
+      differing += slopes[u] == startSlopes[u] ? -1 : 1
+      pieceStart = s
+      stepCrossings += 1
+    }
+    if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
+    return true
+  }
+
+  /// Sample n's first-layer crossings in (0, 1], in time order, into `eventTimes`/`eventUnits` (their count):
+  /// the roots of each pair's exact cubic along the path, with a flip at s = 0 for a slope already stale there.
+  private func firstLayerEvents(sample n: Int, h: Double) -> Int {
+    let width = layerWidths[0]
+    let row = n * width
+    let m = network.frozenSlopes(ofLayer: 1) + row
     var events = 0
     for j in 0..<width {
       let (z0, z1) = (startZ[row + j], endZ[row + j])
@@ -649,28 +687,7 @@ public final class CrossingCorrectedStepper: StepEngine {
         events += 1
       }
     }
-    var differing = 0
-    var pieceStart = 0.0
-    for e in 0..<events {
-      let (s, u) = (eventTimes[e], eventUnits[e])
-      let (z0, z1) = (startZ[row + u], endZ[row + u])
-      let (r0, r1) = (h * startRateZ[row + u], h * endRateZ[row + u])
-      let s2 = s * s
-      let slope = (6 * s2 - 6 * s) * (z0 - z1) + (3 * s2 - 4 * s + 1) * r0 + (3 * s2 - 2 * s) * r1
-      if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
-        if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
-        addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
-        stepCrossings += 1
-        return true
-      }
-      if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
-      slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
-      differing += slopes[u] == startSlopes[u] ? -1 : 1
-      pieceStart = s
-      stepCrossings += 1
-    }
-    if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
-    return true
+    return events
   }
 
   /// Whether first-layer pair (n, j) with pre-activation `z` at `state` is in the Filippov band there,
@@ -699,6 +716,10 @@ public final class CrossingCorrectedStepper: StepEngine {
         slopes[layer.offset + j] = m[j]
       }
     }
+    // First-layer crossings are the exact roots of their cubics; deeper ones are checked at the cell ends.
+    let firstLayerWidth = layerWidths[0]
+    let events = firstLayerEvents(sample: n, h: h)
+    var nextEvent = 0
     var differing = 0
     var pieceStart = 0.0
     var current = 0.0
@@ -707,14 +728,19 @@ public final class CrossingCorrectedStepper: StepEngine {
       let cellEnd = Double(cell) / Double(Self.cells)
       let state = gridState(cell)
       while true {
+        let firstLayerDue = nextEvent < events && eventTimes[nextEvent] <= cellEnd
         // While the sample is on P_0 its z at s = ½ and 1 are the screen's (frozen) values: a pass is needed
-        // only if a pair is on the wrong side there.
-        if flips == 0, gatherScreenValues(sample: n, cellEnd: cellEnd), !anyOnWrongSide() { break }
+        // only if a deeper pair is on the wrong side there.
+        if !firstLayerDue, flips == 0, gatherScreenValues(sample: n, cellEnd: cellEnd),
+          !anyOnWrongSide(from: firstLayerWidth)
+        {
+          break
+        }
         field.preActivations(state, sample: n, slopes: slopes, into: sampleZ)
         sampleEvaluations += 1
-        // The earliest crossing in (current, cellEnd] among the pairs on the wrong side at cellEnd.
+        // The earliest crossing in (current, cellEnd] among the deeper pairs on the wrong side at cellEnd…
         var wrongSide = 0
-        for u in 0..<hiddenCount
+        for u in firstLayerWidth..<hiddenCount
         where (sampleZ[u] > 0) != (slopes[u] == positiveSlope) && !isSliding(unit: u, state: state) {
           wrongUnits[wrongSide] = u
           wrongSide += 1
@@ -730,6 +756,12 @@ public final class CrossingCorrectedStepper: StepEngine {
             earliestUnit = u
             earliestSlope = root.slope
           }
+        }
+        // …and the next first-layer event.
+        if firstLayerDue, eventTimes[nextEvent] <= earliest {
+          (earliest, earliestUnit) = (eventTimes[nextEvent], eventUnits[nextEvent])
+          earliestSlope = firstLayerSlope(sample: n, unit: earliestUnit, at: earliest, h: h)
+          nextEvent += 1
         }
         guard earliestUnit >= 0 else { break }
         if band != nil, earliest < 1 - 1e-9,
