@@ -51,7 +51,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// (README "ReLU kinks"): see ``defaultCorrectionWeight``.
   public let correctionWeight: Double
   /// 0.3: measured on D (README "ReLU kinks"): weight 1 took 21,453 evaluations, 0.3 14,551 and 0.1 10,318,
-  /// with the final loss 4e-8, 2e-8 and 2e-7 from the reference answer; at 0.3 S, D and M stay within 1.2e-7
+  /// with the final loss 4e-8, 2e-8 and 2e-7 from the reference answer; at 0.3 S, D and M stay within 1.4e-7
   /// of converged references under perturbed step sequences.
   public static let defaultCorrectionWeight = 0.3
 
