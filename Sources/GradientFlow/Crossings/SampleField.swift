@@ -124,6 +124,24 @@ final class SampleField {
     return signal[j]
   }
 
+  /// The signal reaching layer i's units, through their slopes, into W_i's gradient:
+  /// signal ⊙= m_i, then G_i += signal h_{i−1}ᵀ (h of the sample's last pass).
+  private func addLayerGradient(
+    layer i: Int, sample n: Int, slopes m: UnsafePointer<Double>, into v: UnsafeMutablePointer<Double>
+  ) {
+    let (rows, columns) = (sizes[i], sizes[i - 1])
+    let mi = m + hiddenOffsets[i]
+    for r in 0..<rows { signal[r] *= mi[r] }
+    let input: UnsafePointer<Double> =
+      i == 1 ? UnsafePointer(inputs + n * sizes[0]) : UnsafePointer(hidden + hiddenOffsets[i - 1])
+    let g = v + offsets[i]
+    for r in 0..<rows where signal[r] != 0 {
+      let e = signal[r]
+      let gr = g + r * columns
+      for c in 0..<columns { gr[c] += e * input[c] }
+    }
+  }
+
   /// signal ← W_iᵀ signal: the backprop signal from layer i's units (d_i entries) to its inputs (d_{i−1}).
   private func passSignalDown(_ theta: UnsafePointer<Double>, throughLayer i: Int) {
     let (rows, columns) = (sizes[i], sizes[i - 1])
@@ -174,8 +192,8 @@ final class SampleField {
   ) -> Double {
     preActivations(theta, sample: n, slopes: m, into: z)
     let (k, j) = layerAndUnit(u)
-    var columns = sizes[k - 1]
-    var input: UnsafePointer<Double> =
+    let columns = sizes[k - 1]
+    let input: UnsafePointer<Double> =
       k == 1 ? UnsafePointer(inputs + n * sizes[0]) : UnsafePointer(hidden + hiddenOffsets[k - 1])
     let row = v + offsets[k] + j * columns
     for i in 0..<columns { row[i] += scale * input[i] }
@@ -184,17 +202,7 @@ final class SampleField {
     for i in 0..<columns { signal[i] = scale * w[i] }
     var i = k - 1
     while i >= 1 {
-      let rows = columns
-      columns = sizes[i - 1]
-      let mi = m + hiddenOffsets[i]
-      for r in 0..<rows { signal[r] *= mi[r] }
-      input = i == 1 ? UnsafePointer(inputs + n * sizes[0]) : UnsafePointer(hidden + hiddenOffsets[i - 1])
-      let g = v + offsets[i]
-      for r in 0..<rows where signal[r] != 0 {
-        let e = signal[r]
-        let gr = g + r * columns
-        for c in 0..<columns { gr[c] += e * input[c] }
-      }
+      addLayerGradient(layer: i, sample: n, slopes: m, into: v)
       guard i > 1 else { break }
       passSignalDown(theta, throughLayer: i)
       i -= 1
@@ -222,17 +230,7 @@ final class SampleField {
     }
     var k = depth - 1
     while k >= 1 {
-      let (rows, columns) = (sizes[k], sizes[k - 1])
-      let mk = m + hiddenOffsets[k]
-      for j in 0..<rows { signal[j] *= mk[j] }
-      let input: UnsafePointer<Double> =
-        k == 1 ? UnsafePointer(inputs + n * sizes[0]) : UnsafePointer(hidden + hiddenOffsets[k - 1])
-      let g = v + offsets[k]
-      for j in 0..<rows where signal[j] != 0 {
-        let e = signal[j]
-        let row = g + j * columns
-        for i in 0..<columns { row[i] += e * input[i] }
-      }
+      addLayerGradient(layer: k, sample: n, slopes: m, into: v)
       guard k > 1 else { break }
       passSignalDown(theta, throughLayer: k)
       k -= 1
