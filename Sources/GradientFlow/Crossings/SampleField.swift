@@ -124,6 +124,21 @@ final class SampleField {
     return signal[j]
   }
 
+  /// Backprop of `signal` (the signal reaching layer `top`'s units) down to the inputs, adding each layer's
+  /// gradient on the way (``addLayerGradient(layer:sample:slopes:into:)``).
+  private func backpropagate(
+    _ theta: UnsafePointer<Double>, from top: Int, sample n: Int, slopes m: UnsafePointer<Double>,
+    into v: UnsafeMutablePointer<Double>
+  ) {
+    var i = top
+    while i >= 1 {
+      addLayerGradient(layer: i, sample: n, slopes: m, into: v)
+      guard i > 1 else { break }
+      passSignalDown(theta, throughLayer: i)
+      i -= 1
+    }
+  }
+
   /// The signal reaching layer i's units, through their slopes, into W_i's gradient:
   /// signal ⊙= m_i, then G_i += signal h_{i−1}ᵀ (h of the sample's last pass).
   private func addLayerGradient(
@@ -200,13 +215,7 @@ final class SampleField {
     // ∂z_u/∂h_{k−1} = W_k[j, :], then down: δ_i = (W_{i+1}ᵀ δ_{i+1}) ⊙ m_i, ∂z_u/∂W_i = δ_i h_{i−1}ᵀ.
     let w = theta + offsets[k] + j * columns
     for i in 0..<columns { signal[i] = scale * w[i] }
-    var i = k - 1
-    while i >= 1 {
-      addLayerGradient(layer: i, sample: n, slopes: m, into: v)
-      guard i > 1 else { break }
-      passSignalDown(theta, throughLayer: i)
-      i -= 1
-    }
+    if k > 1 { backpropagate(theta, from: k - 1, sample: n, slopes: m, into: v) }
     return z[u]
   }
 
@@ -228,12 +237,6 @@ final class SampleField {
       gK[i] += c * below[i]
       signal[i] = c * wK[i]
     }
-    var k = depth - 1
-    while k >= 1 {
-      addLayerGradient(layer: k, sample: n, slopes: m, into: v)
-      guard k > 1 else { break }
-      passSignalDown(theta, throughLayer: k)
-      k -= 1
-    }
+    if depth > 1 { backpropagate(theta, from: depth - 1, sample: n, slopes: m, into: v) }
   }
 }
