@@ -63,10 +63,6 @@ public final class CrossingCorrectedStepper: StepEngine {
   public var filippovOverflows: Int { (dynamics as? any FilippovCounting)?.overflowCount ?? 0 }
   /// Crossings corrected in accepted steps.
   public private(set) var crossings = 0
-  /// Forward passes of the crossing screen (s = ½), about a third of an evaluation each.
-  public private(set) var screeningPasses = 0
-  /// Per-sample forward passes and forces (``SampleField``), each about 1/N of an evaluation.
-  public private(set) var sampleEvaluations = 0
 
   private let network: NetworkEvaluator
   /// The field on the network: ReLU nets get the Filippov slopes on sliding pairs (``FilippovFlow``,
@@ -91,6 +87,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   private let layerSizes: [Int]
   private let parameterOffsets: [Int]
   private let positiveSlope = 1.0
+  /// The slope below the kink (0 for ReLU, the leaky slope otherwise).
+  private let lowerSlope: Double
 
   private let gslStep: UnsafeMutablePointer<gsl_odeiv2_step>
   private let gslSystem: UnsafeMutablePointer<gsl_odeiv2_system>
@@ -143,7 +141,6 @@ public final class CrossingCorrectedStepper: StepEngine {
   private var startTime = Double.nan
   private var hasStart = false
   private var stepCrossings = 0
-  /// Pairs that start to slide in the trial step: sample, unit and the sample's slopes (Σ d_k each).
 
   /// The stepper of the flow of `loss` on a piecewise-linear net (relu or leaky-relu) over the data.
   public init(
@@ -263,8 +260,13 @@ public final class CrossingCorrectedStepper: StepEngine {
     let field: any FlowDynamics = holdsSlidingPairs ? dynamics : plainDynamics ?? dynamics
     let velocity = field.velocity(state: theta, direction: rate)
     network.usesFrozenPattern = false
-    let scale = exp(velocity.logScale)
-    for i in 0..<dimension { rate[i] *= scale }
+    return scale(rate, by: velocity)
+  }
+
+  /// rate ← exp(logScale) · direction (−∇L in the t clock); returns whether every component is finite.
+  private func scale(_ rate: UnsafeMutablePointer<Double>, by velocity: FlowVelocity) -> Bool {
+    let factor = exp(velocity.logScale)
+    for i in 0..<dimension { rate[i] *= factor }
     for i in 0..<dimension where !rate[i].isFinite { return false }
     return true
   }
@@ -274,12 +276,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     ownEvaluations += 1
     let velocity = dynamics.velocity(state: theta, direction: rate)
     holdsSlidingPairs = ((dynamics as? any FilippovCounting)?.slidingPairCount ?? 1) > 0
-    let scale = exp(velocity.logScale)
-    for i in 0..<dimension { rate[i] *= scale }
     network.freezePattern()
     copyPreActivations(into: startZ)
-    for i in 0..<dimension where !rate[i].isFinite { return false }
-    return true
+    return scale(rate, by: velocity)
   }
 
   /// X Ẇ_1ᵀ for a rate Ẇ (its W_1 block) into `out` (N × d_1): the first layer's ż.
@@ -383,8 +382,6 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
   }
 
-  /// One trial step of size h: fills `end`, `endRate`, `correction` and `stepCrossings`; returns the
-  /// error ratios of the stepper and of the correction, or nil when a field was not finite.
   /// What a trial step found.
   private enum Attempt {
     /// The error ratios of the stepper and of the correction.
@@ -393,6 +390,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     case failed
   }
 
+  /// One trial step of size h: fills `end`, `endRate`, `correction` and `stepCrossings`.
   private func attempt(t: Double, h: Double) -> Attempt {
     end.update(from: start, count: dimension)
     let status = gsl_odeiv2_step_apply(gslStep, t, h, end, stepError, startRate, endRate, gslSystem)
@@ -407,7 +405,6 @@ public final class CrossingCorrectedStepper: StepEngine {
       network.usesFrozenPattern = true
       network.forward(path)
       network.usesFrozenPattern = false
-      screeningPasses += 1
       copyPreActivations(into: midZ)
     }
 
@@ -424,7 +421,6 @@ public final class CrossingCorrectedStepper: StepEngine {
       for n in 0..<sampleCount where flagged[n] {
         guard follow(sample: n, h: h) else { return .failed }
       }
-
     }
     let stepRatio = tolerances.errorRatio(stepError, state: end, rate: endRate, step: h, dimension: dimension)
     guard stepCrossings > 0 else { return .ratios(stepRatio, 0) }
@@ -625,17 +621,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     for e in 0..<events {
       let (s, u) = (eventTimes[e], eventUnits[e])
       let slope = firstLayerSlope(sample: n, unit: u, at: s, h: h)
-      if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
-        if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
-        addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
-        stepCrossings += 1
-        return true
-      }
-      if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
-      slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
-      differing += slopes[u] == startSlopes[u] ? -1 : 1
-      pieceStart = s
-      stepCrossings += 1
+      guard cross(sample: n, unit: u, at: s, slope: slope, h: h, differing: &differing, pieceStart: &pieceStart)
+      else { return true }
     }
     if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
     return true
@@ -737,7 +724,6 @@ public final class CrossingCorrectedStepper: StepEngine {
           break
         }
         field.preActivations(state, sample: n, slopes: slopes, into: sampleZ)
-        sampleEvaluations += 1
         // The earliest crossing in (current, cellEnd] among the deeper pairs on the wrong side at cellEnd…
         var wrongSide = 0
         for u in firstLayerWidth..<hiddenCount
@@ -764,29 +750,38 @@ public final class CrossingCorrectedStepper: StepEngine {
           nextEvent += 1
         }
         guard earliestUnit >= 0 else { break }
-        if band != nil, earliest < 1 - 1e-9,
-          entersSurface(sample: n, unit: earliestUnit, at: earliest, slope: earliestSlope, h: h)
-        {
-          // From here on the pair slides: the rest of the step gets its Filippov share, and the sample
-          // is not followed further (its later crossings in this step are not seen).
-          if differing > 0 { addCorrection(sample: n, from: pieceStart, to: earliest, h: h) }
-          addSlidingCorrection(sample: n, unit: earliestUnit, from: earliest, includesPiece: differing > 0, h: h)
-          stepCrossings += 1
-          return true
-        }
-        if differing > 0 { addCorrection(sample: n, from: pieceStart, to: earliest, h: h) }
-        let u = earliestUnit
-        slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
-        differing += slopes[u] == startSlopes[u] ? -1 : 1
-        pieceStart = earliest
+        guard
+          cross(
+            sample: n, unit: earliestUnit, at: earliest, slope: earliestSlope, h: h, differing: &differing,
+            pieceStart: &pieceStart)
+        else { return true }
         current = earliest
-        stepCrossings += 1
         flips += 1
         if flips > 4 * hiddenCount + 16 { return false }
       }
       current = cellEnd
     }
     if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
+    return true
+  }
+
+  /// Takes sample n's crossing of unit u at s (dz_u/ds = `slope`). A pair that starts to slide there gets the
+  /// Filippov share of its flip for the rest of the step, and the sample is not followed further (its later
+  /// crossings in this step are not seen): returns false. Any other crossing closes the sample's current
+  /// piece (its correction, when it differs from P_0) and flips the slope.
+  private func cross(
+    sample n: Int, unit u: Int, at s: Double, slope: Double, h: Double, differing: inout Int,
+    pieceStart: inout Double
+  ) -> Bool {
+    stepCrossings += 1
+    if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
+    if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
+      addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
+      return false
+    }
+    slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope
+    differing += slopes[u] == startSlopes[u] ? -1 : 1
+    pieceStart = s
     return true
   }
 
@@ -824,11 +819,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     field.addForce(path, sample: n, slopes: slopes, scale: 1, into: flipDifference, scratch: rootZ)
     slopes[u] = old
     field.addForce(path, sample: n, slopes: slopes, scale: -1, into: flipDifference, scratch: rootZ)
-    sampleEvaluations += 3
     if includesPiece {
       field.addForce(path, sample: n, slopes: slopes, scale: 1, into: pieceDifference, scratch: rootZ)
       field.addForce(path, sample: n, slopes: startSlopes, scale: -1, into: pieceDifference, scratch: rootZ)
-      sampleEvaluations += 2
     }
     var rate = 0.0
     var jump = 0.0
@@ -852,7 +845,6 @@ public final class CrossingCorrectedStepper: StepEngine {
     let attraction = y * field.loss.force(margin: y * f) * field.outputSignal(path, slopes: slopes, unit: u)
     guard attraction < 0 else { return false }
     let squared = field.jacobianSquaredNorm(path, slopes: slopes, unit: u)
-    sampleEvaluations += 2
     let jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared
     let rate = slope / h
     return (rate > 0) != (rate + jump > 0)
@@ -878,39 +870,15 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
   }
 
-  /// The slope below the kink (0 for ReLU, the leaky slope otherwise).
-  private let lowerSlope: Double
-
-  /// The first s in (a, b] where z_u of sample n (current slopes) reaches the side its value at b is on, to
-  /// |Δs| ≤ 1e-10. A layer-1 unit's z = W_1[j, :]·x_n is linear in θ, so along the Hermite path it is the
-  /// cubic Hermite interpolant of its own end values and rates (no pass through the network); deeper units
-  /// take a pass of the sample per iterate.
+  /// The first s in (a, b] where z_u of a deeper unit u of sample n (current slopes) reaches the side its
+  /// value at b is on, to |Δs| ≤ 1e-10, with a pass of the sample per iterate (first-layer crossings are the
+  /// roots of their cubics: ``firstLayerEvents(sample:h:)``).
   private func crossingTime(sample n: Int, unit u: Int, from a: Double, to b: Double, endValue: Double, h: Double)
     -> (s: Double, slope: Double)
   {
-    let (k, j) = field.layerAndUnit(u)
-    if k == 1 {
-      let d = layerSizes[0]
-      let x = field.input(n)
-      let row = j * d
-      let z0 = NetworkKernels.dot(start + row, x, d)
-      let z1 = NetworkKernels.dot(end + row, x, d)
-      let r0 = h * NetworkKernels.dot(startRate + row, x, d)
-      let r1 = h * NetworkKernels.dot(endRate + row, x, d)
-      func cubic(_ s: Double) -> Double {
-        let s2 = s * s
-        let s3 = s2 * s
-        return (2 * s3 - 3 * s2 + 1) * z0 + (s3 - 2 * s2 + s) * r0 + (-2 * s3 + 3 * s2) * z1 + (s3 - s2) * r1
-      }
-      let root = Self.illinois(from: a, to: b, endValue: endValue, cubic).s
-      let s2 = root * root
-      let slope = (6 * s2 - 6 * root) * (z0 - z1) + (3 * s2 - 4 * root + 1) * r0 + (3 * s2 - 2 * root) * r1
-      return (root, slope)
-    }
-    return Self.illinois(from: a, to: b, endValue: endValue) { s in
+    Self.illinois(from: a, to: b, endValue: endValue) { s in
       pathState(s, h: h, into: path)
       field.preActivations(path, sample: n, slopes: slopes, into: rootZ)
-      sampleEvaluations += 1
       return rootZ[u]
     }
   }
@@ -960,7 +928,6 @@ public final class CrossingCorrectedStepper: StepEngine {
       difference.update(repeating: 0, count: dimension)
       field.addForce(path, sample: n, slopes: slopes, scale: 1, into: difference, scratch: rootZ)
       field.addForce(path, sample: n, slopes: startSlopes, scale: -1, into: difference, scratch: rootZ)
-      sampleEvaluations += 2
       let leverWeight = weight * (1 - s) * h
       for i in 0..<dimension {
         correction[i] += weight * difference[i]
