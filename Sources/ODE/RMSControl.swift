@@ -92,16 +92,10 @@ enum RMSControl {
     _ state: State, dimension: Int, h: Double, y: UnsafePointer<Double>,
     yerr: UnsafePointer<Double>, yp: UnsafePointer<Double>
   ) -> Double {
-    var sum = 0.0
-    for i in 0..<dimension {
-      let s = state.scale.map { $0[i] } ?? 1
-      let level =
-        state.relative * (state.yWeight * abs(y[i]) + state.dydtWeight * abs(h * yp[i]))
-        + state.absolute * s
-      let r = yerr[i] / level
-      sum += r * r
-    }
-    return (sum / Double(max(dimension, 1))).squareRoot()
+    Tolerances.errorRatio(
+      .rms, absolute: state.absolute, relative: state.relative, yWeight: state.yWeight,
+      dydtWeight: state.dydtWeight, scale: state.scale.map { UnsafePointer($0) }, yerr, state: y, rate: yp, step: h,
+      dimension: dimension)
   }
 }
 

@@ -89,13 +89,32 @@ extension Tolerances {
     _ e: UnsafePointer<Double>, state y: UnsafePointer<Double>, rate: UnsafePointer<Double>, step h: Double,
     dimension n: Int
   ) -> Double {
+    guard let absoluteScale else {
+      return Self.errorRatio(
+        errorNorm, absolute: absolute, relative: relative, yWeight: yWeight, dydtWeight: dydtWeight, scale: nil,
+        e, state: y, rate: rate, step: h, dimension: n)
+    }
+    return absoluteScale.withUnsafeBufferPointer { scale in
+      Self.errorRatio(
+        errorNorm, absolute: absolute, relative: relative, yWeight: yWeight, dydtWeight: dydtWeight,
+        scale: scale.baseAddress, e, state: y, rate: rate, step: h, dimension: n)
+    }
+  }
+
+  /// The ratio from the tolerances' parts (`scale`: the per-component s_i, or nil for 1); also the RMS
+  /// control's (``RMSControl``), which keeps them in GSL's control state.
+  static func errorRatio(
+    _ norm: ErrorNorm, absolute: Double, relative: Double, yWeight: Double, dydtWeight: Double,
+    scale: UnsafePointer<Double>?, _ e: UnsafePointer<Double>, state y: UnsafePointer<Double>,
+    rate: UnsafePointer<Double>, step h: Double, dimension n: Int
+  ) -> Double {
     var combined = 0.0
     for i in 0..<n {
-      let s = absoluteScale.map { $0[i] } ?? 1
+      let s = scale.map { $0[i] } ?? 1
       let level = relative * (yWeight * abs(y[i]) + dydtWeight * abs(h * rate[i])) + absolute * s
       let r = abs(e[i]) / level
-      combined = errorNorm == .rms ? combined + r * r : max(combined, r)
+      combined = norm == .rms ? combined + r * r : max(combined, r)
     }
-    return errorNorm == .rms ? (combined / Double(max(n, 1))).squareRoot() : combined
+    return norm == .rms ? (combined / Double(max(n, 1))).squareRoot() : combined
   }
 }

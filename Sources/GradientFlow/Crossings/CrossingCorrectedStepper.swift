@@ -142,17 +142,21 @@ public final class CrossingCorrectedStepper: StepEngine {
   private var hasStart = false
   private var stepCrossings = 0
 
+  /// Refuses what the stepper does not apply to: it needs a relu or leaky-relu net with a hidden layer.
+  static func checkArchitecture(_ architecture: Architecture) throws(ModelError) {
+    guard architecture.depth >= 2, architecture.activation == .relu || architecture.activation == .leakyRelu else {
+      throw .invalidArchitecture(
+        "--sliding corrected needs a relu or leaky-relu net with a hidden layer (got \(architecture.depth) layers, "
+          + "\(architecture.activation.rawValue)); use --sliding off")
+    }
+  }
+
   /// The stepper of the flow of `loss` on a piecewise-linear net (relu or leaky-relu) over the data.
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight
   ) throws(ModelError) {
-    guard architecture.activation == .relu || architecture.activation == .leakyRelu, architecture.depth >= 2
-    else {
-      throw .invalidArchitecture(
-        "crossing-corrected steps need a relu or leaky-relu net with a hidden layer (got \(architecture.depth) layers, "
-          + "\(architecture.activation.rawValue)); use --sliding off")
-    }
+    try Self.checkArchitecture(architecture)
     guard correctionWeight > 0, correctionWeight.isFinite else {
       throw .invalidArchitecture("the correction weight must be positive (got \(correctionWeight))")
     }

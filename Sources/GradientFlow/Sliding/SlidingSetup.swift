@@ -38,11 +38,7 @@ enum SlidingSetup {
         "--sliding corrected is implemented for the unconstrained flow (--dynamics unconstrained, no --gd-step); "
           + "use --sliding off")
     }
-    guard architecture.depth >= 2, architecture.activation == .relu || architecture.activation == .leakyRelu else {
-      throw .invalidArchitecture(
-        "--sliding corrected needs a relu or leaky-relu net with a hidden layer (got \(architecture.depth) layers, "
-          + "\(architecture.activation.rawValue)); use --sliding off")
-    }
+    try CrossingCorrectedStepper.checkArchitecture(architecture)
   }
 
   /// The checks both Filippov flows make of their arguments.
