@@ -121,7 +121,7 @@ import Testing
     let exact = try SlidingTests.reducedSolution(u0: u0, a0: a0, t: tEnd)
     #expect(solution.termination.isSuccess)
     let w = solution.finalState
-    // 1e-7 relative: rtol 1e-8 over ~10 time constants (measured 2.3e-8).
+    // 1e-7 relative: rtol 1e-8 over ~10 time constants (measured 7e-9).
     #expect(abs(w[0] - exact.u) < 1e-7 * exact.u)
     #expect(abs(w[1] + exact.u) < 1e-7 * exact.u)
     #expect(abs(w[2] - exact.a) < 1e-7 * exact.a)
@@ -140,7 +140,7 @@ import Testing
       architecture: SlidingTests.architecture, inputs: SlidingTests.inputs, labels: SlidingTests.labels,
       theta0: theta0, tEnd: 20, rtol: 1e-8)
     let exact = try SlidingTests.enteringSolution(theta0: theta0, t: 20)
-    // 1e-7 relative at rtol 1e-8 (measured 1.3e-8 to 2e-8).
+    // 1e-7 relative at rtol 1e-8 (measured 7e-9).
     for i in 0..<3 { #expect(abs(solution.finalState[i] - exact[i]) < 1e-7 * abs(exact[i])) }
     #expect(stepper.crossings >= 1)  // the entry
     #expect(solution.statistics.rhsEvaluations < 1_000)  // measured 374
@@ -178,13 +178,13 @@ import Testing
       zip(s.finalState, reference.finalState).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
     }
     // rtol 1e-8: the Filippov flow itself is 2.2e-6 off its converged solution on [8, 8] (the transient
-    // amplifies local errors), this stepper 2e-6 to 5e-6; [16]: 2e-8. At rtol 1e-10 it is 2e-7 to 4e-7 off
+    // amplifies local errors), this stepper 6.2e-6; [16]: 2.3e-8. At rtol 1e-10 it is 4.2e-7 off
     // the reference, which is itself ~2e-7 off the converged solution: that bounds what the test can see.
     #expect(error(corrected) < 1e-5)
     #expect(error(tighter) < 1e-6)
     #expect(error(tighter) < max(error(corrected) / 3, 1e-7))  // converges with the tolerance
     #expect(stepper.crossings > 20)
-    // Fewer evaluations than the Filippov flow at the same tolerance (measured 1,186 vs 9,157 and 3,580 vs 12,343).
+    // Fewer evaluations than the Filippov flow at the same tolerance (measured 1,186 vs 4,171 and 3,544 vs 12,769).
     #expect(corrected.statistics.rhsEvaluations * 2 < sameTolerance.statistics.rhsEvaluations)
   }
 

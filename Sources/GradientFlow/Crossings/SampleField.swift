@@ -56,9 +56,6 @@ final class SampleField {
     for buffer in [inputs, labels, hidden, signal, signalBelow] { buffer.deallocate() }
   }
 
-  /// Whether a_n = −ℓ'(q_n) can be negative (the square loss); for the others it is positive.
-  var forceMaySwitchSign: Bool { loss == .square }
-
   /// y_n.
   func label(_ n: Int) -> Double { labels[n] }
 
@@ -175,7 +172,8 @@ final class SampleField {
   /// one unit's signal, without writing the gradient.
   func jacobianSquaredNorm(_ theta: UnsafePointer<Double>, slopes m: UnsafePointer<Double>, unit u: Int) -> Double {
     let (k, j) = layerAndUnit(u)
-    var total = inputNorm(ofLayer: k) * inputNorm(ofLayer: k)
+    let norm = inputNorm(ofLayer: k)
+    var total = norm * norm
     var columns = sizes[k - 1]
     let w = theta + offsets[k] + j * columns
     for c in 0..<columns { signal[c] = w[c] }
