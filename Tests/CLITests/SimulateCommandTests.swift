@@ -42,11 +42,7 @@ import Testing
     #expect((json["stats"] as? [String: Any])?["rhs_evals"] != nil)
     #expect((json["final"] as? [String: Any])?["margin"] != nil)
 
-    let second = dir.appendingPathComponent("b").path
-    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
-    #expect(again.status == 0, "\(again.stderr)")
-    let csv2 = try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)
-    #expect(csv == csv2, "re-running from run.json must reproduce the trajectory bit for bit")
+    try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
   }
 
   @Test func deepFilippovRunReplaysFromRunJSON() throws {
@@ -64,11 +60,7 @@ import Testing
     let config = try #require(json["config"] as? [String: Any])
     #expect(config["sliding"] as? String == "filippov")
     #expect(config["error_norm"] as? String == "rms")
-    let second = dir.appendingPathComponent("b").path
-    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
-    #expect(again.status == 0, "\(again.stderr)")
-    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
-    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
     let lagrange = try gradflow([
       "simulate", "--widths", "6,5", "--t-end", "1", "--sliding", "filippov", "--dynamics", "lagrange",
       "--out", dir.appendingPathComponent("c").path, "--quiet",
@@ -91,11 +83,7 @@ import Testing
     let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
     let config = try #require((record as? [String: Any])?["config"] as? [String: Any])
     #expect(config["sliding"] as? String == "corrected")
-    let second = dir.appendingPathComponent("b").path
-    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
-    #expect(again.status == 0, "\(again.stderr)")
-    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
-    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
     for (extra, phrase) in [
       (["--dynamics", "weightnorm"], "unconstrained"), (["--gd-step", "0.1"], "unconstrained"),
       (["--activation", "identity"], "relu or leaky-relu"),
@@ -128,11 +116,7 @@ import Testing
     #expect(config["activation"] as? String == "smooth-relu")
     #expect(config["gate_width"] as? Double == 0.05)
     #expect((json["model"] as? [String: Any])?["gate_width"] as? Double == 0.05)
-    let second = dir.appendingPathComponent("b").path
-    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
-    #expect(again.status == 0, "\(again.stderr)")
-    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
-    #expect(csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)))
+    try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
     let check = try gradflow(["check", first, "--json"])
     #expect([0, 2, 3].contains(check.status), "\(check.stderr)")
     let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
@@ -201,5 +185,16 @@ import Testing
     let result = try gradflow(
       ["simulate", "--config", config, "--out", dir.appendingPathComponent("out").path, "--quiet"], in: elsewhere)
     #expect(result.status == 0, "\(result.stderr)")
+  }
+
+  /// Re-runs `gradflow simulate --config FIRST/run.json` into `second` and expects the same trajectory, bit
+  /// for bit.
+  private func expectReplay(of first: String, into second: String) throws {
+    let again = try gradflow(["simulate", "--config", first + "/run.json", "--out", second, "--quiet"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let csv = try String(contentsOfFile: first + "/trajectory.csv", encoding: .utf8)
+    #expect(
+      csv == (try String(contentsOfFile: second + "/trajectory.csv", encoding: .utf8)),
+      "re-running from run.json must reproduce the trajectory bit for bit")
   }
 }
