@@ -52,8 +52,9 @@ let package = Package(
         "GradientFlow", "ODE", "CAllocCounter", .product(name: "Numerics", package: "swift-numerics"),
       ]
     ),
-    // BadInputs/ holds the bad-input corpus, read from the source tree via #filePath.
-    .testTarget(name: "CLITests", dependencies: ["gradflow"], exclude: ["BadInputs"]),
+    // BadInputs/ (the bad-input corpus) and ReplayCorpus/ (stored runs that must replay bit for bit) are read
+    // from the source tree via #filePath.
+    .testTarget(name: "CLITests", dependencies: ["gradflow"], exclude: ["BadInputs", "ReplayCorpus"]),
   ],
   swiftLanguageModes: [.v6]
 )
