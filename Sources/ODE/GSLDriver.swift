@@ -36,7 +36,7 @@ final class GSLDriver {
   deinit { gsl_odeiv2_driver_free(pointer) }
 
   /// One accepted step from t toward at most `target` (GSL's `evolve_apply`), updating t, h and y.
-  func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>)
+  func evolve(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>)
     -> Int32
   {
     let d = pointer.pointee

@@ -92,9 +92,9 @@ public final class ODESolver {
       let tPrev = t
       yPrev.update(from: y, count: n)
       bridge.clearFailures()
-      let status = driver.step(t: &t, target: target, h: &h, y: y)
-      if status != GSL_SUCCESS {
-        termination = failure(status: status, bridge: bridge, engine: driver, t: tPrev, h: h)
+      let result = driver.step(t: &t, target: target, h: &h, y: y)
+      if result != .accepted {
+        termination = failure(result, bridge: bridge, engine: driver, t: tPrev, h: h)
         t = tPrev
         y.update(from: yPrev, count: n)
         break
@@ -114,8 +114,11 @@ public final class ODESolver {
       for (i, condition) in options.stopConditions.enumerated() {
         let g = condition.function(t, state)
         if previousG[i] < 0, g >= 0 {
-          locator?.locate(
-            condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
+          // A fixed-step engine has no states between its steps: it stops at the first step past the event.
+          if driver.landsOnTargets {
+            locator?.locate(
+              condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
+          }
           termination = .stopCondition(name: condition.name, t: t)
           break
         }
@@ -123,7 +126,8 @@ public final class ODESolver {
       }
       if termination != nil { break }
 
-      if t == target, !saveTimes.isEmpty {
+      // t reaches a save time exactly with an adaptive engine, and steps past it with a fixed-step one.
+      if t >= target, !saveTimes.isEmpty {
         while let next = saveTimes.first, next <= t { saveTimes.removeFirst() }
         termination = recorder.save(t, state)
       } else if let k = schedule.everyKthStep, accepted % k == 0 {
@@ -172,13 +176,16 @@ public final class ODESolver {
   }
 
   /// Maps a failed `evolve_apply` to the reason the user can act on.
-  private func failure(status: Int32, bridge: SystemBridge, engine: any StepEngine, t: Double, h: Double)
+  private func failure(_ result: StepResult, bridge: SystemBridge, engine: any StepEngine, t: Double, h: Double)
     -> Termination
   {
     if let message = bridge.failure ?? engine.failureMessage { return .rhsFailed(t: t, message: message) }
     if bridge.nonFiniteAt != nil { return .nonFinite(t: t) }
-    if status == GSL_FAILURE { return .stepTooSmall(t: t, stepSize: h, minimum: options.minStep) }
-    return .rhsFailed(t: t, message: "GSL error \(status): \(GSLRuntime.message(for: status))")
+    switch result {
+    case .accepted, .stepSizeUnderflow: return .stepTooSmall(t: t, stepSize: h, minimum: options.minStep)
+    case .systemFailed: return .rhsFailed(t: t, message: "the right-hand side failed")
+    case .failed(let message): return .rhsFailed(t: t, message: message)
+    }
   }
 }
 

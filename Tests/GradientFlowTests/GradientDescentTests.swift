@@ -33,4 +33,64 @@ import Testing
     #expect(errors[0] / errors[1] > 1.6 && errors[0] / errors[1] < 2.4, "\(errors)")
     #expect(errors[1] / errors[2] > 1.6 && errors[1] / errors[2] < 2.4, "\(errors)")
   }
+
+  /// Runs gradient descent through the solver and returns the result (it may fail).
+  private func run(_ configure: (inout SimulationConfig) -> Void) throws -> SimulationResult {
+    var config = SimulationConfig()
+    config.generator = "blobs"
+    config.n = 12
+    config.widths = [4]
+    config.saves = 5
+    configure(&config)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
+    return try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+  }
+
+  @Test func gradientDescentObeysTheSolversLimits() throws {
+    // GD is a fixed-step engine of the solver, so the step and wall-clock limits apply to it as to the flow
+    // (the wall-clock limit was ignored when GD ran its own loop; the step limit is checked up front).
+    let wall = try run {
+      $0.gdStep = 1e-5
+      $0.tEnd = 100
+      $0.maxSteps = 100_000_000
+      $0.maxWallSeconds = 0.2
+    }
+    #expect(wall.termination.reason == "wallClock")
+    #expect(wall.finalT < 100)
+  }
+
+  @Test func divergedGradientDescentFailsAndKeepsTheLastFiniteIterate() throws {
+    // η = 10 on blobs: the loss overflows within a few iterates. The run must fail (not report success)
+    // and its final weights are finite.
+    let result = try run {
+      $0.gdStep = 10
+      $0.tEnd = 1000
+    }
+    #expect(!result.termination.isSuccess, "\(result.terminationMessage)")
+    #expect(result.terminationMessage.contains("learning rate"))
+    #expect(result.finalWeights.allSatisfy { $0.isFinite })
+  }
+
+  @Test func savesLandOnTheFirstIterateAtOrPastEachSaveTime() throws {
+    // Save times are log-spaced; with η = 0.3 none but t_end is an iterate: each row is the first kη ≥ a save time.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
+    var config = SimulationConfig()
+    config.generator = "blobs"
+    config.n = 12
+    config.widths = [4]
+    config.saves = 4
+    config.tEnd = 30
+    config.gdStep = 0.3
+    _ = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    let rows = try String(contentsOfFile: dir + "/trajectory.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+    let times = rows.map { Double($0.split(separator: ",")[0])! }
+    // Several save times can fall before one iterate: it is saved once.
+    var expected: [Double] = [0]
+    for time in config.saveTimes {
+      let iterate = (time / 0.3).rounded(.up) * 0.3
+      if abs(iterate - expected.last!) > 1e-9 { expected.append(iterate) }
+    }
+    #expect(times.count == expected.count, "\(times) vs \(expected)")
+    for (t, e) in zip(times, expected) { #expect(abs(t - e) <= 1e-9 * max(1, e), "\(times) vs \(expected)") }
+  }
 }

@@ -18,7 +18,7 @@ final class PhasedIntegrator {
   /// One phase as it ran.
   struct PhaseRecord {
     let clock: String
-    /// The GSL stepper (`nil` for gradient descent).
+    /// The GSL stepper (`nil` for gradient descent, whose phase's clock is "gd").
     let stepper: Stepper?
     let start: Double
     let end: Double
@@ -128,12 +128,16 @@ final class PhasedIntegrator {
       let logLoss = self.logLoss
       options.stopConditions.append(StopCondition(name: Self.switchName) { _, y in -logLoss(y) })
     }
+    if let eta = config.gdStep {
+      let dynamics = self.dynamics
+      options.stepEngine = { _, _ in GradientDescent(dynamics: dynamics, learningRate: eta) }
+    }
     let solution = try ODESolver(system: FlowSystem(dynamics: dynamics), options: options).solve(
       from: start, to: end, initialState: outcome.finalState,
       onSave: { t, y in try onSave(t, log(t), y) }, onStep: { t, y in onStep(log(t), y) })
     record(
-      solution, clock: "t", stepper: options.stepper, start: start, variableName: "t", logT: log(solution.finalTime),
-      outcome: &outcome)
+      solution, clock: config.gdStep == nil ? "t" : "gd", stepper: config.gdStep == nil ? options.stepper : nil,
+      start: start, variableName: "t", logT: log(solution.finalTime), outcome: &outcome)
     switch solution.termination {
     case .reachedEnd: return true
     case .stopCondition(let name, _) where name == Self.switchName: return true
@@ -196,7 +200,7 @@ final class PhasedIntegrator {
   }
 
   private func record(
-    _ solution: ODESolution, clock: String, stepper: Stepper, start: Double, variableName: String, logT: Double,
+    _ solution: ODESolution, clock: String, stepper: Stepper?, start: Double, variableName: String, logT: Double,
     outcome: inout Outcome, dropLast: Bool = false
   ) {
     outcome.phases.append(
@@ -207,7 +211,7 @@ final class PhasedIntegrator {
     outcome.timeName = variableName
     outcome.finalState = dropLast ? Array(solution.finalState.dropLast()) : solution.finalState
     outcome.finalLogT = logT
-    outcome.finalT = clock == "t" ? solution.finalTime : exp(logT)
+    outcome.finalT = clock == "t" || clock == "gd" ? solution.finalTime : exp(logT)
     var total = outcome.statistics
     total.rhsEvaluations += solution.statistics.rhsEvaluations
     total.jacobianEvaluations += solution.statistics.jacobianEvaluations

@@ -140,15 +140,10 @@ public final class Simulation {
     }
 
     let outcome: PhasedIntegrator.Outcome
-    if let eta = config.gdStep {
-      outcome = GradientDescent(dynamics: flow, config: config, stopConditions: options.stopConditions)
-        .run(initialState: initialState, step: eta, onSave: onSave, onStep: onStep)
-    } else {
-      do {
-        outcome = try integrator.run(initialState: initialState, onSave: onSave, onStep: onStep)
-      } catch {
-        throw .solver(error.description)
-      }
+    do {
+      outcome = try integrator.run(initialState: initialState, onSave: onSave, onStep: onStep)
+    } catch {
+      throw .solver(error.description)
     }
 
     flow.weights(from: outcome.finalState, into: theta)
@@ -176,7 +171,8 @@ public final class Simulation {
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(

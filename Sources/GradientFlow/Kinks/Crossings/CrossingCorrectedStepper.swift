@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 import ODE
 
@@ -90,8 +89,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The slope below the kink (0 for ReLU, the leaky slope otherwise).
   private let lowerSlope: Double
 
-  private let gslStep: UnsafeMutablePointer<gsl_odeiv2_step>
-  private let gslSystem: UnsafeMutablePointer<gsl_odeiv2_system>
+  /// GSL's rkf45 step on the frozen field (set at the end of init: it captures self).
+  private var frozenStep: EmbeddedStep!
 
   // θ-sized buffers.
   private let start: UnsafeMutablePointer<Double>
@@ -228,20 +227,16 @@ public final class CrossingCorrectedStepper: StepEngine {
     eventUnits = .allocate(capacity: 4 * firstWidth + 1)
     flagged.initialize(repeating: false, count: sampleCount)
 
-    guard let step = gsl_odeiv2_step_alloc(gf_step_rkf45(), p) else {
-      throw .invalidArchitecture("could not allocate GSL's rkf45 stepper for dimension \(p)")
+    do {
+      frozenStep = try EmbeddedStep(stepper: .rkf45, dimension: p) { [unowned self] y, dydt in
+        frozenField(y, into: dydt)
+      }
+    } catch {
+      throw .invalidArchitecture(error.description)
     }
-    gslStep = step
-    gslSystem = .allocate(capacity: 1)
-    gslSystem.initialize(
-      to: gsl_odeiv2_system(function: frozenFieldCallback, jacobian: nil, dimension: p, params: nil))
-    gslSystem.pointee.params = Unmanaged.passUnretained(self).toOpaque()
   }
 
   deinit {
-    gsl_odeiv2_step_free(gslStep)
-    gslSystem.deinitialize(count: 1)
-    gslSystem.deallocate()
     for b in [
       start, startRate, end, endRate, stepError, path, correction, lever, difference, probeRate, pathDerivative,
       zGradient, flipDifference, pieceDifference, grid, startZ, midZ,
@@ -326,7 +321,7 @@ public final class CrossingCorrectedStepper: StepEngine {
 
   // MARK: - StepEngine
 
-  public func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> Int32 {
+  public func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
     failureMessage = nil
     if !hasStart || t != startTime || memcmp(start, y, dimension * 8) != 0 {
       start.update(from: y, count: dimension)
@@ -334,7 +329,7 @@ public final class CrossingCorrectedStepper: StepEngine {
       guard restart(at: start, rate: startRate) else {
         hasStart = false
         failureMessage = "the right-hand side is not finite at t=\(t)"
-        return Int32(GSL_EBADFUNC)
+        return .systemFailed
       }
       hasStart = true
     }
@@ -343,15 +338,15 @@ public final class CrossingCorrectedStepper: StepEngine {
       let remaining = target - t
       let reachesTarget = h >= remaining
       let trial = reachesTarget ? remaining : h
-      // A step too small for t's precision: GSL_FAILURE, which the solver reports as a step-size failure.
-      guard trial > abs(t) * 4 * Double.ulpOfOne, trial > 0 else { return Int32(GSL_FAILURE) }
+      // A step too small for t's precision, which the solver reports as a step-size failure.
+      guard trial > abs(t) * 4 * Double.ulpOfOne, trial > 0 else { return .stepSizeUnderflow }
       guard case .ratios(let stepRatio, let correctionRatio) = attempt(t: t, h: trial) else {
         failures += 1
         rejectedSteps += 1
         h = trial / 2
         if failures > 60 {
           failureMessage = "the frozen-pattern field is not finite near t=\(t) (step \(trial))"
-          return Int32(GSL_EBADFUNC)
+          return .systemFailed
         }
         continue
       }
@@ -373,7 +368,7 @@ public final class CrossingCorrectedStepper: StepEngine {
         guard restart(at: start, rate: startRate) else {
           hasStart = false
           failureMessage = "the right-hand side is not finite at t=\(t)"
-          return Int32(GSL_EBADFUNC)
+          return .systemFailed
         }
       } else {
         start.update(from: end, count: dimension)
@@ -382,7 +377,7 @@ public final class CrossingCorrectedStepper: StepEngine {
       }
       startTime = t
       y.update(from: start, count: dimension)
-      return Int32(GSL_SUCCESS)
+      return .accepted
     }
   }
 
@@ -397,8 +392,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// One trial step of size h: fills `end`, `endRate`, `correction` and `stepCrossings`.
   private func attempt(t: Double, h: Double) -> Attempt {
     end.update(from: start, count: dimension)
-    let status = gsl_odeiv2_step_apply(gslStep, t, h, end, stepError, startRate, endRate, gslSystem)
-    guard status == GSL_SUCCESS else { return .failed }
+    guard frozenStep.apply(t: t, h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
+      return .failed
+    }
     // The last evaluation was F_0(θ̃_1): its pre-activations are the frozen z at s = 1.
     copyPreActivations(into: endZ)
     firstLayerRates(startRate, into: startRateZ)
@@ -939,13 +935,4 @@ public final class CrossingCorrectedStepper: StepEngine {
       }
     }
   }
-}
-
-/// GSL's callback for the frozen field.
-private func frozenFieldCallback(
-  t: Double, y: UnsafePointer<Double>?, dydt: UnsafeMutablePointer<Double>?, params: UnsafeMutableRawPointer?
-) -> Int32 {
-  guard let params, let y, let dydt else { return Int32(GSL_EFAULT) }
-  let stepper = Unmanaged<CrossingCorrectedStepper>.fromOpaque(params).takeUnretainedValue()
-  return stepper.frozenField(y, into: dydt) ? Int32(GSL_SUCCESS) : Int32(GSL_FAILURE)
 }
