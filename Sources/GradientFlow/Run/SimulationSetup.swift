@@ -76,7 +76,7 @@ public struct SimulationSetup {
     let architecture: Architecture
     do throws(ModelError) {
       if let source = config.initialWeights {
-        let absolute = source.split(separator: ",").map { absolutePath(String($0)) }.joined(separator: ",")
+        let absolute = InitialWeights.paths(source, anchor: absolutePath).joined(separator: ",")
         config.initialWeights = absolute
         let loaded = try InitialWeights.load(absolute, maximumBytes: limits.maximumFileBytes)
         guard loaded.layerSizes[0] == dataset.dimension else {
