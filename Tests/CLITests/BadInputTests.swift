@@ -230,6 +230,32 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "rk4imp, finite-difference Jacobian (works)", ["--stepper", "rk4imp"], exit: 0,
       "reached the end time"),
 
+    // Gradient descent (issue #20 defects 3, 4): t_end/η checked in floating point, before any integer
+    // conversion (it trapped); a diverged run is a failure that names --gd-step.
+    BadInput("gd-step 1e-300", ["--gd-step", "1e-300"], exit: usage, "needs 1e+300 iterations"),
+    BadInput(
+      "gd-step 1e-19, default t-end", ["--gd-step", "1e-19", "--t-end", "1e4"], exit: usage,
+      "needs 1e+23 iterations"),
+    BadInput("gd-step 5e-324", ["--gd-step", "5e-324"], exit: usage, "needs inf iterations"),
+    BadInput(
+      "config gd_step 1e-300", ["--config", "@config-gd-step-tiny.json"], exit: usage,
+      "--gd-step 1e-300 needs 1e+300 iterations"),
+    BadInput(
+      "compare: gd-step 1e-300", command: "compare", ["--gd-step", "1e-300", "--t-end", "1"], exit: usage,
+      "needs 1e+300 iterations"),
+    BadInput("gd-step 0", ["--gd-step", "0"], exit: usage, "--gd-step must be a positive, finite"),
+    BadInput(
+      "gd-step with a stepper", ["--gd-step", "0.1", "--stepper", "msbdf"], exit: usage,
+      "--stepper msbdf does not apply to --gd-step"),
+    BadInput(
+      "gd-step 10 diverges", ["--gd-step", "10"], exit: numerical,
+      "gradient descent diverged: the loss or the weights stopped being finite at t=10.0 (iteration 1); lower --gd-step"
+    ),
+    BadInput(
+      "gd-step 1e300 diverges", ["--gd-step", "1e300"], exit: numerical, "lower --gd-step (now 1e+300)"),
+    BadInput(
+      "gd-step 0.1 (works)", ["--gd-step", "0.1"], exit: 0, "reached the end time t=1"),
+
     // Data options.
     BadInput(
       "unknown generator", ["--generator", "spirals"], exit: usage, "unknown generator 'spirals'"),

@@ -39,8 +39,11 @@ final class PhasedIntegrator {
     var statistics: SolverStatistics
     var phases: [PhaseRecord]
 
+    /// A message that replaces the termination's own (gradient descent names --gd-step in it).
+    var messageOverride: String? = nil
+
     /// The termination in words, with the right variable name.
-    var message: String { termination.description(timeName: timeName) }
+    var message: String { messageOverride ?? termination.description(timeName: timeName) }
   }
 
   typealias SaveObserver = (_ t: Double, _ logT: Double, _ state: UnsafeBufferPointer<Double>) throws -> Void

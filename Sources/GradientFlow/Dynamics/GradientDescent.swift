@@ -7,15 +7,27 @@ import ODE
 /// at t = k η, so GD and the flow are compared at equal t. Saves at the first iterate at or past each
 /// scheduled time; the run ends at the first iterate with t ≥ t_end. The user's stop conditions are
 /// checked after every iterate (no bisection: GD has no states in between).
+///
+/// A step too large for the loss's curvature makes the iterates diverge: the run ends with a
+/// `nonFinite` failure, whose message names `--gd-step`, as soon as the weights stop being finite
+/// (checked every iterate) or the loss does (L = +∞ or NaN, i.e. log L NaN or above log of the largest Double; checked at saves and at the end, where
+/// the observables evaluate it anyway).
 final class GradientDescent {
   private let dynamics: any FlowDynamics
   private let config: SimulationConfig
   private let stopConditions: [StopCondition]
+  private let logLoss: (UnsafeBufferPointer<Double>) -> Double
+  /// log of the largest Double: a log-loss above it is a loss that overflows to +∞.
+  private static let largestLogLoss = Foundation.log(Double.greatestFiniteMagnitude)
 
-  init(dynamics: any FlowDynamics, config: SimulationConfig, stopConditions: [StopCondition]) {
+  init(
+    dynamics: any FlowDynamics, config: SimulationConfig, stopConditions: [StopCondition],
+    logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double
+  ) {
     self.dynamics = dynamics
     self.config = config
     self.stopConditions = stopConditions
+    self.logLoss = logLoss
   }
 
   func run(
@@ -35,6 +47,10 @@ final class GradientDescent {
     func save() throws {
       try state.withUnsafeBufferPointer { try onSave(t, log(t), $0) }
       lastSaved = t
+    }
+    func lossDiverged() -> Bool {
+      let value = state.withUnsafeBufferPointer(logLoss)
+      return value.isNaN || value > Self.largestLogLoss
     }
     do {
       try save()
@@ -68,9 +84,15 @@ final class GradientDescent {
         if let next = saveTimes.first, t >= next {
           while let next = saveTimes.first, next <= t { saveTimes.removeFirst() }
           try save()
+          if lossDiverged() {
+            termination = .nonFinite(t: t)
+            break
+          }
         }
       }
       if lastSaved != t { try save() }
+      if termination.isSuccess, lossDiverged() { termination = .nonFinite(t: t) }
+      if case .reachedEnd = termination { termination = .reachedEnd(t: t) }  // the first iterate at or past t_end
     } catch let request as StopRequest {
       termination = .stopCondition(name: request.name, t: t)
     } catch {
@@ -84,8 +106,15 @@ final class GradientDescent {
     statistics.wallSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     let record = PhasedIntegrator.PhaseRecord(
       clock: "gd", stepper: nil, start: 0, end: t, termination: termination, statistics: statistics)
-    return PhasedIntegrator.Outcome(
+    var outcome = PhasedIntegrator.Outcome(
       termination: termination, timeName: "t", finalState: state, finalLogT: log(t), finalT: t, statistics: statistics,
       phases: [record])
+    if case .nonFinite = termination {
+      outcome.messageOverride =
+        "gradient descent diverged: the loss or the weights stopped being finite at t=\(t) (iteration "
+        + "\(iteration)); lower --gd-step (now \(eta)): an explicit step is stable only below about 2 over the "
+        + "loss's largest curvature"
+    }
+    return outcome
   }
 }

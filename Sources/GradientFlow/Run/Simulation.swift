@@ -141,8 +141,10 @@ public final class Simulation {
 
     let outcome: PhasedIntegrator.Outcome
     if let eta = config.gdStep {
-      outcome = GradientDescent(dynamics: flow, config: config, stopConditions: options.stopConditions)
-        .run(initialState: initialState, step: eta, onSave: onSave, onStep: onStep)
+      outcome = GradientDescent(
+        dynamics: flow, config: config, stopConditions: options.stopConditions, logLoss: probe.logLoss
+      )
+      .run(initialState: initialState, step: eta, onSave: onSave, onStep: onStep)
     } else {
       do {
         outcome = try integrator.run(initialState: initialState, onSave: onSave, onStep: onStep)
@@ -176,7 +178,8 @@ public final class Simulation {
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(
