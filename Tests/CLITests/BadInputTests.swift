@@ -82,6 +82,34 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput(
       "missing data file", ["--data", "@no-such-file.csv"], exit: dataError,
       "No such file or directory"),
+    // Strict cells (issue #20): a NUL byte no longer ends the number, hex floats are not decimals, an
+    // open quote is named as such, and a message quotes at most a short escaped fragment of a file.
+    BadInput(
+      "NUL byte inside a cell", ["--data", "@nul-in-cell.csv"], exit: dataError,
+      "nul-in-cell.csv:2: column 'x2': \"5\\0abc\" is not a number"),
+    BadInput(
+      "hexadecimal float cell", ["--data", "@hex-float-cell.csv"], exit: dataError,
+      "\"0x1p3\" is not a number"),
+    BadInput(
+      "unbalanced quote", ["--data", "@unbalanced-quote.csv"], exit: dataError,
+      "unbalanced-quote.csv:2: a double quote opens a cell that the line does not close"),
+    BadInput(
+      "invalid UTF-8 in a cell", ["--data", "@invalid-utf8-cell.csv"], exit: dataError,
+      "invalid-utf8-cell.csv:3: column 'y': \"\\u{FFFD}\\u{FFFD}\" is not a number"),
+    BadInput(
+      "system file as data: a short escaped fragment", ["--data", "@long-line-system-file.csv"],
+      exit: dataError, "'root:x:0:0:AAAAAAAAAAAAAAAAAAAAA…'"),
+    // Streams and devices are refused before a byte is read; a FIFO without a writer never blocks.
+    BadInput(
+      "FIFO as data", ["--data", "{fifo}"], exit: dataError,
+      "it is a named pipe (FIFO), not a regular file"),
+    BadInput(
+      "/dev/zero as data", ["--data", "/dev/zero"], exit: dataError,
+      "it is a character device, not a regular file"),
+    BadInput(
+      "FIFO as config", ["--config", "{fifo}"], exit: usage, "it is a named pipe (FIFO)"),
+    BadInput(
+      "FIFO as initial weights", ["--init", "{fifo}"], exit: dataError, "it is a named pipe (FIFO)"),
 
     // Labels.
     BadInput(
@@ -202,6 +230,32 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "rk4imp, finite-difference Jacobian (works)", ["--stepper", "rk4imp"], exit: 0,
       "reached the end time"),
 
+    // Gradient descent (issue #20 defects 3, 4): t_end/η checked in floating point, before any integer
+    // conversion (it trapped); a diverged run is a failure that names --gd-step.
+    BadInput("gd-step 1e-300", ["--gd-step", "1e-300"], exit: usage, "needs 1e+300 iterations"),
+    BadInput(
+      "gd-step 1e-19, default t-end", ["--gd-step", "1e-19", "--t-end", "1e4"], exit: usage,
+      "needs 1e+23 iterations"),
+    BadInput("gd-step 5e-324", ["--gd-step", "5e-324"], exit: usage, "needs inf iterations"),
+    BadInput(
+      "config gd_step 1e-300", ["--config", "@config-gd-step-tiny.json"], exit: usage,
+      "--gd-step 1e-300 needs 1e+300 iterations"),
+    BadInput(
+      "compare: gd-step 1e-300", command: "compare", ["--gd-step", "1e-300", "--t-end", "1"], exit: usage,
+      "needs 1e+300 iterations"),
+    BadInput("gd-step 0", ["--gd-step", "0"], exit: usage, "--gd-step must be a positive, finite"),
+    BadInput(
+      "gd-step with a stepper", ["--gd-step", "0.1", "--stepper", "msbdf"], exit: usage,
+      "--stepper msbdf does not apply to --gd-step"),
+    BadInput(
+      "gd-step 10 diverges", ["--gd-step", "10"], exit: numerical,
+      "gradient descent diverged: the loss or the weights stopped being finite at t=10.0 (iteration 1); lower --gd-step"
+    ),
+    BadInput(
+      "gd-step 1e300 diverges", ["--gd-step", "1e300"], exit: numerical, "lower --gd-step (now 1e+300)"),
+    BadInput(
+      "gd-step 0.1 (works)", ["--gd-step", "0.1"], exit: 0, "reached the end time t=1"),
+
     // Data options.
     BadInput(
       "unknown generator", ["--generator", "spirals"], exit: usage, "unknown generator 'spirals'"),
@@ -234,7 +288,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("init is a directory", ["--init", "@"], exit: dataError, "it is a directory"),
     BadInput(
       "truncated init JSON", ["--init", "@init-truncated.json"], exit: dataError,
-      "is not a JSON object"),
+      "is not valid JSON (unexpected end of file"),
     BadInput(
       "init entry not a number", ["--init", "@init-string-entry.json"], exit: dataError,
       "layer 1, row 2, column 2 is not a number"),
@@ -253,7 +307,19 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "3 columns but layer 1 has 2 rows"),
     BadInput(
       "init CSV with NaN", ["--init", "@init-W1-nan.csv,@init-W2.csv"], exit: dataError,
-      "contains NaN or Inf"),
+      "init-W1-nan.csv:2: column 1: \"nan\" is not a finite number; the weights contain NaN or Inf"),
+    BadInput(
+      "init CSV with a NUL byte", ["--init", "@init-W1-nul.csv,@init-W2.csv"], exit: dataError,
+      "init-W1-nul.csv:2: column 1: \"5\\0abc\" is not a number"),
+    BadInput(
+      "init JSON with NaN", ["--init", "@init-nan-literal.json"], exit: dataError,
+      "is not valid JSON (invalid value at line 1, column 23)"),
+    BadInput(
+      "init JSON with 1e999", ["--init", "@init-overflow.json"], exit: dataError,
+      "number 1e999 at line 2, column 5 is beyond the largest double"),
+    BadInput(
+      "init JSON with trailing garbage", ["--init", "@init-trailing-garbage.json"], exit: dataError,
+      "is not valid JSON (invalid value at line 2, column 1)"),
     BadInput(
       "init matching the data (works)", ["--data", "@valid.csv", "--init", "@init-2-4-1.json"],
       exit: 0, "reached the end time"),
@@ -300,6 +366,9 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "--rtol must be positive (got nan)"),
     BadInput(
       "config truncated", ["--config", "@config-truncated.json"], exit: usage, "not valid JSON"),
+    BadInput(
+      "config with a NaN literal", ["--config", "@config-nan-literal.json"], exit: usage,
+      "not valid JSON (invalid value at line 2, column 10)"),
     BadInput("config empty", ["--config", "@config-empty.json"], exit: usage, "not valid JSON"),
     BadInput(
       "config an array", ["--config", "@config-array.json"], exit: usage, "expected a JSON object"),
@@ -339,6 +408,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     let out = scratch.appendingPathComponent("out").path
     var arguments = try item.arguments.map { argument -> String in
       if argument == "{out}" { return out }
+      if argument == "{fifo}" {  // a named pipe that no process writes to
+        let fifo = scratch.appendingPathComponent("fifo").path
+        if !FileManager.default.fileExists(atPath: fifo) { #expect(mkfifo(fifo, 0o600) == 0) }
+        return fifo
+      }
       if argument == "{nonempty}" {
         _ = try writeFile("earlier-run.txt", "x", in: scratch)
         return scratch.path

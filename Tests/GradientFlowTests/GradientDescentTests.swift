@@ -67,7 +67,7 @@ import Testing
       $0.tEnd = 1000
     }
     #expect(!result.termination.isSuccess, "\(result.terminationMessage)")
-    #expect(result.terminationMessage.contains("learning rate"))
+    #expect(result.terminationMessage.contains("lower --gd-step"))
     #expect(result.finalWeights.allSatisfy { $0.isFinite })
   }
 

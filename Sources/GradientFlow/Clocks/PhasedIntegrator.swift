@@ -132,9 +132,18 @@ final class PhasedIntegrator {
       let dynamics = self.dynamics
       options.stepEngine = { _, _ in GradientDescent(dynamics: dynamics, learningRate: eta) }
     }
-    let solution = try ODESolver(system: FlowSystem(dynamics: dynamics), options: options).solve(
+    var solution = try ODESolver(system: FlowSystem(dynamics: dynamics), options: options).solve(
       from: start, to: end, initialState: outcome.finalState,
       onSave: { t, y in try onSave(t, log(t), y) }, onStep: { t, y in onStep(log(t), y) })
+    if let eta = config.gdStep, solution.termination.isSuccess,
+      GradientDescent.lossDiverged(logLoss: solution.finalState.withUnsafeBufferPointer(logLoss))
+    {
+      // The last iterate reached the end, but its loss overflowed: a diverged run, not a success.
+      solution.termination = .rhsFailed(
+        t: solution.finalTime,
+        message: GradientDescent.divergence(
+          at: solution.finalTime, iteration: solution.statistics.stepsAccepted, learningRate: eta))
+    }
     record(
       solution, clock: config.gdStep == nil ? "t" : "gd", stepper: config.gdStep == nil ? options.stepper : nil,
       start: start, variableName: "t", logT: log(solution.finalTime), outcome: &outcome)

@@ -6,7 +6,9 @@ import Foundation
 /// Tolerated: a UTF-8 byte-order mark, `\n`, `\r\n` or `\r` line endings, blank lines (skipped), spaces
 /// or tabs around cells, and cells wrapped in double quotes (`"1.5"`; `""` inside quotes is a literal
 /// quote, and commas inside quotes do not split). Line breaks inside quoted cells are not supported.
-/// NaN and ±Inf cells are rejected: a margin computed from them is meaningless.
+/// NaN and ±Inf cells are rejected: a margin computed from them is meaningless. Cells are read by
+/// ``NumberText``'s strict decimal grammar (no NUL bytes, no hexadecimal floats), and a quote left
+/// open at the end of a line is an error of its own.
 ///
 /// **Label column.** `labelColumn` if given; otherwise the column named `y` if there is one; otherwise
 /// the last column. All other columns are features, in file order.
@@ -50,8 +52,10 @@ public enum CSVDatasetLoader {
       }
     }
     guard let header else { throw .emptyFile(file: file) }
-    let names = fields(bytes[header.range])
-    if names.allSatisfy({ Double($0) != nil }) {
+    guard let names = fields(bytes[header.range]) else {
+      throw .unbalancedQuote(file: file, line: header.number)
+    }
+    if names.allSatisfy({ NumberText.parse($0) != .invalid }) {
       throw .missingHeader(file: file, line: header.number, text: String(decoding: bytes[header.range], as: UTF8.self))
     }
     var firstColumn: [String: Int] = [:]
@@ -75,7 +79,7 @@ public enum CSVDatasetLoader {
       labelIndex = index
     } else {
       labelIndex = names.count - 1
-      notes.append("no column named 'y'; using the last column '\(names[labelIndex])' as the label")
+      notes.append("no column named 'y'; using the last column '\(Fragment.escaped(names[labelIndex]))' as the label")
     }
     guard names.count > 1 else { throw .noFeatureColumns(file: file, labelColumn: names[labelIndex]) }
     let labelName = names[labelIndex]
@@ -94,16 +98,18 @@ public enum CSVDatasetLoader {
       }
       skippedBlankLines += pendingBlankLines  // blank lines followed by data; trailing ones are not noted
       pendingBlankLines = 0
-      let cells = fields(text)
+      guard let cells = fields(text) else { throw .unbalancedQuote(file: file, line: line.number) }
       guard cells.count == names.count else {
         throw .wrongFieldCount(file: file, line: line.number, expected: names.count, found: cells.count)
       }
       for (index, cell) in cells.enumerated() {
-        guard let value = Double(cell) else {
-          throw .notANumber(file: file, line: line.number, column: names[index], index: index + 1, text: cell)
-        }
-        guard value.isFinite else {
+        let value: Double
+        switch NumberText.parse(cell) {
+        case .finite(let number): value = number
+        case .nonFinite:
           throw .nonFinite(file: file, line: line.number, column: names[index], index: index + 1, text: cell)
+        case .invalid:
+          throw .notANumber(file: file, line: line.number, column: names[index], index: index + 1, text: cell)
         }
         if index == labelIndex {
           rawLabels.append(value)
@@ -163,8 +169,9 @@ public enum CSVDatasetLoader {
   }
 
   /// Splits one line on commas outside double quotes; each field is trimmed of spaces/tabs and, if it
-  /// is wrapped in double quotes, unwrapped (with `""` turned into `"`) and trimmed again.
-  private static func fields(_ line: ArraySlice<UInt8>) -> [String] {
+  /// is wrapped in double quotes, unwrapped (with `""` turned into `"`) and trimmed again. Nil when a
+  /// double quote is left open at the end of the line.
+  private static func fields(_ line: ArraySlice<UInt8>) -> [String]? {
     var result: [String] = []
     var start = line.startIndex
     var inQuotes = false
@@ -177,6 +184,7 @@ public enum CSVDatasetLoader {
         start = index + 1
       }
     }
+    guard !inQuotes else { return nil }
     result.append(field(line[start..<line.endIndex]))
     return result
   }

@@ -32,6 +32,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   case missingLabelColumn(file: String, name: String, available: [String])
   /// The header has only the label column, so there are no input features.
   case noFeatureColumns(file: String, labelColumn: String)
+  /// A double quote opens a cell that the line does not close.
+  case unbalancedQuote(file: String, line: Int)
   /// A data row has a different number of fields than the header.
   case wrongFieldCount(file: String, line: Int, expected: Int, found: Int)
   /// A cell is not a decimal number (or is empty, when `text` is ""); `column` is the header name,
@@ -68,7 +70,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   public var description: String {
     switch self {
     case .unreadable(let file, let reason):
-      "\(file): cannot read the file: \(Self.sentence(reason)); check the path and its permissions"
+      reason.hasPrefix("it is ")
+        ? "\(file): cannot read the file: \(Self.sentence(reason))"
+        : "\(file): cannot read the file: \(Self.sentence(reason)); check the path and its permissions"
     case .unwritable(let file, let reason):
       "\(file): cannot write the file: \(Self.sentence(reason)); check that the directory exists and is writable"
     case .fileTooLarge(let file, let bytes, let limit):
@@ -80,29 +84,33 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case .headerOnly(let file):
       "\(file): the file has a header but no data rows; add at least one row of numbers"
     case .missingHeader(let file, let line, let text):
-      "\(file):\(line): the first line \"\(text)\" looks like data, not a header; "
+      "\(file):\(line): the first line \(Fragment.quoted(text)) looks like data, not a header; "
         + "add a header line naming the columns, such as 'x1,x2,y'"
     case .emptyColumnName(let file, let line, let column):
       "\(file):\(line): column \(column) of the header has an empty name; "
         + "name every column (a trailing comma adds an empty column)"
     case .duplicateColumnName(let file, let line, let name, let columns):
-      "\(file):\(line): column name '\(name)' appears more than once (columns \(Self.andList(columns))); "
+      "\(file):\(line): column name '\(Fragment.escaped(name))' appears more than once (columns \(Self.andList(columns))); "
         + "rename the columns so every name is unique"
     case .missingLabelColumn(let file, let name, let available):
       "\(file): there is no column named '\(name)' to use as the label; available columns: "
-        + available.joined(separator: ", ") + "; pass one of these as the label column"
+        + available.prefix(20).map { Fragment.escaped($0) }.joined(separator: ", ")
+        + (available.count > 20 ? ", … (\(available.count - 20) more)" : "") + "; pass one of these as the label column"
     case .noFeatureColumns(let file, let labelColumn):
-      "\(file): the only column is the label column '\(labelColumn)'; add at least one input feature column"
+      "\(file): the only column is the label column '\(Fragment.escaped(labelColumn))'; add at least one input feature column"
+    case .unbalancedQuote(let file, let line):
+      "\(file):\(line): a double quote opens a cell that the line does not close; "
+        + "close the quote (a quote inside a quoted cell is written \"\")"
     case .wrongFieldCount(let file, let line, let expected, let found):
       "\(file):\(line): expected \(expected) fields like the header, found \(found); "
         + "every row needs exactly one value per header column"
     case .notANumber(let file, let line, let column, _, let text):
       text.isEmpty
-        ? "\(file):\(line): column '\(column)' is empty; every cell must hold a number"
-        : "\(file):\(line): column '\(column)': \"\(text)\" is not a number; "
+        ? "\(file):\(line): column '\(Fragment.escaped(column))' is empty; every cell must hold a number"
+        : "\(file):\(line): column '\(Fragment.escaped(column))': \(Fragment.quoted(text)) is not a number; "
           + "cells must be decimal numbers such as 0.5, -2 or 1e-3"
     case .nonFinite(let file, let line, let column, _, let text):
-      "\(file):\(line): column '\(column)': \"\(text)\" is not a finite number; "
+      "\(file):\(line): column '\(Fragment.escaped(column))': \(Fragment.quoted(text)) is not a finite number; "
         + "NaN and infinite values are not allowed, remove or fill in that row"
     case .tooManyLabelValues(let file, let column, let distinct):
       "\(file): labels must be ±1 or exactly two distinct values; found \(distinct.count) distinct values ("
@@ -124,7 +132,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
       "dataset point \(point) (0-based) has label \(value); labels must be exactly -1 or +1 "
         + "(map the classes to -1/+1 first)"
     case .invalidFeatureName(let name, let reason):
-      "invalid feature name '\(name)': \(reason)"
+      "invalid feature name '\(Fragment.escaped(name))': \(reason)"
     case .invalidToyParameter(let dataset, let message):
       "toy dataset '\(dataset)': \(message)"
     }

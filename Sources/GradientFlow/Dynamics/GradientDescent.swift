@@ -35,15 +35,33 @@ final class GradientDescent: StepEngine {
   func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
     let velocity = dynamics.velocity(state: y, direction: direction)
     let factor = learningRate * exp(velocity.logScale)
-    guard factor.isFinite else {
-      failureMessage =
-        "gradient descent diverged at t=\(t): the loss is not finite; lower the learning rate η = \(learningRate)"
-      return .systemFailed
-    }
+    guard factor.isFinite else { return diverged(at: t, iteration: iterations) }  // L(θ_k) overflowed
     for i in 0..<dynamics.dimension { y[i] += factor * direction[i] }
+    for i in 0..<dynamics.dimension where !y[i].isFinite {
+      return diverged(at: Double(iterations + 1) * learningRate, iteration: iterations + 1)
+    }
     iterations += 1
     t = Double(iterations) * learningRate
     h = learningRate
     return .accepted
+  }
+
+  /// A step too large for the loss's curvature makes the iterates diverge: the loss (the velocity's scale)
+  /// or the weights stop being finite. The solver keeps the last finite iterate.
+  private func diverged(at t: Double, iteration: Int) -> StepResult {
+    failureMessage = Self.divergence(at: t, iteration: iteration, learningRate: learningRate)
+    return .systemFailed
+  }
+
+  /// Why a diverged run failed and what to change.
+  static func divergence(at t: Double, iteration: Int, learningRate: Double) -> String {
+    "gradient descent diverged: the loss or the weights stopped being finite at t=\(t) (iteration \(iteration)); "
+      + "lower --gd-step (now \(learningRate)): an explicit step is stable only below about 2 over the loss's "
+      + "largest curvature"
+  }
+
+  /// Whether a log-loss says the loss is no longer a finite number (+∞ or NaN).
+  static func lossDiverged(logLoss: Double) -> Bool {
+    logLoss.isNaN || logLoss > Foundation.log(Double.greatestFiniteMagnitude)
   }
 }

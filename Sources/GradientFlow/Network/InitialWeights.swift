@@ -20,17 +20,31 @@ public enum InitialWeights {
   /// Loads layer matrices from a `weights.json` (`{"arch": [d_0, …, 1], "layers": [W_1, …, W_K]}`,
   /// each W_k a list of rows; other keys are ignored) or from comma-separated CSV files, one per
   /// layer, no header, one row of W_k per line. Returns the layer sizes and θ. Files over
-  /// `maximumBytes` are refused before they are read.
+  /// `maximumBytes` are refused before they are read. `source` is split into files by ``paths(_:anchor:)``.
   public static func load(
     _ source: String, maximumBytes: UInt64 = CSVDatasetLoader.maximumFileSize
   ) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
-    let paths = source.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    let paths = paths(source)
     guard !paths.isEmpty else { throw .invalidWeights("--init is empty; give a weights.json or per-layer CSVs") }
     if paths.count == 1, paths[0].lowercased().hasSuffix(".json") {
       return try loadJSON(paths[0], maximumBytes: maximumBytes)
     }
     let layers = try paths.map { path throws(ModelError) in try loadCSVMatrix(path, maximumBytes: maximumBytes) }
     return try assemble(layers, source: source)
+  }
+
+  /// The files named by an `--init` value: the whole value when it names an existing file (a path may
+  /// contain a comma, `my,w.json`), otherwise its comma-separated parts, trimmed of spaces. `anchor`
+  /// turns each into the path to use (e.g. absolute, or relative to a config file).
+  public static func paths(_ source: String, anchor: (String) -> String = { $0 }) -> [String] {
+    let whole = anchor(source.trimmingCharacters(in: .whitespaces))
+    var isDirectory: ObjCBool = false
+    if source.contains(","), FileManager.default.fileExists(atPath: whole, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    {
+      return [whole]
+    }
+    return source.split(separator: ",").map { anchor(String($0).trimmingCharacters(in: .whitespaces)) }
   }
 
   /// The bytes of a weights file, or an error that says why it cannot be read.
@@ -40,10 +54,10 @@ public enum InitialWeights {
     } catch {
       switch error {
       case .unreadable(let reason):
-        throw .invalidWeights("cannot read the initial weights '\(path)': \(reason)")
+        throw .invalidWeights("cannot read the weights file '\(path)': \(reason)")
       case .tooLarge(let bytes, let limit):
         throw .invalidWeights(
-          "the initial weights '\(path)' are \(ResourceLimits.text(bytes: Double(bytes))), more than the "
+          "the weights file '\(path)' is \(ResourceLimits.text(bytes: Double(bytes))), more than the "
             + "\(ResourceLimits.text(bytes: Double(limit))) limit (GRADFLOW_MAX_FILE_BYTES)")
       }
     }
@@ -63,8 +77,16 @@ public enum InitialWeights {
     _ path: String, maximumBytes: UInt64
   ) throws(ModelError) -> (layerSizes: [Int], theta: [Double]) {
     let data = Data(try read(path, maximumBytes: maximumBytes))
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      throw .invalidWeights("'\(path)' is not a JSON object with \"layers\" (and optionally \"arch\")")
+    let parsed: Any
+    do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+      throw .invalidWeights(
+        "'\(path)' is not valid JSON (\(JSONErrorText.describe(error, in: data))); expected an object "
+          + "{\"layers\": [W_1, …, W_K]} with finite numbers (JSON has no NaN or Infinity)")
+    }
+    guard let object = parsed as? [String: Any] else {
+      throw .invalidWeights(
+        "'\(path)' is not a JSON object with \"layers\" (and optionally \"arch\"); expected {\"layers\": [W_1, …, W_K]}"
+      )
     }
     guard let rawLayers = object["layers"] as? [Any] else {
       throw .invalidWeights("'\(path)': missing \"layers\", a list of layer matrices [W_1, …, W_K]")
@@ -82,6 +104,11 @@ public enum InitialWeights {
           guard let number = cell as? NSNumber, String(cString: number.objCType) != "c" else {
             throw .invalidWeights("'\(path)': layer \(k + 1), row \(i + 1), column \(j + 1) is not a number")
           }
+          guard number.doubleValue.isFinite else {
+            throw .invalidWeights(
+              "'\(path)': layer \(k + 1), row \(i + 1), column \(j + 1) is not a finite number; the weights contain NaN or Inf"
+            )
+          }
           values.append(number.doubleValue)
         }
         matrix.append(values)
@@ -96,18 +123,31 @@ public enum InitialWeights {
     return result
   }
 
+  /// One layer from a CSV file: no header, one row of W_k per line, cells by ``NumberText``'s strict
+  /// decimal grammar; errors name the file, line and column and quote at most a short escaped fragment.
   private static func loadCSVMatrix(_ path: String, maximumBytes: UInt64) throws(ModelError) -> [[Double]] {
-    let text = String(decoding: try read(path, maximumBytes: maximumBytes), as: UTF8.self)
+    let bytes = try read(path, maximumBytes: maximumBytes)
+    var lines = CSVDatasetLoader.LineCursor(bytes: bytes)
     var rows: [[Double]] = []
-    for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
-      if trimmed.isEmpty { continue }
+    while let line = lines.next() {
+      let text = bytes[line.range]
+      if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
       var row: [Double] = []
-      for (j, cell) in trimmed.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-        guard let value = Double(cell.trimmingCharacters(in: .whitespaces)) else {
-          throw .invalidWeights("\(path):\(index + 1): column \(j + 1): \"\(cell)\" is not a number")
+      for (j, cell) in text.split(separator: 0x2C, omittingEmptySubsequences: false).enumerated() {
+        let trimmed = cell.drop(while: { $0 == 0x20 || $0 == 0x09 }).reversed().drop(while: { $0 == 0x20 || $0 == 0x09 }
+        )
+        .reversed()
+        let quoted = Fragment.quoted(String(decoding: trimmed, as: UTF8.self))
+        switch NumberText.parse(bytes: trimmed) {
+        case .finite(let value): row.append(value)
+        case .nonFinite:
+          throw .invalidWeights(
+            "\(path):\(line.number): column \(j + 1): \(quoted) is not a finite number; the weights contain NaN or Inf")
+        case .invalid:
+          throw .invalidWeights(
+            "\(path):\(line.number): column \(j + 1): \(quoted) is not a number; cells must be decimal numbers such as 0.5 or -1e-3"
+          )
         }
-        row.append(value)
       }
       rows.append(row)
     }

@@ -179,8 +179,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     }
     config.data = config.data.map(anchored)
     config.initialWeights = config.initialWeights.map {
-      $0.split(separator: ",").map { anchored(String($0).trimmingCharacters(in: .whitespaces)) }
-        .joined(separator: ",")
+      InitialWeights.paths($0, anchor: anchored).joined(separator: ",")
     }
     return config
   }
@@ -190,9 +189,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   static func decode(_ data: Data, source: String) throws(ConfigError) -> SimulationConfig {
     let parsed: Any
     do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
       throw .invalid(
-        path: source, reason: "not valid JSON (\(detail)); expected an object such as {\"t_end\": 100}")
+        path: source,
+        reason:
+          "not valid JSON (\(JSONErrorText.describe(error, in: data))); expected an object such as {\"t_end\": 100}")
     }
     guard var object = parsed as? [String: Any] else {
       throw .invalid(

@@ -76,7 +76,7 @@ public struct SimulationSetup {
     let architecture: Architecture
     do throws(ModelError) {
       if let source = config.initialWeights {
-        let absolute = source.split(separator: ",").map { absolutePath(String($0)) }.joined(separator: ",")
+        let absolute = InitialWeights.paths(source, anchor: absolutePath).joined(separator: ",")
         config.initialWeights = absolute
         let loaded = try InitialWeights.load(absolute, maximumBytes: limits.maximumFileBytes)
         guard loaded.layerSizes[0] == dataset.dimension else {
@@ -150,11 +150,18 @@ public struct SimulationSetup {
         "wn_scale must hold positive numbers, one for all layers or one per layer (got \(scales))")
     }
     if let eta = c.gdStep {
-      try require(eta > 0 && eta.isFinite, "--gd-step must be a positive learning rate (got \(eta))")
+      try require(eta > 0 && eta.isFinite, "--gd-step must be a positive, finite learning rate (got \(eta))")
       try require(c.clock == .t, "--gd-step runs gradient descent in t (iterate k at t = kη); drop --clock")
       try require(
-        c.resolvedTEnd / eta <= Double(c.maxSteps),
-        "--gd-step \(eta) needs \(Int(c.resolvedTEnd / eta)) iterations to reach t-end; raise --max-steps or the step")
+        c.stepper == nil,
+        "--stepper \(c.stepper?.rawValue ?? "") does not apply to --gd-step (gradient descent takes its own fixed "
+          + "steps); drop --stepper or --gd-step")
+      // In floating point, before any integer conversion: t_end/η can exceed every integer (η = 1e-300).
+      let iterations = c.resolvedTEnd / eta
+      try require(
+        iterations.isFinite && iterations <= Double(c.maxSteps),
+        "--gd-step \(eta) needs \(String(format: "%.3g", iterations)) iterations to reach t-end "
+          + "\(c.resolvedTEnd), more than --max-steps \(c.maxSteps); raise --gd-step or --max-steps, or lower --t-end")
     }
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")
