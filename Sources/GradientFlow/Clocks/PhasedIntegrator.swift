@@ -47,7 +47,7 @@ final class PhasedIntegrator {
   typealias StepObserver = (_ logT: Double, _ state: UnsafeBufferPointer<Double>) -> Void
 
   private let dynamics: any FlowDynamics
-  private let config: SimulationConfig
+  private let solve: SolveOptions
   private let baseOptions: SolverOptions
   /// log L of a state (for the L < 1 switch and the ρ-phase save plan).
   private let logLoss: (UnsafeBufferPointer<Double>) -> Double
@@ -56,13 +56,13 @@ final class PhasedIntegrator {
   private let rho: (UnsafeBufferPointer<Double>) -> Double
 
   init(
-    dynamics: any FlowDynamics, config: SimulationConfig, baseOptions: SolverOptions,
+    dynamics: any FlowDynamics, solve: SolveOptions, baseOptions: SolverOptions,
     logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double,
     margin: @escaping (UnsafeBufferPointer<Double>) -> Double,
     rho: @escaping (UnsafeBufferPointer<Double>) -> Double
   ) {
     self.dynamics = dynamics
-    self.config = config
+    self.solve = solve
     self.baseOptions = baseOptions
     self.logLoss = logLoss
     self.margin = margin
@@ -72,21 +72,21 @@ final class PhasedIntegrator {
   func run(initialState: [Double], onSave: @escaping SaveObserver, onStep: @escaping StepObserver) throws(ODEError)
     -> Outcome
   {
-    let logTEnd = config.resolvedLogTEnd
-    let saveLogTimes = config.saveLogTimes
+    let logTEnd = solve.logTEnd
+    let saveLogTimes = solve.saveLogTimes
     var outcome = Outcome(
       termination: .reachedEnd(t: 0), timeName: "t", finalState: initialState, finalLogT: -.infinity, finalT: 0,
       statistics: SolverStatistics(), phases: [])
-    let tEnd = config.resolvedTEnd  // may be inf
+    let tEnd = solve.tEnd  // may be inf
     let transientEnd: Double
-    switch config.clock {
+    switch solve.clock {
     case .t: transientEnd = tEnd
     case .logT, .auto: transientEnd = min(Clock.switchTime, tEnd)
     case .rho: transientEnd = tEnd.isFinite ? tEnd : .greatestFiniteMagnitude
     }
 
     // Phase 1: t from 0.
-    let untilLossBelowOne = config.clock == .rho
+    let untilLossBelowOne = solve.clock == .rho
     guard
       try runTimePhase(
         from: 0, to: transientEnd, includeInitial: true, switchAtLossBelowOne: untilLossBelowOne,
@@ -94,7 +94,7 @@ final class PhasedIntegrator {
     else { return outcome }
 
     // Auto: stay in t until L < 1.
-    if config.clock == .auto, outcome.finalLogT < logTEnd,
+    if solve.clock == .auto, outcome.finalLogT < logTEnd,
       outcome.finalState.withUnsafeBufferPointer(logLoss) >= 0
     {
       guard
@@ -106,7 +106,7 @@ final class PhasedIntegrator {
     }
     guard outcome.finalLogT < logTEnd else { return outcome }
 
-    switch config.clock {
+    switch solve.clock {
     case .t: return outcome
     case .logT, .auto:
       try runLogTimePhase(to: logTEnd, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
@@ -122,20 +122,20 @@ final class PhasedIntegrator {
     outcome: inout Outcome, onSave: @escaping SaveObserver, onStep: @escaping StepObserver
   ) throws(ODEError) -> Bool {
     var options = baseOptions
-    let times = config.saveTimes.filter { $0 > start && $0 <= end }
+    let times = solve.saveTimes.filter { $0 > start && $0 <= end }
     options.saveSchedule = SaveSchedule(times: times, includeInitial: includeInitial, includeFinal: true)
     if switchAtLossBelowOne {
       let logLoss = self.logLoss
       options.stopConditions.append(StopCondition(name: Self.switchName) { _, y in -logLoss(y) })
     }
-    if let eta = config.gdStep {
+    if let eta = solve.gradientDescentStep {
       let dynamics = self.dynamics
       options.stepEngine = { _, _ in GradientDescent(dynamics: dynamics, learningRate: eta) }
     }
     var solution = try ODESolver(system: FlowSystem(dynamics: dynamics), options: options).solve(
       from: start, to: end, initialState: outcome.finalState,
       onSave: { t, y in try onSave(t, log(t), y) }, onStep: { t, y in onStep(log(t), y) })
-    if let eta = config.gdStep, solution.termination.isSuccess,
+    if let eta = solve.gradientDescentStep, solution.termination.isSuccess,
       GradientDescent.lossDiverged(logLoss: solution.finalState.withUnsafeBufferPointer(logLoss))
     {
       // The last iterate reached the end, but its loss overflowed: a diverged run, not a success.
@@ -145,7 +145,8 @@ final class PhasedIntegrator {
           at: solution.finalTime, iteration: solution.statistics.stepsAccepted, learningRate: eta))
     }
     record(
-      solution, clock: config.gdStep == nil ? "t" : "gd", stepper: config.gdStep == nil ? options.stepper : nil,
+      solution, clock: solve.gradientDescentStep == nil ? "t" : "gd",
+      stepper: solve.gradientDescentStep == nil ? options.stepper : nil,
       start: start, variableName: "t", logT: log(solution.finalTime), outcome: &outcome)
     switch solution.termination {
     case .reachedEnd: return true
@@ -161,7 +162,7 @@ final class PhasedIntegrator {
     let start = outcome.finalLogT
     var options = baseOptions
     options.stepEngine = nil  // an engine steps θ in t (``CrossingCorrectedStepper``), not log t
-    options.stepper = config.stepper(forClock: .logT)
+    options.stepper = solve.stepper(forClock: .logT)
     options.saveSchedule = SaveSchedule(
       times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)
     let solution = try ODESolver(system: LogTimeSystem(dynamics: dynamics), options: options).solve(
@@ -181,11 +182,11 @@ final class PhasedIntegrator {
     let start = outcome.finalState.withUnsafeBufferPointer(rho)
     let gamma = outcome.finalState.withUnsafeBufferPointer(margin)
     let predicted = gamma > 0 ? start + (logTEnd - outcome.finalLogT) / gamma : start * 10
-    let end = config.rhoEnd ?? predicted
+    let end = solve.rhoEnd ?? predicted
     guard end > start else { return }
     var options = baseOptions
     options.stepEngine = nil
-    options.stepper = config.stepper(forClock: .rho)
+    options.stepper = solve.stepper(forClock: .rho)
     let remaining = saveLogTimes.filter { $0 > outcome.finalLogT }.count
     let planEnd = min(end, predicted)
     options.saveSchedule = SaveSchedule(

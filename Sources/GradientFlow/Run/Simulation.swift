@@ -1,11 +1,10 @@
 import Foundation
 import ODE
 
-/// Runs one gradient-flow simulation end to end: builds the dynamics for a ``SimulationSetup``,
-/// integrates it with the ODE layer, computes the ``Observables`` at every save and streams them to
-/// `OUT/trajectory.csv` (flushed per row), then writes `OUT/run.json` and the initial and final
-/// weights. An interrupted or failed run still writes everything computed so far, with the
-/// termination reason in run.json.
+/// Runs one gradient-flow simulation end to end: builds the dynamics of the ``Problem``, integrates them
+/// as the ``SolveOptions`` say, records every save (``TrajectoryRecorder``: `OUT/trajectory.csv`, flushed
+/// per row), then writes `OUT/run.json` and the initial and final weights. An interrupted or failed run
+/// still writes everything computed so far, with the termination reason in run.json.
 public final class Simulation {
   public let setup: SimulationSetup
   /// The output directory.
@@ -16,6 +15,9 @@ public final class Simulation {
   /// Called about twice a second from the integration loop with (log t, accepted steps), for progress displays.
   public var progress: ((Double, Int) -> Void)?
 
+  private var problem: Problem { setup.problem }
+  private var solve: SolveOptions { setup.solve }
+
   public init(setup: SimulationSetup, outputDirectory: String) {
     self.setup = setup
     self.outputDirectory = outputDirectory
@@ -23,187 +25,152 @@ public final class Simulation {
 
   /// Integrates and writes the outputs. Throws only for problems that prevent the run or its output.
   public func run(force: Bool = false, commandLine: [String] = []) throws(SimulationError) -> SimulationResult {
-    let config = setup.config
-    let architecture = setup.architecture
-    let dataset = setup.dataset
     let output = try OutputDirectory(path: outputDirectory, force: force)
+    let (flow, observables) = try makeDynamics()
+    let recorder = try startRecording(flow: flow, observables: observables, in: output, commandLine: commandLine)
+    let outcome = try integrate(flow: flow, recorder: recorder)
+    let result = summarize(outcome, recorder: recorder, output: output)
+    try finish(result, recorder: recorder, output: output, commandLine: commandLine)
+    return result
+  }
 
-    let flow: any FlowDynamics
-    let observables: Observables
-    let tracker = ActivationPatternTracker(architecture: architecture, sampleCount: dataset.count)
-    // Chattering pairs hover at |z| ~ rtol·‖w‖‖x‖: the band sits two decades above that.
-    let sliding = SlidingDiagnostics(
-      architecture: architecture, inputs: dataset.inputs, band: max(SlidingDiagnostics.defaultBand, 100 * config.rtol))
-    let initialState: [Double]
+  /// The flow the solver integrates (the Filippov flow where the kink policy asks for it) and the
+  /// observables, each on a network evaluator of its own.
+  private func makeDynamics() throws(SimulationError) -> (any FlowDynamics, Observables) {
+    let kinks = solve.kinks
+    let gradientDescent = solve.gradientDescentStep != nil
     do throws(ModelError) {
       let network = try NetworkEvaluator(
-        architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
-      if config.sliding == .corrected { try SlidingSetup.validateCorrected(config: config, architecture: architecture) }
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+      if kinks.policy == .corrected {
+        try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
+      }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
       // location) is the Filippov one for ReLU.
       let filippov =
-        config.sliding == .filippov || (config.sliding == .corrected && architecture.activation == .relu)
-      flow =
+        kinks.policy == .filippov || (kinks.policy == .corrected && problem.architecture.activation == .relu)
+      let flow =
         filippov
-        ? try SlidingSetup.makeFilippovFlow(config: config, network: network, inputs: dataset.inputs)
-        : try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
+        ? try SlidingSetup.makeFilippovFlow(
+          kinks: kinks, problem: problem, gradientDescent: gradientDescent, network: network)
+        : try problem.dynamics.make(network: network, loss: problem.loss, wnScale: problem.wnScale)
       let observerNetwork = try NetworkEvaluator(
-        architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
-      observables = Observables(
-        network: observerNetwork, loss: config.loss, initialWeights: setup.initialWeights)
-      initialState = try flow.initialState(weights: setup.initialWeights)
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+      let observables = Observables(
+        network: observerNetwork, loss: problem.loss, initialWeights: problem.initialWeights)
+      return (flow, observables)
     } catch {
       throw .usage(error.description)
     }
+  }
 
-    let trajectory: CSVWriter
-    var weightsWriter: CSVWriter?
+  /// Opens trajectory.csv (and weights.csv), writes θ(0) and a run.json saying the run has not finished —
+  /// what a run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
+  private func startRecording(
+    flow: any FlowDynamics, observables: Observables, in output: OutputDirectory, commandLine: [String]
+  ) throws(SimulationError) -> TrajectoryRecorder {
     do throws(OutputError) {
-      trajectory = try CSVWriter(
+      let trajectory = try CSVWriter(
         path: output.file("trajectory.csv"),
-        header: observables.columnNames + flow.invariantNames + SlidingDiagnostics.columnNames)
+        header: TrajectoryRecorder.header(observables: observables, flow: flow))
       trajectory.emptyWhenInfinite = [0]
-      if config.saveWeights {
-        weightsWriter = try CSVWriter(
-          path: output.file("weights.csv"), header: ["t", "layer", "row", "col", "value"])
-      }
-      // Known before the run: θ(0), and a run.json saying the run has not finished, which is what a
-      // run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
+      let weights =
+        setup.output.saveWeights
+        ? try CSVWriter(path: output.file("weights.csv"), header: ["t", "layer", "row", "col", "value"]) : nil
       try output.writeJSON(
-        InitialWeights.jsonObject(architecture: architecture, theta: setup.initialWeights),
+        InitialWeights.jsonObject(architecture: problem.architecture, theta: problem.initialWeights),
         to: "initial_weights.json")
       try output.writeJSON(
         RunRecord.make(setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine), to: "run.json")
+      let sliding = SlidingDiagnostics(
+        architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
+      return TrajectoryRecorder(
+        problem: problem, flow: flow, observables: observables, sliding: sliding, trajectory: trajectory,
+        weights: weights, kktTolerance: solve.stops.kkt)
     } catch {
       throw .output(error.description)
     }
+  }
 
-    let theta = UnsafeMutablePointer<Double>.allocate(capacity: architecture.parameterCount)
-    let observableCount = observables.columnNames.count
-    let invariantEnd = observableCount + flow.invariantNames.count
-    let rowCount = invariantEnd + SlidingDiagnostics.columnNames.count
-    let row = UnsafeMutablePointer<Double>.allocate(capacity: rowCount)
-    defer {
-      theta.deallocate()
-      row.deallocate()
+  /// Integrates through the clock's phases, recording as it goes.
+  private func integrate(flow: any FlowDynamics, recorder: TrajectoryRecorder) throws(SimulationError)
+    -> PhasedIntegrator.Outcome
+  {
+    let initialState: [Double]
+    do throws(ModelError) {
+      initialState = try flow.initialState(weights: problem.initialWeights)
+    } catch {
+      throw .usage(error.description)
     }
-    let tracksPattern = architecture.activation.hasKink && architecture.depth > 1
-    let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
+    let probe = StateProbe(dynamics: flow, network: recorder.observables.network, loss: problem.loss)
     var options = baseOptions()
-    options.liveStatistics = sliding.live
-    options.stopConditions = SimulationStops.make(config: config, probe: probe)
+    options.liveStatistics = recorder.sliding.live
+    options.stopConditions = SimulationStops.make(solve.stops, probe: probe)
     let integrator = PhasedIntegrator(
-      dynamics: flow, config: config, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
+      dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho)
-    var lastProgress = ContinuousClock.now
-    var first = true
-    var steps = 0
-
-    var kktOptions = KKTCertificate.Options()
-    kktOptions.tolerance = config.stopAtKkt ?? kktOptions.tolerance
-    let onSave: PhasedIntegrator.SaveObserver = { t, logT, state in
-      flow.weights(from: state.baseAddress!, into: theta)
-      if first, tracksPattern {
-        observables.network.forward(theta)
-        tracker.update(from: observables.network)
-      }
-      first = false
-      observables.compute(t: t, logT: logT, theta: theta, patternChanges: tracker.takeCount())
-      row.update(from: observables.values, count: observableCount)
-      flow.invariants(state: state.baseAddress!, into: row + observableCount)
-      for (i, value) in sliding.takeInterval().enumerated() { row[invariantEnd + i] = value }
-      try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
-      if let weightsWriter {
-        try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
-      }
-      if let tolerance = config.stopAtKkt, observables.value("margin") ?? 0 > 0 {
-        let weights = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
-        if (try? KKTCertificate(architecture: architecture, dataset: dataset, theta: weights, options: kktOptions))?
-          .isWithinTolerance == true
-        {
-          throw StopRequest(name: "kkt<=\(tolerance)")
-        }
-      }
-    }
-    let onStep: PhasedIntegrator.StepObserver = { [progress] logT, state in
-      steps += 1
-      if tracksPattern {
-        flow.weights(from: state.baseAddress!, into: theta)
-        observables.network.forward(theta)
-        tracker.update(from: observables.network)
-        sliding.update(t: Foundation.exp(logT), network: observables.network, theta: theta)
-      }
-      if let progress, ContinuousClock.now - lastProgress > .milliseconds(500) {
-        lastProgress = .now
-        progress(logT, steps)
-      }
-    }
-
-    let outcome: PhasedIntegrator.Outcome
+    let progress = self.progress
     do {
-      outcome = try integrator.run(initialState: initialState, onSave: onSave, onStep: onStep)
+      return try integrator.run(
+        initialState: initialState, onSave: { t, logT, state in try recorder.save(t: t, logT: logT, state: state) },
+        onStep: { logT, state in recorder.step(logT: logT, state: state, progress: progress) })
     } catch {
       throw .solver(error.description)
     }
+  }
 
-    flow.weights(from: outcome.finalState, into: theta)
-    let finalTheta = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
-    observables.compute(
-      t: outcome.finalT, logT: outcome.finalLogT, theta: theta, patternChanges: 0)
-    var final: [String: Double] = [:]
-    for (i, name) in observables.columnNames.enumerated() where name != "pattern_changes" {
-      final[name] = observables.values[i]
-    }
-    outcome.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
-    for (i, name) in flow.invariantNames.enumerated() { final[name] = row[i] }
+  /// The result of a finished, stopped or failed integration: the final observables, the phases, the
+  /// kink summary.
+  private func summarize(_ outcome: PhasedIntegrator.Outcome, recorder: TrajectoryRecorder, output: OutputDirectory)
+    -> SimulationResult
+  {
+    let (final, finalTheta) = recorder.finalValues(
+      t: outcome.finalT, logT: outcome.finalLogT, state: outcome.finalState)
     var result = SimulationResult(
       termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
-          clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start,
-          end: $0.end, reason: $0.termination.reason,
-          statistics: $0.statistics)
+          clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(solve.gradientDescentStep ?? 0))",
+          start: $0.start, end: $0.end, reason: $0.termination.reason, statistics: $0.statistics)
       },
-      finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final,
-      finalWeights: finalTheta,
-      outputDirectory: output.path)
-    result.sliding = sliding.summary(
-      mode: config.sliding,
-      canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
-    if let filippov = flow as? any FilippovCounting {
+      finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: recorder.tracker.total,
+      final: final, finalWeights: finalTheta, outputDirectory: output.path)
+    let architecture = problem.architecture
+    result.sliding = recorder.sliding.summary(
+      mode: solve.kinks.policy,
+      canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
+        && problem.dynamics == .unconstrained)
+    if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
+    return result
+  }
+
+  /// Writes the final weights and the final run.json.
+  private func finish(
+    _ result: SimulationResult, recorder: TrajectoryRecorder, output: OutputDirectory, commandLine: [String]
+  ) throws(SimulationError) {
     do throws(OutputError) {
       try output.writeJSON(
-        InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")
+        InitialWeights.jsonObject(architecture: problem.architecture, theta: result.finalWeights),
+        to: "final_weights.json")
       try output.writeJSON(
-        RunRecord.make(setup: setup, result: result, dynamics: flow.name, commandLine: commandLine),
+        RunRecord.make(setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine),
         to: "run.json")
     } catch {
       // A write error during the run (disk full) usually makes these fail too: report both.
       let during = result.termination.reason == "saveFailed" ? result.terminationMessage + "; also " : ""
       throw .output(during + error.description)
     }
-    return result
   }
 
-  /// The solver options shared by every phase (saves and stops are set per phase).
+  /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
+  /// crossing-corrected engine for the t phases when the kink policy is `corrected`.
   private func baseOptions() -> SolverOptions {
-    let config = setup.config
-    var options = SolverOptions()
-    options.stepper = config.stepper(forClock: .t)
-    options.tolerances = Tolerances(
-      relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
-    options.maxSteps = config.maxSteps
-    options.wallClockLimit = config.maxWallSeconds
-    options.minStep = config.hmin
-    options.maxStep = config.hmax ?? .infinity
-    options.initialStep = config.initialStep
-    options.recordStates = false
-    if config.sliding == .corrected {
-      let (architecture, dataset, loss) = (setup.architecture, setup.dataset, config.loss)
-      let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
+    var options = solve.solver
+    if solve.kinks.policy == .corrected {
+      let (architecture, dataset, loss, band) = (problem.architecture, problem.dataset, problem.loss, solve.kinks.band)
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
@@ -218,23 +185,6 @@ public final class Simulation {
       }
     }
     return options
-  }
-
-  private static func writeWeights(
-    _ writer: CSVWriter, t: Double, theta: UnsafePointer<Double>, architecture: Architecture
-  ) throws(OutputError) {
-    var block = ""
-    let time = format(t)
-    for k in 1...architecture.depth {
-      let (rows, columns) = architecture.shape(ofLayer: k)
-      let offset = architecture.offset(ofLayer: k)
-      for i in 0..<rows {
-        for j in 0..<columns {
-          block += "\(time),\(k),\(i + 1),\(j + 1),\(format(theta[offset + i * columns + j]))\n"
-        }
-      }
-    }
-    try writer.write(block: block)
   }
 }
 

@@ -1,11 +1,12 @@
 import Foundation
 import ODE
 
-/// Everything that defines a run: the problem (data, network, loss, initial weights) and how it is
-/// integrated (solver, saves, stops, output). It serializes to the `config` object of `run.json`
-/// (snake_case keys), and `gradflow simulate --config run.json` reproduces the run bit for bit:
-/// generated data and Gaussian initial weights are regenerated from their seeds, files are read
-/// from the recorded absolute paths.
+/// A run as the user gives it and run.json records it: the `config` object of `run.json` (snake_case keys,
+/// one flat object so that a config file, the command line and run.json say the same things the same way),
+/// and `gradflow simulate --config run.json` reproduces the run bit for bit: generated data and Gaussian
+/// initial weights are regenerated from their seeds, files are read from the recorded absolute paths.
+/// ``SimulationSetup`` resolves it into the ``Problem``, the ``SolveOptions`` and the ``OutputOptions``;
+/// nothing that integrates or records a run reads it.
 public struct SimulationConfig: Codable, Sendable, Equatable {
   // Data
   /// A CSV file with a header (features + a label column); `nil` uses ``generator``.
@@ -94,15 +95,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``, ``DeepFilippovFlow``).
   public var sliding: SlidingMode = .auto
   /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
-  /// `nil` uses ``defaultSlidingBand(rtol:)``.
+  /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
   public var slidingBand: Double?
-
-  /// The default kink band of `--sliding filippov`: η = 100·rtol (1e-6 at the default rtol), capped at
-  /// 1e-2 — the diagnostics' band for rtol ≥ 1e-8. A chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and
-  /// the RMS norm lets one component's error exceed rtol several-fold, so the band must sit well above it:
-  /// with η = 10·rtol pairs escaped the band and chattered (moons example at rtol 1e-8: 273k evaluations,
-  /// 34k with η = 100·rtol). README "ReLU kinks" has the measurements.
-  public static func defaultSlidingBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.

@@ -5,19 +5,19 @@ import ODE
 /// `separated` (min_n q_n ≥ 0), `loss<=X` (log X − log L ≥ 0), `rho>=X` (target ρ, when the clock is
 /// not ρ itself), `margin>=X` (target γ̄).
 enum SimulationStops {
-  static func make(config: SimulationConfig, probe: StateProbe) -> [StopCondition] {
+  static func make(_ options: StopOptions, probe: StateProbe) -> [StopCondition] {
     var stops: [StopCondition] = []
-    if config.stopWhenSeparated {
+    if options.whenSeparated {
       stops.append(StopCondition(name: "separated") { _, y in probe.minimumMargin(y) })
     }
-    if let target = config.stopLoss {
+    if let target = options.loss {
       let logTarget = Foundation.log(target)
       stops.append(StopCondition(name: "loss<=\(target)") { _, y in logTarget - probe.logLoss(y) })
     }
-    if let target = config.rhoEnd, config.clock != .rho {
+    if let target = options.rho {
       stops.append(StopCondition(name: "rho>=\(target)") { _, y in probe.rho(y) - target })
     }
-    if let target = config.stopMargin {
+    if let target = options.margin {
       stops.append(StopCondition(name: "margin>=\(target)") { _, y in probe.margin(y) - target })
     }
     return stops

@@ -12,33 +12,33 @@ public protocol FilippovCounting: AnyObject {
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
   /// dynamics of a ReLU net; a usage error otherwise.
-  static func makeFilippovFlow(config: SimulationConfig, network: NetworkEvaluator, inputs: [Double])
-    throws(ModelError) -> any FlowDynamics
-  {
-    guard config.dynamics == .unconstrained else {
+  static func makeFilippovFlow(
+    kinks: KinkOptions, problem: Problem, gradientDescent: Bool, network: NetworkEvaluator
+  ) throws(ModelError) -> any FlowDynamics {
+    guard problem.dynamics == .unconstrained else {
       throw .invalidArchitecture(
-        "--sliding filippov is implemented for --dynamics unconstrained only (got \(config.dynamics.rawValue)); use --sliding off"
+        "--sliding filippov is implemented for --dynamics unconstrained only (got \(problem.dynamics.rawValue)); use --sliding off"
       )
     }
-    guard config.gdStep == nil else {
+    guard !gradientDescent else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
-    let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
+    let inputs = problem.dataset.inputs
     if network.architecture.depth >= 3 {
-      return try DeepFilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+      return try DeepFilippovFlow(network: network, inputs: inputs, loss: problem.loss, band: kinks.band)
     }
-    return try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+    return try FilippovFlow(network: network, inputs: inputs, loss: problem.loss, band: kinks.band)
   }
 
   /// The checks of `--sliding corrected` (``CrossingCorrectedStepper``): the unconstrained flow (not gradient
   /// descent) of a relu or leaky-relu net with a hidden layer.
-  static func validateCorrected(config: SimulationConfig, architecture: Architecture) throws(ModelError) {
-    guard config.dynamics == .unconstrained, config.gdStep == nil else {
+  static func validateCorrected(problem: Problem, gradientDescent: Bool) throws(ModelError) {
+    guard problem.dynamics == .unconstrained, !gradientDescent else {
       throw .invalidArchitecture(
         "--sliding corrected is implemented for the unconstrained flow (--dynamics unconstrained, no --gd-step); "
           + "use --sliding off")
     }
-    try CrossingCorrectedStepper.checkArchitecture(architecture)
+    try CrossingCorrectedStepper.checkArchitecture(problem.architecture)
   }
 
   /// The checks both Filippov flows make of their arguments.

@@ -1,0 +1,24 @@
+/// How a run treats ReLU kinks (`--sliding`, `--sliding-band`), resolved for its problem, and the two
+/// bands derived from the tolerance — both defined here and nowhere else.
+public struct KinkOptions: Sendable, Equatable {
+  /// The policy that runs: `auto` already resolved (``SlidingMode/resolved(architecture:dynamics:gradientDescent:)``).
+  public let policy: SlidingMode
+  /// η of the Filippov and crossing-corrected treatments: pairs with |z| ≤ η‖w‖‖h‖ are on the kink.
+  public let band: Double
+  /// The band of the sliding diagnostics (trajectory.csv's sliding columns).
+  public let diagnosticBand: Double
+
+  /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
+  /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
+  public init(policy: SlidingMode, band: Double?, rtol: Double) {
+    self.policy = policy
+    self.band = band ?? Self.defaultBand(rtol: rtol)
+    diagnosticBand = max(SlidingDiagnostics.defaultBand, 100 * rtol)
+  }
+
+  /// The default kink band of the Filippov and corrected treatments: η = 100·rtol, capped at 1e-2. A
+  /// chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and the RMS norm lets one component's error
+  /// exceed rtol several-fold, so the band must sit well above it (with η = 10·rtol pairs escaped the band
+  /// and chattered; docs/kinks.md).
+  public static func defaultBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
+}
