@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates notebooks/figures/*.png: runs every notebook headless with its full parameters (the ones
+# Regenerates notebooks/figures/*.png and *.svg: runs every notebook headless with its full parameters (the ones
 # in its `parameters` cell) and FIGURE_DIR=notebooks/figures. Takes a few minutes with a release build.
 # Usage: scripts/render-figures.sh [NOTEBOOK.ipynb …]     (default: all of notebooks/[0-9]*.ipynb)
 # The binary: $GRADFLOW if set, else a release build (swift build -c release --product gradflow).

@@ -9,7 +9,7 @@
 Each notebook runs in notebooks/ (its runs go to notebooks/runs/, gitignored); the executed copies go
 to --output-dir (default a temporary directory), never over the committed, output-stripped notebooks.
 --ci merges the notebook's entry of notebooks/ci-parameters.json into its `parameters` cell;
---figures DIR sets FIGURE_DIR so every notebook saves its key figure(s) there as PNG.
+--figures DIR sets FIGURE_DIR so every notebook saves its key figure(s) there as PNG and SVG.
 With --ci a notebook committed with outputs fails too (clear them with --strip).
 Prints one line per notebook and, last, `notebooks: P passed, F failed`; exits 1 if any failed.
 """

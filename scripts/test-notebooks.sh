@@ -2,12 +2,13 @@
 # The Python side of the test suite (called by scripts/test.sh after `swift test`; runs on its own too):
 #   1. the gradflow binary: $GRADFLOW if set, else the debug build (`swift build --product gradflow`,
 #      a no-op right after scripts/test.sh built the tests; GRADFLOW_BUILD=release builds release instead);
-#   2. the virtual environment .venv/ with requirements.txt (scripts/venv.sh; reinstalls only when
-#      requirements.txt changed);
+#   2. the virtual environment .venv/ with requirements.txt and the package python/ (scripts/venv.sh;
+#      reinstalls only when requirements.txt or python/pyproject.toml changed);
+#   2b. the package's pytest tests (python/tests);
 #   3. every notebook, headless, with the small parameters of notebooks/ci-parameters.json (papermill;
 #      a cell that raises fails its notebook), saving their figures into a scratch directory;
 #   4. every example script (examples/*.sh): exit code 0 and every file its `# outputs:` line names;
-#   5. the plotting helper (python -m gradflow_plot) on a run directory and a compare directory.
+#   5. the plotting helper (python -m gradientflow.plot) on a run directory and a compare directory.
 # Ends with one line per part, e.g. `notebooks: 8 passed, 0 failed`; exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ echo "test-notebooks: using $GRADFLOW" >&2
 
 bash scripts/venv.sh || { echo "test-notebooks: could not create the virtual environment" >&2; exit 1; }
 python=${GRADFLOW_VENV:-.venv}/bin/python
+
+# 2b. The Python package's tests (pytest's exit 5, "no tests collected", counts as a failure).
+"$python" -m pytest -q -p no:cacheprovider python/tests 2>&1 | tee "$scratch/pytest.log"
+pytest_status=${PIPESTATUS[0]}
+pytest_summary="python package: $(tail -n 1 "$scratch/pytest.log" | sed 's/=//g; s/^ *//; s/ *$//') (pytest exit $pytest_status)"
 
 # 3. Notebooks (their own summary line is kept for the end).
 "$python" scripts/run_notebooks.py --ci --timeout 300 --figures "$scratch/figures" --output-dir "$scratch/executed" \
@@ -64,7 +70,7 @@ done
 plots_passed=0 plots_failed=0
 for dir in runs/examples/check-run runs/examples/compare-dynamics; do
   out="$scratch/plots/$(basename "$dir")"
-  if "$python" -m gradflow_plot "$dir" --out "$out" >"$scratch/plot.log" 2>&1 \
+  if "$python" -m gradientflow.plot "$dir" --out "$out" >"$scratch/plot.log" 2>&1 \
     && [ -s "$out/panel.png" ] && [ -s "$out/panel.svg" ] && [ -s "$out/check.png" ]; then
     echo "plot helper on $dir: passed"
     plots_passed=$((plots_passed + 1))
@@ -76,9 +82,10 @@ for dir in runs/examples/check-run runs/examples/compare-dynamics; do
 done
 
 echo "test-notebooks: $((SECONDS - start)) s; executed notebooks, figures and logs in $scratch"
+echo "$pytest_summary"
 echo "$notebooks_summary"
 echo "examples: $examples_passed passed, $examples_failed failed"
 echo "plots: $plots_passed passed, $plots_failed failed"
-if [ "$notebooks_status" -ne 0 ] || [ "$examples_failed" -ne 0 ] || [ "$plots_failed" -ne 0 ]; then
+if [ "$pytest_status" -ne 0 ] || [ "$notebooks_status" -ne 0 ] || [ "$examples_failed" -ne 0 ] || [ "$plots_failed" -ne 0 ]; then
   exit 1
 fi

@@ -1,7 +1,7 @@
-"""Run `gradflow` and read what it writes (trajectory.csv, run.json, check.csv, compare.json).
+"""Read what `gradflow` writes (trajectory.csv, run.json, check.csv, compare.csv, weights files).
 
-Thin on purpose (STYLE §8): the science lives in the Swift package; this module only finds the
-binary, runs it, and loads its files into pandas. The one computation here, `normalized_margins`,
+Thin on purpose: the science lives in the Swift package; this module only loads its files into
+pandas and numpy. The one computation here, `normalized_margins`,
 evaluates the trained network on its data to get every sample's q_n(V) — `gradflow` reports only
 the minimum — and asserts that its minimum agrees with the margin `gradflow` wrote.
 """
@@ -10,75 +10,40 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[2]
+PathLike = str | os.PathLike
 
 
-def find_gradflow() -> Path:
-    """The gradflow binary: $GRADFLOW if set (relative to the working directory), else
-    .build/release/gradflow, else .build/debug/gradflow of this repository."""
-    env = os.environ.get("GRADFLOW")
-    if env:
-        path = Path(env).expanduser().resolve()
-        if not path.is_file():
-            raise FileNotFoundError(f"GRADFLOW={env} is not a file")
-        return path
-    for config in ("release", "debug"):
-        path = REPO / ".build" / config / "gradflow"
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        "no gradflow binary: build it (swift build -c release --product gradflow) or set GRADFLOW"
-    )
-
-
-def gradflow(*args, ok=(0,), echo=True) -> subprocess.CompletedProcess:
-    """Run `gradflow ARGS…`; raise with its stderr unless the exit code is in `ok`.
-
-    `gradflow check` exits 2 for `converging`, so notebooks pass ok=(0, 2) there."""
-    argv = [str(find_gradflow()), *(str(a) for a in args)]
-    if echo:
-        print("$ gradflow " + " ".join(shlex.quote(a) for a in argv[1:]))
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    if proc.returncode not in ok:
-        raise RuntimeError(
-            f"gradflow exited {proc.returncode} (expected {ok}):\n{proc.stderr.strip()}"
-        )
-    return proc
-
-
-def read_trajectory(run_dir) -> pd.DataFrame:
+def read_trajectory(run_dir: PathLike) -> pd.DataFrame:
     """trajectory.csv of a run (one row per saved time); rows at t = 0 have log_t = -inf."""
     return pd.read_csv(Path(run_dir) / "trajectory.csv")
 
 
-def read_run(run_dir) -> dict:
+def read_run(run_dir: PathLike) -> dict:
     """run.json: resolved config, termination, stats, final observables."""
     return json.loads((Path(run_dir) / "run.json").read_text())
 
 
-def read_check(run_dir) -> pd.DataFrame:
+def read_check(run_dir: PathLike) -> pd.DataFrame:
     """check.csv written by `gradflow check RUN_DIR --at all` (one row per checked time)."""
     return pd.read_csv(Path(run_dir) / "check.csv")
 
 
-def read_compare(compare_dir) -> pd.DataFrame:
+def read_compare(compare_dir: PathLike) -> pd.DataFrame:
     """compare.csv of `gradflow compare` (long format, a `dynamics` column)."""
     return pd.read_csv(Path(compare_dir) / "compare.csv")
 
 
-def read_layers(weights_json) -> list[np.ndarray]:
+def read_layers(weights_json: PathLike) -> list[np.ndarray]:
     """The layer matrices W_1 … W_K of a weights file in the --init layout."""
     return [np.asarray(w, dtype=float) for w in json.loads(Path(weights_json).read_text())["layers"]]
 
 
-def normalized_margins(run_dir, data_csv=None) -> np.ndarray:
+def normalized_margins(run_dir: PathLike, data_csv: PathLike | None = None) -> np.ndarray:
     """q_n(V) = y_n f(x_n; W) / ∏_k ‖W_k‖_F for every sample, at the run's final weights.
 
     `gradflow` writes only min_n q_n(V); this evaluates the bias-free network (relu, leaky-relu,
@@ -127,15 +92,28 @@ def normalized_margins(run_dir, data_csv=None) -> np.ndarray:
     return q
 
 
-def save_figure(fig, name: str, figure_dir=None, formats=("png",)) -> list[Path]:
-    """Save `fig` as FIGURE_DIR/NAME.png (and other formats); nothing when figure_dir is None."""
-    if figure_dir is None:
-        return []
-    out = Path(figure_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in formats:
-        path = out / f"{name}.{fmt}"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        paths.append(path)
-    return paths
+def read_weights(run_dir: PathLike) -> pd.DataFrame | None:
+    """weights.csv (long format t,layer,row,col,value; a run with --save-weights), or None."""
+    path = Path(run_dir) / "weights.csv"
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def read_margins(run_dir: PathLike) -> pd.DataFrame | None:
+    """margins.csv (every sample's normalized margin at the saved times, where gradflow writes it), or None."""
+    path = Path(run_dir) / "margins.csv"
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def layers_at(weights: pd.DataFrame, t: float) -> list[np.ndarray]:
+    """The layer matrices W_1 … W_K at saved time T of a weights.csv frame (the saved time nearest T;
+    layer, row and col are 1-based in the file)."""
+    times = weights["t"].unique()
+    nearest = times[np.nanargmin(np.abs(times - t))]
+    rows = weights[weights["t"] == nearest]
+    layers = []
+    for _, block in rows.groupby("layer", sort=True):
+        rows_, cols = block["row"].to_numpy(dtype=int) - 1, block["col"].to_numpy(dtype=int) - 1
+        w = np.zeros((rows_.max() + 1, cols.max() + 1))
+        w[rows_, cols] = block["value"].to_numpy()
+        layers.append(w)
+    return layers
