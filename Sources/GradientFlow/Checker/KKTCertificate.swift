@@ -21,10 +21,13 @@ import Foundation
 /// 6. **Kinks** (ReLU, leaky ReLU): pairs the runs' sliding-pair test flags, |z_{n,j}| ≤ τ·‖w_j‖·‖h_n‖
 ///    (``SlidingPairDetector``, band τ = ``Options/kinkBand``; THEORY's τ·max|z| made scale-free), get
 ///    a free slope. K = 2: the Clarke-aware fit (``ClarkeAwareCheck``, exact) is the decisive one.
-///    K ≥ 3: the decisive fit stays the backprop one; the fits with every flagged slope at its lower
-///    and upper value give ε_rel's range over the conventions, and the relaxed hull a lower bound.
-///    When the backprop fit fails the tolerance but the relaxed hull (or nothing computable) does not
-///    rule a KKT point out, the certificate is **kink-ambiguous**.
+///    K ≥ 3: the decisive fit is the exact Clarke-aware fit over the slope vertices (``DeepClarkeCheck``:
+///    the Clarke subdifferential of q_n is the hull of its vertex gradients), with a certified lower
+///    bound on ε_rel over every choice of multipliers and subgradients (``epsRelLowerBound``). The fits
+///    with every flagged slope at its lower and upper value are reported as ε_rel's range over the
+///    σ'(0) conventions. The certificate is **kink-ambiguous** only when the vertex pricing hit its node
+///    budget and neither the fit (score ≤ tolerance) nor the bound (> tolerance) decides
+///    (``ambiguityReason``).
 ///
 /// For a linear network it also solves the hard-margin SVM exactly and compares (``LinearComparison``);
 /// for datasets with a closed-form optimum it reports γ* (``KnownOptimum``). Otherwise the certificate
@@ -43,6 +46,9 @@ public struct KKTCertificate: Sendable {
     public var candidateThresholds: [Double] = [.infinity, 1e-1, 1e-2, 1e-3]
     /// K ≥ 3: the relaxed hull is skipped beyond this many vertex columns.
     public var maxHullVertices = 4096
+    /// K ≥ 3: branch-and-bound nodes per sample and pricing call of the vertex pricing
+    /// (``SlopeVertexPricing``); a sample that needs more is left open with a certified bound.
+    public var nodeBudget = 20_000
 
     public init() {}
   }
@@ -53,8 +59,10 @@ public struct KKTCertificate: Sendable {
     case none
     /// K = 2: the exact Clarke-aware fit decides.
     case clarkeExact = "clarke-exact"
-    /// K ≥ 3: σ'(0) conventions compared, relaxed hull as a lower bound.
+    /// K ≥ 3: σ'(0) conventions compared, relaxed hull as a lower bound (no longer produced).
     case conventions
+    /// K ≥ 3: the exact Clarke-aware fit over the slope vertices (``DeepClarkeCheck``).
+    case clarkeVertices = "clarke-vertices"
   }
 
   public let architecture: Architecture
@@ -80,8 +88,15 @@ public struct KKTCertificate: Sendable {
   public let conventionFits: [MultiplierFit]
   /// K ≥ 3 with kinks: the relaxed-hull fit, when computable.
   public let relaxedFit: MultiplierFit?
-  /// K ≥ 3: the kinks leave open whether this is a KKT point.
+  /// K ≥ 3: the kinks leave open whether this is a KKT point (see ``ambiguityReason``).
   public let kinkAmbiguous: Bool
+  /// K ≥ 3 with kinks: a certified lower bound on ε_rel over every λ ≥ 0 (any candidate set) and every
+  /// Clarke subgradient (``DeepClarkeCheck``); nil where not computed.
+  public let epsRelLowerBound: Double?
+  /// K ≥ 3 with kinks: samples whose vertex pricing hit the node budget (0: the fit is the exact minimum).
+  public let openSamples: Int
+  /// Why the certificate is kink-ambiguous, with the bounds (nil otherwise).
+  public let ambiguityReason: String?
   /// max_{k,i} |‖V_k[i,:]‖ − ‖V_{k+1}[:,i]‖| (0 for K = 1).
   public let balanceError: Double
   /// Linear networks: the comparison with the hard-margin SVM.
@@ -179,6 +194,9 @@ public struct KKTCertificate: Sendable {
       conventionFits = []
       relaxedFit = nil
       kinkAmbiguous = false
+      epsRelLowerBound = nil
+      openSamples = 0
+      ambiguityReason = nil
       return
     }
 
@@ -205,13 +223,26 @@ public struct KKTCertificate: Sendable {
         architecture: architecture, margins: margins, gamma: gamma)
     }
     let clarke = depth == 2 && kinkPairs > 0
+    let deep = depth >= 3 && kinkPairs > 0
     var decisive: [MultiplierFit] = []
     var plains: [MultiplierFit] = []
+    var lowerBound: Double?
+    var open = 0
     for (eta, members) in sets {
       let plainOne = plain(members, eta: eta)
       plains.append(plainOne)
       let hasKinks = members.contains { !kinks[$0].isEmpty }
-      if clarke, hasKinks,
+      if deep, hasKinks {
+        let outcome = DeepClarkeCheck.fit(
+          jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
+          normalizedMargins: margins, gamma: gamma, nodeBudget: options.nodeBudget)
+        decisive.append(outcome.fit)
+        // S_∞ holds every sample, so its bound holds for every candidate set.
+        if members.count == labels.count {
+          lowerBound = outcome.epsRelLowerBound
+          open = outcome.openSamples
+        }
+      } else if clarke, hasKinks,
         let aware = ClarkeAwareCheck.fit(
           jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
           normalizedMargins: margins, gamma: gamma, maxVertices: options.maxHullVertices)
@@ -230,8 +261,10 @@ public struct KKTCertificate: Sendable {
     let members = sets[best].members
     let eta = sets[best].eta
     let kinked = members.contains { !kinks[$0].isEmpty }
+    epsRelLowerBound = lowerBound
+    openSamples = open
     if depth >= 3, kinked {
-      kinkTreatment = .conventions
+      kinkTreatment = .clarkeVertices
       let (low, high) = jacobian.kinkSlopeRange
       conventionFits = [(MultiplierFit.Method.conventionLow, low), (.conventionHigh, high)].map { method, value in
         let columns = (0..<labels.count).map { n in
@@ -243,17 +276,20 @@ public struct KKTCertificate: Sendable {
           columns: columns, members: members, eta: eta, method: method, target: target,
           architecture: architecture, margins: margins, gamma: gamma)
       }
-      relaxedFit = ClarkeAwareCheck.fit(
-        jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
-        normalizedMargins: margins, gamma: gamma, maxVertices: options.maxHullVertices)
-      let plainPasses = plains[best].score <= options.tolerance
-      let ruledOut = relaxedFit.map { $0.score > options.tolerance } ?? false
-      kinkAmbiguous = !plainPasses && !ruledOut
+      relaxedFit = nil
+      let passes = decisive[best].score <= options.tolerance
+      let ruledOut = (lowerBound ?? 0) > options.tolerance
+      kinkAmbiguous = !passes && !ruledOut && open > 0
+      ambiguityReason =
+        kinkAmbiguous
+        ? "the vertex pricing of \(open) sample(s) hit its node budget (\(options.nodeBudget)): eps_rel lies in [\(shortNumber(lowerBound ?? 0)), \(shortNumber(decisive[best].epsRel))] and the tolerance \(shortNumber(options.tolerance)) falls inside; raise the node budget"
+        : nil
     } else {
       kinkTreatment = kinkPairs > 0 && clarke ? .clarkeExact : .none
       conventionFits = []
       relaxedFit = nil
       kinkAmbiguous = false
+      ambiguityReason = nil
     }
   }
 
