@@ -9,7 +9,8 @@ import Foundation
 /// `support_size`, `lambda`, `layer_residuals`, `eta`, `balance_error`, `kink_pairs`, `kink_treatment`,
 /// `kink_ambiguous`, `solver`, `pareto`; for K ≥ 3 with kinks `eps_rel_conventions`, `eps_rel_relaxed`,
 /// `eps_rel_lower_bound` (certified, over every multiplier choice and Clarke subgradient), `open_samples`
-/// and `ambiguity_reason`;
+/// and `ambiguity_reason`; `rescale` (balanced or as-is) and `flow_multipliers` (THEORY §5.5 item 7:
+/// `eps_rel`, `delta_rel`, `lambda_ratio`, `score` of λ = c·softmax(−q(W)));
 /// for linear networks `svm_direction`, `svm_margin`, `direction` (unit vectors), `svm_angle` (radians),
 /// `margin_gap`, `svm_support`, `svm_alpha`, `svm_duality_gap`; `known_optimum` when γ* is known; then
 /// `certificate_trend`, `predictions`, `reasons` and `points` (a summary per checked time).
@@ -128,6 +129,13 @@ public struct CheckReport {
     if let range = c.conventionEpsRange {
       object["eps_rel_conventions"] = ["min": range.low, "max": range.high]
       object["eps_rel_relaxed"] = c.relaxedFit.map { $0.epsRel as Any } ?? NSNull()
+    }
+    object["rescale"] = c.rescale.rawValue
+    if let flow = c.flowFit {
+      object["flow_multipliers"] =
+        [
+          "eps_rel": flow.epsRel, "delta_rel": flow.deltaRel, "lambda_ratio": flow.lambdaRatio, "score": flow.score,
+        ] as [String: Any]
     }
     if let bound = c.epsRelLowerBound {
       object["eps_rel_lower_bound"] = bound
@@ -253,6 +261,11 @@ public struct CheckReport {
     lines.append("verdict: \(check.verdict.rawValue) (exit \(check.verdict.exitCode)) - \(check.verdict.meaning)")
     for reason in check.reasons { lines.append("  - \(reason)") }
     lines.append("claim: \(claim)")
+    if let flow = c.flowFit {
+      lines.append(
+        "flow multipliers (lambda = c softmax(-q(W))): eps_rel \(shortNumber(flow.epsRel)), delta_rel \(shortNumber(flow.deltaRel)), Lambda-ratio \(shortNumber(flow.lambdaRatio))"
+          + (c.rescale == .asIs ? "; rescale as-is (theta / q_min^(1/K))" : ""))
+    }
     if c.kinkTreatment == .clarkeExact {
       lines.append(
         "kinks: Clarke-aware fit (exact for K = 2) over \(c.kinkPairs) near-zero pre-activations; plain backprop eps_rel \(shortNumber(c.plainFit?.epsRel ?? .nan))"
