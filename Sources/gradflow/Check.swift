@@ -67,6 +67,12 @@ struct Check: ParsableCommand {
   @Option(help: "Negative slope of leaky-relu (with --weights).")
   var leakySlope: Double = 0.01
 
+  @Option(
+    help:
+      "Rescaling to margin 1: balanced (every layer gamma^(-1/K) V_k) or as-is (Lyu-Li's theta / q_min^(1/K), keeps the imbalance)."
+  )
+  var rescale: String = "balanced"
+
   func validate() throws {
     if runDirectory != nil, data != nil || weights != nil {
       throw ValidationError("give either a run directory or --data with --weights, not both")
@@ -82,6 +88,9 @@ struct Check: ParsableCommand {
     }
     if !(tol > 0 && tol.isFinite) { throw ValidationError("--tol must be a positive number (got \(tol))") }
     if !(kinkTol >= 0 && kinkTol < 1) { throw ValidationError("--kink-tol must lie in [0, 1) (got \(kinkTol))") }
+    if KKTCertificate.Rescale(rawValue: rescale) == nil {
+      throw ValidationError("--rescale must be balanced or as-is (got '\(rescale)')")
+    }
   }
 
   func run() throws {
@@ -89,6 +98,7 @@ struct Check: ParsableCommand {
     var options = KKTCertificate.Options()
     options.tolerance = tol
     options.kinkBand = kinkTol
+    options.rescale = KKTCertificate.Rescale(rawValue: rescale) ?? .balanced
     let report: CheckReport
     var outputDirectory = out
     do {

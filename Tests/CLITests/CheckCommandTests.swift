@@ -55,6 +55,24 @@ import Testing
     #expect(table.stdout.contains("verdict: kkt"))
   }
 
+  @Test func rescaleAsIsAndFlowMultipliersAreReported() throws {
+    // THEORY §5.5 items 2 and 7 in the JSON: at the balanced R5 optimum the as-is rescaling agrees, and
+    // the flow multipliers (uniform over the four equal margins) certify it too.
+    let dir = try temporaryDirectory()
+    let data = try writeFile("xor.csv", xorCSV, in: dir)
+    let weights = try writeFile("w.json", xorOptimumJSON, in: dir)
+    let result = try gradflow(["check", "--data", data, "--weights", weights, "--json", "--rescale", "as-is"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try json(result.stdout)
+    #expect(report["rescale"] as? String == "as-is")
+    #expect((report["eps_rel"] as? Double ?? 1) <= 1e-6)
+    let flow = try #require(report["flow_multipliers"] as? [String: Any])
+    #expect((flow["eps_rel"] as? Double ?? 1) <= 1e-12)
+    let bad = try gradflow(["check", "--data", data, "--weights", weights, "--rescale", "lopsided"])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("--rescale must be balanced or as-is"))
+  }
+
   @Test func r1SVMIsKKTWithItsDirection() throws {
     let dir = try temporaryDirectory()
     let data = try writeFile("r1.csv", r1CSV, in: dir)

@@ -75,6 +75,38 @@ import Testing
     #expect(teacherMargin <= svm.margin)
   }
 
+  @Test(arguments: [UInt64(1), 3])
+  func illConditionedSupportFollowsTheMultipliers(seed: UInt64) throws {
+    // 31 random points in 31 dimensions with random labels, feature i scaled by 10^(−5i/31): multipliers
+    // up to 1e6, and the solve leaves its active constraints up to 6e-9 from equality. A fixed 1e-9
+    // threshold dropped some of them (measured: 15 of 20 for seed 1, 1 for seed 3).
+    var random = SeededRandom(seed: seed)
+    let d = 31
+    let scales = (0..<d).map { Foundation.pow(10, -5 * Double($0) / Double(d)) }
+    var inputs: [Double] = []
+    var labels: [Double] = []
+    for _ in 0..<d {
+      labels.append(random.uniform() < 0.5 ? 1 : -1)
+      inputs += (0..<d).map { scales[$0] * random.gaussian() }
+    }
+    let svm = try #require(HardMarginSVM.solve(inputs: inputs, labels: labels, dimension: d))
+    let products = (0..<d).map { n in
+      labels[n] * CheckerMath.dot(Array(inputs[(n * d)..<((n + 1) * d)]), svm.weights)
+    }
+    let positive = (0..<d).filter { svm.alpha[$0] > 0 }
+    #expect(svm.alpha.max()! > 1e5)
+    // The old rule would fail here: some sample with a multiplier has a computed margin above 1 + 1e-9.
+    #expect(positive.contains { products[$0] > 1 + 1e-9 })
+    // Every sample with a multiplier is a support vector; every other one lies beyond the tie tolerance.
+    #expect(Set(positive).isSubset(of: Set(svm.supportVectors)))
+    for n in 0..<d where !svm.supportVectors.contains(n) {
+      #expect(svm.alpha[n] == 0 && products[n] - 1 > svm.tieTolerance)
+    }
+    // The tie tolerance is set by the solve's own accuracy (twice its worst active constraint), not 1e-9.
+    let activeError = positive.map { abs(products[$0] - 1) }.max()!
+    #expect(svm.tieTolerance >= 2 * activeError && svm.tieTolerance < 1e-7)
+  }
+
   @Test func r1SVMPointIsKKTWithZeroAngle() throws {
     let architecture = try Architecture(inputDimension: 2, hiddenWidths: [])
     let certificate = try KKTCertificate(

@@ -83,33 +83,7 @@ import Testing
         == .kkt)
   }
 
-  @Test func kinkAmbiguousForThreeLayers() throws {
-    // The XOR optimum with an identity-like middle layer, 2 → 4 → 4 → 1. Exactly on the kinks the backprop
-    // fit certifies it; tilted by 1e-9 (kink pre-activations of both signs) the backprop fit fails, the
-    // relaxed hull does not rule a KKT point out, and K = 3 cannot be decided exactly.
-    let architecture = try Architecture(inputDimension: 2, hiddenWidths: [4, 4])
-    func embed(_ two: [Double]) -> [Double] {
-      var theta = Array(two[0..<8])
-      for i in 0..<4 { for j in 0..<4 { theta.append(i == j ? 0.5 : 0) } }
-      return theta + Array(two[8..<12])
-    }
-    let exact = try KKTCertificate(
-      architecture: architecture, inputs: xorInputs, labels: xorLabels, theta: embed(xorOptimum()))
-    #expect(exact.kinkTreatment == .conventions)
-    #expect(!exact.kinkAmbiguous)
-    #expect(exact.isWithinTolerance)
-    let tilted = try KKTCertificate(
-      architecture: architecture, inputs: xorInputs, labels: xorLabels, theta: embed(xorOptimum(tilt: 1e-9)))
-    #expect(tilted.kinkAmbiguous)
-    #expect((tilted.plainFit?.epsRel ?? 0) > 0.1)
-    // The relaxed hull contains the slopes of the exact optimum: its ε_rel is of the size of the tilt.
-    #expect((tilted.relaxedFit?.epsRel ?? 1) <= 1e-6)
-    let range = try #require(tilted.conventionEpsRange)
-    #expect(range.low < range.high)
-    let check = TrajectoryCheck(points: [.init(t: nil, certificate: tilted)], tolerance: 1e-2)
-    #expect(check.verdict == .kinkAmbiguous)
-    #expect(check.verdict.exitCode == 4)
-  }
+  // The three-layer XOR point that used to be kink-ambiguous is decided in CheckerDeepTests.
 
   @Test func predictionsOnTheExactR1Trajectory() throws {
     // A trajectory.csv built from the exact R1 solution: P1 holds, P3/P4 trend to their limits.

@@ -7,7 +7,10 @@ import Foundation
 /// `gamma_product` (min_n q_n(W)/∏‖W_k‖), `gamma_lyu_li` (min_n q_n(W)/‖θ‖^K), `eps_rel`, `eps_rel_plain`,
 /// `delta`, `delta_rel`, `lambda_ratio` (γ^{2/K}Σλ), `score`, `support` (0-based sample indices),
 /// `support_size`, `lambda`, `layer_residuals`, `eta`, `balance_error`, `kink_pairs`, `kink_treatment`,
-/// `kink_ambiguous`, `solver`, `pareto`; for K ≥ 3 with kinks `eps_rel_conventions` and `eps_rel_relaxed`;
+/// `kink_ambiguous`, `solver`, `pareto`; for K ≥ 3 with kinks `eps_rel_conventions`, `eps_rel_relaxed`,
+/// `eps_rel_lower_bound` (certified, over every multiplier choice and Clarke subgradient), `open_samples`
+/// and `ambiguity_reason`; `rescale` (balanced or as-is) and `flow_multipliers` (THEORY §5.5 item 7:
+/// `eps_rel`, `delta_rel`, `lambda_ratio`, `score` of λ = c·softmax(−q(W)));
 /// for linear networks `svm_direction`, `svm_margin`, `direction` (unit vectors), `svm_angle` (radians),
 /// `margin_gap`, `svm_support`, `svm_alpha`, `svm_duality_gap`; `known_optimum` when γ* is known; then
 /// `certificate_trend`, `predictions`, `reasons` and `points` (a summary per checked time).
@@ -126,6 +129,18 @@ public struct CheckReport {
     if let range = c.conventionEpsRange {
       object["eps_rel_conventions"] = ["min": range.low, "max": range.high]
       object["eps_rel_relaxed"] = c.relaxedFit.map { $0.epsRel as Any } ?? NSNull()
+    }
+    object["rescale"] = c.rescale.rawValue
+    if let flow = c.flowFit {
+      object["flow_multipliers"] =
+        [
+          "eps_rel": flow.epsRel, "delta_rel": flow.deltaRel, "lambda_ratio": flow.lambdaRatio, "score": flow.score,
+        ] as [String: Any]
+    }
+    if let bound = c.epsRelLowerBound {
+      object["eps_rel_lower_bound"] = bound
+      object["open_samples"] = c.openSamples
+      object["ambiguity_reason"] = c.ambiguityReason.map { $0 as Any } ?? NSNull()
     }
     if let linear = c.linear {
       object["svm_direction"] = linear.svm.direction
@@ -246,15 +261,21 @@ public struct CheckReport {
     lines.append("verdict: \(check.verdict.rawValue) (exit \(check.verdict.exitCode)) - \(check.verdict.meaning)")
     for reason in check.reasons { lines.append("  - \(reason)") }
     lines.append("claim: \(claim)")
+    if let flow = c.flowFit {
+      lines.append(
+        "flow multipliers (lambda = c softmax(-q(W))): eps_rel \(shortNumber(flow.epsRel)), delta_rel \(shortNumber(flow.deltaRel)), Lambda-ratio \(shortNumber(flow.lambdaRatio))"
+          + (c.rescale == .asIs ? "; rescale as-is (theta / q_min^(1/K))" : ""))
+    }
     if c.kinkTreatment == .clarkeExact {
       lines.append(
         "kinks: Clarke-aware fit (exact for K = 2) over \(c.kinkPairs) near-zero pre-activations; plain backprop eps_rel \(shortNumber(c.plainFit?.epsRel ?? .nan))"
       )
     } else if let range = c.conventionEpsRange {
-      let relaxed = c.relaxedFit.map { shortNumber($0.epsRel) } ?? "not computed (too many kinks)"
+      let bound = c.epsRelLowerBound.map { shortNumber($0) } ?? "not computed"
       lines.append(
-        "kinks: eps_rel over sigma'(0) conventions in [\(shortNumber(range.low)), \(shortNumber(range.high))], relaxed-hull lower bound \(relaxed)"
-      )
+        "kinks: Clarke-aware fit over the slope vertices of \(c.kinkPairs) near-zero pre-activations; certified eps_rel >= \(bound)"
+          + (c.openSamples > 0 ? " (\(c.openSamples) sample(s) left open by the node budget)" : " (exact)")
+          + "; eps_rel over sigma'(0) conventions in [\(shortNumber(range.low)), \(shortNumber(range.high))]")
     }
     if let linear = c.linear {
       let direction = linear.svm.direction.map { String(format: "%.6g", $0) }.joined(separator: ", ")

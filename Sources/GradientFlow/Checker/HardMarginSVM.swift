@@ -15,8 +15,18 @@
 ///
 /// **Certificate.** Primal feasibility min_n z_n·ŵ ≥ 1 (reported as the violation max(0, 1 − min z·ŵ))
 /// and the duality gap ½‖ŵ‖² − (Σα − ½‖ŵ‖²) = Σ_n α_n (z_n·ŵ − 1) (complementary slackness), reported
-/// relative to ½‖ŵ‖². Both are at rounding level for a solved problem. The support vectors are the
-/// active constraints, z_n·ŵ ≤ 1 + 1e-9.
+/// relative to ½‖ŵ‖². Both are at rounding level for a solved problem.
+///
+/// **Support.** The support follows the multipliers: every sample with α_n > 0 (the NNLS passive set,
+/// whose other entries are exact zeros), plus the samples with α_n = 0 that tie with them, i.e.
+/// z_n·ŵ − 1 ≤ τ with the scale-aware tie tolerance
+///
+///   τ = max(2·max_{α_m > 0} |z_m·ŵ − 1|, 64·ε_mach·d·max_m ‖z_m‖‖ŵ‖):
+///
+/// how far the solve itself left its active constraints from equality, or the rounding of z·ŵ, whichever
+/// is larger (duplicated support vectors, as in THEORY R2, split their multiplier arbitrarily). A fixed
+/// threshold such as 1e-9 drops a support vector of an ill-conditioned problem whose computed margin is
+/// 1 + 1e-9 although its multiplier is large.
 public struct HardMarginSVM: Sendable {
   /// ŵ (d entries).
   public let weights: [Double]
@@ -26,8 +36,10 @@ public struct HardMarginSVM: Sendable {
   public var direction: [Double] { CheckerMath.unit(weights) }
   /// γ = 1/‖ŵ‖, the geometric (= product-normalized, K = 1) margin.
   public var margin: Double { 1 / CheckerMath.norm(weights) }
-  /// Samples with z_n·ŵ ≤ 1 + 1e-9, ascending.
+  /// Samples with α_n > 0, and those with α_n = 0 tied with them (z_n·ŵ − 1 ≤ ``tieTolerance``), ascending.
   public let supportVectors: [Int]
+  /// τ of the support's tie rule (see the type's documentation).
+  public let tieTolerance: Double
   /// max(0, 1 − min_n z_n·ŵ).
   public let feasibilityViolation: Double
   /// |Σ_n α_n (z_n·ŵ − 1)| / (½‖ŵ‖²).
@@ -57,8 +69,12 @@ public struct HardMarginSVM: Sendable {
     var gap = 0.0
     for m in 0..<n { gap += alpha[m] * (products[m] - 1) }
     let half = 0.5 * CheckerMath.dot(w, w)
+    let activeError = (0..<n).filter { alpha[$0] > 0 }.map { abs(products[$0] - 1) }.max() ?? 0
+    let wNorm = CheckerMath.norm(w)
+    let rounding = 64 * Double.ulpOfOne * Double(d) * (z.map { CheckerMath.norm($0) }.max() ?? 0) * wNorm
+    let tie = max(2 * activeError, rounding)
     return HardMarginSVM(
-      weights: w, alpha: alpha, supportVectors: (0..<n).filter { products[$0] <= 1 + 1e-9 },
-      feasibilityViolation: max(0, 1 - smallest), dualityGap: abs(gap) / half)
+      weights: w, alpha: alpha, supportVectors: (0..<n).filter { alpha[$0] > 0 || products[$0] - 1 <= tie },
+      tieTolerance: tie, feasibilityViolation: max(0, 1 - smallest), dualityGap: abs(gap) / half)
   }
 }

@@ -7,7 +7,9 @@ import Foundation
 /// 1. **Normalize**: V_k = W_k/‖W_k‖, γ = min_n q_n(V) (product normalization, THEORY §1.3). γ ≤ 0:
 ///    the weights do not separate the data and nothing else is computed.
 /// 2. **Balanced rescale to margin 1**: W̃_k = γ^{−1/K} V_k, so q_n(W̃) = q_n(V)/γ ≥ 1 with equality on
-///    the argmin, and ‖θ̃‖ = √K γ^{−1/K}.
+///    the argmin, and ‖θ̃‖ = √K γ^{−1/K}. ``Options/rescale`` = ``Rescale/asIs`` takes Lyu–Li's
+///    θ̃ = θ/q_min(θ)^{1/K} instead, which keeps the raw weights' imbalance; the Λ-ratio is then
+///    Σλ·K/‖θ̃‖² (= γ^{2/K}Σλ when balanced). Both agree at a KKT point, which is balanced.
 /// 3. **Margin gradients** h_n = ∇_θ q_n(W̃) (``MarginJacobian``).
 /// 4. **Multipliers** λ* = argmin_{λ ≥ 0} ‖θ̃ − Σ_n λ_n h_n‖ by Lawson–Hanson NNLS (``NNLS``), on every
 ///    candidate set S_η = {n : q_n(W̃) ≤ 1 + η}, η ∈ {∞, 10⁻¹, 10⁻², 10⁻³} (far points lower ε but raise δ):
@@ -21,10 +23,16 @@ import Foundation
 /// 6. **Kinks** (ReLU, leaky ReLU): pairs the runs' sliding-pair test flags, |z_{n,j}| ≤ τ·‖w_j‖·‖h_n‖
 ///    (``SlidingPairDetector``, band τ = ``Options/kinkBand``; THEORY's τ·max|z| made scale-free), get
 ///    a free slope. K = 2: the Clarke-aware fit (``ClarkeAwareCheck``, exact) is the decisive one.
-///    K ≥ 3: the decisive fit stays the backprop one; the fits with every flagged slope at its lower
-///    and upper value give ε_rel's range over the conventions, and the relaxed hull a lower bound.
-///    When the backprop fit fails the tolerance but the relaxed hull (or nothing computable) does not
-///    rule a KKT point out, the certificate is **kink-ambiguous**.
+///    K ≥ 3: the decisive fit is the exact Clarke-aware fit over the slope vertices (``DeepClarkeCheck``:
+///    the Clarke subdifferential of q_n is the hull of its vertex gradients), with a certified lower
+///    bound on ε_rel over every choice of multipliers and subgradients (``epsRelLowerBound``). The fits
+///    with every flagged slope at its lower and upper value are reported as ε_rel's range over the
+///    σ'(0) conventions. The certificate is **kink-ambiguous** only when the vertex pricing hit its node
+///    budget and neither the fit (score ≤ tolerance) nor the bound (> tolerance) decides
+///    (``ambiguityReason``).
+///
+/// 7. **Flow multipliers** (``flowFit``): λ = c·softmax(−q(W)) from the weights as given, c by least
+///    squares (``FlowMultipliers``): ε_rel = sin∠(θ̃, Σ_n α_n h_n), Lyu–Li's alignment bound.
 ///
 /// For a linear network it also solves the hard-margin SVM exactly and compares (``LinearComparison``);
 /// for datasets with a closed-form optimum it reports γ* (``KnownOptimum``). Otherwise the certificate
@@ -43,8 +51,22 @@ public struct KKTCertificate: Sendable {
     public var candidateThresholds: [Double] = [.infinity, 1e-1, 1e-2, 1e-3]
     /// K ≥ 3: the relaxed hull is skipped beyond this many vertex columns.
     public var maxHullVertices = 4096
+    /// K ≥ 3: branch-and-bound nodes per sample and pricing call of the vertex pricing
+    /// (``SlopeVertexPricing``); a sample that needs more is left open with a certified bound.
+    public var nodeBudget = 20_000
+    /// Step 2's rescaling to margin 1 (THEORY §5.5 item 2).
+    public var rescale = Rescale.balanced
 
     public init() {}
+  }
+
+  /// How the weights are brought to margin 1 (THEORY §5.5 item 2). At a KKT point both agree, because
+  /// KKT points are balanced (THEORY §5.3, consequence 1).
+  public enum Rescale: String, Sendable, CaseIterable {
+    /// W̃_k = γ^{−1/K} V_k: every layer of norm γ^{−1/K}.
+    case balanced
+    /// Lyu–Li's θ̃ = θ/q_min(θ)^{1/K}: the raw weights' imbalance kept (W̃_k = W_k/(ργ)^{1/K}).
+    case asIs = "as-is"
   }
 
   /// How kinks of the activation were treated.
@@ -53,8 +75,10 @@ public struct KKTCertificate: Sendable {
     case none
     /// K = 2: the exact Clarke-aware fit decides.
     case clarkeExact = "clarke-exact"
-    /// K ≥ 3: σ'(0) conventions compared, relaxed hull as a lower bound.
+    /// K ≥ 3: σ'(0) conventions compared, relaxed hull as a lower bound (no longer produced).
     case conventions
+    /// K ≥ 3: the exact Clarke-aware fit over the slope vertices (``DeepClarkeCheck``).
+    case clarkeVertices = "clarke-vertices"
   }
 
   public let architecture: Architecture
@@ -80,8 +104,15 @@ public struct KKTCertificate: Sendable {
   public let conventionFits: [MultiplierFit]
   /// K ≥ 3 with kinks: the relaxed-hull fit, when computable.
   public let relaxedFit: MultiplierFit?
-  /// K ≥ 3: the kinks leave open whether this is a KKT point.
+  /// K ≥ 3: the kinks leave open whether this is a KKT point (see ``ambiguityReason``).
   public let kinkAmbiguous: Bool
+  /// K ≥ 3 with kinks: a certified lower bound on ε_rel over every λ ≥ 0 (any candidate set) and every
+  /// Clarke subgradient (``DeepClarkeCheck``); nil where not computed.
+  public let epsRelLowerBound: Double?
+  /// K ≥ 3 with kinks: samples whose vertex pricing hit the node budget (0: the fit is the exact minimum).
+  public let openSamples: Int
+  /// Why the certificate is kink-ambiguous, with the bounds (nil otherwise).
+  public let ambiguityReason: String?
   /// max_{k,i} |‖V_k[i,:]‖ − ‖V_{k+1}[:,i]‖| (0 for K = 1).
   public let balanceError: Double
   /// Linear networks: the comparison with the hard-margin SVM.
@@ -89,6 +120,11 @@ public struct KKTCertificate: Sendable {
   /// A closed-form global optimum for this dataset and architecture, if known.
   public let knownOptimum: KnownOptimum?
   public let tolerance: Double
+  /// The rescaling of step 2.
+  public let rescale: Rescale
+  /// THEORY §5.5 item 7: the multipliers λ = c·softmax(−q(W)) of the flow itself (``FlowMultipliers``),
+  /// on the backprop gradients at θ̃; nil when not separating.
+  public let flowFit: MultiplierFit?
 
   /// γ_P > 0.
   public var isSeparating: Bool { gammaProduct > 0 }
@@ -136,6 +172,7 @@ public struct KKTCertificate: Sendable {
     self.architecture = architecture
     sampleCount = labels.count
     tolerance = options.tolerance
+    rescale = options.rescale
     knownOptimum = KnownOptimum.lookup(architecture: architecture, inputs: inputs, labels: labels)
     let isLinear = depth == 1 || architecture.activation == .identity
     let reference =
@@ -179,16 +216,35 @@ public struct KKTCertificate: Sendable {
       conventionFits = []
       relaxedFit = nil
       kinkAmbiguous = false
+      epsRelLowerBound = nil
+      openSamples = 0
+      ambiguityReason = nil
+      flowFit = nil
       return
     }
 
     // Steps 2–3: rescale to margin 1 and take the margin gradients there.
-    let scale = Foundation.pow(gamma, -1 / k)
-    let target = v.map { $0 * scale }
+    // Balanced: W̃_k = γ^{−1/K} V_k. As-is: W̃_k = W_k/(ργ)^{1/K} = (ρ_k/(ργ)^{1/K}) V_k. Either way
+    // q_n(W̃) = q_n(V)/γ. The Λ-ratio is Σλ·K/‖θ̃‖² (= γ^{2/K}Σλ when balanced), passed to the fits as
+    // the γ with γ^{2/K} = K/‖θ̃‖².
+    let target: [Double]
+    switch options.rescale {
+    case .balanced:
+      let scale = Foundation.pow(gamma, -1 / k)
+      target = v.map { $0 * scale }
+    case .asIs:
+      let logScale = -(logRho + Foundation.log(gamma)) / k
+      target = theta.map { $0 * Foundation.exp(logScale) }
+    }
+    let targetNorm = CheckerMath.norm(target)
+    let ratioGamma = options.rescale == .balanced ? gamma : Foundation.pow(k / (targetNorm * targetNorm), k / 2)
     let jacobian = MarginJacobian(architecture: architecture, inputs: inputs, labels: labels, theta: target)
     let margins = unitJacobian.margins.map { $0 / gamma }
     normalizedMargins = margins
     let plainColumns = (0..<labels.count).map { jacobian.gradient(sample: $0) }
+    flowFit = FlowMultipliers.fit(
+      columns: plainColumns, rawMargins: unitJacobian.margins.map { $0 * Foundation.exp(logRho) }, target: target,
+      architecture: architecture, normalizedMargins: margins, gamma: ratioGamma)
     let kinks = jacobian.kinks(band: options.kinkBand)
     kinkPairs = kinks.reduce(0) { $0 + $1.count }
 
@@ -202,19 +258,32 @@ public struct KKTCertificate: Sendable {
     func plain(_ members: [Int], eta: Double) -> MultiplierFit {
       Self.plainFit(
         columns: plainColumns, members: members, eta: eta, method: .plain, target: target,
-        architecture: architecture, margins: margins, gamma: gamma)
+        architecture: architecture, margins: margins, gamma: ratioGamma)
     }
     let clarke = depth == 2 && kinkPairs > 0
+    let deep = depth >= 3 && kinkPairs > 0
     var decisive: [MultiplierFit] = []
     var plains: [MultiplierFit] = []
+    var lowerBound: Double?
+    var open = 0
     for (eta, members) in sets {
       let plainOne = plain(members, eta: eta)
       plains.append(plainOne)
       let hasKinks = members.contains { !kinks[$0].isEmpty }
-      if clarke, hasKinks,
+      if deep, hasKinks {
+        let outcome = DeepClarkeCheck.fit(
+          jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
+          normalizedMargins: margins, gamma: ratioGamma, nodeBudget: options.nodeBudget)
+        decisive.append(outcome.fit)
+        // S_∞ holds every sample, so its bound holds for every candidate set.
+        if members.count == labels.count {
+          lowerBound = outcome.epsRelLowerBound
+          open = outcome.openSamples
+        }
+      } else if clarke, hasKinks,
         let aware = ClarkeAwareCheck.fit(
           jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
-          normalizedMargins: margins, gamma: gamma, maxVertices: options.maxHullVertices)
+          normalizedMargins: margins, gamma: ratioGamma, maxVertices: options.maxHullVertices)
       {
         decisive.append(aware)
       } else {
@@ -230,8 +299,10 @@ public struct KKTCertificate: Sendable {
     let members = sets[best].members
     let eta = sets[best].eta
     let kinked = members.contains { !kinks[$0].isEmpty }
+    epsRelLowerBound = lowerBound
+    openSamples = open
     if depth >= 3, kinked {
-      kinkTreatment = .conventions
+      kinkTreatment = .clarkeVertices
       let (low, high) = jacobian.kinkSlopeRange
       conventionFits = [(MultiplierFit.Method.conventionLow, low), (.conventionHigh, high)].map { method, value in
         let columns = (0..<labels.count).map { n in
@@ -241,19 +312,22 @@ public struct KKTCertificate: Sendable {
         }
         return Self.plainFit(
           columns: columns, members: members, eta: eta, method: method, target: target,
-          architecture: architecture, margins: margins, gamma: gamma)
+          architecture: architecture, margins: margins, gamma: ratioGamma)
       }
-      relaxedFit = ClarkeAwareCheck.fit(
-        jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
-        normalizedMargins: margins, gamma: gamma, maxVertices: options.maxHullVertices)
-      let plainPasses = plains[best].score <= options.tolerance
-      let ruledOut = relaxedFit.map { $0.score > options.tolerance } ?? false
-      kinkAmbiguous = !plainPasses && !ruledOut
+      relaxedFit = nil
+      let passes = decisive[best].score <= options.tolerance
+      let ruledOut = (lowerBound ?? 0) > options.tolerance
+      kinkAmbiguous = !passes && !ruledOut && open > 0
+      ambiguityReason =
+        kinkAmbiguous
+        ? "the vertex pricing of \(open) sample(s) hit its node budget (\(options.nodeBudget)): eps_rel lies in [\(shortNumber(lowerBound ?? 0)), \(shortNumber(decisive[best].epsRel))] and the tolerance \(shortNumber(options.tolerance)) falls inside; raise the node budget"
+        : nil
     } else {
       kinkTreatment = kinkPairs > 0 && clarke ? .clarkeExact : .none
       conventionFits = []
       relaxedFit = nil
       kinkAmbiguous = false
+      ambiguityReason = nil
     }
   }
 

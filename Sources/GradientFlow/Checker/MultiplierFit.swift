@@ -29,6 +29,10 @@ public struct MultiplierFit: Sendable {
     /// K ≥ 3: the convex hull of the gradients over all slope vertices, a superset of the Clarke
     /// subdifferential (so its ε_rel is a lower bound).
     case relaxedHull = "relaxed-hull"
+    /// K ≥ 3: the exact Clarke-aware fit over the slope vertices' columns (``DeepClarkeCheck``).
+    case clarkeVertices = "clarke-vertices"
+    /// THEORY §5.5 item 7: λ = c·α with α the flow's own normalized force weights (``FlowMultipliers``).
+    case flow
   }
 
   /// The effective slope a Clarke-aware fit chose at a kink of a support sample.

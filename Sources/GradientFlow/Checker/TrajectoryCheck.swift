@@ -63,8 +63,8 @@ public struct TrajectoryCheck: Sendable {
     } else if last.kinkAmbiguous {
       verdict = .kinkAmbiguous
       reasons.append(
-        "K = \(last.architecture.depth) with \(last.kinkPairs) near-zero pre-activations: the backprop fit fails the tolerance but the relaxed hull does not rule out a KKT point"
-      )
+        "K = \(last.architecture.depth) with \(last.kinkPairs) near-zero pre-activations: "
+          + (last.ambiguityReason ?? "the kinks leave open whether this is a KKT point"))
     } else {
       let fit = last.fit!
       let within = last.isWithinTolerance
@@ -76,6 +76,11 @@ public struct TrajectoryCheck: Sendable {
       case .down: reasons.append("certificate trending down over \(separating.count) separating checked times")
       case .notDown: reasons.append("certificate not trending down over \(separating.count) separating checked times")
       case .notApplicable: reasons.append("single checked time: no trend")
+      }
+      if let bound = last.epsRelLowerBound, bound > tolerance {
+        reasons.append(
+          "not a KKT point: no multipliers lambda >= 0 and no Clarke subgradients give eps_rel below \(shortNumber(bound)) (certified lower bound > \(shortNumber(tolerance)))"
+        )
       }
       for test in failed { reasons.append("\(test.id) failed: \(test.detail)") }
       if within, trend != .notDown, failed.isEmpty {
