@@ -58,14 +58,17 @@ public final class Simulation {
 
     let trajectory: CSVWriter
     var weightsWriter: CSVWriter?
+    var marginsWriter: CSVWriter?
     do throws(OutputError) {
       trajectory = try CSVWriter(
         path: output.file("trajectory.csv"),
         header: observables.columnNames + flow.invariantNames + SlidingDiagnostics.columnNames)
       trajectory.emptyWhenInfinite = [0]
       if config.saveWeights {
-        weightsWriter = try CSVWriter(
-          path: output.file("weights.csv"), header: ["t", "layer", "row", "col", "value"])
+        weightsWriter = try CSVWriter(path: output.file("weights.csv"), header: SaveTables.weightsHeader)
+      }
+      if config.saveMargins {
+        marginsWriter = try CSVWriter(path: output.file("margins.csv"), header: SaveTables.marginsHeader)
       }
       // Known before the run: θ(0), and a run.json saying the run has not finished, which is what a
       // run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
@@ -98,6 +101,7 @@ public final class Simulation {
     var lastProgress = ContinuousClock.now
     var first = true
     var steps = 0
+    var saveIndex = 0
 
     var kktOptions = KKTCertificate.Options()
     kktOptions.tolerance = config.stopAtKkt ?? kktOptions.tolerance
@@ -114,8 +118,14 @@ public final class Simulation {
       for (i, value) in sliding.takeInterval().enumerated() { row[invariantEnd + i] = value }
       try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
       if let weightsWriter {
-        try Self.writeWeights(weightsWriter, t: t, theta: theta, architecture: architecture)
+        try SaveTables.writeWeights(
+          weightsWriter, save: saveIndex, t: t, logT: row[1], theta: theta, architecture: architecture)  // row: t, log_t, loss, log_loss, rho, …
       }
+      if let marginsWriter, saveIndex % config.marginsEvery == 0 {
+        try SaveTables.writeMargins(
+          marginsWriter, save: saveIndex, t: t, logT: row[1], rho: row[4], network: observables.network)
+      }
+      saveIndex += 1
       if let tolerance = config.stopAtKkt, observables.value("margin") ?? 0 > 0 {
         let weights = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
         if (try? KKTCertificate(architecture: architecture, dataset: dataset, theta: weights, options: kktOptions))?
@@ -176,7 +186,8 @@ public final class Simulation {
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(
@@ -188,6 +199,13 @@ public final class Simulation {
       // A write error during the run (disk full) usually makes these fail too: report both.
       let during = result.termination.reason == "saveFailed" ? result.terminationMessage + "; also " : ""
       throw .output(during + error.description)
+    }
+    if config.checkAtEnd, result.termination.reason != "interrupted" {
+      do throws(CheckError) {
+        result.check = try EndCheck.run(directory: output).check.verdict
+      } catch {
+        result.checkFailure = error.description
+      }
     }
     return result
   }
@@ -224,22 +242,6 @@ public final class Simulation {
     return options
   }
 
-  private static func writeWeights(
-    _ writer: CSVWriter, t: Double, theta: UnsafePointer<Double>, architecture: Architecture
-  ) throws(OutputError) {
-    var block = ""
-    let time = format(t)
-    for k in 1...architecture.depth {
-      let (rows, columns) = architecture.shape(ofLayer: k)
-      let offset = architecture.offset(ofLayer: k)
-      for i in 0..<rows {
-        for j in 0..<columns {
-          block += "\(time),\(k),\(i + 1),\(j + 1),\(format(theta[offset + i * columns + j]))\n"
-        }
-      }
-    }
-    try writer.write(block: block)
-  }
 }
 
 /// What a finished (or stopped) simulation reports.
@@ -259,6 +261,9 @@ public struct SimulationResult: Sendable {
   public let patternChangesTotal: Int
   /// Sliding-mode totals (``SlidingDiagnostics``); nil for runs that did not record them.
   public var sliding: SlidingSummary? = nil
+  /// The verdict of `--check-at-end` (check.json), or why the check could not be made.
+  public var check: CheckVerdict? = nil
+  public var checkFailure: String? = nil
   /// The observables at the final state (all columns but `pattern_changes`).
   public let final: [String: Double]
   public let finalWeights: [Double]

@@ -135,6 +135,7 @@ public struct SimulationSetup {
       c.tEnd.isFinite && c.tEnd > 0,
       "--t-end must be a finite number greater than the start time t = 0 (got \(c.tEnd))")
     try require(c.saves >= 1, "--saves must be at least 1 (got \(c.saves))")
+    try require(c.marginsEvery >= 1, "--margins-every must be at least 1 (got \(c.marginsEvery))")
     if let logTEnd = c.logTEnd {
       try require(logTEnd.isFinite, "--log-t-end must be a finite number (got \(logTEnd))")
     }
