@@ -52,6 +52,7 @@ public struct OutputDirectory: Sendable {
   /// The files a run writes; `--force` removes them first.
   static let outputNames = [
     "trajectory.csv", "weights.csv", "run.json", "initial_weights.json", "final_weights.json",
+    "margins.csv", "check.json", "check.csv",
   ]
 
   /// The path of a file in the directory.

@@ -178,12 +178,16 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
             + "\(ResourceLimits.text(bytes: Double(limit))) a config may have; is it the right file?")
       }
     }
-    var config = try decode(Data(bytes), source: path)
     // Relative file paths in a config are relative to the config file, not the working directory.
-    let directory = (absolutePath(path) as NSString).deletingLastPathComponent
+    return try decode(Data(bytes), source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
+  }
+
+  /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
+  func anchored(in directory: String) -> SimulationConfig {
     func anchored(_ file: String) -> String {
       file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
     }
+    var config = self
     config.data = config.data.map(anchored)
     config.initialWeights = config.initialWeights.map {
       $0.split(separator: ",").map { anchored(String($0).trimmingCharacters(in: .whitespaces)) }
