@@ -11,7 +11,7 @@ struct GradFlow: ParsableCommand {
     abstract: "Continuous-time gradient flow on homogeneous networks, integrated with GSL.",
     discussion: exitCodesHelp,
     version: RunRecord.version,
-    subcommands: [Simulate.self, Compare.self, Check.self, DataCommand.self],
+    subcommands: [Simulate.self, Compare.self, Check.self, DataCommand.self, Sweep.self, Collect.self],
     defaultSubcommand: nil
   )
 }

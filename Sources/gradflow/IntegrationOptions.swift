@@ -78,8 +78,17 @@ struct IntegrationOptions: ParsableArguments {
     help: "Stop at the first save where the KKT certificate (see gradflow check) is within this tolerance.")
   var stopAtKkt: Double?
 
-  @Flag(help: "Also write the weights at every save to weights.csv (t,layer,row,col,value).")
+  @Flag(help: "Also write the weights at every save to weights.csv (save,t,log_t,layer,row,col,value).")
   var saveWeights = false
+
+  @Flag(help: "Also write every sample's margin at saves to margins.csv (save,t,log_t,sample,y,q,q_over_rho).")
+  var saveMargins = false
+
+  @Option(help: "With --save-margins: margins at every K-th save (save index divisible by K). Default 1.")
+  var marginsEvery: Int?
+
+  @Flag(help: "Check the final weights with the KKT checker at the end of the run (check.json, check.csv).")
+  var checkAtEnd = false
 
   @Option(
     help:
@@ -119,6 +128,9 @@ struct IntegrationOptions: ParsableArguments {
     if stopWhenSeparated { config.stopWhenSeparated = true }
     if let stopLoss { config.stopLoss = stopLoss }
     if saveWeights { config.saveWeights = true }
+    if saveMargins { config.saveMargins = true }
+    if let marginsEvery { config.marginsEvery = marginsEvery }
+    if checkAtEnd { config.checkAtEnd = true }
     if let sliding { config.sliding = sliding }
     if let slidingBand { config.slidingBand = slidingBand }
   }

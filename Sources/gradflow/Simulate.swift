@@ -63,6 +63,12 @@ struct Simulate: ParsableCommand {
     }
     display.finish()
     if !quiet { print(Summary(setup: simulation.setup, result: result).text) }
+    if let verdict = result.check, !quiet {
+      printNote("--check-at-end: verdict \(verdict.rawValue) (check.json)")
+    }
+    if let failure = result.checkFailure {
+      printNote("warning: --check-at-end: no check.json: \(failure)")
+    }
     if resolved.stopWhenSeparated, case .reachedEnd = result.termination {
       let accuracy = result.final["accuracy"].map { String(format: "%.4g", $0) } ?? "?"
       printNote(

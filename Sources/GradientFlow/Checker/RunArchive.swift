@@ -2,7 +2,8 @@ import Foundation
 
 /// A run directory read back for the checker: `run.json` (whose `config` rebuilds the dataset and the
 /// architecture through ``SimulationSetup``), `trajectory.csv`, `final_weights.json` and, when the run
-/// used `--save-weights`, `weights.csv` (long format `t,layer,row,col,value`, 1-based row and column).
+/// used `--save-weights`, `weights.csv` (long format `save,t,log_t,layer,row,col,value`, 1-based row and
+/// column; runs written before the save index had `t,layer,row,col,value`).
 public struct RunArchive {
   /// The directory (absolute).
   public let path: String
@@ -68,8 +69,9 @@ public struct RunArchive {
   /// Every saved (t, log t, θ) of `weights.csv`, in file order.
   ///
   /// Each save is a block of P lines (one per weight) with one t. In the log-t and ρ clocks t itself
-  /// overflows to `inf` beyond log t ≈ 709.78, so log t is taken from the matching row of
-  /// trajectory.csv (both files get one entry per save) whenever the two have the same number of saves.
+  /// overflows to `inf` beyond log t ≈ 709.78, so log t is read from the file's `log_t` column, or, in
+  /// files without it, taken from the matching row of trajectory.csv (both files get one entry per save)
+  /// whenever the two have the same number of saves.
   public func savedWeights() throws(CheckError) -> [(t: Double, logT: Double, theta: [Double])] {
     let file = (path as NSString).appendingPathComponent("weights.csv")
     guard hasSavedWeights else {
@@ -83,22 +85,32 @@ public struct RunArchive {
     }
     let architecture = setup.architecture
     let p = architecture.parameterCount
-    var blocks: [(t: Double, theta: [Double])] = []
+    var blocks: [(t: Double, logT: Double?, theta: [Double])] = []
     var theta = [Double](repeating: 0, count: p)
     var filled = 0
     var blockTime = 0.0
-    for (index, line) in text.split(whereSeparator: \.isNewline).enumerated() where index > 0 {
-      let cells = line.split(separator: ",")
-      guard cells.count == 5, let t = Double(cells[0]), let layer = Int(cells[1]), let row = Int(cells[2]),
-        let column = Int(cells[3]), let value = Double(cells[4]), layer >= 1, layer <= architecture.depth
-      else { throw .data("'\(file)', line \(index + 1): expected t,layer,row,col,value") }
+    var blockLogT: Double?
+    let lines = text.split(whereSeparator: \.isNewline)
+    let header = lines.first.map { $0.split(separator: ",").map(String.init) } ?? []
+    let hasLogT = header == SaveTables.weightsHeader
+    let expected = hasLogT ? SaveTables.weightsHeader : ["t", "layer", "row", "col", "value"]
+    let skip = hasLogT ? 1 : 0  // the save index
+    for (index, line) in lines.enumerated() where index > 0 {
+      let cells = line.split(separator: ",", omittingEmptySubsequences: false).dropFirst(skip).map { $0 }
+      guard cells.count == expected.count - skip, let t = Double(cells[0]),
+        let layer = Int(cells[cells.count - 4]), let row = Int(cells[cells.count - 3]),
+        let column = Int(cells[cells.count - 2]), let value = Double(cells[cells.count - 1]), layer >= 1,
+        layer <= architecture.depth
+      else { throw .data("'\(file)', line \(index + 1): expected \(expected.joined(separator: ","))") }
+      let logT = hasLogT ? Double(cells[1]) : nil
       let (rows, columns) = architecture.shape(ofLayer: layer)
       guard row >= 1, row <= rows, column >= 1, column <= columns else {
         throw .data("'\(file)', line \(index + 1): entry (\(row), \(column)) outside W_\(layer) (\(rows)×\(columns))")
       }
       if filled == 0 {
         blockTime = t
-      } else if t != blockTime {
+        blockLogT = logT
+      } else if t != blockTime || logT != blockLogT {
         throw .data(
           "'\(file)', line \(index + 1): t = \(t) inside the block of t = \(blockTime) (\(filled) of \(p) weights read)"
         )
@@ -106,7 +118,7 @@ public struct RunArchive {
       theta[architecture.offset(ofLayer: layer) + (row - 1) * columns + (column - 1)] = value
       filled += 1
       if filled == p {
-        blocks.append((blockTime, theta))
+        blocks.append((blockTime, blockLogT, theta))
         filled = 0
       }
     }
@@ -116,7 +128,8 @@ public struct RunArchive {
     guard !blocks.isEmpty else { throw .data("'\(file)' holds no weights") }
     let logTimes = trajectory?.column("log_t")
     return blocks.enumerated().map { index, block in
-      let logT = logTimes.flatMap { $0.count == blocks.count ? $0[index] : nil } ?? Foundation.log(block.t)
+      let logT =
+        block.logT ?? logTimes.flatMap { $0.count == blocks.count ? $0[index] : nil } ?? Foundation.log(block.t)
       return (block.t, logT, block.theta)
     }
   }

@@ -106,6 +106,8 @@ func format(_ value: Double) -> String {
 public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
   case cannotWrite(path: String, reason: String)
   case directoryNotEmpty(path: String)
+  /// Another live run holds the directory's ``DirectoryClaim``.
+  case directoryClaimed(path: String, holder: String)
 
   /// The system's reason of a write failure.
   var reason: String? {
@@ -118,6 +120,8 @@ public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
     case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
     case .directoryNotEmpty(let path):
       "the output directory '\(path)' already holds a run; choose another --out or pass --force to overwrite"
+    case .directoryClaimed(let path, let holder):
+      "the output directory '\(path)' is in use by a run still going (\(holder)); choose another --out or wait for it to end"
     }
   }
 }

@@ -6,8 +6,14 @@ import Foundation
 /// a temporary name and renamed into place, so they are either complete or absent; streamed outputs
 /// (CSV) are written row by row by ``CSVWriter``. A path that cannot hold a run (a file, a directory
 /// that cannot be created or written) is a usage error (exit 64) found before the run starts.
+///
+/// The directory is claimed (``DirectoryClaim``) before it is inspected, and the claim is held as long
+/// as this value lives: of two runs started into one directory, only one proceeds, the other is refused
+/// with a usage error, even when both found it missing or empty.
 public struct OutputDirectory: Sendable {
   public let path: String
+  /// This run's claim on ``path``.
+  public let claim: DirectoryClaim
 
   public init(path: String, force: Bool) throws(SimulationError) {
     let absolute = absolutePath(path)
@@ -16,10 +22,6 @@ public struct OutputDirectory: Sendable {
     if manager.fileExists(atPath: absolute, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
         throw .usage("the output path '\(absolute)' exists and is not a directory; choose another --out")
-      }
-      let contents = (try? manager.contentsOfDirectory(atPath: absolute)) ?? []
-      if !contents.isEmpty, !force {
-        throw .usage(OutputError.directoryNotEmpty(path: absolute).description)
       }
     } else if mkdir(absolute, 0o777) != 0 {  // the common case; intermediate directories below
       let reason = String(cString: strerror(errno))
@@ -33,6 +35,11 @@ public struct OutputDirectory: Sendable {
       throw .usage(
         "the output directory '\(absolute)' is not writable: \(String(cString: strerror(errno))); choose another --out")
     }
+    do throws(OutputError) { claim = try DirectoryClaim(directory: absolute) } catch { throw .usage(error.description) }
+    let contents = (try? manager.contentsOfDirectory(atPath: absolute)) ?? []
+    if contents.contains(where: { $0 != DirectoryClaim.fileName }), !force {
+      throw .usage(OutputError.directoryNotEmpty(path: absolute).description)
+    }
     self.path = absolute
     if force {
       for name in Self.outputNames {
@@ -45,6 +52,7 @@ public struct OutputDirectory: Sendable {
   /// The files a run writes; `--force` removes them first.
   static let outputNames = [
     "trajectory.csv", "weights.csv", "run.json", "initial_weights.json", "final_weights.json",
+    "margins.csv", "check.json", "check.csv",
   ]
 
   /// The path of a file in the directory.

@@ -29,8 +29,9 @@ public final class Simulation {
     let (flow, observables) = try makeDynamics()
     let recorder = try startRecording(flow: flow, observables: observables, in: output, commandLine: commandLine)
     let outcome = try integrate(flow: flow, recorder: recorder)
-    let result = summarize(outcome, recorder: recorder, output: output)
+    var result = summarize(outcome, recorder: recorder, output: output)
     try finish(result, recorder: recorder, output: output, commandLine: commandLine)
+    if setup.output.checkAtEnd { checkEnd(&result, output: output) }
     return result
   }
 
@@ -76,7 +77,10 @@ public final class Simulation {
       trajectory.emptyWhenInfinite = [0]
       let weights =
         setup.output.saveWeights
-        ? try CSVWriter(path: output.file("weights.csv"), header: ["t", "layer", "row", "col", "value"]) : nil
+        ? try CSVWriter(path: output.file("weights.csv"), header: SaveTables.weightsHeader) : nil
+      let margins =
+        setup.output.saveMargins
+        ? try CSVWriter(path: output.file("margins.csv"), header: SaveTables.marginsHeader) : nil
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: problem.architecture, theta: problem.initialWeights),
         to: "initial_weights.json")
@@ -86,7 +90,7 @@ public final class Simulation {
         architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
       return TrajectoryRecorder(
         problem: problem, flow: flow, observables: observables, sliding: sliding, trajectory: trajectory,
-        weights: weights, kktTolerance: solve.stops.kkt)
+        weights: weights, margins: margins.map { ($0, setup.output.marginsEvery) }, kktTolerance: solve.stops.kkt)
     } catch {
       throw .output(error.description)
     }
@@ -165,6 +169,17 @@ public final class Simulation {
     }
   }
 
+  /// `--check-at-end`: the checker on the run directory just written (check.json, check.csv); an
+  /// interrupted run is not checked, and a check that cannot be made is reported, not thrown.
+  private func checkEnd(_ result: inout SimulationResult, output: OutputDirectory) {
+    guard result.termination.reason != "interrupted" else { return }
+    do throws(CheckError) {
+      result.check = try EndCheck.run(directory: output).check.verdict
+    } catch {
+      result.checkFailure = error.description
+    }
+  }
+
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
   /// crossing-corrected engine for the t phases when the kink policy is `corrected`.
   private func baseOptions() -> SolverOptions {
@@ -205,6 +220,9 @@ public struct SimulationResult: Sendable {
   public let patternChangesTotal: Int
   /// Sliding-mode totals (``SlidingDiagnostics``); nil for runs that did not record them.
   public var sliding: SlidingSummary? = nil
+  /// The verdict of `--check-at-end` (check.json), or why the check could not be made.
+  public var check: CheckVerdict? = nil
+  public var checkFailure: String? = nil
   /// The observables at the final state (all columns but `pattern_changes`).
   public let final: [String: Double]
   public let finalWeights: [Double]

@@ -89,6 +89,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stopAtKkt: Double?
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
+  /// Also write every sample's margin q_n(W) and q_n(W)/ρ at saves to `margins.csv` (long format).
+  public var saveMargins: Bool = false
+  /// With ``saveMargins``: margins at every k-th save (save index divisible by k), default every save.
+  public var marginsEvery: Int = 1
+  /// Check the final weights with the KKT checker when the run ends (`check.json`, `check.csv`;
+  /// as `gradflow check --at last`), unless it was interrupted.
+  public var checkAtEnd: Bool = false
 
   // ReLU kinks (THEORY §7.1, README "ReLU kinks")
   /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
@@ -165,12 +172,16 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
             + "\(ResourceLimits.text(bytes: Double(limit))) a config may have; is it the right file?")
       }
     }
-    var config = try decode(Data(bytes), source: path)
     // Relative file paths in a config are relative to the config file, not the working directory.
-    let directory = (absolutePath(path) as NSString).deletingLastPathComponent
+    return try decode(Data(bytes), source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
+  }
+
+  /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
+  func anchored(in directory: String) -> SimulationConfig {
     func anchored(_ file: String) -> String {
       file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
     }
+    var config = self
     config.data = config.data.map(anchored)
     config.initialWeights = config.initialWeights.map {
       InitialWeights.paths($0, anchor: anchored).joined(separator: ",")
@@ -231,7 +242,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
+    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
     case sliding, slidingBand
   }
 
@@ -278,6 +289,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
     stopAtKkt = try c.decodeIfPresent(Double.self, forKey: .stopAtKkt)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
+    saveMargins = try c.decodeIfPresent(Bool.self, forKey: .saveMargins) ?? d.saveMargins
+    marginsEvery = try c.decodeIfPresent(Int.self, forKey: .marginsEvery) ?? d.marginsEvery
+    checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
   }

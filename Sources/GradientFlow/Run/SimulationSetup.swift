@@ -16,6 +16,7 @@ public struct SimulationSetup {
   public init(config: SimulationConfig, limits: ResourceLimits? = nil) throws(SimulationError) {
     var config = config
     try SolveOptions.validate(config)
+    try OutputOptions.validate(config)
     let limits = try ResourceLimits.fromEnvironment(override: limits)
     problem = try Problem.load(config: &config, limits: limits)
     solve = SolveOptions(config: config, architecture: problem.architecture)

@@ -13,6 +13,8 @@ final class TrajectoryRecorder {
   private let architecture: Architecture
   private let trajectory: CSVWriter
   private let weights: CSVWriter?
+  /// margins.csv and every how many saves it gets a block.
+  private let margins: (writer: CSVWriter, every: Int)?
   /// The KKT stop (`--stop-at-kkt`), tested at saves with a positive margin.
   private let kktStop: (tolerance: Double, dataset: Dataset, options: KKTCertificate.Options)?
   /// θ of the state being recorded and the row being written (preallocated: no allocation per save).
@@ -23,13 +25,15 @@ final class TrajectoryRecorder {
   private let rowCount: Int
   private let tracksPattern: Bool
   private var first = true
+  /// The index of the next save (0 for t = 0: the row number in trajectory.csv).
+  private var saveIndex = 0
   /// Accepted steps so far, and when progress was last reported.
   private var steps = 0
   private var lastProgress = ContinuousClock.now
 
   init(
     problem: Problem, flow: any FlowDynamics, observables: Observables, sliding: SlidingDiagnostics,
-    trajectory: CSVWriter, weights: CSVWriter?, kktTolerance: Double?
+    trajectory: CSVWriter, weights: CSVWriter?, margins: (writer: CSVWriter, every: Int)?, kktTolerance: Double?
   ) {
     self.flow = flow
     self.observables = observables
@@ -38,6 +42,7 @@ final class TrajectoryRecorder {
     tracker = ActivationPatternTracker(architecture: architecture, sampleCount: problem.dataset.count)
     self.trajectory = trajectory
     self.weights = weights
+    self.margins = margins
     if let kktTolerance {
       var options = KKTCertificate.Options()
       options.tolerance = kktTolerance
@@ -76,7 +81,17 @@ final class TrajectoryRecorder {
     flow.invariants(state: state.baseAddress!, into: row + observableCount)
     for (i, value) in sliding.takeInterval().enumerated() { row[invariantEnd + i] = value }
     try trajectory.write(UnsafeBufferPointer(start: row, count: rowCount))
-    if let weights { try Self.writeWeights(weights, t: t, theta: theta, architecture: architecture) }
+    if let weights {
+      try SaveTables.writeWeights(
+        weights, save: saveIndex, t: t, logT: logT, theta: theta, architecture: architecture)
+    }
+    if let margins, saveIndex % margins.every == 0 {
+      // Observables.compute ran the forward pass at θ: the network's margins are this save's.
+      try SaveTables.writeMargins(
+        margins.writer, save: saveIndex, t: t, logT: logT, rho: observables.value("rho") ?? .nan,
+        network: observables.network)
+    }
+    saveIndex += 1
     if let kktStop, observables.value("margin") ?? 0 > 0 {
       let weights = Array(UnsafeBufferPointer(start: theta, count: architecture.parameterCount))
       if (try? KKTCertificate(
@@ -116,22 +131,5 @@ final class TrajectoryRecorder {
     state.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
     for (i, name) in flow.invariantNames.enumerated() { values[name] = row[i] }
     return (values, finalTheta)
-  }
-
-  private static func writeWeights(
-    _ writer: CSVWriter, t: Double, theta: UnsafePointer<Double>, architecture: Architecture
-  ) throws(OutputError) {
-    var block = ""
-    let time = format(t)
-    for k in 1...architecture.depth {
-      let (rows, columns) = architecture.shape(ofLayer: k)
-      let offset = architecture.offset(ofLayer: k)
-      for i in 0..<rows {
-        for j in 0..<columns {
-          block += "\(time),\(k),\(i + 1),\(j + 1),\(format(theta[offset + i * columns + j]))\n"
-        }
-      }
-    }
-    try writer.write(block: block)
   }
 }

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Runs one task of a sweep into its directory, unless its run.json already says success (a rerun of
+/// a crashed, preempted or interrupted sweep does only what is left). A task whose directory holds an
+/// unfinished or failed run is run again from the start (its outputs removed, as with `--force`); one
+/// whose directory is claimed by a live run is refused (``DirectoryClaim``).
+public enum SweepRunner {
+  public enum Outcome {
+    /// The task had finished before: nothing was run.
+    case skipped
+    case ran(SimulationResult, SimulationSetup)
+  }
+
+  /// Runs task `task` of `sweep`. `prepare` sees the simulation before it runs (progress hooks).
+  public static func run(
+    task: SweepTask, in sweep: SweepDirectory, commandLine: [String], prepare: (Simulation) -> Void = { _ in }
+  ) throws(SimulationError) -> Outcome {
+    let directory = sweep.directory(of: task)
+    if SweepDirectory.status(of: directory).0 == .success { return .skipped }
+    let config: SimulationConfig
+    do { config = try task.config() } catch { throw .usage(error.description) }
+    let setup = try SimulationSetup(config: config)
+    let simulation = Simulation(setup: setup, outputDirectory: directory)
+    prepare(simulation)
+    return .ran(try simulation.run(force: true, commandLine: commandLine), setup)
+  }
+}
