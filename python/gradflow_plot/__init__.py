@@ -13,3 +13,6 @@ from gradientflow import (  # noqa: F401
     save_figure,
 )
 from gradientflow.plot import plot_run  # noqa: F401
+
+__all__ = ["find_gradflow", "gradflow", "normalized_margins", "plot_run", "read_check", "read_compare", "read_layers",
+           "read_run", "read_trajectory", "save_figure"]
