@@ -12,7 +12,9 @@ import Foundation
 /// and `ambiguity_reason`; `rescale` (balanced or as-is) and `flow_multipliers` (THEORY §5.5 item 7:
 /// `eps_rel`, `delta_rel`, `lambda_ratio`, `score` of λ = c·softmax(−q(W)));
 /// for linear networks `svm_direction`, `svm_margin`, `direction` (unit vectors), `svm_angle` (radians),
-/// `margin_gap`, `svm_support`, `svm_alpha`, `svm_duality_gap`; `known_optimum` when γ* is known; then
+/// `margin_gap`, `svm_support`, `svm_alpha`, `svm_duality_gap`; `known_optimum` when γ* is known;
+/// `mirror_bound` (`bound`, `svm_margin`, `slope`, `holds` at every checked time) for a two-layer net on
+/// mirror-symmetric data; then
 /// `certificate_trend`, `predictions`, `reasons` and `points` (a summary per checked time).
 /// Fields that do not exist (no separation) are `null`.
 public struct CheckReport {
@@ -156,6 +158,13 @@ public struct CheckReport {
       object["svm_margin"] = NSNull()
       object["svm_note"] = "the data are not linearly separable through the origin: no SVM"
     }
+    if let mirror = c.mirrorBound {
+      object["mirror_bound"] =
+        [
+          "bound": mirror.bound, "svm_margin": mirror.svmMargin, "slope": mirror.slope,
+          "holds": check.points.allSatisfy { $0.certificate.gammaProduct <= mirror.bound * (1 + 1e-12) },
+        ] as [String: Any]
+    }
     if let known = c.knownOptimum {
       object["known_optimum"] = ["source": known.source, "gamma_product": known.gammaProduct] as [String: Any]
     }
@@ -282,6 +291,12 @@ public struct CheckReport {
       lines.append(
         "linear: SVM direction (\(direction)), SVM margin \(String(format: "%.8g", linear.svm.margin)), support vectors \(linear.svm.supportVectors); angle to the SVM \(shortNumber(linear.angle)) rad, margin gap \(shortNumber(linear.marginGap))"
       )
+    }
+    if let mirror = c.mirrorBound {
+      let holds = check.points.allSatisfy { $0.certificate.gammaProduct <= mirror.bound * (1 + 1e-12) }
+      lines.append(
+        "mirror-symmetric data: gamma_P <= (1 + \(shortNumber(mirror.slope)))/2 gamma_SVM = \(String(format: "%.8g", mirror.bound)) "
+          + (holds ? "holds at every checked time" : "VIOLATED (the run is not a faithful flow of this net)"))
     }
     if let known = c.knownOptimum {
       lines.append("known optimum: gamma* = \(String(format: "%.8g", known.gammaProduct)) (\(known.source))")

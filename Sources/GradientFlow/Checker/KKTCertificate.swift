@@ -119,6 +119,8 @@ public struct KKTCertificate: Sendable {
   public let linear: LinearComparison?
   /// A closed-form global optimum for this dataset and architecture, if known.
   public let knownOptimum: KnownOptimum?
+  /// Two-layer (leaky) ReLU on mirror-symmetric data: γ_P ≤ (1 + α)/2 · γ_SVM (``MirrorSymmetryBound``).
+  public let mirrorBound: MirrorSymmetryBound?
   public let tolerance: Double
   /// The rescaling of step 2.
   public let rescale: Rescale
@@ -174,6 +176,7 @@ public struct KKTCertificate: Sendable {
     tolerance = options.tolerance
     rescale = options.rescale
     knownOptimum = KnownOptimum.lookup(architecture: architecture, inputs: inputs, labels: labels)
+    mirrorBound = MirrorSymmetryBound.lookup(architecture: architecture, inputs: inputs, labels: labels)
     let isLinear = depth == 1 || architecture.activation == .identity
     let reference =
       isLinear
