@@ -8,6 +8,12 @@ swift build --build-tests
 # benchmarks/README.md. Before the tests, so that the output ends with the test summaries.
 python3 benchmarks/bench.py --smoke
 swift test --skip-build --disable-xctest "$@"
+# Sweeps on real schedulers: GNU parallel killed and resumed, a Slurm job array on a local cluster, identical
+# runs.csv (scripts/test-sweeps.sh, docs/sweeps.md; ~45 s). Ends with `sweeps: N passed, F failed`;
+# GRADFLOW_SKIP_SWEEPS=1 skips it.
+if [ "${GRADFLOW_SKIP_SWEEPS:-0}" != 1 ]; then
+  GRADFLOW=$(swift build --show-bin-path)/gradflow bash scripts/test-sweeps.sh
+fi
 # Notebooks (headless, small parameters), example scripts and the plotting helper, on the debug gradflow
 # built above, in the virtual environment .venv/ (scripts/test-notebooks.sh; GRADFLOW_SKIP_NOTEBOOKS=1
 # skips them). It ends with `notebooks: N passed, F failed`, `examples: …` and `plots: …`.

@@ -110,7 +110,8 @@ public enum SweepCollector {
     try write(text, to: (root as NSString).appendingPathComponent("runs.csv"))
     let rows = try writeTrajectories(runs: runs, root: root)
     return Summary(
-      directory: root, runs: runs.count, succeeded: runs.count - incomplete.count, incomplete: incomplete, trajectoryRows: rows)
+      directory: root, runs: runs.count, succeeded: runs.count - incomplete.count, incomplete: incomplete,
+      trajectoryRows: rows)
   }
 
   /// trajectories.csv; returns its number of data rows.

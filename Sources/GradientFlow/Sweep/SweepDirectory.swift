@@ -39,7 +39,8 @@ public struct SweepDirectory {
     do {
       try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
     } catch {
-      throw .usage("cannot create the sweep directory '\(absolute)': \(error.localizedDescription); choose another --out")
+      throw .usage(
+        "cannot create the sweep directory '\(absolute)': \(error.localizedDescription); choose another --out")
     }
     let record: [String: Any] = [
       "grid": grid.object, "grid_file": grid.path, "tasks": grid.count, "axes": grid.axes.map(\.name),
