@@ -125,13 +125,20 @@ def run_one(g, spec, policy, ref, max_wall, max_steps):
             "log_t": fin.get("log_t"), "log_loss": fin.get("log_loss"), "margin": fin.get("margin"),
             "rho": fin.get("rho"), "accuracy": fin.get("accuracy"),
         })
-        if ref and "log_loss" in ref and fin.get("log_loss") is not None:
-            row["err_loss"] = abs(fin["log_loss"] - ref["log_loss"])
-            row["err_margin"] = abs(fin["margin"] - ref["margin"])
-            row["err_rho"] = abs(fin["rho"] - ref["rho"]) / ref["rho"]
+        score(row, ref)
         return row
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def score(row, ref):
+    """The errors of a run's final state against the reference."""
+    for key in ("err_loss", "err_margin", "err_rho"):
+        row.pop(key, None)
+    if ref and "log_loss" in ref and row.get("log_loss") is not None:
+        row["err_loss"] = abs(row["log_loss"] - ref["log_loss"])
+        row["err_margin"] = abs(row["margin"] - ref["margin"])
+        row["err_rho"] = abs(row["rho"] - ref["rho"]) / ref["rho"]
 
 
 def accurate(row):
@@ -139,7 +146,7 @@ def accurate(row):
             and row["err_loss"] <= LOSS_TOL and row["err_margin"] <= MARGIN_TOL)
 
 
-def verdict(rows):
+def verdict(rows, ref=None):
     """Pass/fail of the defaults on one problem, with the reason (issue 17 item 2)."""
     d = rows.get("defaults")
     if d is None:
@@ -147,7 +154,7 @@ def verdict(rows):
     if not d.get("finished"):
         return False, f"did not finish ({d.get('reason')})"
     if d.get("err_loss") is None:
-        return False, "no reference"
+        return False, "no reference" + (f" (the reference integrator failed: {ref['error']})" if ref and "error" in ref else "")
     reasons = []
     if d["err_loss"] > LOSS_TOL:
         reasons.append(f"loss error {d['err_loss']:.2e} > {LOSS_TOL:g}")
@@ -181,7 +188,7 @@ def write_md(problems, refs, results, policies, gradflow, elapsed):
              "A run that stopped (max steps, wall clock) has no errors. "
              "Pass = the defaults finish, loss error ≤ 1e-6, γ̄ error ≤ 1e-7, and evaluations ≤ 2× the cheapest "
              "policy meeting both bounds.", ""]
-    verdicts = {p["id"]: verdict(results.get(p["id"], {})) for p in problems}
+    verdicts = {p["id"]: verdict(results.get(p["id"], {}), refs.get(p["id"])) for p in problems}
     npass = sum(1 for v in verdicts.values() if v[0])
     lines += [f"**Defaults: {npass} of {len(problems)} problems pass.**", "", "## Verdicts", "",
               "| problem | setting | reference | defaults | reason |", "|---|---|---|---|---|"]
@@ -219,6 +226,8 @@ def main():
     ap.add_argument("--policies", default=",".join(POLICIES), help="comma-separated policies (default all)")
     ap.add_argument("--subset", action="store_true", help="the test subset, checked against ZOO.json")
     ap.add_argument("--no-write", action="store_true", help="do not write ZOO.md/ZOO.json")
+    ap.add_argument("--rescore", action="store_true",
+                    help="recompute errors, verdicts, ZOO.md and ZOO.json from the stored runs (after new references)")
     ap.add_argument("--max-wall", type=float, default=10.0, help="--max-wall-seconds per run (default 10)")
     ap.add_argument("--max-steps", type=int, default=200000, help="--max-steps per run (default 200000)")
     args = ap.parse_args()
@@ -237,6 +246,13 @@ def main():
     if OUT_JSON.exists() and (want or args.policies != ",".join(POLICIES)):
         results = json.loads(OUT_JSON.read_text()).get("runs", {})  # update a partial rerun in place
     t0 = time.time()
+    if args.rescore:
+        stored = json.loads(OUT_JSON.read_text())
+        results, elapsed = stored["runs"], stored.get("elapsed_seconds", 0.0)
+        for pid, rows in results.items():
+            for row in rows.values():
+                score(row, refs.get(pid))
+        chosen = []
     for spec in chosen:
         ref = refs.get(spec["id"])
         for pol in policies:
@@ -245,8 +261,9 @@ def main():
             print(f"{spec['id']:28s} {pol:10s} {'ok ' if row.get('finished') else 'DNF'} "
                   f"evals={row.get('rhs_evals')} loss_err={fmt(row.get('err_loss'))} "
                   f"margin_err={fmt(row.get('err_margin'))} cpu={row['cpu_seconds']:.2f}", flush=True)
-    elapsed = time.time() - t0
-    verdicts = {p["id"]: verdict(results.get(p["id"], {})) for p in problems if p["id"] in results}
+    if not args.rescore:
+        elapsed = time.time() - t0
+    verdicts = {p["id"]: verdict(results.get(p["id"], {}), refs.get(p["id"])) for p in problems if p["id"] in results}
     npass = sum(1 for v in verdicts.values() if v[0])
     print(f"defaults: {npass} of {len(verdicts)} problems pass")
     if not args.no_write:
@@ -254,6 +271,7 @@ def main():
         write_md(problems, refs, results, [p for p in all_pols if any(p in r for r in results.values())], g, elapsed)
         OUT_JSON.write_text(json.dumps({
             "criteria": {"loss": LOSS_TOL, "margin": MARGIN_TOL, "cost_factor": COST_FACTOR},
+            "elapsed_seconds": elapsed, "gradflow": os.path.relpath(g, ROOT),
             "verdicts": {k: {"pass": v[0], "reason": v[1]} for k, v in verdicts.items()},
             "runs": results}, indent=1, sort_keys=True) + "\n")
     return 0

@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 from scipy.integrate import DOP853, Radau
-from scipy.optimize import brentq
+from scipy.optimize import brentq, lsq_linear
 from scipy.special import expit, log_expit
 
 ROUNDOFF = 1e-13  # relative |z| below which a pair counts as on its kink (z is a sum of d products)
@@ -260,6 +260,7 @@ class EventDriven:
             scale = np.linalg.norm(h, axis=1)[:, None] * np.linalg.norm(Ws[k], axis=1)[None, :] + 1e-300
             side = np.where(D[k] > p.alpha + 1e-300, 1.0, -1.0) if p.alpha == 0 else np.where(D[k] > p.alpha, 1.0, -1.0)
             r = side * z / scale
+            r[np.linalg.norm(h, axis=1) == 0, :] = np.inf  # h_n = 0: z ≡ 0 until a lower unit switches
             for (kk, n, j) in sliding_set:
                 if kk == k:
                     r[n, j] = np.inf
@@ -308,9 +309,23 @@ class EventDriven:
         scale = np.max(np.abs(J)) + np.max(np.abs(F0)) + 1e-300
         tol = 1e-10 * scale
         best = None
-        if S > 10:
-            raise RuntimeError(f"{S} simultaneous kink surfaces: enumeration too large")
-        for nfree in range(S + 1):
+        def consistent(lam):
+            Fv = F(lam)
+            for i in range(S):
+                if lam[i] == 0.0 and Fv[i] > tol:
+                    return False
+                if lam[i] == 1.0 and Fv[i] < -tol:
+                    return False
+                if 0 < lam[i] < 1 and abs(Fv[i]) > 1e3 * tol:
+                    return False
+            return True
+
+        if S > 8:  # too many for enumeration: bounded least squares on F, then check complementarity
+            sol = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
+            sol = np.where(sol < 1e-12, 0.0, np.where(sol > 1 - 1e-12, 1.0, sol))
+            if consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        for nfree in range(S + 1 if S <= 8 else 0):
             for free in itertools.combinations(range(S), nfree):
                 fixed = [i for i in range(S) if i not in free]
                 for vals in itertools.product((0.0, 1.0), repeat=len(fixed)):
@@ -365,6 +380,17 @@ class EventDriven:
                 Dn[k][n, j] = 1.0 if on else a
         self.sliding = [surfaces[i] for i in free]
         self.lam = np.array([lam[i] for i in free])
+        # pairs whose input h_{k-1,n} is 0 (every lower unit off on sample n) sit at z ≡ 0 and leave it
+        # only when a lower unit switches on; their side is the sign of ż along the new field
+        degenerate = []
+        for k in range(1, p.K - 1):
+            dead = np.nonzero(np.linalg.norm(hs[k], axis=1) == 0)[0]
+            degenerate += [(k, int(n), j) for n in dead for j in range(Dn[k].shape[1])]
+        if degenerate:
+            Dlam = self.apply_slopes(Dn, self.lam) if self.sliding else Dn
+            zd, _ = self.zdot(y, Dlam, s, clock_t, degenerate)
+            for (k, n, j), v in zip(degenerate, zd):
+                Dn[k][n, j] = 1.0 if v > 0 else a
         if free:
             self.slides += 1
         return Dn
@@ -406,7 +432,7 @@ class EventDriven:
 
     def pairs_at_zero(self, y, D, exclude):
         viol = self.violations(y, D, exclude)
-        out = set()
+        out = set()  # (violations() gives +inf where h_{k-1,n} = 0: those are handled in resolve)
         for k, r in enumerate(viol):
             for n, j in zip(*np.nonzero(np.abs(r) <= ROUNDOFF)):
                 out.add((k, int(n), int(j)))
