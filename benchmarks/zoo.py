@@ -184,7 +184,8 @@ def write_md(problems, refs, results, policies, gradflow, elapsed):
              f"gradflow: `{os.path.relpath(gradflow, ROOT)}`; {len(problems)} problems × {len(policies)} policies "
              f"({', '.join(policies)}); {elapsed:.0f} s.", "",
              "Errors are against the cached event-driven reference (benchmarks/zoo/references.json): "
-             "loss = |log L − log L_ref| (relative error of L), γ̄ absolute, ρ relative. "
+             "loss = |log L − log L_ref| (relative error of L), γ̄ absolute, ρ relative; the reference's "
+             "self-check is its own change in log L / γ̄ from rtol 1e-10 to 1e-12. "
              "A run that stopped (max steps, wall clock) has no errors. "
              "Pass = the defaults finish, loss error ≤ 1e-6, γ̄ error ≤ 1e-7, and evaluations ≤ 2× the cheapest "
              "policy meeting both bounds.", ""]
@@ -199,7 +200,8 @@ def write_md(problems, refs, results, policies, gradflow, elapsed):
                    f"{'→'.join(str(w) for w in p['widths']) or 'linear'} {p['activation']}, {p['loss'][:3]}, "
                    f"{p['dynamics']}{'' if p['wn_scale'] is None else ' c=' + str(p['wn_scale'])}, "
                    f"{p['clock']} {list(p['end'].items())[0][0]}={list(p['end'].values())[0]:g}")
-        r = (f"log L {ref['log_loss']:.10g}, γ̄ {ref['margin']:.10g}, {ref['events']} events"
+        r = (f"log L {ref['log_loss']:.10g}, γ̄ {ref['margin']:.10g}, {ref['events']} events, "
+             f"self-check {ref['self_check']['log_loss']:.0e}/{ref['self_check']['margin']:.0e}"
              + (f", closed form {p['closed_form']}" if p.get("closed_form") else "")) if "log_loss" in ref else "none"
         lines.append(f"| {p['id']} | {setting} | {r} | {'pass' if ok else 'FAIL'} | {why} |")
     lines += ["", "## Every run", "",

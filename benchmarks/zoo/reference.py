@@ -260,7 +260,8 @@ class EventDriven:
             scale = np.linalg.norm(h, axis=1)[:, None] * np.linalg.norm(Ws[k], axis=1)[None, :] + 1e-300
             side = np.where(D[k] > p.alpha + 1e-300, 1.0, -1.0) if p.alpha == 0 else np.where(D[k] > p.alpha, 1.0, -1.0)
             r = side * z / scale
-            r[np.linalg.norm(h, axis=1) == 0, :] = np.inf  # h_n = 0: z ≡ 0 until a lower unit switches
+            hn = np.linalg.norm(h, axis=1)
+            r[hn <= 1e-12 * hn.max(), :] = np.inf  # h_n = 0 (to round-off): z ≡ 0 until a lower unit switches
             for (kk, n, j) in sliding_set:
                 if kk == k:
                     r[n, j] = np.inf
@@ -277,6 +278,8 @@ class EventDriven:
         surfaces = []
         for (k, n, j) in sorted(at_zero):
             hn = hs[k][n]
+            if k > 0 and np.linalg.norm(hn) <= 1e-12 * np.linalg.norm(hs[k], axis=1).max():
+                continue  # degenerate (h_n = 0): given its side below, from ż
             placed = False
             for surf in surfaces:
                 (k0, n0, j0, _) = surf["ref"]
@@ -299,13 +302,17 @@ class EventDriven:
             v, _ = self.zdot(y, self.apply_slopes(D, lam), s, clock_t, refs)
             return v
 
-        lam0 = np.zeros(S)
-        F0 = F(lam0)
+        # F is affine in λ for one hidden layer; for deeper nets it is multi-affine and the secant
+        # model through the box centre (F0 below is its value extrapolated to λ = 0) is refined by
+        # Newton (solve_slopes) for each candidate
+        centre = np.full(S, 0.5)
+        Fc = F(centre)
         J = np.empty((S, S))
         for i in range(S):
-            e = lam0.copy()
-            e[i] = 1.0
-            J[:, i] = F(e) - F0
+            hi, lo = centre.copy(), centre.copy()
+            hi[i], lo[i] = 1.0, 0.0
+            J[:, i] = F(hi) - F(lo)
+        F0 = Fc - J @ centre
         scale = np.max(np.abs(J)) + np.max(np.abs(F0)) + 1e-300
         tol = 1e-10 * scale
         best = None
@@ -320,12 +327,18 @@ class EventDriven:
                     return False
             return True
 
-        if S > 8:  # too many for enumeration: bounded least squares on F, then check complementarity
-            sol = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
-            sol = np.where(sol < 1e-12, 0.0, np.where(sol > 1 - 1e-12, 1.0, sol))
+        if p.K == 2 and S > 1:  # F affine: solve each coupled block (J's connected components) apart
+            sol = self.blockwise_lcp(F0, J, tol)
+            if sol is not None and consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        if best is None and S > 8:  # too many for enumeration: principal pivoting, then BVLS
+            sol = self.pivot_lcp(F0, J, tol)
+            if sol is None or not consistent(sol):
+                sol = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
+                sol = np.where(sol < 1e-12, 0.0, np.where(sol > 1 - 1e-12, 1.0, sol))
             if consistent(sol):
                 best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
-        for nfree in range(S + 1 if S <= 8 else 0):
+        for nfree in range(S + 1 if S <= 8 and best is None else 0):
             for free in itertools.combinations(range(S), nfree):
                 fixed = [i for i in range(S) if i not in free]
                 for vals in itertools.product((0.0, 1.0), repeat=len(fixed)):
@@ -384,7 +397,8 @@ class EventDriven:
         # only when a lower unit switches on; their side is the sign of ż along the new field
         degenerate = []
         for k in range(1, p.K - 1):
-            dead = np.nonzero(np.linalg.norm(hs[k], axis=1) == 0)[0]
+            hn = np.linalg.norm(hs[k], axis=1)
+            dead = np.nonzero(hn <= 1e-12 * hn.max())[0]
             degenerate += [(k, int(n), j) for n in dead for j in range(Dn[k].shape[1])]
         if degenerate:
             Dlam = self.apply_slopes(Dn, self.lam) if self.sliding else Dn
@@ -394,6 +408,95 @@ class EventDriven:
         if free:
             self.slides += 1
         return Dn
+
+    @staticmethod
+    def blockwise_lcp(F0, J, tol, max_block=10):
+        """Box LCP for the affine F = F0 + Jλ, block by block (surfaces of different units do not
+        couple: the slopes enter only their own unit's velocity); each block by enumeration,
+        fewest free surfaces first."""
+        S = len(F0)
+        coupled = np.abs(J) > 1e-9 * (np.abs(J).max() + 1e-300)
+        comp, label = -np.ones(S, int), 0
+        for i in range(S):
+            if comp[i] >= 0:
+                continue
+            stack, comp[i] = [i], label
+            while stack:
+                u = stack.pop()
+                for v in np.nonzero(coupled[u] | coupled[:, u])[0]:
+                    if comp[v] < 0:
+                        comp[v] = label
+                        stack.append(v)
+            label += 1
+        lam = np.zeros(S)
+        for c in range(label):
+            idx = list(np.nonzero(comp == c)[0])
+            if len(idx) > max_block:
+                return None
+            found = None
+            for nfree in range(len(idx) + 1):
+                for free in itertools.combinations(idx, nfree):
+                    fixed = [i for i in idx if i not in free]
+                    for vals in itertools.product((0.0, 1.0), repeat=len(fixed)):
+                        trial = lam.copy()
+                        trial[fixed] = vals
+                        if free:
+                            fr = list(free)
+                            rest = [i for i in range(S) if i not in fr]
+                            try:
+                                sol = np.linalg.solve(J[np.ix_(fr, fr)], -(F0[fr] + J[np.ix_(fr, rest)] @ trial[rest]))
+                            except np.linalg.LinAlgError:
+                                continue
+                            if np.any(sol <= 1e-12) or np.any(sol >= 1 - 1e-12):
+                                continue
+                            trial[fr] = sol
+                        Fv = F0 + J @ trial
+                        if all((trial[i] != 0.0 or Fv[i] <= tol) and (trial[i] != 1.0 or Fv[i] >= -tol)
+                               for i in idx):
+                            found = trial
+                            break
+                    if found is not None:
+                        break
+                if found is not None:
+                    break
+            if found is None:
+                return None
+            lam = found
+        return lam
+
+    @staticmethod
+    def pivot_lcp(F0, J, tol, max_iter=500):
+        """Box LCP for the affine F = F0 + Jλ by principal pivoting: each surface is at 0, at 1 or
+        free; the free ones solve F = 0; the lowest-index violated condition changes set."""
+        S = len(F0)
+        state = np.zeros(S, int)  # 0: λ = 0, 1: λ = 1, 2: free
+        for _ in range(max_iter):
+            lam = np.where(state == 1, 1.0, 0.0)
+            fr = np.nonzero(state == 2)[0]
+            if len(fr):
+                rest = np.nonzero(state != 2)[0]
+                b = -(F0[fr] + J[np.ix_(fr, rest)] @ lam[rest])
+                try:
+                    lam[fr] = np.linalg.solve(J[np.ix_(fr, fr)], b)
+                except np.linalg.LinAlgError:
+                    return None
+            Fv = F0 + J @ lam
+            for i in range(S):
+                if state[i] == 2 and lam[i] < 0:
+                    state[i] = 0
+                    break
+                if state[i] == 2 and lam[i] > 1:
+                    state[i] = 1
+                    break
+                if state[i] == 0 and Fv[i] > tol:
+                    state[i] = 2
+                    break
+                if state[i] == 1 and Fv[i] < -tol:
+                    state[i] = 2
+                    break
+            else:
+                return lam
+        return None
 
     def apply_slopes_fixed(self, D, surfaces, lam, fixed):
         D = [d.copy() for d in D]
