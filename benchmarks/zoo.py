@@ -43,6 +43,9 @@ LOSS_TOL = 1e-6  # issue 17 item 2: final loss within 1e-6 relative
 MARGIN_TOL = 1e-7  # issue 17 item 2: γ̄ within 1e-7 absolute
 COST_FACTOR = 2.0  # issue 17 item 2: at most 2× the cheapest policy that reaches that accuracy
 REGRESSION = 1.2  # issue 17 item 4: a regression of evaluations or accuracy by more than 20 %
+# a reference counts only when its own change from rtol 1e-10 to 1e-12 is 10× below the criteria
+REF_LOSS_TOL = LOSS_TOL / 10
+REF_MARGIN_TOL = MARGIN_TOL / 10
 ERROR_FLOOR = 1e-10  # errors below this are round-off of the reference/run comparison
 
 # name -> extra flags. Stepper families run with --sliding filippov on unconstrained ReLU nets,
@@ -153,6 +156,10 @@ def verdict(rows, ref=None):
         return None, "defaults not run"
     if not d.get("finished"):
         return False, f"did not finish ({d.get('reason')})"
+    sc = (ref or {}).get("self_check")
+    if sc and (sc["log_loss"] > REF_LOSS_TOL or sc["margin"] > REF_MARGIN_TOL):
+        return False, (f"reference not tight: rtol 1e-10 and 1e-12 differ by {sc['log_loss']:.1e} in log L, "
+                       f"{sc['margin']:.1e} in γ̄")
     if d.get("err_loss") is None:
         return False, "no reference" + (f" (the reference integrator failed: {ref['error']})" if ref and "error" in ref else "")
     reasons = []

@@ -162,6 +162,9 @@ P = [
     ("cancer_std_w16", "cancer_std", [16], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
     ("illcond_w8", "illcond", [8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e2}, 1.0, 0, False, None),
     ("nonsep_w8", "nonsep", [8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
+    ("r1_deep3_identity", "r1", [2, 2], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 8, False, None),
+    ("blobs_w4x4_identity", "blobs", [4, 4], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
+    ("orthosep_w8x8", "orthosep", [8, 8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
     ("nonsep_lin", "nonsep", [], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
 ]
 

@@ -88,6 +88,7 @@ def main():
             fine = run(spec, 1e-12)
             coarse = run(spec, 1e-10)
         except Exception as exc:  # recorded, so the zoo reports the problem as unreferenced
+            refs = json.loads(path.read_text()) if path.exists() else {}
             refs[pid] = {"error": f"{type(exc).__name__}: {exc}"}
             print(pid, "ERROR", exc, flush=True)
             path.write_text(json.dumps(refs, indent=1, sort_keys=True) + "\n")
@@ -102,6 +103,7 @@ def main():
             entry["closed_form_error"] = {"log_loss": abs(cf["log_loss"] - fine["log_loss"]),
                                           "margin": abs(cf["margin"] - fine["margin"]),
                                           "rho_rel": abs(cf["rho"] - fine["rho"]) / cf["rho"]}
+        refs = json.loads(path.read_text()) if path.exists() else {}  # merge: another run may have written
         refs[pid] = entry
         print(pid, f"logL={fine['log_loss']:.12g} margin={fine['margin']:.12g} rho={fine['rho']:.10g}",
               f"events={fine['events']} slides={fine['slides']} cpu={fine['cpu_seconds']:.1f}s",
