@@ -234,6 +234,7 @@ def main():
     ap.add_argument("--problems", default="", help="comma-separated problem ids (default all)")
     ap.add_argument("--policies", default=",".join(POLICIES), help="comma-separated policies (default all)")
     ap.add_argument("--subset", action="store_true", help="the test subset, checked against ZOO.json")
+    ap.add_argument("--baseline", default=str(OUT_JSON), help="recorded runs the subset is checked against (default benchmarks/ZOO.json)")
     ap.add_argument("--no-write", action="store_true", help="do not write ZOO.md/ZOO.json")
     ap.add_argument("--rescore", action="store_true",
                     help="recompute errors, verdicts, ZOO.md and ZOO.json from the stored runs (after new references)")
@@ -287,7 +288,8 @@ def main():
 
 
 def subset(g, problems, refs, args):
-    base = json.loads(OUT_JSON.read_text())["runs"] if OUT_JSON.exists() else {}
+    path = Path(args.baseline)
+    base = json.loads(path.read_text())["runs"] if path.exists() else {}
     passed = failed = 0
     for spec in problems:
         if not spec.get("subset"):
