@@ -7,6 +7,16 @@ swift build --build-tests
 # The benchmark harness runs end to end (gradflow on S to t = 0.05, no peers, nothing timed):
 # benchmarks/README.md. Before the tests, so that the output ends with the test summaries.
 python3 benchmarks/bench.py --smoke
+# The conformance zoo's test subset (docs/zoo.md): the defaults on 12 problems against the cached
+# references and the recorded runs (benchmarks/ZOO.json); fails on a regression of evaluations or
+# accuracy by more than 20 % and ends with `zoo: N passed, F failed`. The reference's own checks
+# need numpy and scipy.
+python3 benchmarks/zoo.py --subset --gradflow "$(swift build --show-bin-path)/gradflow"
+if python3 -c 'import numpy, scipy' >/dev/null 2>&1; then
+  python3 benchmarks/zoo/test_reference.py
+else
+  echo "zoo reference: skipped (python3 has no numpy/scipy)"
+fi
 swift test --skip-build --disable-xctest "$@"
 # Sweeps on real schedulers: GNU parallel killed and resumed, a Slurm job array on a local cluster, identical
 # runs.csv (scripts/test-sweeps.sh, docs/sweeps.md; ~45 s). Ends with `sweeps: N passed, F failed`;

@@ -1,0 +1,640 @@
+"""Event-driven reference integrator for gradient flow on bias-free homogeneous nets.
+
+Written from the definitions, independently of the Swift code (numpy + scipy only):
+
+    f(W; x) = W_K σ(W_{K-1} σ(… σ(W_1 x))),   q_n = y_n f(W; x_n),   L = Σ_n ℓ(q_n),
+    a_n = −ℓ'(q_n),   G_k = −∂L/∂W_k = Σ_n a_n ∇_k q_n(W).
+
+Dynamics (state y):
+    unconstrained  y = (W_1 … W_K),         Ẇ_k = G_k
+    lagrange       y = (ρ_k, V_k),          ρ̇_k = ⟨V̂_k, G_k⟩,  V̇_k = ρ_k P_k(G_k)      (W_k = ρ_k V̂_k)
+    weightnorm     y = (g_k, v_k),          ġ_k = ⟨v̂_k, G_k⟩,  v̇_k = (g_k/‖v_k‖) P_k(G_k) (W_k = g_k v̂_k)
+with P_k(X) = X − ⟨V̂_k, X⟩ V̂_k. The path is integrated in t on [0, min(1, t_end)] and then in
+s = log t (dy/ds = t ẏ, with the forces formed as exp(s − q_n) so nothing underflows); a path
+is clock-invariant, so this reaches the same point as any clock a run used.
+
+Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
+activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
+piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12. After
+every accepted step the pre-activations are checked against their sides; the first sign change is
+located on the step's dense output by brentq to round-off, the step is cut there and the
+new pattern is chosen by the sliding-mode complementarity problem:
+
+    pairs at z = 0 are grouped into geometric surfaces (pairs of one unit whose inputs are
+    parallel share one surface: x and −x give z and −z); surface s gets one slope λ_s ∈ [0, 1],
+    its pairs D = α + (1−α)λ_s (same orientation) or α + (1−α)(1−λ_s) (opposite); with
+    F_s(λ) = ż_s along the field with those slopes, find λ with
+        λ_s = 0 ⇒ F_s ≤ 0,   λ_s = 1 ⇒ F_s ≥ 0,   0 < λ_s < 1 ⇒ F_s = 0.
+F is affine in λ (multi-affine for deeper nets, handled by re-linearising); the box LCP is
+solved by enumeration, fewest sliding surfaces first. λ_s ∈ {0, 1} is a crossing; an interior
+λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the
+slopes (the equivalent control), and the exits λ_s → 0 or 1 are events located like crossings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from scipy.integrate import DOP853, Radau
+from scipy.optimize import brentq, lsq_linear
+from scipy.special import expit, log_expit
+
+ROUNDOFF = 1e-13  # relative |z| below which a pair counts as on its kink (z is a sum of d products)
+
+
+class Problem:
+    """Data, architecture, loss and dynamics of one flow."""
+
+    def __init__(self, X, y, layers, activation="relu", leaky_slope=0.01, loss="exponential",
+                 dynamics="unconstrained", wn_scale=1.0):
+        self.X = np.asarray(X, float)
+        self.y = np.asarray(y, float)
+        self.W0 = [np.asarray(W, float) for W in layers]
+        self.K = len(self.W0)
+        self.shapes = [W.shape for W in self.W0]
+        self.sizes = [W.size for W in self.W0]
+        self.activation = activation
+        self.alpha = leaky_slope if activation == "leaky-relu" else 0.0
+        self.kinked = activation in ("relu", "leaky-relu")
+        self.loss = loss
+        self.dynamics = dynamics
+        c = np.atleast_1d(np.asarray(wn_scale, float))
+        self.c = np.full(self.K, c[0]) if c.size == 1 else c
+
+    # ---- state <-> weights ----
+    def initial_state(self):
+        if self.dynamics == "unconstrained":
+            return np.concatenate([W.ravel() for W in self.W0])
+        norms = [np.linalg.norm(W) for W in self.W0]
+        scale = self.c if self.dynamics == "weightnorm" else np.ones(self.K)
+        dirs = [scale[k] * W.ravel() / norms[k] for k, W in enumerate(self.W0)]
+        return np.concatenate([np.array(norms)] + dirs)
+
+    def weights(self, y):
+        if self.dynamics == "unconstrained":
+            out, i = [], 0
+            for shp, sz in zip(self.shapes, self.sizes):
+                out.append(y[i:i + sz].reshape(shp))
+                i += sz
+            return out
+        out, i = [], self.K
+        for k, (shp, sz) in enumerate(zip(self.shapes, self.sizes)):
+            v = y[i:i + sz]
+            out.append((y[k] * v / np.linalg.norm(v)).reshape(shp))
+            i += sz
+        return out
+
+    # ---- network ----
+    def forward(self, Ws, D):
+        """Pre-activations z_k (k = 1..K-1) and hidden values h, with σ(z) = D z on the piece."""
+        h = self.X
+        hs, zs = [h], []
+        for k in range(self.K - 1):
+            z = h @ Ws[k].T
+            zs.append(z)
+            h = D[k] * z if self.kinked or self.activation == "identity" else z
+            hs.append(h)
+        f = (h @ Ws[-1].T)[:, 0]
+        return f, zs, hs
+
+    def log_forces(self, q, s):
+        """log(t a_n) with t = e^s (s = 0 in the t clock, where the factor is 1)."""
+        if self.loss == "exponential":
+            return s - q
+        if self.loss == "logistic":
+            return s + log_expit(-q)
+        raise ValueError(self.loss)
+
+    def grads(self, Ws, D, s):
+        """t·G_k for every layer, by backprop with derivative D on the hidden layers."""
+        f, zs, hs = self.forward(Ws, D)
+        q = self.y * f
+        c = np.exp(self.log_forces(q, s)) * self.y  # t a_n y_n
+        G = [None] * self.K
+        delta = c[:, None] * np.ones((len(q), 1))  # ∂(Σ c f)/∂(output pre-activation)
+        for k in range(self.K - 1, -1, -1):
+            G[k] = delta.T @ hs[k]
+            if k > 0:
+                delta = (delta @ Ws[k]) * D[k - 1]
+        return G
+
+    def rhs(self, y, D, s):
+        Ws = self.weights(y)
+        G = self.grads(Ws, D, s)
+        if self.dynamics == "unconstrained":
+            return np.concatenate([g.ravel() for g in G])
+        dnorm, ddir, i = np.empty(self.K), [], self.K
+        for k, g in enumerate(G):
+            v = y[i:i + self.sizes[k]]
+            i += self.sizes[k]
+            nv = np.linalg.norm(v)
+            vh = v / nv
+            gk = g.ravel()
+            radial = vh @ gk
+            dnorm[k] = radial
+            proj = gk - radial * vh
+            ddir.append((y[k] if self.dynamics == "lagrange" else y[k] / nv) * proj)
+        return np.concatenate([dnorm] + ddir)
+
+    def observables(self, y, s):
+        Ws = self.weights(y)
+        D = self.sign_pattern(Ws)
+        f, _, _ = self.forward(Ws, D)
+        q = self.y * f
+        if self.loss == "exponential":
+            log_terms = -q
+        else:  # log softplus(−q); for q > 30, softplus(−q) = e^{−q}(1 − e^{−q}/2 + …)
+            big = q > 30
+            log_terms = np.where(big, -q - 0.5 * np.exp(-np.where(big, q, 30.0)),
+                                 np.log(np.logaddexp(0.0, -np.where(big, 0.0, q))))
+        m = log_terms.max()
+        log_loss = m + math.log(np.exp(log_terms - m).sum())
+        norms = [np.linalg.norm(W) for W in Ws]
+        rho = float(np.prod(norms))
+        return {"log_loss": log_loss, "loss": math.exp(log_loss) if log_loss > -745 else 0.0,
+                "margin": float(q.min() / rho), "rho": rho, "rho_k": norms,
+                "accuracy": float(np.mean(q > 0)), "log_t": s}
+
+    def sign_pattern(self, Ws):
+        D = []
+        h = self.X
+        for k in range(self.K - 1):
+            z = h @ Ws[k].T
+            d = np.where(z > 0, 1.0, self.alpha) if self.kinked else np.ones_like(z)
+            D.append(d)
+            h = d * z
+        return D
+
+
+class EventDriven:
+    """Integrates one Problem from t = 0 with exact activation switches (see the module doc)."""
+
+    def __init__(self, prob: Problem, rtol=1e-12, atol=1e-14, method="DOP853", max_events=200000):
+        self.p = prob
+        self.rtol, self.atol = rtol, atol
+        self.method = DOP853 if method == "DOP853" else Radau
+        self.max_events = max_events
+        self.events = 0
+        self.crossings = 0
+        self.slides = 0
+        self.nfev = 0
+        self.sliding = []  # list of surfaces: dict(pairs=[(k,n,j,orient)], ref=(k,n,j,scale))
+        self.lam = np.zeros(0)
+
+    # ---- slopes ----
+    def apply_slopes(self, D, lam):
+        D = [d.copy() for d in D]
+        a = self.p.alpha
+        for surf, l in zip(self.sliding, lam):
+            for (k, n, j, o) in surf["pairs"]:
+                D[k][n, j] = a + (1 - a) * (l if o > 0 else 1 - l)
+        return D
+
+    def zdot(self, y, D, s, clock_t, pairs):
+        """ż for pairs [(k, n, j)] along the field with derivative pattern D (per unit of clock)."""
+        p = self.p
+        dy = self.clock_rhs(y, D, s, clock_t)
+        # forward-mode derivative of the pre-activations along the velocity
+        Ws = p.weights(y)
+        dWs = self.weight_velocity(y, dy)
+        h, dh = p.X, np.zeros_like(p.X)
+        out = {}
+        need = {}
+        for (k, n, j) in pairs:
+            need.setdefault(k, []).append((n, j))
+        for k in range(p.K - 1):
+            z = h @ Ws[k].T
+            dz = dh @ Ws[k].T + h @ dWs[k].T
+            for (n, j) in need.get(k, []):
+                out[(k, n, j)] = dz[n, j]
+            h, dh = D[k] * z, D[k] * dz
+        return np.array([out[t] for t in pairs]), None
+
+    def weight_velocity(self, y, dy):
+        p = self.p
+        if p.dynamics == "unconstrained":
+            return p.weights(dy)
+        out, i = [], p.K
+        for k, (shp, sz) in enumerate(zip(p.shapes, p.sizes)):
+            v, dv = y[i:i + sz], dy[i:i + sz]
+            nv = np.linalg.norm(v)
+            vh = v / nv
+            dvh = (dv - (vh @ dv) * vh) / nv
+            out.append((dy[k] * vh + y[k] * dvh).reshape(shp))
+            i += sz
+        return out
+
+    def clock_rhs(self, y, D, s, clock_t):
+        self.nfev += 1
+        return self.p.rhs(y, D, 0.0 if clock_t else s)
+
+    def solve_slopes(self, y, D, s, clock_t):
+        """Equivalent control: slopes of the sliding surfaces with ż_ref = 0 (Newton on a multi-affine map)."""
+        refs = [surf["ref"][:3] for surf in self.sliding]
+        lam = self.lam.copy()
+        for _ in range(8):
+            F0, _ = self.zdot(y, self.apply_slopes(D, lam), s, clock_t, refs)
+            J = np.empty((len(lam), len(lam)))
+            for i in range(len(lam)):
+                e = lam.copy()
+                e[i] += 1.0
+                Fi, _ = self.zdot(y, self.apply_slopes(D, e), s, clock_t, refs)
+                J[:, i] = Fi - F0
+            step = np.linalg.lstsq(J, -F0, rcond=None)[0]
+            lam = lam + step
+            if np.max(np.abs(step)) < 1e-15 or self.p.K == 2:
+                break
+        return lam
+
+    # ---- events ----
+    def violations(self, y, D, sliding_set):
+        """Relative signed distance z·side/scale for every non-sliding hidden pair (negative = crossed)."""
+        p = self.p
+        Ws = p.weights(y)
+        h = p.X
+        out = []
+        for k in range(p.K - 1):
+            z = h @ Ws[k].T
+            scale = np.linalg.norm(h, axis=1)[:, None] * np.linalg.norm(Ws[k], axis=1)[None, :] + 1e-300
+            side = np.where(D[k] > p.alpha + 1e-300, 1.0, -1.0) if p.alpha == 0 else np.where(D[k] > p.alpha, 1.0, -1.0)
+            r = side * z / scale
+            hn = np.linalg.norm(h, axis=1)
+            r[hn <= 1e-12 * hn.max(), :] = np.inf  # h_n = 0 (to round-off): z ≡ 0 until a lower unit switches
+            for (kk, n, j) in sliding_set:
+                if kk == k:
+                    r[n, j] = np.inf
+            out.append(r)
+            h = D[k] * z
+        return out
+
+    def resolve(self, y, D, s, clock_t, at_zero):
+        """Choose the pattern after an event: group the pairs at z = 0 into surfaces and solve the box LCP."""
+        p = self.p
+        Ws = p.weights(y)
+        # surfaces: pairs of one unit in layer k whose inputs h_{k-1,n} are parallel
+        f, zs, hs = p.forward(Ws, D)
+        surfaces = []
+        for (k, n, j) in sorted(at_zero):
+            hn = hs[k][n]
+            if k > 0 and np.linalg.norm(hn) <= 1e-12 * np.linalg.norm(hs[k], axis=1).max():
+                continue  # degenerate (h_n = 0): given its side below, from ż
+            placed = False
+            for surf in surfaces:
+                (k0, n0, j0, _) = surf["ref"]
+                if k0 != k or j0 != j:
+                    continue
+                h0 = hs[k][n0]
+                cos = (hn @ h0) / (np.linalg.norm(hn) * np.linalg.norm(h0) + 1e-300)
+                if abs(abs(cos) - 1) < 1e-12:
+                    surf["pairs"].append((k, n, j, 1 if cos > 0 else -1))
+                    placed = True
+                    break
+            if not placed:
+                surfaces.append({"ref": (k, n, j, 1), "pairs": [(k, n, j, 1)]})
+        S = len(surfaces)
+        refs = [surf["ref"][:3] for surf in surfaces]
+        saved = self.sliding
+        self.sliding = surfaces
+
+        def F(lam):
+            v, _ = self.zdot(y, self.apply_slopes(D, lam), s, clock_t, refs)
+            return v
+
+        # F is affine in λ for one hidden layer; for deeper nets it is multi-affine and the secant
+        # model through the box centre (F0 below is its value extrapolated to λ = 0) is refined by
+        # Newton (solve_slopes) for each candidate
+        centre = np.full(S, 0.5)
+        Fc = F(centre)
+        J = np.empty((S, S))
+        for i in range(S):
+            hi, lo = centre.copy(), centre.copy()
+            hi[i], lo[i] = 1.0, 0.0
+            J[:, i] = F(hi) - F(lo)
+        F0 = Fc - J @ centre
+        scale = np.max(np.abs(J)) + np.max(np.abs(F0)) + 1e-300
+        tol = 1e-10 * scale
+        best = None
+        def consistent(lam):
+            Fv = F(lam)
+            for i in range(S):
+                if lam[i] == 0.0 and Fv[i] > tol:
+                    return False
+                if lam[i] == 1.0 and Fv[i] < -tol:
+                    return False
+                if 0 < lam[i] < 1 and abs(Fv[i]) > 1e3 * tol:
+                    return False
+            return True
+
+        if p.K == 2 and S > 1:  # F affine: solve each coupled block (J's connected components) apart
+            sol = self.blockwise_lcp(F0, J, tol)
+            if sol is not None and consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        if best is None and S > 8:  # too many for enumeration: principal pivoting, then BVLS
+            sol = self.pivot_lcp(F0, J, tol)
+            if sol is None or not consistent(sol):
+                sol = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
+                sol = np.where(sol < 1e-12, 0.0, np.where(sol > 1 - 1e-12, 1.0, sol))
+            if consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        for nfree in range(S + 1 if S <= 8 and best is None else 0):
+            for free in itertools.combinations(range(S), nfree):
+                fixed = [i for i in range(S) if i not in free]
+                for vals in itertools.product((0.0, 1.0), repeat=len(fixed)):
+                    lam = np.zeros(S)
+                    lam[fixed] = vals
+                    if free:
+                        fr = list(free)
+                        A = J[np.ix_(fr, fr)]
+                        b = -(F0[fr] + J[np.ix_(fr, fixed)] @ np.array(vals)) if fixed else -F0[fr]
+                        try:
+                            sol = np.linalg.solve(A, b)
+                        except np.linalg.LinAlgError:
+                            continue
+                        if np.any(sol <= 1e-12) or np.any(sol >= 1 - 1e-12):
+                            continue
+                        lam[fr] = sol
+                        if p.K > 2:
+                            self.lam = lam[fr]
+                            self.sliding = [surfaces[i] for i in fr]
+                            Dfix = self.apply_slopes_fixed(D, surfaces, lam, fixed)
+                            lam[fr] = self.solve_slopes(y, Dfix, s, clock_t)
+                            self.sliding = surfaces
+                            if np.any(lam[fr] <= 0) or np.any(lam[fr] >= 1):
+                                continue
+                    Fv = F(lam)
+                    ok = True
+                    for i in range(S):
+                        if lam[i] == 0.0 and Fv[i] > tol:
+                            ok = False
+                        if lam[i] == 1.0 and Fv[i] < -tol:
+                            ok = False
+                        if 0 < lam[i] < 1 and abs(Fv[i]) > 1e3 * tol:
+                            ok = False
+                    if ok:
+                        best = (lam, free)
+                        break
+                if best:
+                    break
+            if best:
+                break
+        self.sliding = saved
+        if best is None:
+            raise RuntimeError("no consistent activation pattern at a kink (box LCP without a solution)")
+        lam, free = best
+        Dn = [d.copy() for d in D]
+        a = p.alpha
+        for i, surf in enumerate(surfaces):
+            if i in free:
+                continue
+            for (k, n, j, o) in surf["pairs"]:
+                on = (lam[i] == 1.0) == (o > 0)
+                Dn[k][n, j] = 1.0 if on else a
+        self.sliding = [surfaces[i] for i in free]
+        self.lam = np.array([lam[i] for i in free])
+        # pairs whose input h_{k-1,n} is 0 (every lower unit off on sample n) sit at z ≡ 0 and leave it
+        # only when a lower unit switches on; their side is the sign of ż along the new field
+        degenerate = []
+        for k in range(1, p.K - 1):
+            hn = np.linalg.norm(hs[k], axis=1)
+            dead = np.nonzero(hn <= 1e-12 * hn.max())[0]
+            degenerate += [(k, int(n), j) for n in dead for j in range(Dn[k].shape[1])]
+        if degenerate:
+            Dlam = self.apply_slopes(Dn, self.lam) if self.sliding else Dn
+            zd, _ = self.zdot(y, Dlam, s, clock_t, degenerate)
+            for (k, n, j), v in zip(degenerate, zd):
+                Dn[k][n, j] = 1.0 if v > 0 else a
+        if free:
+            self.slides += 1
+        return Dn
+
+    @staticmethod
+    def blockwise_lcp(F0, J, tol, max_block=10):
+        """Box LCP for the affine F = F0 + Jλ, block by block (surfaces of different units do not
+        couple: the slopes enter only their own unit's velocity); each block by enumeration,
+        fewest free surfaces first."""
+        S = len(F0)
+        coupled = np.abs(J) > 1e-9 * (np.abs(J).max() + 1e-300)
+        comp, label = -np.ones(S, int), 0
+        for i in range(S):
+            if comp[i] >= 0:
+                continue
+            stack, comp[i] = [i], label
+            while stack:
+                u = stack.pop()
+                for v in np.nonzero(coupled[u] | coupled[:, u])[0]:
+                    if comp[v] < 0:
+                        comp[v] = label
+                        stack.append(v)
+            label += 1
+        lam = np.zeros(S)
+        for c in range(label):
+            idx = list(np.nonzero(comp == c)[0])
+            if len(idx) > max_block:
+                return None
+            found = None
+            for nfree in range(len(idx) + 1):
+                for free in itertools.combinations(idx, nfree):
+                    fixed = [i for i in idx if i not in free]
+                    for vals in itertools.product((0.0, 1.0), repeat=len(fixed)):
+                        trial = lam.copy()
+                        trial[fixed] = vals
+                        if free:
+                            fr = list(free)
+                            rest = [i for i in range(S) if i not in fr]
+                            try:
+                                sol = np.linalg.solve(J[np.ix_(fr, fr)], -(F0[fr] + J[np.ix_(fr, rest)] @ trial[rest]))
+                            except np.linalg.LinAlgError:
+                                continue
+                            if np.any(sol <= 1e-12) or np.any(sol >= 1 - 1e-12):
+                                continue
+                            trial[fr] = sol
+                        Fv = F0 + J @ trial
+                        if all((trial[i] != 0.0 or Fv[i] <= tol) and (trial[i] != 1.0 or Fv[i] >= -tol)
+                               for i in idx):
+                            found = trial
+                            break
+                    if found is not None:
+                        break
+                if found is not None:
+                    break
+            if found is None:
+                return None
+            lam = found
+        return lam
+
+    @staticmethod
+    def pivot_lcp(F0, J, tol, max_iter=500):
+        """Box LCP for the affine F = F0 + Jλ by principal pivoting: each surface is at 0, at 1 or
+        free; the free ones solve F = 0; the lowest-index violated condition changes set."""
+        S = len(F0)
+        state = np.zeros(S, int)  # 0: λ = 0, 1: λ = 1, 2: free
+        for _ in range(max_iter):
+            lam = np.where(state == 1, 1.0, 0.0)
+            fr = np.nonzero(state == 2)[0]
+            if len(fr):
+                rest = np.nonzero(state != 2)[0]
+                b = -(F0[fr] + J[np.ix_(fr, rest)] @ lam[rest])
+                try:
+                    lam[fr] = np.linalg.solve(J[np.ix_(fr, fr)], b)
+                except np.linalg.LinAlgError:
+                    return None
+            Fv = F0 + J @ lam
+            for i in range(S):
+                if state[i] == 2 and lam[i] < 0:
+                    state[i] = 0
+                    break
+                if state[i] == 2 and lam[i] > 1:
+                    state[i] = 1
+                    break
+                if state[i] == 0 and Fv[i] > tol:
+                    state[i] = 2
+                    break
+                if state[i] == 1 and Fv[i] < -tol:
+                    state[i] = 2
+                    break
+            else:
+                return lam
+        return None
+
+    def apply_slopes_fixed(self, D, surfaces, lam, fixed):
+        D = [d.copy() for d in D]
+        a = self.p.alpha
+        for i in fixed:
+            for (k, n, j, o) in surfaces[i]["pairs"]:
+                l = lam[i]
+                D[k][n, j] = a + (1 - a) * (l if o > 0 else 1 - l)
+        return D
+
+    # ---- main loop ----
+    def run(self, t_end=None, log_t_end=None, rho_end=None):
+        """Integrate to t_end (or log_t_end, or the first time ρ = rho_end); returns the final state and s."""
+        p = self.p
+        y = p.initial_state()
+        D = p.sign_pattern(p.weights(y)) if p.kinked else [np.ones((len(p.X), sh[0])) for sh in p.shapes[:-1]]
+        if p.kinked:
+            zero = self.pairs_at_zero(y, D, set())
+            if zero:
+                D = self.resolve(y, D, 0.0, True, zero)
+        if log_t_end is None and t_end is not None:
+            log_t_end = math.log(t_end)
+        phases = []
+        t1 = 1.0 if t_end is None else min(1.0, t_end)
+        phases.append(("t", 0.0, t1))
+        if (log_t_end is not None and log_t_end > 0) or rho_end is not None:
+            phases.append(("s", 0.0, log_t_end if log_t_end is not None else 1e6))
+        s_final = None
+        for (clock, a, b) in phases:
+            clock_t = clock == "t"
+            y, D, x_end, hit_rho = self.integrate(y, D, a, b, clock_t, rho_end)
+            s_final = math.log(x_end) if clock_t else x_end
+            if hit_rho:
+                break
+        return y, s_final
+
+    def pairs_at_zero(self, y, D, exclude):
+        viol = self.violations(y, D, exclude)
+        out = set()  # (violations() gives +inf where h_{k-1,n} = 0: those are handled in resolve)
+        for k, r in enumerate(viol):
+            for n, j in zip(*np.nonzero(np.abs(r) <= ROUNDOFF)):
+                out.add((k, int(n), int(j)))
+        return out
+
+    def sliding_pairs(self):
+        return {(k, n, j) for surf in self.sliding for (k, n, j, _) in surf["pairs"]}
+
+    def integrate(self, y, D, x0, x1, clock_t, rho_end):
+        p = self.p
+        x = x0
+        while x < x1:
+            sl = self.sliding_pairs()
+
+            def fun(xx, yy, D=D):
+                s = 0.0 if clock_t else xx
+                if self.sliding:
+                    lam = self.solve_slopes(yy, D, s, clock_t)
+                    return self.clock_rhs(yy, self.apply_slopes(D, lam), s, clock_t)
+                return self.clock_rhs(yy, D, s, clock_t)
+
+            solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
+            event = None
+            while solver.status == "running":
+                msg = solver.step()
+                if solver.status == "failed":
+                    raise RuntimeError(f"reference integrator failed at {solver.t}: {msg}")
+                xa, xb = solver.t_old, solver.t
+                yb = solver.y
+                cands = []
+                if p.kinked:
+                    viol = self.violations(yb, D, sl)
+                    for k, r in enumerate(viol):
+                        for n, j in zip(*np.nonzero(r < -ROUNDOFF)):
+                            cands.append(("pair", (k, int(n), int(j))))
+                    if self.sliding:
+                        lam = self.solve_slopes(yb, D, 0.0 if clock_t else xb, clock_t)
+                        for i, l in enumerate(lam):
+                            if l <= 0 or l >= 1:
+                                cands.append(("slope", i))
+                if rho_end is not None:
+                    if p.observables(yb, xb)["rho"] >= rho_end:
+                        cands.append(("rho", None))
+                if not cands:
+                    continue
+                dense = solver.dense_output()
+                first = None
+                for kind, what in cands:
+                    g = self.event_function(kind, what, dense, D, clock_t, rho_end)
+                    ga = g(xa)
+                    if ga <= 0:
+                        xr = xa
+                    else:
+                        xr = brentq(g, xa, xb, xtol=4e-16 * max(1.0, abs(xb)), rtol=8.9e-16)
+                    if first is None or xr < first[0]:
+                        first = (xr, kind, what)
+                event = first
+                y = dense(first[0])
+                x = first[0]
+                break
+            if event is None:
+                return solver.y, D, solver.t, False
+            xr, kind, what = event
+            self.events += 1
+            if self.events > self.max_events:
+                raise RuntimeError("too many kink events")
+            if kind == "rho":
+                return y, D, xr, True
+            s = 0.0 if clock_t else xr
+            # the sliding surfaces remain at zero; collect every pair at its kink now
+            at_zero = self.pairs_at_zero(y, D, self.sliding_pairs()) | self.sliding_pairs()
+            if kind == "pair":
+                at_zero.add(what)
+            if self.sliding:
+                lam = self.solve_slopes(y, D, s, clock_t)
+                D = self.apply_slopes(D, np.clip(lam, 0, 1))
+                self.sliding, self.lam = [], np.zeros(0)
+            self.crossings += 1
+            D = self.resolve(y, D, s, clock_t, at_zero)
+        return y, D, x, False
+
+    def event_function(self, kind, what, dense, D, clock_t, rho_end):
+        p = self.p
+        if kind == "pair":
+            k, n, j = what
+            sl = self.sliding_pairs()
+
+            def g(xx):
+                r = self.violations(dense(xx), D, sl)[k][n, j]
+                return r
+            return g
+        if kind == "slope":
+            i = what
+
+            def g(xx):
+                lam = self.solve_slopes(dense(xx), D, 0.0 if clock_t else xx, clock_t)
+                return min(lam[i], 1 - lam[i])
+            return g
+
+        def g(xx):
+            return rho_end - p.observables(dense(xx), xx)["rho"]
+        return g
