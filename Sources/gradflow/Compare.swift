@@ -31,6 +31,7 @@ struct Compare: ParsableCommand {
 
   func run() throws {
     configureThreads()
+    prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
     Interruption.installSignalHandlers()
     let entries: [DynamicsComparison.Entry]
@@ -41,7 +42,7 @@ struct Compare: ParsableCommand {
       printError(error.description)
       throw ExitCode(error.exitCode)
     }
-    if !quiet { print(table(entries)) }
+    if !quiet { try emit(table(entries) + "\n") }
     if entries.contains(where: { $0.result.termination.reason == "interrupted" }) { throw ExitCode(130) }
     if entries.contains(where: { !$0.result.termination.isSuccess }) { throw ExitCode(1) }
   }

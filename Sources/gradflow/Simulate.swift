@@ -35,6 +35,7 @@ struct Simulate: ParsableCommand {
 
   func run() throws {
     configureThreads()
+    prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
 
     let simulation: Simulation
@@ -50,9 +51,6 @@ struct Simulate: ParsableCommand {
     simulation.progress = { logT, steps in display.update(logT: logT, steps: steps) }
 
     Interruption.installSignalHandlers()
-    // A file-size limit (ulimit -f) then fails the write with EFBIG, reported with the path, instead
-    // of killing the process with a core dump.
-    signal(SIGXFSZ, SIG_IGN)
     let result: SimulationResult
     do {
       result = try simulation.run(force: force, commandLine: CommandLine.arguments)
@@ -62,7 +60,7 @@ struct Simulate: ParsableCommand {
       throw ExitCode(error.exitCode)
     }
     display.finish()
-    if !quiet { print(Summary(setup: simulation.setup, result: result).text) }
+    if !quiet { try emit(Summary(setup: simulation.setup, result: result).text + "\n") }
     if resolved.stopWhenSeparated, case .reachedEnd = result.termination {
       let accuracy = result.final["accuracy"].map { String(format: "%.4g", $0) } ?? "?"
       printNote(

@@ -331,6 +331,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput(
       "existing non-empty output, --force (works)", ["--out", "{nonempty}", "--force"], exit: 0,
       "reached the end time"),
+    BadInput("empty --out", ["--out", ""], exit: usage, "--out is empty"),
+    BadInput("blank --out", ["--out", "  "], exit: usage, "--out is empty"),
+    BadInput(
+      "check: --out under a file", command: "check",
+      ["--weights", "@init-2-4-1.json", "--data", "@valid.csv", "--out", "@valid.csv/x"], exit: usage,
+      "valid.csv' exists and is not a directory; choose another --out"),
+    BadInput(
+      "data: a full disk", command: "data", ["blobs", "-o", "/dev/full"], exit: numerical,
+      "cannot write '/dev/full': No space left on device"),
     BadInput(
       "output is a file", ["--out", "@valid.csv"], exit: usage, "exists and is not a directory"),
     BadInput(
@@ -390,7 +399,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("data: unknown dataset", command: "data", ["spirals"], exit: usage, "blobs"),
     BadInput(
       "data: unwritable output", command: "data", ["xor", "-o", "@valid.csv/x.csv"], exit: usage,
-      "cannot write"),
+      "x.csv': Not a directory; choose another -o"),
 
     // Command-line grammar.
     BadInput(

@@ -111,10 +111,10 @@ public enum DynamicsComparison {
         text += ([String(row[tIndex]), kind.rawValue] + indices.map { String(row[$0]) }).joined(separator: ",") + "\n"
       }
     }
-    do {
-      try text.write(toFile: output.file("compare.csv"), atomically: true, encoding: .utf8)
+    do throws(OutputError) {
+      try AtomicFile.write(Array(text.utf8), to: output.file("compare.csv"))
     } catch {
-      throw .output("cannot write '\(output.file("compare.csv"))': \(error.localizedDescription)")
+      throw .output(error.description)
     }
   }
 }
