@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ODE
 
 #if canImport(Glibc)
   import Glibc
@@ -10,9 +11,12 @@ import Foundation
 /// What every subcommand sets up before it writes anything: a file-size limit (`ulimit -f`) or a
 /// reader that closed the pipe makes the write fail with EFBIG or EPIPE — reported with the path by
 /// the writers — instead of killing the process with SIGXFSZ (and a core dump) or SIGPIPE mid-row.
+/// Until a run installs its handlers, SIGINT, SIGTERM and SIGHUP end the process (nothing is
+/// written yet), even when it was started with them ignored or blocked.
 func prepareProcess() {
   signal(SIGXFSZ, SIG_IGN)
   signal(SIGPIPE, SIG_IGN)
+  Interruption.terminateOnSignals()
 }
 
 /// Writes `text` to standard output with `write(2)`, checking every call: a full disk (/dev/full), a

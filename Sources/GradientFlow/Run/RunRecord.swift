@@ -45,7 +45,9 @@ public enum RunRecord {
         "clock_value": termination.t,
         "message": result.terminationMessage, "success": termination.isSuccess,
         "clock": result.phases.last?.clock ?? "t",
-      ] as [String: Any]
+      ].merging(
+        termination.reason == "interrupted" ? ["signal": Interruption.signalName ?? "none"] : [:]
+      ) { a, _ in a } as [String: Any]
     record["phases"] = result.phases.map { phase -> [String: Any] in
       [
         "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,
