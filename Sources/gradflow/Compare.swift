@@ -26,7 +26,7 @@ struct Compare: ParsableCommand {
   @Flag(help: "Overwrite a non-empty output directory.")
   var force = false
 
-  @Flag(help: "No table.")
+  @Flag(help: "No table (notes and warnings still go to stderr).")
   var quiet = false
 
   func run() throws {
@@ -37,7 +37,8 @@ struct Compare: ParsableCommand {
     let entries: [DynamicsComparison.Entry]
     do {
       entries = try DynamicsComparison.run(
-        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments)
+        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments,
+        warn: { printNote($0) })
     } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)

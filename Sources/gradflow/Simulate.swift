@@ -30,7 +30,7 @@ struct Simulate: ParsableCommand {
   @Flag(help: "Overwrite a non-empty output directory.")
   var force = false
 
-  @Flag(help: "No progress display and no summary.")
+  @Flag(help: "No progress display and no summary (notes and warnings still go to stderr).")
   var quiet = false
 
   func run() throws {
@@ -41,8 +41,9 @@ struct Simulate: ParsableCommand {
     let simulation: Simulation
     do {
       let setup = try SimulationSetup(config: resolved)
-      if !quiet { for note in setup.notes { printNote(note) } }
+      for note in setup.notes { printNote(note) }  // notes and warnings: even with --quiet
       simulation = Simulation(setup: setup, outputDirectory: out)
+      simulation.warn = { printNote($0) }
     } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)

@@ -86,4 +86,34 @@ import Testing
     #expect(termination["reason"] as? String == "nonFinite")
     #expect((termination["message"] as? String)?.contains("lower --gd-step") == true)
   }
+
+  /// A stationary start is recorded in run.json, not only printed.
+  @Test func stationaryStartIsInRunJSON() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let weights = try writeFile("zero.json", "{\"layers\": [[[0, 0], [0, 0]], [[0, 0]]]}", in: dir)
+    let result = try gradflow([
+      "simulate", "--init", weights, "--t-end", "1", "--saves", "3", "--out", dir.path + "/out", "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("warning: the initial weights are a stationary point"))
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/run.json")))
+    let object = try #require(record as? [String: Any])
+    #expect(object["stationary_start"] as? Bool == true)
+    #expect((object["warnings"] as? [String])?.first?.contains("every initial weight is zero") == true)
+  }
+
+  /// A run killed before it recorded its end has no final_weights.json; check says so, rather than
+  /// calling the file "initial weights".
+  @Test func checkOfAKilledRunSaysItDidNotFinish() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(
+      try gradflow(["simulate", "--t-end", "1", "--saves", "3", "--out", dir.path, "--force", "--quiet"]).status == 0)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("final_weights.json"))
+    let result = try gradflow(["check", dir.path])
+    #expect(result.status == 65)
+    #expect(result.stderr.contains("has no final_weights.json: the run did not record its end"), "\(result.stderr)")
+    #expect(!result.stderr.contains("initial weights"))
+  }
 }

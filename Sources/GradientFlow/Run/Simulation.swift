@@ -15,6 +15,8 @@ public final class Simulation {
 
   /// Called about twice a second from the integration loop with (log t, accepted steps), for progress displays.
   public var progress: ((Double, Int) -> Void)?
+  /// Called with each warning about the run (a stationary start) before it starts; they go to run.json too.
+  public var warn: ((String) -> Void)?
 
   public init(setup: SimulationSetup, outputDirectory: String) {
     self.setup = setup
@@ -26,7 +28,6 @@ public final class Simulation {
     let config = setup.config
     let architecture = setup.architecture
     let dataset = setup.dataset
-    let output = try OutputDirectory(path: outputDirectory, force: force)
 
     let flow: any FlowDynamics
     let observables: Observables
@@ -55,6 +56,13 @@ public final class Simulation {
     } catch {
       throw .usage(error.description)
     }
+    let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
+    var warnings: [String] = []
+    if let warning = try StartCheck.run(setup: setup, flow: flow, probe: probe, initialState: initialState) {
+      warnings.append(warning)
+      warn?(warning)
+    }
+    let output = try OutputDirectory(path: outputDirectory, force: force)
 
     let trajectory: CSVWriter
     var weightsWriter: CSVWriter?
@@ -73,7 +81,9 @@ public final class Simulation {
         InitialWeights.jsonObject(architecture: architecture, theta: setup.initialWeights),
         to: "initial_weights.json")
       try output.writeJSON(
-        RunRecord.make(setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine), to: "run.json")
+        RunRecord.make(
+          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings),
+        to: "run.json")
     } catch {
       throw .output(error.description)
     }
@@ -88,7 +98,6 @@ public final class Simulation {
       row.deallocate()
     }
     let tracksPattern = architecture.activation.hasKink && architecture.depth > 1
-    let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
     var options = baseOptions()
     options.liveStatistics = sliding.live
     options.stopConditions = SimulationStops.make(config: config, probe: probe)
@@ -164,7 +173,8 @@ public final class Simulation {
     outcome.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
     for (i, name) in flow.invariantNames.enumerated() { final[name] = row[i] }
     var result = SimulationResult(
-      termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
+      termination: outcome.termination, terminationMessage: outcome.message + longHorizonAdvice(outcome.termination),
+      statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start,
@@ -185,7 +195,8 @@ public final class Simulation {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: architecture, theta: finalTheta), to: "final_weights.json")
       try output.writeJSON(
-        RunRecord.make(setup: setup, result: result, dynamics: flow.name, commandLine: commandLine),
+        RunRecord.make(
+          setup: setup, result: result, dynamics: flow.name, commandLine: commandLine, warnings: warnings),
         to: "run.json")
     } catch {
       // A write error during the run (disk full) usually makes these fail too: report both.
@@ -193,6 +204,18 @@ public final class Simulation {
       throw .output(during + error.description)
     }
     return result
+  }
+
+  /// For a t-clock run that ran out of steps or step size on the way to a far end (t-end ≥ 1e6), the
+  /// fix is the log-t clock, whose steps grow with t.
+  private func longHorizonAdvice(_ termination: Termination) -> String {
+    let config = setup.config
+    guard config.clock == .t, config.gdStep == nil, config.resolvedTEnd >= 1e6 else { return "" }
+    switch termination {
+    case .maxSteps, .stepTooSmall, .nonFinite:
+      return "; for an end this far (t-end \(config.resolvedTEnd)) use --clock log-t or auto, which integrate in log t"
+    default: return ""
+    }
   }
 
   /// The solver options shared by every phase (saves and stops are set per phase).
