@@ -16,7 +16,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   case rhsFailed(t: Double, message: String)
   /// A save observer threw (for example a write error); the run stopped to keep its output valid.
   case saveFailed(t: Double, message: String)
-  /// SIGINT/SIGTERM (or ``Interruption/request()``).
+  /// SIGINT, SIGTERM or SIGHUP (or ``Interruption/request(signal:)``).
   case interrupted(t: Double)
 
   /// The time at which the run ended.
@@ -77,7 +77,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     case .saveFailed(let t, let message):
       "saving the state failed at \(v)=\(fmt(t)): \(message); the rows written before it are valid"
     case .interrupted(let t):
-      "interrupted at \(v)=\(fmt(t)); everything saved up to then is on disk"
+      "interrupted\(Interruption.signalName.map { " by \($0)" } ?? "") at \(v)=\(fmt(t)); everything saved up to then is on disk"
     }
   }
 }

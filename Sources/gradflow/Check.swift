@@ -95,13 +95,14 @@ struct Check: ParsableCommand {
 
   func run() throws {
     configureThreads()
+    prepareProcess()
     var options = KKTCertificate.Options()
     options.tolerance = tol
     options.kinkBand = kinkTol
     options.rescale = KKTCertificate.Rescale(rawValue: rescale) ?? .balanced
     let report: CheckReport
     var outputDirectory = out
-    do {
+    do throws(CheckError) {
       if let runDirectory {
         let archive = try RunArchive(path: runDirectory)
         let check = try TrajectoryCheck(archive: archive, selection: CheckSelection(argument: at)!, options: options)
@@ -111,24 +112,15 @@ struct Check: ParsableCommand {
         report = try singlePoint(options: options)
       }
       if let outputDirectory {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let csv = (outputDirectory as NSString).appendingPathComponent("check.csv")
-        try report.writeCSV(to: csv)
-        let jsonPath = (outputDirectory as NSString).appendingPathComponent("check.json")
-        do {
-          try Data((report.jsonText() + "\n").utf8).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
-        } catch {
-          throw CheckError.output("cannot write '\(jsonPath)': \(error.localizedDescription)")
-        }
+        try OutputDirectory.createForCheck(outputDirectory)
+        try report.writeCSV(to: (outputDirectory as NSString).appendingPathComponent("check.csv"))
+        try report.writeJSON(to: (outputDirectory as NSString).appendingPathComponent("check.json"))
       }
-    } catch let error as CheckError {
+    } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)
-    } catch {
-      printError("cannot write the check outputs: \(error.localizedDescription)")
-      throw ExitCode(1)
     }
-    print(json ? report.jsonText() : report.text)
+    try emit((json ? report.jsonText() : report.text) + "\n")
     let code = report.check.verdict.exitCode
     if code != 0 { throw ExitCode(code) }
   }

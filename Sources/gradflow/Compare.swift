@@ -26,22 +26,24 @@ struct Compare: ParsableCommand {
   @Flag(help: "Overwrite a non-empty output directory.")
   var force = false
 
-  @Flag(help: "No table.")
+  @Flag(help: "No table (notes and warnings still go to stderr).")
   var quiet = false
 
   func run() throws {
     configureThreads()
+    prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
     Interruption.installSignalHandlers()
     let entries: [DynamicsComparison.Entry]
     do {
       entries = try DynamicsComparison.run(
-        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments)
+        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments,
+        warn: { printNote($0) })
     } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)
     }
-    if !quiet { print(table(entries)) }
+    if !quiet { try emit(table(entries) + "\n") }
     if entries.contains(where: { $0.result.termination.reason == "interrupted" }) { throw ExitCode(130) }
     if entries.contains(where: { !$0.result.termination.isSuccess }) { throw ExitCode(1) }
   }

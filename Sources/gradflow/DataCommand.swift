@@ -32,23 +32,32 @@ struct DataCommand: ParsableCommand {
   var output: String?
 
   func run() throws {
+    prepareProcess()
+    var dataset: Dataset
     do {
       // Before generating: --n 1e12 must be refused, not allocated. r1 and r2 ignore n and dimension.
       let fixed = name == .r1 || name == .r2
       try MemoryEstimate.checkDataset(
         samples: fixed ? 4 : n, features: (fixed ? 2 : min(dimension, Int.max - 1)) + (biasFeature ? 1 : 0),
         limit: ResourceLimits.fromEnvironment().maximumMemoryBytes)
-      var dataset = try name.generate(count: n, seed: seed, dimension: dimension, noise: noise)
-      if biasFeature { dataset = dataset.withBiasFeature() }
-      if let output {
-        try dataset.write(to: output)
-        printNote("wrote \(dataset.count) samples of dimension \(dataset.dimension) to \(output)")
-      } else {
-        print(dataset.csvText(), terminator: "")
-      }
+      dataset = try name.generate(count: n, seed: seed, dimension: dimension, noise: noise)
     } catch {
       printError(String(describing: error))
       throw ExitCode(64)
     }
+    if biasFeature { dataset = dataset.withBiasFeature() }
+    guard let output else { return try emit(dataset.csvText()) }
+    do throws(OutputError) {
+      try dataset.write(to: output)
+    } catch {
+      // A path that cannot be created is a usage error (choose another -o); a failed write is not.
+      if case .cannotCreate = error {
+        printError(error.description + "; choose another -o")
+        throw ExitCode(64)
+      }
+      printError(error.description)
+      throw ExitCode(1)
+    }
+    printNote("wrote \(dataset.count) samples of dimension \(dataset.dimension) to \(output)")
   }
 }

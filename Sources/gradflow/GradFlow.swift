@@ -25,7 +25,8 @@ let exitCodesHelp = """
          too large, or not fitting the data or network
     1    numerical failure (max steps, wall clock, step too small, non-finite)
          or a write error during the run (disk full); written rows stay valid
-    130  interrupted (SIGINT/SIGTERM): saved rows on disk, run.json "interrupted"
+    130  interrupted (SIGINT, SIGTERM, SIGHUP): saved rows on disk, run.json
+         "interrupted" with the signal
   """
 
 extension Stepper: ExpressibleByArgument {}

@@ -35,7 +35,9 @@ struct ModelOptions: ParsableArguments {
   )
   var dynamics: DynamicsKind?
 
-  @Option(help: "Weight normalization's initial ‖v_k‖ = c_k: one value or one per layer, comma-separated (default 1).")
+  @Option(
+    parsing: .unconditional,
+    help: "Weight normalization's initial ‖v_k‖ = c_k: one value or one per layer, comma-separated (default 1).")
   var wnScale: String?
 
   @Option(

@@ -30,18 +30,20 @@ struct Simulate: ParsableCommand {
   @Flag(help: "Overwrite a non-empty output directory.")
   var force = false
 
-  @Flag(help: "No progress display and no summary.")
+  @Flag(help: "No progress display and no summary (notes and warnings still go to stderr).")
   var quiet = false
 
   func run() throws {
     configureThreads()
+    prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
 
     let simulation: Simulation
     do {
       let setup = try SimulationSetup(config: resolved)
-      if !quiet { for note in setup.notes { printNote(note) } }
+      for note in setup.notes { printNote(note) }  // notes and warnings: even with --quiet
       simulation = Simulation(setup: setup, outputDirectory: out)
+      simulation.warn = { printNote($0) }
     } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)
@@ -50,9 +52,6 @@ struct Simulate: ParsableCommand {
     simulation.progress = { logT, steps in display.update(logT: logT, steps: steps) }
 
     Interruption.installSignalHandlers()
-    // A file-size limit (ulimit -f) then fails the write with EFBIG, reported with the path, instead
-    // of killing the process with a core dump.
-    signal(SIGXFSZ, SIG_IGN)
     let result: SimulationResult
     do {
       result = try simulation.run(force: force, commandLine: CommandLine.arguments)
@@ -62,7 +61,7 @@ struct Simulate: ParsableCommand {
       throw ExitCode(error.exitCode)
     }
     display.finish()
-    if !quiet { print(Summary(setup: simulation.setup, result: result).text) }
+    if !quiet { try emit(Summary(setup: simulation.setup, result: result).text + "\n") }
     if let verdict = result.check, !quiet {
       printNote("--check-at-end: verdict \(verdict.rawValue) (check.json)")
     }

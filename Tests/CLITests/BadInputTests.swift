@@ -163,6 +163,33 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "bad memory limit variable", [], env: ["GRADFLOW_MAX_MEMORY": "lots"], exit: usage,
       "GRADFLOW_MAX_MEMORY='lots'"),
 
+    // The start (issue #20): a velocity that overflows is refused naming the inputs; a stationary start
+    // is a warning (stderr and run.json), and warnings are printed even with --quiet.
+    BadInput(
+      "features 1e308", ["--data", "@huge-features.csv"], exit: dataError,
+      "largest |feature| 1e+308 in"),
+    BadInput(
+      "features 1e200", ["--data", "@huge-features-1e200.csv"], exit: dataError,
+      "rescale the features (e.g. standardize each column of"),
+    BadInput(
+      "initial weights 1e200", ["--data", "@valid.csv", "--init", "@init-huge.json"], exit: dataError,
+      "rescale the initial weights in"),
+    BadInput("init scale 1e200", ["--init-scale", "1e200"], exit: usage, "lower --init-scale"),
+    BadInput(
+      "all-zero initial weights (runs, warns)", ["--data", "@valid.csv", "--init", "@init-zero.json", "--quiet"],
+      exit: 0, "stationary point of the flow: its velocity is exactly zero (every initial weight is zero)"),
+    BadInput(
+      "underflowed initial weights (runs, warns)",
+      ["--data", "@valid.csv", "--init", "@init-underflow.json", "--quiet"], exit: 0,
+      "the product of the layer norms underflows to 0"),
+    BadInput(
+      "single class with --quiet (works, warns)", ["--data", "@labels-single-class.csv", "--quiet"], exit: 0,
+      "single class"),
+    BadInput(
+      "rho clock ending below rho(0)", ["--clock", "rho", "--rho-end", "0.5"], exit: usage,
+      "--rho-end 0.5 is not above ρ(0)"),
+    BadInput("rho stop below rho(0)", ["--rho-end", "0.5"], exit: usage, "so the run would end at once"),
+
     // Network options.
     BadInput("width 0", ["--widths", "0"], exit: usage, "'0' is not a positive integer"),
     BadInput("negative width", ["--widths", "-3"], exit: usage, "'-3' is not a positive integer"),
@@ -210,6 +237,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("t-end infinite", ["--t-end", "inf"], exit: usage, "--t-end must be a finite number"),
     BadInput("t-end NaN", ["--t-end", "nan"], exit: usage, "--t-end must be a finite number"),
     BadInput("saves 0", ["--saves", "0"], exit: usage, "--saves must be at least 1"),
+    BadInput(
+      "t-end 5e-324", ["--t-end", "5e-324"], exit: usage,
+      "--t-end 5e-324 is too small: the first save, t-end/100, underflows to 0"),
+    BadInput("rtol 10", ["--rtol", "10"], exit: usage, "--rtol must be below 1 (got 10.0)"),
+    BadInput("hmin above t-end", ["--hmin", "10"], exit: usage, "--hmin 10.0 is not below t-end 1.0"),
+    BadInput("negative wn-scale", ["--wn-scale", "-1"], exit: usage, "--wn-scale: '-1' is not a positive number"),
+    BadInput(
+      "t-end 1e308 in the t clock", ["--t-end", "1e308"], exit: numerical,
+      "for an end this far (t-end 1e+308) use --clock log-t or auto"),
     BadInput("max steps 0", ["--max-steps", "0"], exit: usage, "--max-steps must be at least 1"),
     BadInput(
       "wall-clock limit 0", ["--max-wall-seconds", "0"], exit: usage,
@@ -331,6 +367,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput(
       "existing non-empty output, --force (works)", ["--out", "{nonempty}", "--force"], exit: 0,
       "reached the end time"),
+    BadInput("empty --out", ["--out", ""], exit: usage, "--out is empty"),
+    BadInput("blank --out", ["--out", "  "], exit: usage, "--out is empty"),
+    BadInput(
+      "check: --out under a file", command: "check",
+      ["--weights", "@init-2-4-1.json", "--data", "@valid.csv", "--out", "@valid.csv/x"], exit: usage,
+      "valid.csv' exists and is not a directory; choose another --out"),
+    BadInput(
+      "data: a full disk", command: "data", ["blobs", "-o", "/dev/full"], exit: numerical,
+      "cannot write '/dev/full': No space left on device"),
     BadInput(
       "output is a file", ["--out", "@valid.csv"], exit: usage, "exists and is not a directory"),
     BadInput(
@@ -390,7 +435,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     BadInput("data: unknown dataset", command: "data", ["spirals"], exit: usage, "blobs"),
     BadInput(
       "data: unwritable output", command: "data", ["xor", "-o", "@valid.csv/x.csv"], exit: usage,
-      "cannot write"),
+      "x.csv': Not a directory; choose another -o"),
 
     // Command-line grammar.
     BadInput(

@@ -7,10 +7,13 @@ import Testing
   import Darwin
 #endif
 
-/// SIGINT and SIGTERM sent to a real `gradflow simulate` mid-run: exit 130, every saved row on disk as
-/// complete CSV, and a run.json whose termination is `interrupted` at the time of the last row.
+/// SIGINT, SIGTERM and SIGHUP sent to a real `gradflow simulate` mid-run: exit 130, every saved row on
+/// disk as complete CSV, and a run.json whose termination is `interrupted` at the time of the last row,
+/// with the signal that ended it.
 @Suite struct InterruptTests {
-  @Test(arguments: [SIGINT, SIGTERM])
+  static let names = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"]
+
+  @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
   func signalMidRunKeepsEverySavedRow(signal: Int32) throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -48,7 +51,7 @@ import Testing
     let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
     #expect(process.terminationReason == .exit, "ended by a signal, not by its handler")
     #expect(process.terminationStatus == 130, "\(stderr)")
-    #expect(stderr.contains("interrupted at t="))
+    #expect(stderr.contains("interrupted by \(Self.names[signal]!) at t="), "\(stderr)")
 
     // Every line is a complete row: the header's number of fields, all numbers.
     let lines = try String(contentsOfFile: trajectory, encoding: .utf8).split(
@@ -68,6 +71,8 @@ import Testing
       with: Data(contentsOf: out.appendingPathComponent("run.json")))
     let termination = try #require((record as? [String: Any])?["termination"] as? [String: Any])
     #expect(termination["reason"] as? String == "interrupted")
+    #expect(termination["signal"] as? String == Self.names[signal])
+    #expect(termination["success"] as? Bool == false)
     let lastT = try #require(Double(rows.last!.split(separator: ",")[0]))
     let recordedT = try #require(termination["t"] as? Double)
     // The same time; 1e-12 relative because the solver may step in log t and recover t through exp.

@@ -40,6 +40,68 @@ import Testing
     #expect(termination["reason"] as? String == "saveFailed")
   }
 
+  /// Runs gradflow under `ulimit -f BLOCKS` (512-byte blocks in dash).
+  private func limited(_ blocks: Int, _ arguments: [String]) throws -> CommandResult {
+    try run("/bin/sh", ["-c", "ulimit -f \(blocks); exec \"$0\" \"$@\"", gradflowBinary.path] + arguments)
+  }
+
+  /// Files in `directory` whose names end in `.partial` (temporaries of atomic writes).
+  private func partials(_ directory: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".partial") }
+  }
+
+  /// Issue #20 defect 8: `check` under a file-size limit reports EFBIG (not killed by SIGXFSZ, exit
+  /// 153) and leaves no cut check.csv and no temporary file.
+  @Test func checkUnderAFileSizeLimitReportsAndLeavesNoPartialFile() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("run")
+    let made = try gradflow([
+      "simulate", "--n", "12", "--widths", "4", "--t-end", "5", "--saves", "20", "--save-weights", "--out", out.path,
+      "--quiet",
+    ])
+    #expect(made.status == 0, "\(made.stderr)")
+    // One 512-byte block: the header and a row of check.csv (about 300 bytes each) do not fit.
+    let result = try limited(1, ["check", out.path, "--at", "all"])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("check.csv': File too large"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("check.csv").path))
+    #expect(partials(out).isEmpty, "\(partials(out))")
+  }
+
+  /// `data -o` under a file-size limit: exit 1 with the path, no output file, no temporary.
+  @Test func dataUnderAFileSizeLimitReportsAndLeavesNoPartialFile() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("blobs.csv")
+    let result = try limited(1, ["data", "blobs", "--n", "400", "-o", file.path])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("cannot write '\(file.path)': File too large"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: file.path))
+    #expect(partials(dir).isEmpty, "\(partials(dir))")
+  }
+
+  /// `compare` under a file-size limit: a failure with the reason, never SIGXFSZ's 153.
+  @Test func compareUnderAFileSizeLimitReports() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try limited(
+      16,
+      ["compare", "--n", "12", "--widths", "4", "--t-end", "5", "--saves", "60", "--out", dir.path + "/c", "--quiet"])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("File too large"), "\(result.stderr)")
+  }
+
+  /// Issue #20 defect 7: `data` onto a full disk (/dev/full) fails, for -o and for standard output.
+  @Test func dataOntoAFullDiskFails() throws {
+    let direct = try gradflow(["data", "blobs", "-o", "/dev/full"])
+    #expect(direct.status == 1 && direct.stderr.contains("cannot write '/dev/full': No space left on device"))
+    #expect(!direct.stderr.contains("wrote"))
+    let redirected = try run("/bin/sh", ["-c", "exec \"$0\" data blobs > /dev/full", gradflowBinary.path])
+    #expect(redirected.status == 1, "\(redirected.stderr)")
+    #expect(redirected.stderr.contains("cannot write to standard output: No space left on device"))
+  }
+
   private func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
     try runProcess(URL(fileURLWithPath: executable), arguments)
   }

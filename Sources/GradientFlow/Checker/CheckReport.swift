@@ -209,11 +209,26 @@ public struct CheckReport {
     }
   }
 
-  /// Writes `check.csv` to `path`.
+  /// `check.csv` as text: the header, then ``csvRows``.
+  public var csvText: String {
+    var text = csvColumns.joined(separator: ",") + "\n"
+    for row in csvRows { text += row.map(format).joined(separator: ",") + "\n" }
+    return text
+  }
+
+  /// Writes `check.csv` to `path` with ``AtomicFile``: complete or absent, never through a symbolic link.
   public func writeCSV(to path: String) throws(CheckError) {
-    do {
-      let writer = try CSVWriter(path: path, header: csvColumns)
-      for row in csvRows { try row.withUnsafeBufferPointer { buffer throws(OutputError) in try writer.write(buffer) } }
+    do throws(OutputError) {
+      try AtomicFile.write(Array(csvText.utf8), to: path)
+    } catch {
+      throw .output(error.description)
+    }
+  }
+
+  /// Writes `check.json` (``jsonText()``) to `path` with ``AtomicFile``.
+  public func writeJSON(to path: String) throws(CheckError) {
+    do throws(OutputError) {
+      try AtomicFile.write(Array((jsonText() + "\n").utf8), to: path)
     } catch {
       throw .output(error.description)
     }

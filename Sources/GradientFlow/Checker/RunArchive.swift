@@ -58,6 +58,12 @@ public struct RunArchive {
   public func finalWeights() throws(CheckError) -> [Double] {
     let file = (path as NSString).appendingPathComponent("final_weights.json")
     let loaded: (layerSizes: [Int], theta: [Double])
+    guard FileManager.default.fileExists(atPath: file) else {
+      throw .data(
+        "'\(path)' has no final_weights.json: the run did not record its end (a run.json still saying "
+          + "\"running\" belongs to a run that was killed, e.g. by SIGKILL, or is still going); check its saved "
+          + "weights with --at all (if it ran with --save-weights) or rerun it")
+    }
     do { loaded = try InitialWeights.load(file) } catch { throw .data(error.description) }
     guard loaded.layerSizes == setup.architecture.layerSizes else {
       throw .data(

@@ -82,14 +82,11 @@ public struct Dataset: Sendable, Equatable {
     return text
   }
 
-  /// Writes ``csvText()`` to `path` (atomically: a partial file is never left behind).
-  /// Throws ``DatasetError/unwritable(file:reason:)`` with the system's reason on failure.
-  public func write(to path: String) throws {
-    do {
-      try csvText().write(toFile: path, atomically: true, encoding: .utf8)
-    } catch {
-      throw DatasetError.unwritable(file: path, reason: error.localizedDescription)
-    }
+  /// Writes ``csvText()`` to `path` with ``AtomicFile`` (a partial file is never left behind; a
+  /// device such as /dev/full is written directly and its errors are reported). Throws the
+  /// ``OutputError`` with the path and the system's reason.
+  public func write(to path: String) throws(OutputError) {
+    try AtomicFile.write(Array(csvText().utf8), to: path)
   }
 
   private init(unchecked featureNames: [String], inputs: [Double], labels: [Double]) {

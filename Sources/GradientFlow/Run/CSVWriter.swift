@@ -31,11 +31,16 @@ public final class CSVWriter {
   private var failure: OutputError?
   private var line = ""
 
-  /// Creates (truncates) `path` and writes the header.
+  /// Creates (truncates) `path` and writes the header. A symbolic link at `path` is refused
+  /// (`O_NOFOLLOW`), never written through.
   public init(path: String, header: [String]) throws(OutputError) {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
-      throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+      throw .cannotCreate(
+        path: path,
+        reason: errno == ELOOP
+          ? "it is a symbolic link, which gradflow does not write through; remove it" : String(cString: strerror(errno))
+      )
     }
     self.path = path
     self.descriptor = descriptor
@@ -104,7 +109,10 @@ func format(_ value: Double) -> String {
 
 /// Output that could not be written.
 public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// Writing failed after the file was opened (disk full, file-size limit, I/O error, a closed pipe).
   case cannotWrite(path: String, reason: String)
+  /// The file could not be created or opened for writing.
+  case cannotCreate(path: String, reason: String)
   case directoryNotEmpty(path: String)
   /// Another live run holds the directory's ``DirectoryClaim``.
   case directoryClaimed(path: String, holder: String)
@@ -112,12 +120,14 @@ public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The system's reason of a write failure.
   var reason: String? {
     if case .cannotWrite(_, let reason) = self { return reason }
+    if case .cannotCreate(_, let reason) = self { return reason }
     return nil
   }
 
   public var description: String {
     switch self {
     case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
+    case .cannotCreate(let path, let reason): "cannot create '\(path)': \(reason)"
     case .directoryNotEmpty(let path):
       "the output directory '\(path)' already holds a run; choose another --out or pass --force to overwrite"
     case .directoryClaimed(let path, let holder):

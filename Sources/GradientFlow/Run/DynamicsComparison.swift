@@ -25,7 +25,7 @@ public enum DynamicsComparison {
   /// dynamics, then the observable columns shared by all three) and `OUT/compare.json`.
   public static func run(
     config: SimulationConfig, outputDirectory: String, force: Bool, commandLine: [String] = [],
-    progress: ((DynamicsKind, Double) -> Void)? = nil
+    progress: ((DynamicsKind, Double) -> Void)? = nil, warn: ((String) -> Void)? = nil
   ) throws(SimulationError) -> [Entry] {
     let output = try OutputDirectory(path: outputDirectory, force: force)
     var entries: [Entry] = []
@@ -35,6 +35,7 @@ public enum DynamicsComparison {
       let setup = try SimulationSetup(config: c)
       let simulation = Simulation(setup: setup, outputDirectory: output.file(kind.rawValue))
       if let progress { simulation.progress = { t, _ in progress(kind, t) } }
+      if let warn { simulation.warn = { warn("\(kind.rawValue): \($0)") } }
       let result = try simulation.run(force: true, commandLine: commandLine)
       let margins: [Double]
       do throws(ModelError) {
@@ -111,10 +112,10 @@ public enum DynamicsComparison {
         text += ([String(row[tIndex]), kind.rawValue] + indices.map { String(row[$0]) }).joined(separator: ",") + "\n"
       }
     }
-    do {
-      try text.write(toFile: output.file("compare.csv"), atomically: true, encoding: .utf8)
+    do throws(OutputError) {
+      try AtomicFile.write(Array(text.utf8), to: output.file("compare.csv"))
     } catch {
-      throw .output("cannot write '\(output.file("compare.csv"))': \(error.localizedDescription)")
+      throw .output(error.description)
     }
   }
 }

@@ -2,9 +2,10 @@ import Foundation
 
 /// A run's output directory. It is created if missing; an existing non-empty directory is refused
 /// unless `force` is set, so no earlier run is overwritten by accident (with `force`, the outputs of
-/// an earlier run are removed first, so none is left stale). Whole-file outputs (JSON) are written to
-/// a temporary name and renamed into place, so they are either complete or absent; streamed outputs
-/// (CSV) are written row by row by ``CSVWriter``. A path that cannot hold a run (a file, a directory
+/// an earlier run are removed first, so none is left stale: ``outputNames``, check.* included).
+/// Whole-file outputs (JSON) are written by ``AtomicFile``, so they are either complete or absent;
+/// streamed outputs (CSV) are written row by row by ``CSVWriter``. Neither writes through a symbolic
+/// link planted in the directory. A path that cannot hold a run (a file, a directory
 /// that cannot be created or written) is a usage error (exit 64) found before the run starts.
 ///
 /// The directory is claimed (``DirectoryClaim``) before it is inspected, and the claim is held as long
@@ -16,6 +17,9 @@ public struct OutputDirectory: Sendable {
   public let claim: DirectoryClaim
 
   public init(path: String, force: Bool) throws(SimulationError) {
+    guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw .usage("--out is empty; name the output directory (e.g. --out run1)")
+    }
     let absolute = absolutePath(path)
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
@@ -49,54 +53,48 @@ public struct OutputDirectory: Sendable {
     }
   }
 
-  /// The files a run writes; `--force` removes them first.
-  static let outputNames = [
+  /// The files gradflow writes into an output directory — a run's, `compare`'s and `check`'s;
+  /// `--force` removes these (and their `.NAME.partial` temporaries) and nothing else.
+  public static let outputNames = [
     "trajectory.csv", "weights.csv", "run.json", "initial_weights.json", "final_weights.json",
-    "margins.csv", "check.json", "check.csv",
+    "margins.csv", "check.csv", "check.json", "compare.csv", "compare.json",
   ]
 
   /// The path of a file in the directory.
   public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-  /// Writes a JSON object atomically (temporary file, then rename). Non-finite numbers become the
-  /// strings "inf", "-inf", "nan", since JSON has no such numbers.
+  /// Writes a JSON object atomically (``AtomicFile``). Non-finite numbers become the strings "inf",
+  /// "-inf", "nan", since JSON has no such numbers.
   public func writeJSON(_ object: Any, to name: String) throws(OutputError) {
-    let target = file(name)
-    let temporary = file(".\(name).partial")
+    let data: Data
     do {
-      let data = try JSONSerialization.data(
+      data = try JSONSerialization.data(
         withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-      try Self.write(data, to: temporary)
     } catch {
-      _ = unlink(temporary)
-      throw .cannotWrite(path: target, reason: (error as? OutputError)?.reason ?? error.localizedDescription)
+      throw .cannotWrite(path: file(name), reason: error.localizedDescription)
     }
-    guard rename(temporary, target) == 0 else {  // atomic: the old file or the new one, never neither
-      let reason = String(cString: strerror(errno))
-      _ = unlink(temporary)
-      throw .cannotWrite(path: target, reason: reason)
-    }
+    try AtomicFile.write(data, to: file(name))
   }
 }
 
 extension OutputDirectory {
-  /// Writes `data` to a new file with `write(2)`, so a failure carries the system's reason
-  /// ("No space left on device").
-  static func write(_ data: Data, to path: String) throws(OutputError) {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-    var failed = false
-    data.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count, !failed {
-        let result = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        if result < 0, errno != EINTR { failed = true }
-        if result > 0 { offset += result }
-      }
+  /// Creates `path` and its missing parents (`mkdir -p`) for `gradflow check --out`; an empty path, a
+  /// component that is a file or a directory that cannot be created is a usage error (exit 64) that
+  /// names the path and the system's reason.
+  public static func createForCheck(_ path: String) throws(CheckError) {
+    guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw .usage("--out is empty; name the directory for check.csv and check.json")
     }
-    let reason = String(cString: strerror(errno))
-    if close(descriptor) != 0 || failed {
-      throw .cannotWrite(path: path, reason: failed ? reason : String(cString: strerror(errno)))
+    let absolute = absolutePath(path)
+    var prefix = ""
+    for component in absolute.split(separator: "/") {
+      prefix += "/" + component
+      if mkdir(prefix, 0o777) == 0 { continue }
+      let reason = String(cString: strerror(errno))
+      var info = stat()
+      if errno == EEXIST, stat(prefix, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { continue }
+      let why = errno == EEXIST ? "'\(prefix)' exists and is not a directory" : reason
+      throw .usage("cannot create the output directory '\(absolute)': \(why); choose another --out")
     }
   }
 }

@@ -25,10 +25,15 @@ public enum RunRecord {
   /// The record of a finished run, or with `result` nil the provisional record written when the run
   /// starts: termination `running` at t = 0, no `stats` and no `final`. A run.json still saying
   /// `running` belongs to a run that was killed (SIGKILL, a crash) before it could record its end.
-  static func make(setup: SimulationSetup, result: SimulationResult?, dynamics: String, commandLine: [String])
-    -> [String: Any]
-  {
+  /// `warnings` (e.g. a stationary start, ``StartCheck``) are recorded as `warnings`, and a stationary
+  /// start also as `stationary_start: true`.
+  static func make(
+    setup: SimulationSetup, result: SimulationResult?, dynamics: String, commandLine: [String],
+    warnings: [String] = []
+  ) -> [String: Any] {
     var record = header(setup: setup, dynamics: dynamics, commandLine: commandLine)
+    record["warnings"] = warnings
+    record["stationary_start"] = warnings.contains { $0.contains("stationary point") }
     guard let result else {
       record["termination"] =
         [
@@ -45,7 +50,9 @@ public enum RunRecord {
         "clock_value": termination.t,
         "message": result.terminationMessage, "success": termination.isSuccess,
         "clock": result.phases.last?.clock ?? "t",
-      ] as [String: Any]
+      ].merging(
+        termination.reason == "interrupted" ? ["signal": Interruption.signalName ?? "none"] : [:]
+      ) { a, _ in a } as [String: Any]
     record["phases"] = result.phases.map { phase -> [String: Any] in
       [
         "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,

@@ -14,6 +14,10 @@ public final class Simulation {
 
   /// Called about twice a second from the integration loop with (log t, accepted steps), for progress displays.
   public var progress: ((Double, Int) -> Void)?
+  /// Called with each warning about the run (a stationary start) before it starts; they go to run.json too.
+  public var warn: ((String) -> Void)?
+  /// The warnings of this run, recorded in run.json.
+  private var warnings: [String] = []
 
   private var problem: Problem { setup.problem }
   private var solve: SolveOptions { setup.solve }
@@ -25,8 +29,9 @@ public final class Simulation {
 
   /// Integrates and writes the outputs. Throws only for problems that prevent the run or its output.
   public func run(force: Bool = false, commandLine: [String] = []) throws(SimulationError) -> SimulationResult {
-    let output = try OutputDirectory(path: outputDirectory, force: force)
     let (flow, observables) = try makeDynamics()
+    try checkStart(flow: flow, observables: observables)
+    let output = try OutputDirectory(path: outputDirectory, force: force)
     let recorder = try startRecording(flow: flow, observables: observables, in: output, commandLine: commandLine)
     let outcome = try integrate(flow: flow, recorder: recorder)
     var result = summarize(outcome, recorder: recorder, output: output)
@@ -65,6 +70,33 @@ public final class Simulation {
     }
   }
 
+  /// A stationary start (zero or underflowed weights, every unit dead for some sample) is reported, not
+  /// refused (``StartCheck``).
+  private func checkStart(flow: any FlowDynamics, observables: Observables) throws(SimulationError) {
+    let initialState: [Double]
+    do throws(ModelError) {
+      initialState = try flow.initialState(weights: problem.initialWeights)
+    } catch {
+      throw .usage(error.description)
+    }
+    let probe = StateProbe(dynamics: flow, network: observables.network, loss: problem.loss)
+    if let warning = try StartCheck.run(setup: setup, flow: flow, probe: probe, initialState: initialState) {
+      warnings.append(warning)
+      warn?(warning)
+    }
+  }
+
+  /// For a t-clock run that ran out of steps or step size on the way to a far end (t-end ≥ 1e6), the
+  /// fix is the log-t clock, whose steps grow with t.
+  private func longHorizonAdvice(_ termination: Termination) -> String {
+    guard solve.clock == .t, solve.gradientDescentStep == nil, solve.tEnd >= 1e6 else { return "" }
+    switch termination {
+    case .maxSteps, .stepTooSmall, .nonFinite:
+      return "; for an end this far (t-end \(solve.tEnd)) use --clock log-t or auto, which integrate in log t"
+    default: return ""
+    }
+  }
+
   /// Opens trajectory.csv (and weights.csv), writes θ(0) and a run.json saying the run has not finished —
   /// what a run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
   private func startRecording(
@@ -85,7 +117,8 @@ public final class Simulation {
         InitialWeights.jsonObject(architecture: problem.architecture, theta: problem.initialWeights),
         to: "initial_weights.json")
       try output.writeJSON(
-        RunRecord.make(setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine), to: "run.json")
+        RunRecord.make(
+          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings), to: "run.json")
       let sliding = SlidingDiagnostics(
         architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
       return TrajectoryRecorder(
@@ -131,7 +164,8 @@ public final class Simulation {
     let (final, finalTheta) = recorder.finalValues(
       t: outcome.finalT, logT: outcome.finalLogT, state: outcome.finalState)
     var result = SimulationResult(
-      termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
+      termination: outcome.termination,
+      terminationMessage: outcome.message + longHorizonAdvice(outcome.termination), statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(solve.gradientDescentStep ?? 0))",
@@ -160,7 +194,9 @@ public final class Simulation {
         InitialWeights.jsonObject(architecture: problem.architecture, theta: result.finalWeights),
         to: "final_weights.json")
       try output.writeJSON(
-        RunRecord.make(setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine),
+        RunRecord.make(
+          setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine,
+          warnings: warnings),
         to: "run.json")
     } catch {
       // A write error during the run (disk full) usually makes these fail too: report both.

@@ -77,6 +77,12 @@ public struct SolveOptions {
     if let logTEnd = c.logTEnd {
       try require(logTEnd.isFinite, "--log-t-end must be a finite number (got \(logTEnd))")
     }
+    if c.saveFrom == nil {
+      try require(
+        c.resolvedSaveFrom > 0,
+        "--t-end \(c.resolvedTEnd) is too small: the first save, t-end/100, underflows to 0; "
+          + "choose a --t-end of at least 1e-300")
+    }
     try require(
       c.resolvedSaveFrom > 0 && Foundation.log(c.resolvedSaveFrom) <= c.resolvedLogTEnd,
       "--save-from must lie in (0, t-end] (got \(c.resolvedSaveFrom))")
@@ -107,6 +113,10 @@ public struct SolveOptions {
       try require(target.isFinite, "--stop-margin must be a finite number (got \(target))")
     }
     try require(c.rtol.isFinite && c.rtol > 0, "--rtol must be positive (got \(c.rtol))")
+    try require(
+      c.rtol < 1,
+      "--rtol must be below 1 (got \(c.rtol)): it bounds the relative error of each step; typical values "
+        + "are 1e-6 to 1e-10")
     try require(c.atol.isFinite && c.atol >= 0, "--atol must be non-negative (got \(c.atol))")
     try require(c.maxSteps >= 1, "--max-steps must be at least 1 (got \(c.maxSteps))")
     if let loss = c.stopLoss {
@@ -116,6 +126,11 @@ public struct SolveOptions {
     if let hmax = c.hmax {
       try require(hmax > 0, "--hmax must be positive (got \(hmax))")
       try require(c.hmin <= hmax, "--hmin \(c.hmin) exceeds --hmax \(hmax)")
+    }
+    if c.clock == .t, c.gdStep == nil {
+      try require(
+        c.hmin < c.resolvedTEnd,
+        "--hmin \(c.hmin) is not below t-end \(c.resolvedTEnd): no step fits in the run; lower --hmin")
     }
     if let h = c.initialStep {
       try require(h.isFinite && h > 0, "--initial-step must be a finite positive number (got \(h))")

@@ -180,7 +180,7 @@ public enum SweepCollector {
   private static func write(_ text: String, to path: String) throws(SimulationError) {
     let temporary = path + ".partial"
     do throws(OutputError) {
-      try OutputDirectory.write(Data(text.utf8), to: temporary)
+      try AtomicFile.write(Array(text.utf8), to: temporary)
       guard rename(temporary, path) == 0 else {
         throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
       }

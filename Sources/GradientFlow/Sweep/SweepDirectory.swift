@@ -51,7 +51,7 @@ public struct SweepDirectory {
     let temporary = (absolute as NSString).appendingPathComponent(".sweep.json.\(getpid()).partial")
     do {
       let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
-      try OutputDirectory.write(data, to: temporary)
+      try AtomicFile.write(data, to: temporary)
       guard rename(temporary, recordPath) == 0 else {
         throw OutputError.cannotWrite(path: recordPath, reason: String(cString: strerror(errno)))
       }
