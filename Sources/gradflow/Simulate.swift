@@ -72,10 +72,10 @@ struct Simulate: ParsableCommand {
     switch result.termination {
     case .reachedEnd, .stopCondition: return
     case .interrupted:
-      printError(result.terminationMessage)
+      printError(terminationText(result))
       throw ExitCode(130)
     default:
-      printError(result.terminationMessage)
+      printError(terminationText(result))
       throw ExitCode(1)
     }
   }

@@ -367,7 +367,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       "\(item.name) trapped")
     if item.status == Self.usage || item.status == Self.dataError {
       #expect(
-        result.stderr.hasPrefix("gradflow: error: ") || result.stderr.hasPrefix("Error: "),
+        result.stderr.hasPrefix("gradflow: error: "),
         "\(item.name): an error message comes first\n\(result.stderr)")
       if item.arguments.contains("--out") == false {
         #expect(

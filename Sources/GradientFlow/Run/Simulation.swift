@@ -162,7 +162,8 @@ public final class Simulation {
     outcome.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: row) }
     for (i, name) in flow.invariantNames.enumerated() { final[name] = row[i] }
     var result = SimulationResult(
-      termination: outcome.termination, terminationMessage: outcome.message, statistics: outcome.statistics,
+      termination: outcome.termination, terminationMessage: outcome.message, terminationTimeName: outcome.timeName,
+      statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(config.gdStep ?? 0))", start: $0.start,
@@ -176,7 +177,8 @@ public final class Simulation {
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(
@@ -246,8 +248,11 @@ public final class Simulation {
 public struct SimulationResult: Sendable {
   /// How the last phase ended (its time variable is that phase's clock).
   public let termination: Termination
-  /// The termination in words, naming the clock's variable.
+  /// The termination in words, naming the clock's variable (run.json `termination.message`).
   public let terminationMessage: String
+  /// The name of the variable the last phase integrated in ("t", "log t", "ρ"), for
+  /// ``Termination/event(timeName:)``.
+  public let terminationTimeName: String
   /// Work summed over the phases.
   public let statistics: SolverStatistics
   /// The phases of the run (one per clock stretch, see ``Clock``).
