@@ -59,19 +59,23 @@ struct Check: ParsableCommand {
   @Flag(help: "Print the JSON report instead of the table.")
   var json = false
 
-  @Option(help: "Directory for check.csv and check.json (default: the run directory; with --data, none unless given).")
+  @Option(
+    help: help(
+      "Directory for check.csv and check.json.", default: "the run directory; with --data, none"))
   var out: String?
 
-  @Option(help: "Dataset CSV (with --weights, instead of a run directory).")
+  @Option(help: help("Dataset CSV (with --weights, instead of a run directory).", default: "none"))
   var data: String?
 
-  @Option(help: "Label column of the CSV (default: a column named y, else the last).")
+  @Option(help: help("Label column of the CSV.", default: "a column named y, else the last"))
   var labelColumn: String?
 
   @Flag(help: "Append a constant-1 input feature (as simulate --bias-feature).")
   var biasFeature = false
 
-  @Option(help: "Weights in the simulate --init layout: weights.json or comma-separated per-layer CSVs.")
+  @Option(
+    help: help(
+      "Weights in the simulate --init layout: weights.json or comma-separated per-layer CSVs.", default: "none"))
   var weights: String?
 
   @Option(help: "Hidden activation of the network the weights belong to (with --weights); as simulate's.")

@@ -22,6 +22,7 @@ struct Simulate: ParsableCommand {
 
   @OptionGroup(title: "Data") var data: DataOptions
   @OptionGroup(title: "Network and loss") var model: ModelOptions
+  @OptionGroup(title: "Network and loss") var dynamics: DynamicsOption
   @OptionGroup(title: "Integration") var integration: IntegrationOptions
 
   @Option(help: "Output directory.")
@@ -35,7 +36,8 @@ struct Simulate: ParsableCommand {
 
   func run() throws {
     configureThreads()
-    let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
+    let resolved = try resolveConfig(
+      path: config, data: data, model: model, dynamics: dynamics, integration: integration)
 
     let simulation: Simulation
     do {

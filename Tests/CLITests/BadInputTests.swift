@@ -204,7 +204,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
 
     // Data options.
     BadInput(
-      "unknown generator", ["--generator", "spirals"], exit: usage, "unknown generator 'spirals'"),
+      "unknown generator", ["--generator", "spirals"], exit: usage, "'spirals' is invalid for '--generator"),
     BadInput(
       "data and generator", ["--data", "@valid.csv", "--generator", "xor"], exit: usage, "not both"),
     BadInput("n 0", ["--n", "0"], exit: usage, "--n must be at least 1"),

@@ -46,7 +46,8 @@ public final class Simulation {
       flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(config: config, network: network, inputs: dataset.inputs)
-        : try config.dynamics.make(network: network, loss: config.loss, wnScale: config.wnScale ?? [1])
+        : try config.dynamics.make(
+          network: network, loss: config.loss, wnScale: config.wnScale ?? [ConfigDefaults.wnScale])
       let observerNetwork = try NetworkEvaluator(
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
       observables = Observables(

@@ -25,7 +25,7 @@ public struct SimulationSetup {
     var dataset: Dataset
     let dataSource: String
     if config.data == nil {
-      let name = config.generator ?? "blobs"
+      let name = config.generator ?? ConfigDefaults.generator.rawValue
       guard let generator = ToyDataset(rawValue: name) else {
         throw .usage(
           "unknown generator '\(name)'; choose one of \(ToyDataset.allCases.map { $0.rawValue }.joined(separator: ", "))"
@@ -35,7 +35,8 @@ public struct SimulationSetup {
       let samples = generator == .r1 || generator == .r2 ? 4 : config.n
       let features = min(config.dimension, Int.max - 1) + (config.biasFeature ? 1 : 0)
       try MemoryEstimate(
-        samples: samples, features: features, hiddenWidths: config.widths ?? [16], stepper: config.heaviestStepper,
+        samples: samples, features: features, hiddenWidths: config.widths ?? ConfigDefaults.widths,
+        stepper: config.heaviestStepper,
         saves: config.saves
       ).check(limit: limits.maximumMemoryBytes)
     }
@@ -49,7 +50,7 @@ public struct SimulationSetup {
         notes += loaded.notes
         dataSource = absolute
       } else {
-        let name = config.generator ?? "blobs"
+        let name = config.generator ?? ConfigDefaults.generator.rawValue
         config.generator = name
         let seed = config.dataSeed ?? config.seed
         dataset = try ToyDataset(rawValue: name)!.generate(
@@ -66,7 +67,7 @@ public struct SimulationSetup {
     if config.biasFeature { dataset = dataset.withBiasFeature() }
     if config.initialWeights == nil {  // before the Gaussian weights are drawn
       try MemoryEstimate(
-        samples: dataset.count, features: dataset.dimension, hiddenWidths: config.widths ?? [16],
+        samples: dataset.count, features: dataset.dimension, hiddenWidths: config.widths ?? ConfigDefaults.widths,
         stepper: config.heaviestStepper, saves: config.saves
       ).check(limit: limits.maximumMemoryBytes)
     }
@@ -97,7 +98,7 @@ public struct SimulationSetup {
         theta = loaded.theta
         weightsSource = absolute
       } else {
-        let widths = config.widths ?? [16]
+        let widths = config.widths ?? ConfigDefaults.widths
         config.widths = widths
         architecture = try Architecture(
           inputDimension: dataset.dimension, hiddenWidths: widths, activation: config.activation,
