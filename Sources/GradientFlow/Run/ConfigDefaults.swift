@@ -28,6 +28,7 @@ public enum ConfigDefaults {
   public static let clock = Clock.t
   public static let tEnd = 1e4
   public static let saves = 50
+  public static let saveSpacing = SaveSpacing.clock
   public static let rtol = 1e-8
   public static let atol = 1e-10
   public static let errorNorm = ErrorNorm.rms

@@ -57,6 +57,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var rhoEnd: Double?
   /// Log-spaced saves from ``saveFrom`` to the end (plus t = 0).
   public var saves: Int = ConfigDefaults.saves
+  /// Where the saves go (``SaveSpacing``); run.json files without the key ran with `log-t`.
+  public var saveSpacing: SaveSpacing = ConfigDefaults.saveSpacing
   /// The first log-spaced save time; `nil` uses min(1e-2, tEnd/100).
   public var saveFrom: Double?
   /// Run finite-step gradient descent with this learning rate η instead of integrating the flow
@@ -104,9 +106,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// 34k with η = 100·rtol). README "ReLU kinks" has the measurements.
   public static func defaultSlidingBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
 
-  /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
-  /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
+  /// The values a run.json without these keys ran with: runs written before `error_norm`, `sliding` and
+  /// `save_spacing` were recorded used GSL's max norm, no sliding treatment and saves evenly spaced in
+  /// log t, so they still replay bit for bit.
+  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off", "save_spacing": "log-t"]
 
   public init() {}
 
@@ -138,20 +141,39 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     return Foundation.exp(min(Foundation.log(1e-2), resolvedLogTEnd - Foundation.log(100)))
   }
 
+  /// Whether the saves follow the log-t/auto clock's own variable (``SaveSpacing/clock`` in those clocks).
+  private var savesFollowLogTimeClock: Bool { saveSpacing == .clock && (clock == .logT || clock == .auto) }
+
   /// The save times as t where t is representable (exact values when the end is given as t).
   public var saveTimes: [Double] {
-    logTEnd == nil
+    if savesFollowLogTimeClock {
+      let logTimes = saveLogTimes
+      return logTimes.enumerated().map { i, logT in
+        if i == logTimes.count - 1, logTEnd == nil { return tEnd }  // the end exactly
+        if i == 0, logTimes.count > 1 { return resolvedSaveFrom }
+        return Foundation.exp(logT)
+      }.filter(\.isFinite)
+    }
+    return logTEnd == nil
       ? SaveSchedule.logSpacedTimes(count: saves, from: resolvedSaveFrom, to: tEnd)
       : saveLogTimes.map { Foundation.exp($0) }.filter(\.isFinite)
   }
 
-  /// The save times as log t: `saves` values evenly spaced from log(save_from) to log(t_end); when the
-  /// end is given as t, exactly the logs of ``SaveSchedule/logSpacedTimes(count:from:to:)``.
+  /// The save times as log t (``SaveSpacing``). In the log-t and auto clocks: log-spaced in the
+  /// clock's own variable, the last one exactly the end. Otherwise `saves` values evenly spaced from
+  /// log(save_from) to log(t_end); when the end is given as t, exactly the logs of
+  /// ``SaveSchedule/logSpacedTimes(count:from:to:)``; with the `clock` spacing the last is the end exactly.
   public var saveLogTimes: [Double] {
+    if savesFollowLogTimeClock {
+      return SaveSpacing.clockLogTimes(
+        count: saves, firstLogT: Foundation.log(resolvedSaveFrom), logEnd: resolvedLogTEnd)
+    }
     if logTEnd == nil { return saveTimes.map { Foundation.log($0) } }
     let a = Foundation.log(resolvedSaveFrom)
     let b = resolvedLogTEnd
-    return saves == 1 ? [b] : (0..<saves).map { a + (b - a) * Double($0) / Double(saves - 1) }
+    var times = saves == 1 ? [b] : (0..<saves).map { a + (b - a) * Double($0) / Double(saves - 1) }
+    if saveSpacing == .clock, !times.isEmpty { times[times.count - 1] = b }  // no second row at the end
+    return times
   }
 
   /// Reads a config JSON: either a config object or a `run.json` (whose `config` object is used).
@@ -239,6 +261,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
     case sliding, slidingBand
+    case saveSpacing
   }
 
   public init(from decoder: any Decoder) throws {
@@ -286,6 +309,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
+    saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
   }
 }
 
