@@ -104,6 +104,13 @@ import Testing
     }
   }
 
+  @Test func aLinearModelIsSummarizedAsLinear() throws {
+    let dir = try temporaryDirectory()
+    let result = try gradflow(["simulate", "--generator", "r1", "--depth", "1", "--t-end", "10", "--out", dir.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("flow, 2 → 1 linear, exponential loss"), "\(result.stdout)")
+  }
+
   @Test func runtimeErrorsUseTheGradflowPrefix() throws {
     let dir = try temporaryDirectory()
     let result = try gradflow(["simulate", "--max-steps", "3", "--out", dir.path, "--quiet"])
