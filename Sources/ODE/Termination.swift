@@ -55,29 +55,70 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   public var description: String { description(timeName: "t") }
 
   /// The description with the independent variable named `timeName` ("log t", "ρ", …) for solves
-  /// whose time variable is not t.
+  /// whose time variable is not t: ``event(timeName:)`` and, when something can be changed, the
+  /// ``remedies`` in ODE terms. A front end maps the remedies to its own options.
   public func description(timeName v: String) -> String {
+    let what = event(timeName: v)
+    return remedies.isEmpty ? what : what + ": " + remedies.map(\.description).joined(separator: ", or ")
+  }
+
+  /// Where and how the solve ended, without advice.
+  public func event(timeName v: String) -> String {
     switch self {
     case .reachedEnd(let t):
       "reached the end \(v == "t" ? "time t" : v)=\(fmt(t))"
     case .stopCondition(let name, let t):
       "stop condition '\(name)' met at \(v)=\(fmt(t))"
     case .maxSteps(let limit, let t, let h):
-      "max steps \(limit) reached at \(v)=\(fmt(t)), h=\(fmt(h)): raise --max-steps or loosen --rtol"
+      "max steps \(limit) reached at \(v)=\(fmt(t)), h=\(fmt(h))"
     case .wallClock(let limit, let t):
-      "wall-clock limit of \(fmt(limit)) s reached at \(v)=\(fmt(t)): raise --max-wall-seconds or shorten --t-end"
+      "wall-clock limit of \(fmt(limit)) s reached at \(v)=\(fmt(t))"
     case .stepTooSmall(let t, let h, let hmin):
       "step size fell to h=\(fmt(h)) at \(v)=\(fmt(t))"
-        + (hmin > 0 ? " (below --hmin \(fmt(hmin)))" : " without meeting the tolerance")
-        + ": loosen --rtol/--atol, lower --hmin, or try another --stepper"
+        + (hmin > 0 ? " (below the minimum step \(fmt(hmin)))" : " without meeting the tolerance")
     case .nonFinite(let t):
-      "the state or its derivative became non-finite (NaN or Inf) at \(v)=\(fmt(t)): check the data and initial weights for huge values, or lower --init-scale"
+      "the state or its derivative became non-finite (NaN or Inf) at \(v)=\(fmt(t))"
     case .rhsFailed(let t, let message):
       "the right-hand side failed at \(v)=\(fmt(t)): \(message)"
     case .saveFailed(let t, let message):
       "saving the state failed at \(v)=\(fmt(t)): \(message); the rows written before it are valid"
     case .interrupted(let t):
       "interrupted\(Interruption.signalName.map { " by \($0)" } ?? "") at \(v)=\(fmt(t)); everything saved up to then is on disk"
+    }
+  }
+
+  /// What a user of the solver can change, in ODE terms (empty when nothing needs changing).
+  public var remedies: [Remedy] {
+    switch self {
+    case .maxSteps: [.raiseStepLimit, .loosenTolerance]
+    case .wallClock: [.raiseWallClockLimit, .shortenInterval]
+    case .stepTooSmall(_, _, let hmin):
+      hmin > 0 ? [.loosenTolerance, .lowerMinimumStep, .otherStepper] : [.loosenTolerance, .otherStepper]
+    case .nonFinite: [.smallerInitialState]
+    default: []
+    }
+  }
+
+  /// One thing to change after a failed solve, named in the solver's own terms.
+  public enum Remedy: Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    case raiseStepLimit
+    case loosenTolerance
+    case raiseWallClockLimit
+    case shortenInterval
+    case lowerMinimumStep
+    case otherStepper
+    case smallerInitialState
+
+    public var description: String {
+      switch self {
+      case .raiseStepLimit: "raise the accepted-step limit"
+      case .loosenTolerance: "loosen the relative and absolute tolerances"
+      case .raiseWallClockLimit: "raise the wall-clock limit"
+      case .shortenInterval: "shorten the integration interval"
+      case .lowerMinimumStep: "lower the minimum step size"
+      case .otherStepper: "try another stepper"
+      case .smallerInitialState: "check the initial state for huge values, or scale it down"
+      }
     }
   }
 }

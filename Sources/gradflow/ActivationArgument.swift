@@ -24,7 +24,6 @@ struct ActivationArgument: ExpressibleByArgument, CustomStringConvertible {
 
   static var allValueStrings: [String] { ["relu", "identity", "leaky-relu", "smooth-relu:EPS"] }
 
-  static let help = ArgumentHelp(
-    "Hidden activation: relu, identity, leaky-relu, or smooth-relu:EPS — the smooth, exactly homogeneous gate (w·h)·S((w·h)/(EPS‖w‖‖h‖)), S logistic (a different model from relu; EPS > 0, e.g. 0.1).",
-    valueName: "activation")
+  static let helpText =
+    "Hidden activation: relu, identity, leaky-relu, or smooth-relu:EPS — the smooth, exactly homogeneous gate (w·h)·S((w·h)/(EPS‖w‖‖h‖)), S logistic (a different model from relu; EPS > 0, e.g. 0.1)."
 }

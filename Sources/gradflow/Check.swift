@@ -3,26 +3,36 @@ import Foundation
 import GradientFlow
 
 /// `gradflow check`: the KKT certificate of the max-margin problem for a run (at its saved times) or
-/// for a weights file on a dataset, with a verdict whose exit code scripts can branch on.
+/// for a weights file on a dataset, with a verdict; it exits 0 on every completed analysis unless
+/// `--fail-unless-kkt` asks for the verdict's exit code.
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "check",
     abstract: "Decide, with numbers, whether the weights reached a KKT point of the max-margin problem.",
     discussion: """
-      Normalizes the layers, takes gamma = min_n q_n(V), rescales to margin 1 and fits KKT multipliers
-      lambda >= 0 by non-negative least squares (Clarke-aware at ReLU kinks; the exact SVM for linear
-      models). Reports eps_rel (stationarity), delta_rel (complementary slackness), the Lambda-ratio
-      gamma^(2/K) sum(lambda) (1 at KKT), the support and gamma in both normalizations; along a run it
-      also tests the trends of THEORY §6 and writes check.csv and check.json.
-      Verdicts and exit codes:
-        0    kkt             eps_rel, delta_rel, |Lambda-ratio - 1| <= --tol and trending down
-        2    converging      trending down, not yet within --tol
-        3    not-converged   not within --tol and not trending down
-        4    kink-ambiguous  K >= 3 and ReLU kinks leave the answer open
-        5    not-separable   the weights do not separate the data (min margin <= 0)
-        64   usage error (e.g. --at all without weights.csv), 65 unusable data or weights file,
-        1    check.csv/check.json could not be written
+      Normalizes the layers, takes gamma = min_n q_n(V), rescales to margin 1 and fits KKT multipliers \
+      lambda >= 0 by non-negative least squares (Clarke-aware at ReLU kinks; the exact SVM for linear \
+      models). Reports eps_rel (stationarity), delta_rel (complementary slackness), the Lambda-ratio \
+      gamma^(2/K) sum(lambda) (1 at KKT), the support and gamma in both normalizations; along a run it \
+      also tests the trajectory's predictions P1-P5 and writes check.csv and check.json.
+
+      The verdict depends only on the last checked state and the run's trajectory.csv (the same with \
+      --at last and --at all); the certificate's trend over the checked times is reported, not decisive.
+      Verdicts (and their exit codes with --fail-unless-kkt):
+        kkt             (0) eps_rel, delta_rel, |Lambda-ratio - 1| <= --tol
+        converging      (2) not within --tol, but P1 passed: L < 1 and the
+                            smoothed margin never decreased since
+        not-converged   (3) neither, or a decisive diagnostic (P1, P5) failed
+        kink-ambiguous  (4) K >= 3 and ReLU kinks leave the answer open
+        not-separable   (5) the weights do not separate the data (margin <= 0)
       A kkt verdict means "KKT point", never "global max margin" unless a closed form is known.
+
+      Exit codes:
+        0    the analysis completed (any verdict, unless --fail-unless-kkt)
+        2-5  --fail-unless-kkt and the verdict above is not kkt
+        64   usage error (e.g. --at all without weights.csv)
+        65   unusable data, weights or run file
+        1    check.csv/check.json could not be written
       """)
 
   @Argument(help: "A run directory written by `gradflow simulate`.")
@@ -32,7 +42,10 @@ struct Check: ParsableCommand {
     help:
       "Saved times to check: last (final_weights.json), all or every:K (these need the run's weights.csv, from simulate --save-weights)."
   )
-  var at: String = "last"
+  var at: CheckSelection = .last
+
+  @Flag(help: "Exit with the verdict's code (2-5, see above) unless the verdict is kkt.")
+  var failUnlessKkt = false
 
   @Option(help: "Tolerance on eps_rel, delta_rel and |Lambda-ratio - 1|.")
   var tol: Double = 1e-2
@@ -46,19 +59,23 @@ struct Check: ParsableCommand {
   @Flag(help: "Print the JSON report instead of the table.")
   var json = false
 
-  @Option(help: "Directory for check.csv and check.json (default: the run directory; with --data, none unless given).")
+  @Option(
+    help: help(
+      "Directory for check.csv and check.json.", default: "the run directory; with --data, none"))
   var out: String?
 
-  @Option(help: "Dataset CSV (with --weights, instead of a run directory).")
+  @Option(help: help("Dataset CSV (with --weights, instead of a run directory).", default: "none"))
   var data: String?
 
-  @Option(help: "Label column of the CSV (default: a column named y, else the last).")
+  @Option(help: help("Label column of the CSV.", default: "a column named y, else the last"))
   var labelColumn: String?
 
   @Flag(help: "Append a constant-1 input feature (as simulate --bias-feature).")
   var biasFeature = false
 
-  @Option(help: "Weights in the simulate --init layout: weights.json or comma-separated per-layer CSVs.")
+  @Option(
+    help: help(
+      "Weights in the simulate --init layout: weights.json or comma-separated per-layer CSVs.", default: "none"))
   var weights: String?
 
   @Option(help: "Hidden activation of the network the weights belong to (with --weights); as simulate's.")
@@ -80,10 +97,7 @@ struct Check: ParsableCommand {
     if runDirectory == nil, data == nil || weights == nil {
       throw ValidationError("give a run directory, or --data FILE.csv with --weights weights.json")
     }
-    if CheckSelection(argument: at) == nil {
-      throw ValidationError("--at must be last, all or every:K with K >= 1 (got '\(at)')")
-    }
-    if runDirectory == nil, at != "last" {
+    if runDirectory == nil, at != .last {
       throw ValidationError("--at needs a run directory; a weights file is a single point")
     }
     if !(tol > 0 && tol.isFinite) { throw ValidationError("--tol must be a positive number (got \(tol))") }
@@ -105,8 +119,9 @@ struct Check: ParsableCommand {
     do throws(CheckError) {
       if let runDirectory {
         let archive = try RunArchive(path: runDirectory)
-        let check = try TrajectoryCheck(archive: archive, selection: CheckSelection(argument: at)!, options: options)
-        report = CheckReport(check: check, source: archive.path, dataSource: archive.setup.dataSource)
+        let check = try TrajectoryCheck(archive: archive, selection: at, options: options)
+        report = CheckReport(
+          check: check, source: archive.path, dataSource: archive.setup.dataSource, failUnlessKKT: failUnlessKkt)
         outputDirectory = outputDirectory ?? archive.path
       } else {
         report = try singlePoint(options: options)
@@ -121,8 +136,7 @@ struct Check: ParsableCommand {
       throw ExitCode(error.exitCode)
     }
     try emit((json ? report.jsonText() : report.text) + "\n")
-    let code = report.check.verdict.exitCode
-    if code != 0 { throw ExitCode(code) }
+    if report.exitCode != 0 { throw ExitCode(report.exitCode) }
   }
 
   /// `--data FILE.csv --weights weights.json`: one certificate, no trajectory.
@@ -154,6 +168,11 @@ struct Check: ParsableCommand {
       throw .data(error.description)
     }
     let check = TrajectoryCheck(points: [.init(t: nil, certificate: certificate)], tolerance: options.tolerance)
-    return CheckReport(check: check, source: "\(weights) on \(data)", dataSource: data)
+    return CheckReport(check: check, source: "\(weights) on \(data)", dataSource: data, failUnlessKKT: failUnlessKkt)
   }
+}
+
+/// `--at last|all|every:K`: listed in `--help`; a bad value is a usage error naming the choices.
+extension CheckSelection: ExpressibleByArgument {
+  public static var allValueStrings: [String] { ["last", "all", "every:K"] }
 }

@@ -3,14 +3,18 @@ import Foundation
 import GradientFlow
 import ODE
 
-/// `gradflow compare`: the unconstrained, Lagrange and weight-normalized flows from one initialization.
+/// `gradflow compare`: the unconstrained, Lagrange and weight-normalized flows from one initialization,
+/// compared at equal t or at equal ρ.
 struct Compare: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the three dynamics from one initialization and compare them.",
     discussion: """
-      Writes OUT/unconstrained/, OUT/lagrange/, OUT/weightnorm/ (each a full simulate output),
-      OUT/compare.csv (long format: t, dynamics, observables) and OUT/compare.json, and prints a
-      table. Runs are compared as functions — the final normalized margins q_n(V) — not as parameters.
+      Writes OUT/unconstrained/, OUT/lagrange/, OUT/weightnorm/ (each a full simulate output), \
+      OUT/compare.csv (long format: t, dynamics, observables) and OUT/compare.json, and prints a \
+      table. Runs are compared as functions — the normalized margins q_n(V) — not as parameters, \
+      and at one point: equal t (--at t, the default) or equal product norm rho (--at rho). That \
+      point is the smallest end any of the three reached; a run that went past it is integrated \
+      again from the same start to end there, and the table says at which point it compared.
       """)
 
   @Option(help: "A config JSON or a previous run.json (flags override it).")
@@ -19,6 +23,9 @@ struct Compare: ParsableCommand {
   @OptionGroup(title: "Data") var data: DataOptions
   @OptionGroup(title: "Network and loss") var model: ModelOptions
   @OptionGroup(title: "Integration") var integration: IntegrationOptions
+
+  @Option(help: "Compare the final states at equal t or at equal product norm rho.")
+  var at: DynamicsComparison.Axis = .t
 
   @Option(help: "Output directory.")
   var out: String = "gradflow-compare"
@@ -34,21 +41,23 @@ struct Compare: ParsableCommand {
     prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
     Interruption.installSignalHandlers()
-    let entries: [DynamicsComparison.Entry]
+    let outcome: DynamicsComparison.Outcome
     do {
-      entries = try DynamicsComparison.run(
-        config: resolved, outputDirectory: out, force: force, commandLine: CommandLine.arguments,
+      outcome = try DynamicsComparison.run(
+        config: resolved, outputDirectory: out, force: force, axis: at, commandLine: CommandLine.arguments,
         warn: { printNote($0) })
     } catch {
       printError(error.description)
       throw ExitCode(error.exitCode)
     }
-    if !quiet { try emit(table(entries) + "\n") }
+    let entries = outcome.entries
+    if !quiet { try emit(table(outcome) + "\n") }
     if entries.contains(where: { $0.result.termination.reason == "interrupted" }) { throw ExitCode(130) }
     if entries.contains(where: { !$0.result.termination.isSuccess }) { throw ExitCode(1) }
   }
 
-  private func table(_ entries: [DynamicsComparison.Entry]) -> String {
+  private func table(_ outcome: DynamicsComparison.Outcome) -> String {
+    let entries = outcome.entries
     func pad(_ text: String, _ width: Int) -> String {
       text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
@@ -69,6 +78,12 @@ struct Compare: ParsableCommand {
         column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : pad(cell, widths[column])
       }.joined(separator: "  ")
     }
+    let rerun =
+      outcome.rerun.isEmpty
+      ? "every run ended there"
+      : "the earliest end; " + outcome.rerun.map(\.rawValue).joined(separator: " and ")
+        + " integrated again to end there"
+    lines.append("compared at \(outcome.pointText) (\(rerun))")
     lines.append("same function (max |q_n(V) − q_n(V')| ≤ \(DynamicsComparison.sameFunctionTolerance)):")
     for i in 0..<entries.count {
       for j in (i + 1)..<entries.count {
@@ -87,3 +102,5 @@ struct Compare: ParsableCommand {
     out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
   }
 }
+
+extension DynamicsComparison.Axis: ExpressibleByArgument {}

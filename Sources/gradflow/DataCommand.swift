@@ -22,13 +22,13 @@ struct DataCommand: ParsableCommand {
   @Option(help: "Input dimension (blobs, random-labels).")
   var dimension: Int = 2
 
-  @Option(help: "Noise level (the generator's default when omitted).")
+  @Option(help: help("Noise level.", default: DataOptions.noiseDefaults))
   var noise: Double?
 
   @Flag(help: "Append a constant-1 feature (a first-layer bias that keeps the net homogeneous).")
   var biasFeature = false
 
-  @Option(name: [.short, .customLong("output")], help: "Output CSV file (standard output when omitted).")
+  @Option(name: [.short, .customLong("output")], help: help("Output CSV file.", default: "standard output"))
   var output: String?
 
   func run() throws {

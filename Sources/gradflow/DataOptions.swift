@@ -10,30 +10,41 @@ struct DataOptions: ParsableArguments {
     if data != nil, generator != nil { throw ValidationError("give either --data or --generator, not both") }
   }
 
-  @Option(help: "Dataset CSV with a header: feature columns and a label column (±1 or two values).")
+  @Option(
+    help: help(
+      "Dataset CSV with a header: feature columns and a label column (±1 or two values).",
+      default: "none: the --generator dataset"))
   var data: String?
 
-  @Option(
-    help: "Built-in dataset when --data is not given: blobs (default), xor, circles, moons, random-labels, r1, r2.")
-  var generator: String?
+  @Option(help: help("Built-in dataset when --data is not given.", default: ConfigDefaults.generator.rawValue))
+  var generator: ToyDataset?
 
-  @Option(parsing: .unconditional, help: "Samples drawn by the generator (default 40).")
+  @Option(parsing: .unconditional, help: help("Samples drawn by the generator.", default: "\(ConfigDefaults.n)"))
   var n: Int?
 
-  @Option(parsing: .unconditional, help: "Input dimension of the generator (default 2).")
+  @Option(
+    parsing: .unconditional,
+    help: help("Input dimension of the generator (blobs, random-labels).", default: "\(ConfigDefaults.dimension)"))
   var dimension: Int?
 
-  @Option(parsing: .unconditional, help: "Generator noise (the generator's default when omitted).")
+  @Option(parsing: .unconditional, help: help("Generator noise.", default: DataOptions.noiseDefaults))
   var noise: Double?
 
-  @Option(parsing: .unconditional, help: "Seed of the generator (default: --seed).")
+  @Option(parsing: .unconditional, help: help("Seed of the generator.", default: "--seed"))
   var dataSeed: UInt64?
 
-  @Option(help: "Label column of the CSV (default: a column named y, else the last).")
+  @Option(help: help("Label column of the CSV.", default: "a column named y, else the last"))
   var labelColumn: String?
 
   @Flag(help: "Append a constant-1 input feature: a first-layer bias that keeps the network homogeneous.")
   var biasFeature = false
+
+  /// "blobs 1, xor 0.1, …": each generator's own noise level.
+  static var noiseDefaults: String {
+    "the generator's: "
+      + ToyDataset.allCases.compactMap { g in g.defaultNoise.map { "\(g.rawValue) \(helpNumber($0))" } }
+      .joined(separator: ", ")
+  }
 
   func apply(to config: inout SimulationConfig) throws {
     if let data {
@@ -41,7 +52,7 @@ struct DataOptions: ParsableArguments {
       config.generator = nil
     }
     if let generator {
-      config.generator = generator
+      config.generator = generator.rawValue
       config.data = nil
     }
     if let n { config.n = n }

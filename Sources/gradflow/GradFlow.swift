@@ -14,6 +14,32 @@ struct GradFlow: ParsableCommand {
     subcommands: [Simulate.self, Compare.self, Check.self, DataCommand.self, Sweep.self, Collect.self],
     defaultSubcommand: nil
   )
+
+  /// ArgumentParser's `main()`, with its errors in gradflow's form: every error message starts with
+  /// `gradflow: error:` (ArgumentParser's own start with `Error:`), exit codes unchanged (64 for usage).
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      let message = fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { print(message) }
+      } else if !message.isEmpty {
+        FileHandle.standardError.write(Data((gradflowErrorText(message) + "\n").utf8))
+      }
+      Foundation.exit(code.rawValue)
+    }
+  }
+}
+
+/// An ArgumentParser error text with gradflow's prefix: "Error: X" → "gradflow: error: X".
+func gradflowErrorText(_ message: String) -> String {
+  let prefix = "gradflow: error: "
+  if message.hasPrefix(prefix) { return message }
+  if message.hasPrefix("Error: ") { return prefix + message.dropFirst("Error: ".count) }
+  return prefix + message
 }
 
 /// The exit codes (sysexits), shown by `gradflow --help` and `gradflow simulate --help`.

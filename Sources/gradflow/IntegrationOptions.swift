@@ -6,76 +6,95 @@ import ODE
 /// The clock, end, saves, solver, stop and output-detail options shared by simulate and compare.
 struct IntegrationOptions: ParsableArguments {
   @Option(
-    help:
-      "Clock: t; log-t (s = log t after t = 1); rho (ρ after L < 1); auto (t until t ≥ 1 and L < 1, then log t). Default t."
-  )
+    help: help(
+      "Clock: t; log-t (s = log t after t = 1); rho (ρ after L < 1); auto (t until t ≥ 1 and L < 1, then log t).",
+      default: ConfigDefaults.clock.rawValue))
   var clock: Clock?
 
-  @Option(parsing: .unconditional, help: "End time (default 1e4).")
+  @Option(parsing: .unconditional, help: help("End time.", default: helpNumber(ConfigDefaults.tEnd)))
   var tEnd: Double?
 
-  @Option(parsing: .unconditional, help: "End as log t (for ends past t ≈ 1e308); overrides --t-end.")
+  @Option(
+    parsing: .unconditional,
+    help: help("End as log t (for ends past t ≈ 1e308); overrides --t-end.", default: "log of --t-end"))
   var logTEnd: Double?
 
   @Option(
-    parsing: .unconditional, help: "End at this product norm ρ (the rho clock's end; a stop condition otherwise).")
+    parsing: .unconditional,
+    help: help("End at this product norm ρ (the rho clock's end; a stop condition otherwise).", default: "none"))
   var rhoEnd: Double?
 
-  @Option(parsing: .unconditional, help: "Number of log-spaced saves (default 50), plus t = 0.")
+  @Option(
+    parsing: .unconditional,
+    help: help(
+      "Number of saves, log-spaced in the clock's own variable from its start, plus t = 0.",
+      default: "\(ConfigDefaults.saves)"))
   var saves: Int?
 
-  @Option(parsing: .unconditional, help: "First log-spaced save time (default min(1e-2, t-end/100)).")
+  @Option(
+    parsing: .unconditional, help: help("First log-spaced save time.", default: "min(1e-2, t-end/100)"))
   var saveFrom: Double?
 
   @Option(
-    parsing: .unconditional, help: "Gradient descent with learning rate η instead of the flow (iterate k at t = kη).")
+    parsing: .unconditional,
+    help: help(
+      "Gradient descent with learning rate η instead of the flow (iterate k at t = kη).", default: "none: the flow"))
   var gdStep: Double?
 
   @Option(
-    help:
-      "GSL stepper. Default rkf45 (a low-order pair copes best with ReLU kinks); msbdf for lagrange/weightnorm in the log-t and rho phases (stiff there)."
-  )
+    help: help(
+      "GSL stepper (a low-order pair copes best with ReLU kinks; the lagrange and weightnorm flows are stiff in the log-t and rho phases).",
+      default:
+        "\(ConfigDefaults.stepper.rawValue); \(ConfigDefaults.stiffStepper.rawValue) for lagrange/weightnorm in the log-t and rho phases"
+    ))
   var stepper: Stepper?
 
-  @Option(parsing: .unconditional, help: "Relative tolerance (default 1e-8).")
+  @Option(parsing: .unconditional, help: help("Relative tolerance.", default: helpNumber(ConfigDefaults.rtol)))
   var rtol: Double?
 
-  @Option(parsing: .unconditional, help: "Absolute tolerance (default 1e-10).")
+  @Option(parsing: .unconditional, help: help("Absolute tolerance.", default: helpNumber(ConfigDefaults.atol)))
   var atol: Double?
 
   @Option(
-    help:
-      "Error norm of the step-size control: rms (scipy/diffrax, the benchmark protocol; accepts steps whose error sits in a few of many components) or max (GSL's, every component within tolerance). Default rms."
-  )
+    help: help(
+      "Error norm of the step-size control: rms (scipy/diffrax, the benchmark protocol; accepts steps whose error sits in a few of many components) or max (GSL's, every component within tolerance).",
+      default: ConfigDefaults.errorNorm.rawValue))
   var errorNorm: ErrorNorm?
 
-  @Option(parsing: .unconditional, help: "Limit on accepted steps (default 1000000).")
+  @Option(
+    parsing: .unconditional, help: help("Limit on accepted steps.", default: "\(ConfigDefaults.maxSteps)"))
   var maxSteps: Int?
 
-  @Option(parsing: .unconditional, help: "Wall-clock limit in seconds.")
+  @Option(parsing: .unconditional, help: help("Wall-clock limit in seconds.", default: "none"))
   var maxWallSeconds: Double?
 
-  @Option(parsing: .unconditional, help: "Minimum step size (default 0: none).")
+  @Option(
+    parsing: .unconditional,
+    help: help("Minimum step size; 0 is none.", default: helpNumber(ConfigDefaults.hmin)))
   var hmin: Double?
 
-  @Option(parsing: .unconditional, help: "Maximum step size.")
+  @Option(parsing: .unconditional, help: help("Maximum step size.", default: "none"))
   var hmax: Double?
 
-  @Option(parsing: .unconditional, help: "First trial step (default 1e-6).")
+  @Option(parsing: .unconditional, help: help("First trial step.", default: "1e-6·max(1, |t0|)"))
   var initialStep: Double?
 
   @Flag(help: "Stop when every sample is classified correctly (min q_n ≥ 0).")
   var stopWhenSeparated = false
 
-  @Option(parsing: .unconditional, help: "Stop when the loss falls to this value.")
+  @Option(parsing: .unconditional, help: help("Stop when the loss falls to this value.", default: "none"))
   var stopLoss: Double?
 
-  @Option(parsing: .unconditional, help: "Stop when the normalized margin min_n q_n(V) reaches this value.")
+  @Option(
+    parsing: .unconditional,
+    help: help("Stop when the normalized margin min_n q_n(V) reaches this value.", default: "none"))
   var stopMargin: Double?
 
   @Option(
     parsing: .unconditional,
-    help: "Stop at the first save where the KKT certificate (see gradflow check) is within this tolerance.")
+    help: help(
+      "Stop at the first save where the KKT certificate (see gradflow check) is within this tolerance.",
+      default: "none"))
   var stopAtKkt: Double?
 
   @Flag(help: "Also write the weights at every save to weights.csv (save,t,log_t,layer,row,col,value).")
@@ -84,23 +103,24 @@ struct IntegrationOptions: ParsableArguments {
   @Flag(help: "Also write every sample's margin at saves to margins.csv (save,t,log_t,sample,y,q,q_over_rho).")
   var saveMargins = false
 
-  @Option(help: "With --save-margins: margins at every K-th save (save index divisible by K). Default 1.")
+  @Option(
+    help: help("With --save-margins: margins at every K-th save (save index divisible by K).", default: "1"))
   var marginsEvery: Int?
 
   @Flag(help: "Check the final weights with the KKT checker at the end of the run (check.json, check.csv).")
   var checkAtEnd = false
 
   @Option(
-    help:
-      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, GSL steps across crossings; relu nets), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (corrected where it applies, else off). Default auto."
-  )
+    help: help(
+      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, GSL steps across crossings; relu nets), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (corrected where it applies, else off).",
+      default: ConfigDefaults.sliding.rawValue))
   var sliding: SlidingMode?
 
   @Option(
     parsing: .unconditional,
-    help:
-      "Relative kink band η of --sliding filippov and corrected: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖ (default 100·rtol)."
-  )
+    help: help(
+      "Relative kink band η of --sliding filippov and corrected: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖.",
+      default: "min(100·rtol, 1e-2)"))
   var slidingBand: Double?
 
   func apply(to config: inout SimulationConfig) {

@@ -22,6 +22,7 @@ struct Simulate: ParsableCommand {
 
   @OptionGroup(title: "Data") var data: DataOptions
   @OptionGroup(title: "Network and loss") var model: ModelOptions
+  @OptionGroup(title: "Network and loss") var dynamics: DynamicsOption
   @OptionGroup(title: "Integration") var integration: IntegrationOptions
 
   @Option(help: "Output directory.")
@@ -36,7 +37,8 @@ struct Simulate: ParsableCommand {
   func run() throws {
     configureThreads()
     prepareProcess()
-    let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
+    let resolved = try resolveConfig(
+      path: config, data: data, model: model, dynamics: dynamics, integration: integration)
 
     let simulation: Simulation
     do {
@@ -77,10 +79,10 @@ struct Simulate: ParsableCommand {
     switch result.termination {
     case .reachedEnd, .stopCondition: return
     case .interrupted:
-      printError(result.terminationMessage)
+      printError(terminationText(result))
       throw ExitCode(130)
     default:
-      printError(result.terminationMessage)
+      printError(terminationText(result))
       throw ExitCode(1)
     }
   }

@@ -18,15 +18,18 @@ struct Summary {
   var text: String {
     let c = setup.config
     let arch = setup.architecture.layerSizes.map(String.init).joined(separator: " → ")
+    // K = 1 has no hidden layer, so no activation: "31 → 1 linear", not "31 → 1 relu".
     let activationText =
-      setup.architecture.smoothGate.map { "smooth-relu:\($0.width) (a smooth gate: not the ReLU model)" }
-      ?? setup.architecture.activation.rawValue
+      setup.architecture.depth == 1
+      ? "linear"
+      : setup.architecture.smoothGate.map { "smooth-relu:\($0.width) (a smooth gate: not the ReLU model)" }
+        ?? setup.architecture.activation.rawValue
     let f = result.final
     let s = result.statistics
     func g(_ key: String) -> String { f[key].map { String(format: "%.8g", $0) } ?? "?" }
     return """
       gradflow simulate: \(c.dynamics.rawValue) flow, \(arch) \(activationText), \(c.loss.rawValue) loss, data \(setup.dataSource)
-        stopped: \(result.terminationMessage)
+        stopped: \(terminationText(result))
         final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
         work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
         output: \(result.outputDirectory)/trajectory.csv and run.json

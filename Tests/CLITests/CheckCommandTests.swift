@@ -104,7 +104,9 @@ import Testing
     let all = try gradflow(["check", run, "--at", "all", "--json"])
     let report = try json(all.stdout)
     #expect(report["verdict"] as? String == "converging")
-    #expect(all.status == 2)
+    // A completed analysis exits 0 whatever the verdict; the JSON's exit_code is the process's.
+    #expect(all.status == 0, "\(all.stderr)")
+    #expect(report["exit_code"] as? Int == 0)
     #expect(report["certificate_trend"] as? String == "down")
     // check.csv: a header and one row per saved time (t = 0 plus 10 saves).
     let csv = try String(contentsOfFile: run + "/check.csv", encoding: .utf8).split(separator: "\n")
@@ -114,13 +116,44 @@ import Testing
     let sidecar = try json(try String(contentsOfFile: run + "/check.json", encoding: .utf8))
     #expect(sidecar["verdict"] as? String == "converging")
 
-    // The final point alone has no trend: not converged.
+    // One verdict rule for one state: the final point alone gets the same verdict as with --at all.
     let last = try gradflow(["check", run])
-    #expect(last.status == 3)
-    #expect(last.stdout.contains("verdict: not-converged"))
+    #expect(last.status == 0)
+    #expect(last.stdout.contains("verdict: converging (exit 0)"))
+    // --fail-unless-kkt turns the verdict into the documented exit code, with --at last and --at all alike.
+    for at in ["last", "all"] {
+      let strict = try gradflow(["check", run, "--at", at, "--fail-unless-kkt", "--json"])
+      #expect(strict.status == 2, "--at \(at): \(strict.stderr)")
+      #expect(try json(strict.stdout)["exit_code"] as? Int == 2)
+    }
     // every:4 checks t-indices 0, 4, 8 and the last one.
     let every = try gradflow(["check", run, "--at", "every:4", "--json"])
     #expect((try json(every.stdout)["points"] as? [Any])?.count == 4)
+  }
+
+  @Test func checkRunsInASetEScriptOnAConvergingRun() throws {
+    // The issue's check: a `set -e` script simulates a run that is converging (not yet kkt) and checks
+    // it with --at last and --at all; only --fail-unless-kkt makes the verdict fail the script.
+    let dir = try temporaryDirectory()
+    let script = try writeFile(
+      "check.sh",
+      """
+      set -e
+      gradflow() { "\(gradflowBinary.path)" "$@"; }
+      gradflow simulate --generator r1 --depth 1 --t-end 100 --saves 10 --save-weights --out run --quiet
+      gradflow check run > last.txt
+      gradflow check run --at all > all.txt
+      echo completed
+      gradflow check run --fail-unless-kkt > strict.txt
+      echo not-reached
+      """, in: dir)
+    let result = try runProcess(URL(fileURLWithPath: "/bin/bash"), [script], in: dir)
+    #expect(result.stdout == "completed\n", "\(result.stderr)")
+    #expect(result.status == 2)
+    for file in ["last.txt", "all.txt", "strict.txt"] {
+      let text = try String(contentsOfFile: dir.appendingPathComponent(file).path, encoding: .utf8)
+      #expect(text.contains("verdict: converging"), "\(file): \(text)")
+    }
   }
 
   @Test func nonSeparableDataNeverGetKKT() throws {
@@ -137,14 +170,15 @@ import Testing
       let result = try gradflow(["check", run, "--at", "all", "--tol", tolerance, "--json"])
       let report = try json(result.stdout)
       #expect(report["verdict"] as? String == "not-separable")
-      #expect(result.status == 5)
+      #expect(result.status == 0)
+      #expect(try gradflow(["check", run, "--tol", tolerance, "--fail-unless-kkt"]).status == 5)
       #expect(report["svm_direction"] is NSNull)
     }
     // A ReLU network's weights on them: not separating either.
     let weights = try writeFile(
       "w.json", "{\"arch\": [2, 3, 1], \"layers\": [[[1.1, 0.2], [-0.3, 1.2], [0.5, -1.3]], [[1.4, -0.7, 0.4]]]}",
       in: dir)
-    let relu = try gradflow(["check", "--data", data, "--weights", weights, "--tol", "1e6"])
+    let relu = try gradflow(["check", "--data", data, "--weights", weights, "--tol", "1e6", "--fail-unless-kkt"])
     #expect(relu.status == 5)
     #expect(relu.stdout.contains("not-separable"))
   }

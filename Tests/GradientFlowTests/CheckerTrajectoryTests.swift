@@ -49,12 +49,39 @@ import Testing
   @Test func earlyStoppedR1RunIsConvergingNotKKT() throws {
     // The exact R1 flow saved at log-spaced times up to t = 100: δ_rel and the Λ-ratio lag like 1/log t.
     let times = (0...12).map { Foundation.pow(10, Double($0) / 6) }
-    let check = TrajectoryCheck(points: try times.map { try point(r1($0), t: $0) }, tolerance: 1e-2)
+    let predictions = TrajectoryPredictions.evaluate(
+      table: r1Table(times: times), loss: .exponential, depth: 1, rtol: 1e-10)
+    let check = TrajectoryCheck(
+      points: try times.map { try point(r1($0), t: $0) }, predictions: predictions, tolerance: 1e-2)
     #expect(check.certificateTrend == .down)
     #expect(check.verdict == .converging)
-    // Only the last point: no trend, not within the tolerance.
-    let single = TrajectoryCheck(points: [check.points.last!], tolerance: 1e-2)
-    #expect(single.verdict == .notConverged)
+    // One rule for one state: the last point alone, with the same trajectory, gets the same verdict.
+    let single = TrajectoryCheck(points: [check.points.last!], predictions: predictions, tolerance: 1e-2)
+    #expect(single.certificateTrend == .notApplicable)
+    #expect(single.verdict == .converging)
+    // Without a trajectory nothing shows the converging regime.
+    #expect(TrajectoryCheck(points: [check.points.last!], tolerance: 1e-2).verdict == .notConverged)
+    // A rising certificate does not change the verdict of the same last state either.
+    let rising = TrajectoryCheck(
+      points: [try point(r1(1e9), t: 1e-3), check.points.last!], predictions: predictions, tolerance: 1e-2)
+    #expect(rising.certificateTrend == .notDown)
+    #expect(rising.verdict == .converging)
+  }
+
+  /// A trajectory.csv of the exact R1 flow at `times` (the columns P1–P4 read).
+  private func r1Table(times: [Double]) -> TrajectoryTable {
+    let z: [[Double]] = [[1, 0], [0, 2]]
+    let rows = times.map { t -> [Double] in
+      let w = r1(t)
+      let q = z.map { CheckerMath.dot($0, w) }
+      let logLoss = Foundation.log(q.map { Foundation.exp(-$0) }.reduce(0, +))
+      let rho = CheckerMath.norm(w)
+      let force = (0..<2).map { i in (0..<2).reduce(0.0) { $0 + Foundation.exp(-q[$1]) * z[$1][i] } }
+      let beta = CheckerMath.dot(w, force) / (rho * CheckerMath.norm(force))
+      return [t, Foundation.log(t), Foundation.exp(logLoss), logLoss, rho, q.min()! / rho, -logLoss / rho, rho, beta]
+    }
+    return TrajectoryTable(
+      columns: ["t", "log_t", "loss", "log_loss", "rho", "margin", "smoothed_margin", "rho_1", "alignment"], rows: rows)
   }
 
   @Test func r1ReachesKKTWithinTheToleranceAtLargeT() throws {

@@ -26,7 +26,7 @@ struct LimitsTests {
     #expect(solution.times == [0, t])
     // Ten steps of a rotation at rtol = atol = 1e-10: error ≤ 2·N·(rtol + atol) (see SteppersTests).
     #expect(solution.finalState[0].isApproximatelyEqual(to: cos(t), absoluteTolerance: 40 * 1e-10))
-    #expect(solution.termination.description.contains("--max-steps"))
+    #expect(solution.termination.description.contains("raise the accepted-step limit"))
     #expect(!solution.termination.isSuccess)
     #expect(solution.termination.reason == "maxSteps")
   }
@@ -158,7 +158,7 @@ struct LimitsTests {
     // The limit is checked after every step (microseconds each), so the run stops promptly;
     // 2 s leaves room for a loaded machine.
     #expect(solution.statistics.wallSeconds < 2)
-    #expect(solution.termination.description.contains("--max-wall-seconds"))
+    #expect(solution.termination.description.contains("raise the wall-clock limit"))
   }
 
   @Test("the step falling below minStep ends the run with stepTooSmall")
@@ -186,7 +186,7 @@ struct LimitsTests {
     // ≲ rtol·y·Σ_k(1 − t_k) ≈ 1e-8 · 6e4 · (1/0.06) ≈ 1e-2; the state of the next step would be
     // 6 % off.
     #expect(solution.finalState[0].isApproximatelyEqual(to: 1 / (1 - t), relativeTolerance: 1e-2))
-    #expect(solution.termination.description.contains("--hmin"))
+    #expect(solution.termination.description.contains("minimum step"))
   }
 
   @Test("minStep does not end a run whose steps stay far above it (default initial step)")

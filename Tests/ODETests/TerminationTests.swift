@@ -32,16 +32,27 @@ struct TerminationTests {
       Termination.stopCondition(name: "halved", t: 0.6931471805599453).description
         == "stop condition 'halved' met at t=0.693147181")
     #expect(
-      Termination.maxSteps(limit: 10, t: 3, stepSize: 0.5).description.contains("--max-steps"))
+      Termination.maxSteps(limit: 10, t: 3, stepSize: 0.5).description
+        == "max steps 10 reached at t=3, h=0.5: raise the accepted-step limit, or loosen the relative and absolute tolerances"
+    )
     #expect(
-      Termination.wallClock(limitSeconds: 60, t: 4).description.contains("--max-wall-seconds"))
+      Termination.wallClock(limitSeconds: 60, t: 4).description.contains("raise the wall-clock limit"))
     let belowMinimum = Termination.stepTooSmall(t: 5, stepSize: 1e-9, minimum: 1e-6).description
-    #expect(belowMinimum.contains("--hmin 1e-06"))
+    #expect(belowMinimum.contains("minimum step 1e-06"))
     let noMinimum = Termination.stepTooSmall(t: 5, stepSize: 1e-20, minimum: 0).description
     #expect(noMinimum.contains("without meeting the tolerance"))
     #expect(Termination.rhsFailed(t: 7, message: "boom").description.hasSuffix(": boom"))
     #expect(Termination.saveFailed(t: 8, message: "disk full").description.contains("disk full"))
     #expect(Termination.interrupted(t: 9).description.contains("interrupted at t=9"))
+  }
+
+  @Test("the ODE layer's messages name ODE concepts, never a command-line flag")
+  func noFlagsInMessages() {
+    let cases = Self.all + [Termination.stepTooSmall(t: 5, stepSize: 1e-9, minimum: 1e-6)]
+    for termination in cases {
+      #expect(!termination.description.contains("--"), "\(termination.description)")
+    }
+    for remedy in Termination.Remedy.allCases { #expect(!remedy.description.contains("--")) }
   }
 
   @Test("GSL runtime: version and error messages")

@@ -3,7 +3,7 @@ import Foundation
 /// The outputs of `gradflow check`: a JSON report for scripts, a short table for people and the rows of
 /// `check.csv` (one per checked time).
 ///
-/// JSON keys for the last checked time: `verdict`, `exit_code`, `claim`, `tolerance`, `t`, `log_t`, `K`,
+/// JSON keys for the last checked time: `verdict`, `exit_code` (the process's),  `claim`, `tolerance`, `t`, `log_t`, `K`,
 /// `gamma_product` (min_n q_n(W)/∏‖W_k‖), `gamma_lyu_li` (min_n q_n(W)/‖θ‖^K), `eps_rel`, `eps_rel_plain`,
 /// `delta`, `delta_rel`, `lambda_ratio` (γ^{2/K}Σλ), `score`, `support` (0-based sample indices),
 /// `support_size`, `lambda`, `layer_residuals`, `eta`, `balance_error`, `kink_pairs`, `kink_treatment`,
@@ -24,11 +24,19 @@ public struct CheckReport {
   /// Where the data came from.
   public let dataSource: String
 
-  public init(check: TrajectoryCheck, source: String, dataSource: String) {
+  /// `--fail-unless-kkt`: a verdict other than `kkt` exits with its ``CheckVerdict/exitCode``.
+  public let failUnlessKKT: Bool
+
+  public init(check: TrajectoryCheck, source: String, dataSource: String, failUnlessKKT: Bool = false) {
     self.check = check
     self.source = source
     self.dataSource = dataSource
+    self.failUnlessKKT = failUnlessKKT
   }
+
+  /// The process exit code of `gradflow check`: 0 for every completed analysis, the verdict's code
+  /// with `--fail-unless-kkt`.
+  public var exitCode: Int32 { failUnlessKKT ? check.verdict.exitCode : 0 }
 
   /// The certificate the verdict is about.
   public var last: KKTCertificate { check.points.last!.certificate }
@@ -54,7 +62,7 @@ public struct CheckReport {
     let c = last
     var object: [String: Any] = [
       "verdict": check.verdict.rawValue,
-      "exit_code": Int(check.verdict.exitCode),
+      "exit_code": Int(exitCode),
       "meaning": check.verdict.meaning,
       "claim": claim,
       "tolerance": check.tolerance,
@@ -282,7 +290,7 @@ public struct CheckReport {
       lines.append("  (\(shown.count) of \(points.count) checked times shown; all of them are in check.csv)")
     }
     lines.append("")
-    lines.append("verdict: \(check.verdict.rawValue) (exit \(check.verdict.exitCode)) - \(check.verdict.meaning)")
+    lines.append("verdict: \(check.verdict.rawValue) (exit \(exitCode)) - \(check.verdict.meaning)")
     for reason in check.reasons { lines.append("  - \(reason)") }
     lines.append("claim: \(claim)")
     if let flow = c.flowFit {

@@ -1,15 +1,19 @@
 /// The checker's answer to "did V reach a KKT point of the max-margin problem?" (THEORY §5.5 item 8, §6).
 ///
-/// | verdict | meaning | exit code |
+/// One rule for one state (``TrajectoryCheck``): the verdict depends on the last checked state and the
+/// run's trajectory, not on which other times were checked.
+///
+/// | verdict | meaning | `--fail-unless-kkt` exit code |
 /// |---|---|---|
-/// | `kkt` | ε_rel, δ_rel and abs(Λ-ratio − 1) ≤ tolerance at the last checked time, the certificate trends down (or is deep inside the tolerance, or there is a single point), and the decisive §6 diagnostics (P1, P5) pass | 0 |
-/// | `converging` | the certificate trends down but is not yet within the tolerance | 2 |
-/// | `not-converged` | not within the tolerance and not trending down (or a decisive diagnostic failed) | 3 |
+/// | `kkt` | ε_rel, δ_rel and abs(Λ-ratio − 1) ≤ tolerance at the last checked time and no decisive §6 diagnostic (P1, P5) failed | 0 |
+/// | `converging` | not within the tolerance, but P1 passed: L < 1 with a non-decreasing smoothed margin (THEORY §5.4) | 2 |
+/// | `not-converged` | not within the tolerance and not in that regime, or a decisive diagnostic failed | 3 |
 /// | `kink-ambiguous` | K ≥ 3 and ReLU kinks leave the answer open (THEORY §5.5 item 6) | 4 |
 /// | `not-separable` | the last weights do not separate the data (γ ≤ 0), so no certificate exists | 5 |
 ///
-/// Exit codes 1 (write error), 64 (usage error) and 65 (unusable data or weights file) keep their
-/// meaning from the rest of `gradflow`.
+/// `gradflow check` exits 0 on every completed analysis; only with `--fail-unless-kkt` does a verdict
+/// other than `kkt` exit with its code. Exit codes 1 (write error), 64 (usage error) and 65 (unusable
+/// data or weights file) keep their meaning from the rest of `gradflow`.
 /// A `kkt` verdict means "KKT point" (first-order stationarity), never "global max margin".
 public enum CheckVerdict: String, Sendable, CaseIterable {
   case kkt
@@ -18,7 +22,7 @@ public enum CheckVerdict: String, Sendable, CaseIterable {
   case kinkAmbiguous = "kink-ambiguous"
   case notSeparable = "not-separable"
 
-  /// The process exit code of `gradflow check` for this verdict.
+  /// The exit code of `gradflow check --fail-unless-kkt` for this verdict (without the flag: 0).
   public var exitCode: Int32 {
     switch self {
     case .kkt: 0
@@ -33,9 +37,9 @@ public enum CheckVerdict: String, Sendable, CaseIterable {
   public var meaning: String {
     switch self {
     case .kkt:
-      "approximate KKT point of the max-margin problem (within tolerance, and trending down where a trend exists)"
-    case .converging: "the KKT certificate is trending down but not yet within tolerance"
-    case .notConverged: "not within tolerance and not trending down"
+      "approximate KKT point of the max-margin problem (within tolerance)"
+    case .converging: "not yet within tolerance, in the regime where the flow's direction converges to a KKT point"
+    case .notConverged: "not within tolerance and not shown to be in the converging regime"
     case .kinkAmbiguous: "ReLU kinks (K >= 3) leave open whether this is a KKT point"
     case .notSeparable: "the weights do not separate the data (min margin <= 0): no max-margin certificate exists"
     }

@@ -113,7 +113,8 @@ enum ClarkeAwareCheck {
         break
       }
       rounds += 1
-      solution = NNLS.solve(columns: columns, rhs: target)
+      // Warm start from the last round's optimum: only the columns that enter or leave cost a solve.
+      solution = NNLS.solve(columns: columns, rhs: target, start: solution.x)
     }
 
     // Final pricing over every vertex: the dual feasibility of the full QP.

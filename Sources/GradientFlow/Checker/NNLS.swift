@@ -46,21 +46,88 @@ public enum NNLS {
   }
 
   /// Solves min_{x ≥ 0} ‖A x − b‖ for A given by its columns (each `b.count` long).
-  public static func solve(columns: [[Double]], rhs b: [Double]) -> Solution {
+  ///
+  /// `start` warm-starts the method from a feasible point x⁰ ≥ 0 (missing entries are 0), typically
+  /// the solution on a subset of these columns (column generation, ``ClarkeAwareCheck``): its support
+  /// becomes the initial passive set, the passive least-squares solution is stepped back into x ≥ 0
+  /// as in the inner loop, and the outer loop goes on from there. The optimality conditions and the
+  /// certificate are the same as from x = 0; only the number of outer iterations changes (from about
+  /// |P| to the number of columns that enter or leave).
+  public static func solve(columns: [[Double]], rhs b: [Double], start: [Double]? = nil) -> Solution {
+    precondition(columns.allSatisfy { $0.count == b.count }, "NNLS: every column needs \(b.count) entries")
+    // Tall problems (m > n + 1, e.g. P parameters ≫ N samples): the same NNLS in n + 1 rows, certified
+    // on the original columns.
+    if let reduced = reduce(columns: columns, b: b) {
+      let solution = iterate(columns: reduced.columns, b: reduced.b, start: start)
+      return certify(
+        columns: columns, b: b, x: solution.x, passive: solution.passive, iterations: solution.iterations,
+        finished: solution.finished)
+    }
+    let solution = iterate(columns: columns, b: b, start: start)
+    return certify(
+      columns: columns, b: b, x: solution.x, passive: solution.passive, iterations: solution.iterations,
+      finished: solution.finished)
+  }
+
+  /// The problem in n + 1 rows when m > n + 1: with the thin QR factorization [A b] = Q R (Householder,
+  /// `gsl_linalg_QR_decomp`), ‖A x − b‖ = ‖R [x; −1]‖ for every x, because Q has orthonormal columns
+  /// and [A b] lies in their span; so min_{x ≥ 0} ‖R_A x − r_b‖ has the same minimizers, and each
+  /// passive least-squares solve costs O((n + 1)·k²) instead of O(m·k²). nil when m ≤ n + 1.
+  static func reduce(columns: [[Double]], b: [Double]) -> (columns: [[Double]], b: [Double])? {
+    let m = b.count
+    let n = columns.count
+    guard n > 0, m > n + 1 else { return nil }
+    let a = gsl_matrix_alloc(m, n + 1)!
+    let tau = gsl_vector_alloc(n + 1)!
+    defer {
+      gsl_matrix_free(a)
+      gsl_vector_free(tau)
+    }
+    let tda = a.pointee.tda
+    for (j, column) in columns.enumerated() {
+      for i in 0..<m { a.pointee.data[i * tda + j] = column[i] }
+    }
+    for i in 0..<m { a.pointee.data[i * tda + n] = b[i] }
+    guard gsl_linalg_QR_decomp(a, tau) == GSL_SUCCESS else { return nil }
+    let reducedColumns = (0..<n).map { j in (0...n).map { i in i <= j ? a.pointee.data[i * tda + j] : 0 } }
+    let reducedB = (0...n).map { i in a.pointee.data[i * tda + n] }
+    guard reducedColumns.allSatisfy({ $0.allSatisfy(\.isFinite) }), reducedB.allSatisfy(\.isFinite) else { return nil }
+    return (reducedColumns, reducedB)
+  }
+
+  /// Lawson–Hanson's outer loop (see the type's documentation).
+  private static func iterate(columns: [[Double]], b: [Double], start: [Double]?) -> (
+    x: [Double], passive: [Int], iterations: Int, finished: Bool
+  ) {
     let n = columns.count
     let m = b.count
-    precondition(columns.allSatisfy { $0.count == m }, "NNLS: every column needs \(m) entries")
     let bNorm = CheckerMath.norm(b)
     let columnScale = columns.map(CheckerMath.norm).max() ?? 0
     var x = [Double](repeating: 0, count: n)
-    guard n > 0, bNorm > 0, columnScale > 0 else {
-      return certify(columns: columns, b: b, x: x, passive: [], iterations: 0, finished: true)
-    }
+    guard n > 0, bNorm > 0, columnScale > 0 else { return (x, [], 0, true) }
     // Entry threshold for w_j: rounding in Aᵀr is about eps·‖a_j‖·‖b‖ per term.
     let tolerance = 10 * Double.ulpOfOne * Double(max(m, n)) * columnScale * bNorm
     var inPassive = [Bool](repeating: false, count: n)
     var passive: [Int] = []
-    var w = dualVector(columns: columns, residual: b)
+    if let start {
+      for (j, value) in start.prefix(n).enumerated() where value > 0 {
+        x[j] = value
+        passive.append(j)
+        inPassive[j] = true
+      }
+      if !passive.isEmpty {
+        if let s = leastSquares(columns: columns, indices: passive, b: b) {
+          settle(s, x: &x, passive: &passive, inPassive: &inPassive, columns: columns, b: b)
+        } else {  // a dependent start: from x = 0
+          for j in passive {
+            x[j] = 0
+            inPassive[j] = false
+          }
+          passive = []
+        }
+      }
+    }
+    var w = dualVector(columns: columns, residual: residual(columns: columns, b: b, x: x, passive: passive))
     var blocked = Set<Int>()
     var iterations = 0
     var finished = false
@@ -80,7 +147,7 @@ public enum NNLS {
       }
       passive.append(best)
       inPassive[best] = true
-      guard var s = leastSquares(columns: columns, indices: passive, b: b), s[passive.count - 1] > 0 else {
+      guard let s = leastSquares(columns: columns, indices: passive, b: b), s[passive.count - 1] > 0 else {
         // Dependent on P numerically, or a non-positive own coefficient: block it for this round.
         passive.removeLast()
         inPassive[best] = false
@@ -88,31 +155,41 @@ public enum NNLS {
         continue outer
       }
       iterations += 1
-      // Inner loop: step back into x ≥ 0 until the passive solution is strictly positive.
-      while let worst = s.indices.filter({ s[$0] <= 0 }).min(by: {
-        ratio(x[passive[$0]], s[$0]) < ratio(x[passive[$1]], s[$1])
-      }) {
-        let alpha = ratio(x[passive[worst]], s[worst])
-        for (slot, j) in passive.enumerated() { x[j] += alpha * (s[slot] - x[j]) }
-        x[passive[worst]] = 0
-        let keep = passive.filter { x[$0] > 0 }
-        for j in passive where x[j] <= 0 {
-          x[j] = 0
-          inPassive[j] = false
-        }
-        passive = keep
-        guard !passive.isEmpty, let again = leastSquares(columns: columns, indices: passive, b: b) else {
-          s = []
-          break
-        }
-        s = again
-      }
-      for j in 0..<n { x[j] = 0 }
-      for (slot, j) in passive.enumerated() { x[j] = s[slot] }
+      settle(s, x: &x, passive: &passive, inPassive: &inPassive, columns: columns, b: b)
       w = dualVector(columns: columns, residual: residual(columns: columns, b: b, x: x, passive: passive))
       blocked.removeAll()
     }
-    return certify(columns: columns, b: b, x: x, passive: passive, iterations: iterations, finished: finished)
+    return (x, passive, iterations, finished)
+  }
+
+  /// Lawson–Hanson's inner loop: from the feasible x toward the passive least-squares solution s,
+  /// stepping back into x ≥ 0 and dropping the columns that reach zero until the passive solution is
+  /// strictly positive; then x = s on P and 0 elsewhere.
+  private static func settle(
+    _ first: [Double], x: inout [Double], passive: inout [Int], inPassive: inout [Bool], columns: [[Double]],
+    b: [Double]
+  ) {
+    var s = first
+    while let worst = s.indices.filter({ s[$0] <= 0 }).min(by: {
+      ratio(x[passive[$0]], s[$0]) < ratio(x[passive[$1]], s[$1])
+    }) {
+      let alpha = ratio(x[passive[worst]], s[worst])
+      for (slot, j) in passive.enumerated() { x[j] += alpha * (s[slot] - x[j]) }
+      x[passive[worst]] = 0
+      let keep = passive.filter { x[$0] > 0 }
+      for j in passive where x[j] <= 0 {
+        x[j] = 0
+        inPassive[j] = false
+      }
+      passive = keep
+      guard !passive.isEmpty, let again = leastSquares(columns: columns, indices: passive, b: b) else {
+        s = []
+        break
+      }
+      s = again
+    }
+    for j in 0..<x.count { x[j] = 0 }
+    for (slot, j) in passive.enumerated() { x[j] = s[slot] }
   }
 
   /// x_j / (x_j − s_j), the fraction of the way from x to s at which coordinate j reaches zero.

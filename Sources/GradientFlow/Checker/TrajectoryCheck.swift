@@ -9,12 +9,17 @@ import Foundation
 /// first third, or when s_last ≤ tolerance/100 (deep inside the tolerance, where rounding-level
 /// wiggles carry no information). One separating time only: "n/a".
 ///
-/// **Verdict** (``CheckVerdict``), from the last checked time:
+/// **Verdict** (``CheckVerdict``): one rule, a function of the last checked state and of the run's
+/// `trajectory.csv` only — never of which other times `--at` selects, so the same state gets the same
+/// verdict with `--at last` and `--at all` (the certificate trend is reported, not decisive):
 /// 1. γ ≤ 0 → `not-separable`;
 /// 2. K ≥ 3 and the kinks leave it open → `kink-ambiguous`;
-/// 3. within the tolerance, trend down or n/a, no decisive diagnostic (P1, P5) failed → `kkt`;
-/// 4. trend down → `converging` (within the tolerance but with a failed P1/P5 → `not-converged`);
-/// 5. otherwise `not-converged`.
+/// 3. a decisive diagnostic (P1, P5) failed → `not-converged` (the trajectory is not a faithful flow);
+/// 4. ε_rel, δ_rel and |Λ-ratio − 1| ≤ tolerance → `kkt`;
+/// 5. P1 passed — the flow reached L < 1 (L < log 2 for the logistic loss) and its smoothed margin never
+///    decreased since, the hypotheses under which the directions of a gradient flow of a homogeneous
+///    net converge to KKT points of the max-margin problem (Lyu–Li Theorem 4.4, THEORY §5.4) → `converging`;
+/// 6. otherwise (no trajectory, never in that regime) `not-converged`.
 public struct TrajectoryCheck: Sendable {
   /// One checked time.
   public struct Point: Sendable {
@@ -83,12 +88,22 @@ public struct TrajectoryCheck: Sendable {
         )
       }
       for test in failed { reasons.append("\(test.id) failed: \(test.detail)") }
-      if within, trend != .notDown, failed.isEmpty {
+      let inRegime = predictions.contains { $0.id == "P1" && $0.status == .pass }
+      if !failed.isEmpty {
+        verdict = .notConverged
+      } else if within {
         verdict = .kkt
-      } else if trend == .down, !within {
+      } else if inRegime {
         verdict = .converging
+        reasons.append(
+          "P1 passed: L < 1 with a non-decreasing smoothed margin, where the flow's direction converges to a KKT point (THEORY §5.4)"
+        )
       } else {
         verdict = .notConverged
+        reasons.append(
+          predictions.isEmpty
+            ? "no trajectory: a single point outside the tolerance"
+            : "the run never reached the L < 1 regime with two saved times (P1 n/a)")
       }
     }
     self.verdict = verdict

@@ -75,8 +75,9 @@ public enum TrajectoryPredictions {
     return PredictionTest(
       id: "P1", name: name, status: violations == 0 ? .pass : .fail, decisive: true, value: Double(violations),
       detail: violations == 0
-        ? "no decrease beyond \(relative) relative over \(regime.count) saved times"
-        : "\(violations) decreases, the largest \(worst) relative (allowed \(relative)): integration error?")
+        ? "no decrease beyond \(shortNumber(relative)) relative over \(regime.count) saved times"
+        : "\(violations) decreases, the largest \(shortNumber(worst)) relative (allowed \(shortNumber(relative))): integration error?"
+    )
   }
 
   private static func alignment(table: TrajectoryTable, regime: [Int], lossName: String) -> PredictionTest {
@@ -91,7 +92,7 @@ public enum TrajectoryPredictions {
     let end = 1 - beta[last]
     return PredictionTest(
       id: "P3", name: name, status: end < start || end <= 1e-12 ? .pass : .fail, decisive: false, value: end,
-      detail: "1 - beta went from \(start) to \(end)")
+      detail: "1 - beta went from \(shortNumber(start)) to \(shortNumber(end))")
   }
 
   private static func growth(table: TrajectoryTable, regime: [Int], depth: Int, loss: Loss) -> [PredictionTest] {
@@ -127,7 +128,9 @@ public enum TrajectoryPredictions {
       return PredictionTest(
         id: id, name: name, status: abs(end - 1) < abs(start - 1) || abs(end - 1) <= 1e-6 ? .pass : .fail,
         decisive: false, value: end,
-        detail: "ratio went from \(start) to \(end) (corrections are O(log log t / log t))")
+        detail:
+          "ratio went from \(String(format: "%.4g", start)) to \(String(format: "%.4g", end)) (corrections are O(log log t / log t))"
+      )
     }
   }
 
@@ -151,6 +154,6 @@ public enum TrajectoryPredictions {
     }
     return PredictionTest(
       id: "P5", name: name, status: worst <= 1e-4 ? .pass : .fail, decisive: true, value: worst,
-      detail: "largest drift relative to max_k rho_k^2: \(worst) (allowed 1e-4)")
+      detail: "largest drift relative to max_k rho_k^2: \(shortNumber(worst)) (allowed 1e-4)")
   }
 }

@@ -21,16 +21,49 @@ public enum DynamicsComparison {
     public let normalizedMargins: [Double]
   }
 
+  /// The variable at which the dynamics are compared: their trajectories differ, so states are
+  /// comparable only at a common t (the default) or at a common product norm ρ.
+  public enum Axis: String, CaseIterable, Sendable {
+    case t
+    case rho
+  }
+
+  /// The three runs, compared at one value of ``axis``.
+  public struct Outcome: Sendable {
+    public let entries: [Entry]
+    public let axis: Axis
+    /// The common value: t (``Axis/t``, possibly infinite past log t ≈ 709.78; see ``logT``) or ρ.
+    public let value: Double
+    /// log t of the common t (``Axis/t``); nil for ``Axis/rho``.
+    public let logT: Double?
+    /// The runs that were integrated again to stop at the common value (they had gone past it).
+    public let rerun: [DynamicsKind]
+
+    /// "equal t = 20", "equal log t = 1000", "equal rho = 5.2".
+    public var pointText: String {
+      switch axis {
+      case .t:
+        if value.isFinite { return "equal t = \(String(format: "%.6g", value))" }
+        return "equal log t = \(String(format: "%.6g", logT ?? .nan))"
+      case .rho: return "equal rho = \(String(format: "%.6g", value))"
+      }
+    }
+  }
+
   /// Runs every dynamics into `OUT/<dynamics>/` and writes `OUT/compare.csv` (long format: t,
   /// dynamics, then the observable columns shared by all three) and `OUT/compare.json`.
+  ///
+  /// The final states are compared at one value of `axis`: the smallest end any of the three reached
+  /// (the common end when all three reach it; otherwise the earliest stop). A run that went past it is
+  /// integrated again, from the same start and without its stop conditions, to end there (t: `t_end`
+  /// = that t; ρ: `rho_end` = that ρ), and its output directory holds that run.
   public static func run(
-    config: SimulationConfig, outputDirectory: String, force: Bool, commandLine: [String] = [],
+    config: SimulationConfig, outputDirectory: String, force: Bool, axis: Axis = .t, commandLine: [String] = [],
     progress: ((DynamicsKind, Double) -> Void)? = nil, warn: ((String) -> Void)? = nil
-  ) throws(SimulationError) -> [Entry] {
+  ) throws(SimulationError) -> Outcome {
     let output = try OutputDirectory(path: outputDirectory, force: force)
-    var entries: [Entry] = []
-    for kind in DynamicsKind.allCases {
-      var c = config
+    func simulate(_ kind: DynamicsKind, _ c: SimulationConfig) throws(SimulationError) -> Entry {
+      var c = c
       c.dynamics = kind
       let setup = try SimulationSetup(config: c)
       let simulation = Simulation(setup: setup, outputDirectory: output.file(kind.rawValue))
@@ -47,15 +80,51 @@ public enum DynamicsComparison {
       } catch {
         throw .usage(error.description)
       }
-      entries.append(Entry(dynamics: kind, result: result, normalizedMargins: margins))
+      return Entry(dynamics: kind, result: result, normalizedMargins: margins)
     }
+    var entries: [Entry] = []
+    for kind in DynamicsKind.allCases { entries.append(try simulate(kind, config)) }
+
+    // The common point: the smallest end reached, in the axis' variable.
+    func position(_ entry: Entry) -> Double {
+      axis == .t ? entry.result.finalLogT : entry.result.final["rho"] ?? .nan
+    }
+    let earliest = entries.min { position($0) < position($1) }!
+    let target = position(earliest)
+    var rerun: [DynamicsKind] = []
+    for (i, entry) in entries.enumerated() where position(entry) > target {
+      // The run went past the point without meeting a stop condition before it: without them it ends
+      // exactly there (a stop located again could land a rounding-level distance before it).
+      var c = config
+      c.stopWhenSeparated = false
+      c.stopLoss = nil
+      c.stopMargin = nil
+      c.stopAtKkt = nil
+      c.rhoEnd = nil
+      switch axis {
+      case .t:
+        if earliest.result.finalT.isFinite {
+          c.tEnd = earliest.result.finalT
+          c.logTEnd = nil
+        } else {
+          c.logTEnd = target
+        }
+      case .rho:
+        c.rhoEnd = target
+      }
+      entries[i] = try simulate(entry.dynamics, c)
+      rerun.append(entry.dynamics)
+    }
+    let outcome = Outcome(
+      entries: entries, axis: axis, value: axis == .t ? earliest.result.finalT : target,
+      logT: axis == .t ? target : nil, rerun: rerun)
     try writeLongCSV(entries: entries, output: output)
     do throws(OutputError) {
-      try output.writeJSON(summary(entries), to: "compare.json")
+      try output.writeJSON(summary(outcome), to: "compare.json")
     } catch {
       throw .output(error.description)
     }
-    return entries
+    return outcome
   }
 
   /// max_n |q_n(V) − q_n(V')| between two entries.
@@ -63,7 +132,8 @@ public enum DynamicsComparison {
     zip(a.normalizedMargins, b.normalizedMargins).reduce(0) { max($0, abs($1.0 - $1.1)) }
   }
 
-  static func summary(_ entries: [Entry]) -> [String: Any] {
+  static func summary(_ outcome: Outcome) -> [String: Any] {
+    let entries = outcome.entries
     var pairs: [[String: Any]] = []
     for i in 0..<entries.count {
       for j in (i + 1)..<entries.count {
@@ -78,12 +148,20 @@ public enum DynamicsComparison {
       [
         "dynamics": entry.dynamics.rawValue, "final": entry.result.final,
         "termination": entry.result.termination.reason,
+        "final_log_t": entry.result.finalLogT,
         "steps_accepted": entry.result.statistics.stepsAccepted,
         "rhs_evals": entry.result.statistics.rhsEvaluations,
         "wall_seconds": entry.result.statistics.wallSeconds,
       ]
     }
-    return ["runs": runs, "pairs": pairs, "same_function_tolerance": sameFunctionTolerance]
+    var at: [String: Any] = ["axis": outcome.axis.rawValue, "rerun": outcome.rerun.map(\.rawValue)]
+    switch outcome.axis {
+    case .t:
+      at["t"] = outcome.value.isFinite ? outcome.value : "inf"
+      at["log_t"] = outcome.logT ?? .nan
+    case .rho: at["rho"] = outcome.value
+    }
+    return ["runs": runs, "pairs": pairs, "same_function_tolerance": sameFunctionTolerance, "compared_at": at]
   }
 
   /// Concatenates the three trajectories into one long table with a `dynamics` column.

@@ -37,7 +37,7 @@ public struct Problem {
         throw .data(error.description)
       }
     } else {
-      config.generator = config.generator ?? ToyDataset.blobs.rawValue
+      config.generator = config.generator ?? ConfigDefaults.generator.rawValue
     }
     let generator = config.data == nil ? ToyDataset(rawValue: config.generator!) : nil
     if config.data == nil, generator == nil {
@@ -60,7 +60,7 @@ public struct Problem {
       }
       config.widths = Array(loadedWeights!.layerSizes.dropFirst().dropLast())
     }
-    let widths = config.widths ?? [16]
+    let widths = config.widths ?? ConfigDefaults.widths
     config.widths = widths
 
     // 2. Memory, once, before generating data or drawing weights (--n 1e12 is refused, not allocated).
@@ -105,7 +105,7 @@ public struct Problem {
       ?? InitialWeights.gaussian(architecture: architecture, scale: config.initScale, seed: config.seed)
     return Problem(
       dataset: dataset, dataSource: dataSource, notes: csv?.notes ?? [], architecture: architecture,
-      loss: config.loss, dynamics: config.dynamics, wnScale: config.wnScale ?? [1], initialWeights: theta,
+      loss: config.loss, dynamics: config.dynamics, wnScale: config.wnScale ?? [ConfigDefaults.wnScale], initialWeights: theta,
       weightsSource: loadedWeights == nil
         ? "gaussian(scale=\(config.initScale), seed=\(config.seed))" : config.initialWeights!)
   }

@@ -35,6 +35,7 @@ public final class Simulation {
     let recorder = try startRecording(flow: flow, observables: observables, in: output, commandLine: commandLine)
     let outcome = try integrate(flow: flow, recorder: recorder)
     var result = summarize(outcome, recorder: recorder, output: output)
+    result.horizonAdvice = longHorizonAdvice(outcome.termination)
     try finish(result, recorder: recorder, output: output, commandLine: commandLine)
     if setup.output.checkAtEnd { checkEnd(&result, output: output) }
     return result
@@ -165,7 +166,8 @@ public final class Simulation {
       t: outcome.finalT, logT: outcome.finalLogT, state: outcome.finalState)
     var result = SimulationResult(
       termination: outcome.termination,
-      terminationMessage: outcome.message + longHorizonAdvice(outcome.termination), statistics: outcome.statistics,
+      terminationMessage: outcome.message + longHorizonAdvice(outcome.termination),
+      terminationTimeName: outcome.timeName, statistics: outcome.statistics,
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(solve.gradientDescentStep ?? 0))",
@@ -243,8 +245,13 @@ public final class Simulation {
 public struct SimulationResult: Sendable {
   /// How the last phase ended (its time variable is that phase's clock).
   public let termination: Termination
-  /// The termination in words, naming the clock's variable.
+  /// The termination in words, naming the clock's variable (run.json `termination.message`).
   public let terminationMessage: String
+  /// Advice beyond the termination's own remedies ("; … use --clock log-t or auto"), or "".
+  public var horizonAdvice = ""
+  /// The name of the variable the last phase integrated in ("t", "log t", "ρ"), for
+  /// ``Termination/event(timeName:)``.
+  public let terminationTimeName: String
   /// Work summed over the phases.
   public let statistics: SolverStatistics
   /// The phases of the run (one per clock stretch, see ``Clock``).

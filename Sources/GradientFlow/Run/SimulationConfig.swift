@@ -11,12 +11,12 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   // Data
   /// A CSV file with a header (features + a label column); `nil` uses ``generator``.
   public var data: String?
-  /// A built-in dataset (`ToyDataset` raw value) when ``data`` is `nil`; default "blobs".
+  /// A built-in dataset (`ToyDataset` raw value) when ``data`` is `nil`; default ``ConfigDefaults/generator``.
   public var generator: String?
   /// Samples drawn by the generator.
-  public var n: Int = 40
+  public var n: Int = ConfigDefaults.n
   /// Input dimension of the generator (blobs, random-labels).
-  public var dimension: Int = 2
+  public var dimension: Int = ConfigDefaults.dimension
   /// Generator noise; `nil` uses the generator's default.
   public var noise: Double?
   /// Seed of the generator; `nil` uses ``seed``.
@@ -24,19 +24,19 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// The label column of a CSV (default: a column named `y`, else the last).
   public var labelColumn: String?
   /// Append a constant-1 input feature (a first-layer bias that keeps the net homogeneous).
-  public var biasFeature: Bool = false
+  public var biasFeature: Bool = ConfigDefaults.biasFeature
 
   // Network and loss
   /// Hidden widths; `[]` is a linear model (K = 1); `nil` takes them from ``initialWeights`` or uses [16].
   public var widths: [Int]?
-  public var activation: Activation = .relu
-  public var leakySlope: Double = 0.01
+  public var activation: Activation = ConfigDefaults.activation
+  public var leakySlope: Double = ConfigDefaults.leakySlope
   /// ε of `smooth-relu` (``SmoothGate``); required with that activation (``Architecture`` says so),
   /// ignored by the others.
   public var gateWidth: Double?
-  public var loss: Loss = .exponential
+  public var loss: Loss = ConfigDefaults.loss
   /// The dynamics: unconstrained, lagrange or weightnorm (THEORY §2–§4).
-  public var dynamics: DynamicsKind = .unconstrained
+  public var dynamics: DynamicsKind = ConfigDefaults.dynamics
   /// Weight normalization's initial ‖v_k‖ = c_k: one value for all layers or one per layer (default 1).
   public var wnScale: [Double]?
 
@@ -44,20 +44,22 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// A weights file (`weights.json`, or comma-separated per-layer CSVs); `nil` draws Gaussian weights.
   public var initialWeights: String?
   /// Standard deviation factor of the Gaussian initialization: W_k ~ N(0, scale²/fan_in).
-  public var initScale: Double = 1
+  public var initScale: Double = ConfigDefaults.initScale
   /// Seed of the Gaussian initialization (and of the generator unless ``dataSeed`` is set).
-  public var seed: UInt64 = 0
+  public var seed: UInt64 = ConfigDefaults.seed
 
   // Integration
   /// The clock integrated in (THEORY §7.3): t, log-t, rho or auto (see ``Clock``).
-  public var clock: Clock = .t
-  public var tEnd: Double = 1e4
+  public var clock: Clock = ConfigDefaults.clock
+  public var tEnd: Double = ConfigDefaults.tEnd
   /// The end as log t, for ends past t's range (log t > 709.78); overrides ``tEnd``.
   public var logTEnd: Double?
   /// End at this product norm ρ (the ρ clock's end; a stop condition in the other clocks).
   public var rhoEnd: Double?
   /// Log-spaced saves from ``saveFrom`` to the end (plus t = 0).
-  public var saves: Int = 50
+  public var saves: Int = ConfigDefaults.saves
+  /// Where the saves go (``SaveSpacing``); run.json files without the key ran with `log-t`.
+  public var saveSpacing: SaveSpacing = ConfigDefaults.saveSpacing
   /// The first log-spaced save time; `nil` uses min(1e-2, tEnd/100).
   public var saveFrom: Double?
   /// Run finite-step gradient descent with this learning rate η instead of integrating the flow
@@ -65,15 +67,15 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var gdStep: Double?
   /// The GSL stepper; `nil` picks per phase (see ``stepper(forClock:)``).
   public var stepper: Stepper?
-  public var rtol: Double = 1e-8
-  public var atol: Double = 1e-10
+  public var rtol: Double = ConfigDefaults.rtol
+  public var atol: Double = ConfigDefaults.atol
   /// The norm of the step-size control (`--error-norm`): `rms` (scipy/diffrax, the benchmark protocol;
   /// ``RMSControl``; the default, README "ReLU kinks") or `max` (GSL's, every component within its
   /// tolerance; the default before `error_norm` was recorded, see ``legacyDefaults``).
-  public var errorNorm: ErrorNorm = .rms
-  public var maxSteps: Int = 1_000_000
+  public var errorNorm: ErrorNorm = ConfigDefaults.errorNorm
+  public var maxSteps: Int = ConfigDefaults.maxSteps
   public var maxWallSeconds: Double?
-  public var hmin: Double = 0
+  public var hmin: Double = ConfigDefaults.hmin
   public var hmax: Double?
   public var initialStep: Double?
 
@@ -100,14 +102,15 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   // ReLU kinks (THEORY §7.1, README "ReLU kinks")
   /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
   /// (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``, ``DeepFilippovFlow``).
-  public var sliding: SlidingMode = .auto
+  public var sliding: SlidingMode = ConfigDefaults.sliding
   /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
   public var slidingBand: Double?
 
-  /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
-  /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
+  /// The values a run.json without these keys ran with: runs written before `error_norm`, `sliding` and
+  /// `save_spacing` were recorded used GSL's max norm, no sliding treatment and saves evenly spaced in
+  /// log t, so they still replay bit for bit.
+  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off", "save_spacing": "log-t"]
 
   public init() {}
 
@@ -118,7 +121,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// hit 1,000,000 steps at log t ≈ 882, msbdf took 16,370 steps, README "Clocks").
   public func stepper(forClock clock: Clock) -> Stepper {
     if let stepper { return stepper }
-    return dynamics != .unconstrained && clock != .t ? .msbdf : .rkf45
+    return dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.stepper
   }
 
   /// The most memory-hungry stepper the run may use (for the memory estimate).
@@ -139,20 +142,39 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     return Foundation.exp(min(Foundation.log(1e-2), resolvedLogTEnd - Foundation.log(100)))
   }
 
+  /// Whether the saves follow the log-t/auto clock's own variable (``SaveSpacing/clock`` in those clocks).
+  private var savesFollowLogTimeClock: Bool { saveSpacing == .clock && (clock == .logT || clock == .auto) }
+
   /// The save times as t where t is representable (exact values when the end is given as t).
   public var saveTimes: [Double] {
-    logTEnd == nil
+    if savesFollowLogTimeClock {
+      let logTimes = saveLogTimes
+      return logTimes.enumerated().map { i, logT in
+        if i == logTimes.count - 1, logTEnd == nil { return tEnd }  // the end exactly
+        if i == 0, logTimes.count > 1 { return resolvedSaveFrom }
+        return Foundation.exp(logT)
+      }.filter(\.isFinite)
+    }
+    return logTEnd == nil
       ? SaveSchedule.logSpacedTimes(count: saves, from: resolvedSaveFrom, to: tEnd)
       : saveLogTimes.map { Foundation.exp($0) }.filter(\.isFinite)
   }
 
-  /// The save times as log t: `saves` values evenly spaced from log(save_from) to log(t_end); when the
-  /// end is given as t, exactly the logs of ``SaveSchedule/logSpacedTimes(count:from:to:)``.
+  /// The save times as log t (``SaveSpacing``). In the log-t and auto clocks: log-spaced in the
+  /// clock's own variable, the last one exactly the end. Otherwise `saves` values evenly spaced from
+  /// log(save_from) to log(t_end); when the end is given as t, exactly the logs of
+  /// ``SaveSchedule/logSpacedTimes(count:from:to:)``; with the `clock` spacing the last is the end exactly.
   public var saveLogTimes: [Double] {
+    if savesFollowLogTimeClock {
+      return SaveSpacing.clockLogTimes(
+        count: saves, firstLogT: Foundation.log(resolvedSaveFrom), logEnd: resolvedLogTEnd)
+    }
     if logTEnd == nil { return saveTimes.map { Foundation.log($0) } }
     let a = Foundation.log(resolvedSaveFrom)
     let b = resolvedLogTEnd
-    return saves == 1 ? [b] : (0..<saves).map { a + (b - a) * Double($0) / Double(saves - 1) }
+    var times = saves == 1 ? [b] : (0..<saves).map { a + (b - a) * Double($0) / Double(saves - 1) }
+    if saveSpacing == .clock, !times.isEmpty { times[times.count - 1] = b }  // no second row at the end
+    return times
   }
 
   /// Reads a config JSON: either a config object or a `run.json` (whose `config` object is used).
@@ -244,6 +266,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
     case sliding, slidingBand
+    case saveSpacing
   }
 
   public init(from decoder: any Decoder) throws {
@@ -294,6 +317,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
+    saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
   }
 }
 

@@ -255,8 +255,16 @@ public struct SlidingSummary: Sendable {
     }
     return String(
       format:
-        "the flow slides on %d (sample, unit) pairs (%.4g pair-time units), %d chatter flips, %.0f%% of steps rejected",
-      pairs, pairTime, chatterFlips, 100 * rejectedRatio) + overflow
+        "the flow slides on %d (sample, unit) pairs (%@), %d chatter flips, %.0f%% of steps rejected",
+      pairs, Self.pairTimeText(pairTime), chatterFlips, 100 * rejectedRatio) + overflow
+  }
+
+  /// The summed sliding time for people: in t while t is a readable number; as e^x past 1e6 (long
+  /// log-t runs, where the sum approaches the largest double); past it, a bound instead of "inf".
+  static func pairTimeText(_ time: Double) -> String {
+    if time < 1e6 { return String(format: "%.4g pair-time units of t", time) }
+    if time.isFinite { return String(format: "pair-time e^%.4g in t", Foundation.log(time)) }
+    return String(format: "pair-time beyond e^%.5g in t", Foundation.log(Double.greatestFiniteMagnitude))
   }
 
   /// What to do about chattering (nil when the run does not chatter).
