@@ -116,8 +116,12 @@ public struct SimulationSetup {
         stepper: config.heaviestStepper, saves: config.saves
       ).check(limit: limits.maximumMemoryBytes)
     }
+    let coincident =
+      config.sliding == .auto && architecture.activation == .relu && architecture.depth == 2
+      && !CoincidentKinks(inputs: dataset.inputs, dimension: dataset.dimension).isEmpty
     config.sliding = config.sliding.resolved(
-      architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil)
+      architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
+      coincidentSurfaces: coincident)
     self.config = config
     self.dataset = dataset
     self.notes = notes
