@@ -211,7 +211,19 @@ import Testing
     #expect(try resolved { $0.widths = [] } == .off)  // a linear model has no kink
     #expect(try resolved { $0.activation = .leakyRelu } == .corrected)
     #expect(try resolved { $0.activation = .identity } == .off)
-    #expect(try resolved { $0.dynamics = .lagrange } == .off)
+    // The normalized flows of one hidden ReLU layer take FilippovFlow's slopes; deeper ones keep σ'(0) = 0.
+    #expect(try resolved { $0.dynamics = .lagrange } == .filippov)
+    #expect(try resolved { $0.dynamics = .weightnorm } == .filippov)
+    #expect(
+      try resolved {
+        $0.dynamics = .lagrange
+        $0.widths = [4, 3]
+      } == .off)
+    #expect(
+      try resolved {
+        $0.dynamics = .weightnorm
+        $0.activation = .leakyRelu
+      } == .off)
     #expect(try resolved { $0.gdStep = 0.1 } == .off)
     #expect(try resolved { $0.sliding = .off } == .off)
     // R2's samples come in mirror pairs x, −x (one kink surface each): filippov for one hidden ReLU layer.

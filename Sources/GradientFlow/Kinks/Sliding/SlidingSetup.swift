@@ -11,19 +11,26 @@ public protocol FilippovCounting: AnyObject {
 /// whose conformers need only the network).
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
-  /// dynamics of a ReLU net; a usage error otherwise.
+  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net with one hidden layer,
+  /// that flow with ``FilippovFlow``'s slopes (``LagrangeFlow/slopes``); a usage error otherwise.
   static func makeFilippovFlow(config: SimulationConfig, network: NetworkEvaluator, inputs: [Double])
     throws(ModelError) -> any FlowDynamics
   {
-    guard config.dynamics == .unconstrained else {
-      throw .invalidArchitecture(
-        "--sliding filippov is implemented for --dynamics unconstrained only (got \(config.dynamics.rawValue)); use --sliding off"
-      )
-    }
     guard config.gdStep == nil else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
     let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
+    guard config.dynamics == .unconstrained else {
+      // One hidden layer only: deeper pairs' rates mix the layers' different ρ_k² factors.
+      guard network.architecture.depth == 2 else {
+        throw .invalidArchitecture(
+          "--sliding filippov is implemented for --dynamics \(config.dynamics.rawValue) with one hidden layer only "
+            + "(got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
+      }
+      let slopes = try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+      if config.dynamics == .lagrange { return LagrangeFlow(network: network, loss: config.loss, slopes: slopes) }
+      return try WeightNormFlow(network: network, loss: config.loss, scales: config.wnScale ?? [1], slopes: slopes)
+    }
     if network.architecture.depth >= 3 {
       return try DeepFilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
     }
