@@ -55,3 +55,33 @@ import Testing
     #expect(plain.evaluations > 20 * filippov.evaluations, "\(plain.evaluations) vs \(filippov.evaluations)")
   }
 }
+
+/// `alignment` (THEORY P3) uses the velocity the flow follows on sliding pairs (issue 17 item 6).
+@Suite struct SlidingAlignmentTests {
+  @Test func alignmentUsesTheFilippovVelocityOnASlidingState() throws {
+    // θ = (w, a) = (0.5, −0.5, 0.8): pair 2 (x_2 = (1, 1)) sits on its kink, z_2 = 0 exactly, and slides
+    // (SlidingTests). With q_1 = 0.4, q_2 = 0 the Filippov velocity is ∝ e^{−0.4}(0.4, −0.4, 0.5) (slope
+    // e^{−0.4}/2 on pair 2), the one-sided backprop gradient (σ'(0) = 0) ∝ e^{−0.4}(0.8, 0, 0.5). So
+    // β = 0.8/(‖θ‖·‖(0.4, −0.4, 0.5)‖) with the field and 0.8/(‖θ‖·‖(0.8, 0, 0.5)‖) without.
+    let theta: [Double] = [0.5, -0.5, 0.8]
+    func observables(withField: Bool) throws -> Observables {
+      let network = try NetworkEvaluator(
+        architecture: SlidingTests.architecture, inputs: SlidingTests.inputs, labels: SlidingTests.labels)
+      let observables = Observables(network: network, loss: .exponential, initialWeights: theta)
+      if withField {
+        let fieldNetwork = try NetworkEvaluator(
+          architecture: SlidingTests.architecture, inputs: SlidingTests.inputs, labels: SlidingTests.labels)
+        observables.velocityField = try FilippovFlow(
+          network: fieldNetwork, inputs: SlidingTests.inputs, loss: .exponential)
+      }
+      theta.withUnsafeBufferPointer { observables.compute(t: 1, theta: $0.baseAddress!, patternChanges: 0) }
+      return observables
+    }
+    let thetaNorm = (0.25 + 0.25 + 0.64).squareRoot()
+    let filippov = try #require(try observables(withField: true).value("alignment"))
+    let oneSided = try #require(try observables(withField: false).value("alignment"))
+    // 1e-12: a handful of roundings in the norms and dot products.
+    #expect(abs(filippov - 0.8 / (thetaNorm * (0.16 + 0.16 + 0.25).squareRoot())) < 1e-12, "\(filippov)")
+    #expect(abs(oneSided - 0.8 / (thetaNorm * (0.64 + 0.25).squareRoot())) < 1e-12, "\(oneSided)")
+  }
+}

@@ -195,6 +195,8 @@ import Testing
     // A run.json written before `error_norm` and `sliding` were recorded ran with max/off, and replays so.
     let legacy = try SimulationConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
     #expect(legacy.sliding == .off && legacy.errorNorm == .max && legacy.tEnd == 5)
+    #expect(legacy.alignmentVelocity == .backprop && SimulationConfig().alignmentVelocity == .flow)
+    #expect(legacy.kinkSurfaces == .pairwise && SimulationConfig().kinkSurfaces == .merged)
     let recorded = try SimulationConfig.decode(
       Data(#"{"config": {"sliding": "filippov", "error_norm": "rms"}}"#.utf8), source: "run.json")
     #expect(recorded.sliding == .filippov && recorded.errorNorm == .rms)

@@ -51,6 +51,17 @@ public final class Simulation {
         architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
       observables = Observables(
         network: observerNetwork, loss: config.loss, initialWeights: setup.initialWeights)
+      if filippov, config.alignmentVelocity == .flow {
+        // `alignment` and `grad_norm` use the velocity the flow follows on sliding pairs (the unconstrained
+        // Filippov field in θ; for the normalized flows, the slopes they take from it).
+        var unconstrained = config
+        unconstrained.dynamics = .unconstrained
+        let velocityNetwork = try NetworkEvaluator(
+          architecture: architecture, inputs: dataset.inputs, labels: dataset.labels)
+        observables.velocityField =
+          try SlidingSetup.makeFilippovFlow(config: unconstrained, network: velocityNetwork, inputs: dataset.inputs)
+          as? any FlowDynamics & FilippovCounting
+      }
       initialState = try flow.initialState(weights: setup.initialWeights)
     } catch {
       throw .usage(error.description)
@@ -176,7 +187,8 @@ public final class Simulation {
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(
@@ -206,14 +218,16 @@ public final class Simulation {
     options.initialStep = config.initialStep
     options.recordStates = false
     if config.sliding == .corrected {
-      let (architecture, dataset, loss) = (setup.architecture, setup.dataset, config.loss)
+      let (architecture, dataset, loss, surfaces) = (
+        setup.architecture, setup.dataset, config.loss, config.kinkSurfaces
+      )
       let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band)
+            tolerances: tolerances, slidingBand: band, surfaces: surfaces)
           engines.steppers.append(stepper)
           return stepper
         } catch {

@@ -96,6 +96,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``defaultSlidingBand(rtol:)``.
   public var slidingBand: Double?
+  /// The −∇L of the `alignment` and `grad_norm` columns (``AlignmentVelocity``).
+  public var alignmentVelocity: AlignmentVelocity = .flow
+  /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
+  public var kinkSurfaces: CoincidentKinks.Treatment = .merged
 
   /// The default kink band of `--sliding filippov`: η = 100·rtol (1e-6 at the default rtol), capped at
   /// 1e-2 — the diagnostics' band for rtol ≥ 1e-8. A chattering pair's |z|/(‖w‖‖x‖) sits at the tolerance level, and
@@ -105,8 +109,11 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public static func defaultSlidingBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
-  /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
+  /// were recorded used GSL's max norm and no sliding treatment, before `alignment_velocity` the backprop
+  /// gradient in `alignment`, and before `kink_surfaces` per-pair Filippov slopes, so they still replay bit for bit.
+  static let legacyDefaults: [String: String] = [
+    "error_norm": "max", "sliding": "off", "alignment_velocity": "backprop", "kink_surfaces": "pairwise",
+  ]
 
   public init() {}
 
@@ -238,7 +245,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
-    case sliding, slidingBand
+    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
   }
 
   public init(from decoder: any Decoder) throws {
@@ -286,6 +293,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
+    alignmentVelocity =
+      try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
+    kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
   }
 }
 

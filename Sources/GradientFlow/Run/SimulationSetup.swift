@@ -117,7 +117,8 @@ public struct SimulationSetup {
       ).check(limit: limits.maximumMemoryBytes)
     }
     let coincident =
-      config.sliding == .auto && architecture.activation == .relu && architecture.depth == 2
+      config.sliding == .auto && config.kinkSurfaces == .merged && architecture.activation == .relu
+      && architecture.depth == 2
       && !CoincidentKinks(inputs: dataset.inputs, dimension: dataset.dimension).isEmpty
     config.sliding = config.sliding.resolved(
       architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,

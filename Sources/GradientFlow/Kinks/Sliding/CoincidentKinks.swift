@@ -20,6 +20,14 @@ import Foundation
 /// Classes are found once, by sorting the directions x/‖x‖ (sign fixed so that the first nonzero entry is
 /// positive) and grouping neighbours that agree entry by entry to ``tolerance``. Zero inputs are no class.
 public struct CoincidentKinks: Sendable {
+  /// Whether the Filippov flows merge the classes (config key `kink_surfaces`): `merged` (the default) or
+  /// `pairwise`, the per-pair slopes that runs recorded before the key existed used (a run.json without it
+  /// replays so, bit for bit).
+  public enum Treatment: String, CaseIterable, Sendable, Codable {
+    case merged
+    case pairwise
+  }
+
   /// Two directions belong to one surface when their unit vectors agree to this, entry by entry: about
   /// 45 ulps of a unit vector's entries, far below any kink band (η ≥ 1e-10), so a pair of surfaces merged
   /// here is inside the band together whenever one of them is.
@@ -36,9 +44,9 @@ public struct CoincidentKinks: Sendable {
   /// Whether any surface is shared.
   public var isEmpty: Bool { members.isEmpty }
 
-  /// `inputs` row-major N × d.
-  public init(inputs: [Double], dimension d: Int) {
-    let n = d > 0 ? inputs.count / d : 0
+  /// `inputs` row-major N × d; `pairwise` finds no class.
+  public init(inputs: [Double], dimension d: Int, treatment: Treatment = .merged) {
+    let n = d > 0 && treatment == .merged ? inputs.count / d : 0
     var keys = [Double](repeating: 0, count: n * max(d, 1))
     var norms = [Double](repeating: 0, count: n)
     var valid: [Int] = []

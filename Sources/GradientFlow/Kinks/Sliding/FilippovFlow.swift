@@ -75,9 +75,11 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   private var overflowed = false
 
   /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
-  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
-    throws(ModelError)
-  {
+  /// `surfaces` `.pairwise` keeps the per-pair slopes on coincident surfaces (runs recorded before the merge).
+  public init(
+    network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1,
+    surfaces: CoincidentKinks.Treatment = .merged
+  ) throws(ModelError) {
     let architecture = network.architecture
     guard architecture.depth == 2, architecture.activation == .relu else {
       throw .invalidArchitecture(
@@ -108,7 +110,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     pairSamples = .allocate(capacity: pairCapacity)
     groupedSamples = .allocate(capacity: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
-    coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension)
+    coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
     effectiveWeights = .allocate(capacity: max(n, 1))
   }
 

@@ -27,14 +27,16 @@ enum SlidingSetup {
           "--sliding filippov is implemented for --dynamics \(config.dynamics.rawValue) with one hidden layer only "
             + "(got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
       }
-      let slopes = try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+      let slopes = try FilippovFlow(
+        network: network, inputs: inputs, loss: config.loss, band: band, surfaces: config.kinkSurfaces)
       if config.dynamics == .lagrange { return LagrangeFlow(network: network, loss: config.loss, slopes: slopes) }
       return try WeightNormFlow(network: network, loss: config.loss, scales: config.wnScale ?? [1], slopes: slopes)
     }
     if network.architecture.depth >= 3 {
       return try DeepFilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
     }
-    return try FilippovFlow(network: network, inputs: inputs, loss: config.loss, band: band)
+    return try FilippovFlow(
+      network: network, inputs: inputs, loss: config.loss, band: band, surfaces: config.kinkSurfaces)
   }
 
   /// The checks of `--sliding corrected` (``CrossingCorrectedStepper``): the unconstrained flow (not gradient
