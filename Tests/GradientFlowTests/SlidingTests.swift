@@ -182,6 +182,9 @@ import Testing
     #expect(summary.pairTime > 0.19)  // slides the whole run (the first few steps build the streak)
     #expect(summary.isChattering)
     #expect(summary.advice?.contains("--sliding filippov") == true)
+    // Chatter under the crossing-corrected steps names filippov too (it helps there: docs/kinks.md, XOR).
+    #expect(diagnostics.summary(mode: .corrected, canUseFilippov: true).advice?.contains("--sliding filippov") == true)
+    #expect(diagnostics.summary(mode: .filippov, canUseFilippov: true).advice?.contains("--sliding filippov") == false)
     #expect(rows.count == 2 && rows.allSatisfy { $0[1] == 1 && $0[0] > 0.25 })
     let total =
       Double(solution.statistics.stepsRejected)

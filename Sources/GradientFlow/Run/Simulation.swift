@@ -185,7 +185,8 @@ public final class Simulation {
       outputDirectory: output.path)
     result.sliding = sliding.summary(
       mode: config.sliding,
-      canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
+      canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
+        && (config.dynamics == .unconstrained || architecture.depth == 2) && config.gdStep == nil)
     if let filippov = flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
