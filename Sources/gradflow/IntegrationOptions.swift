@@ -112,7 +112,7 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help: help(
-      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, GSL steps across crossings; relu nets), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (corrected where it applies, else off).",
+      "ReLU kinks: corrected (each step integrates one activation pattern and is corrected, sample by sample, for the pattern changes inside it; Filippov slopes on sliding pairs; relu or leaky-relu nets with a hidden layer, unconstrained flow, t clock), filippov (Filippov slopes on sliding pairs, coincident kink surfaces as one, GSL steps across crossings; relu nets; lagrange and weightnorm with one hidden layer), off (σ'(0) = 0; a stepper chatters where the flow slides along z = 0), or auto (filippov for one hidden relu layer on data with parallel inputs such as x and −x, and for lagrange/weightnorm with one hidden relu layer; else corrected where it applies; else off).",
       default: ConfigDefaults.sliding.rawValue))
   var sliding: SlidingMode?
 

@@ -41,8 +41,8 @@ import Testing
       "                          lagrange/weightnorm in the log-t and rho phases)\n"
         + "                          (values: rk2, rk4, rkf45, rkck, rk8pd, rk1imp,\n"
         + "                          rk2imp, rk4imp, bsimp, msadams, msbdf)\n",
-      "                          (default: auto) (values: off, filippov, corrected,\n"
-        + "                          auto)\n",
+      "                          applies; else off). (default: auto) (values: off,\n"
+        + "                          filippov, corrected, auto)\n",
       "  --out <out>             Output directory. (default: gradflow-out)\n",
     ] {
       #expect(text.contains(block), "simulate --help lacks\n\(block)")

@@ -125,16 +125,21 @@ import Testing
   }
 
   @Test func filippovCapacityOverflowsAreReported() throws {
-    // One ReLU unit w = (1, 0), a = 1, and 300 negative samples x_n = (0, v_n) on its kink (z = 0,
-    // attracting: a·c_n < 0) beside one positive sample: more candidates than the K = 2 slope solver's
-    // 256. The run says so in the summary and in run.json instead of dropping them silently.
+    // One ReLU unit w = (1, 0, 0), a = 1, and 300 negative samples x_n = (0, cos φ_n, sin φ_n) on its kink
+    // (z = 0, attracting: a·c_n < 0) beside one positive sample: more candidates than the K = 2 slope solver's
+    // 256 (distinct φ_n in (0, π): no two share a surface, which would make them one candidate). The run says
+    // so in the summary and in run.json instead of dropping them silently.
     let dir = try temporaryDirectory()
-    var csv = "x1,x2,y\n1,0,1\n"
-    for n in 0..<300 { csv += "0,\(Double(n % 7) - 3.1),-1\n" }
+    var csv = "x1,x2,x3,y\n1,0,0,1\n"
+    for n in 0..<300 {
+      let phi = 0.1 + 0.01 * Double(n)
+      csv += "0,\(cos(phi)),\(sin(phi)),-1\n"
+    }
     let data = dir.appendingPathComponent("kinks.csv").path
     try csv.write(toFile: data, atomically: true, encoding: .utf8)
     let weights = dir.appendingPathComponent("w.json").path
-    try #"{"arch": [2, 1, 1], "layers": [[[1, 0]], [[1]]]}"#.write(toFile: weights, atomically: true, encoding: .utf8)
+    try #"{"arch": [3, 1, 1], "layers": [[[1, 0, 0]], [[1]]]}"#.write(
+      toFile: weights, atomically: true, encoding: .utf8)
     let out = dir.appendingPathComponent("run").path
     let run = try gradflow([
       "simulate", "--data", data, "--init", weights, "--t-end", "1e-3", "--saves", "2", "--out", out,

@@ -182,6 +182,9 @@ import Testing
     #expect(summary.pairTime > 0.19)  // slides the whole run (the first few steps build the streak)
     #expect(summary.isChattering)
     #expect(summary.advice?.contains("--sliding filippov") == true)
+    // Chatter under the crossing-corrected steps names filippov too (it helps there: docs/kinks.md, XOR).
+    #expect(diagnostics.summary(mode: .corrected, canUseFilippov: true).advice?.contains("--sliding filippov") == true)
+    #expect(diagnostics.summary(mode: .filippov, canUseFilippov: true).advice?.contains("--sliding filippov") == false)
     #expect(rows.count == 2 && rows.allSatisfy { $0[1] == 1 && $0[0] > 0.25 })
     let total =
       Double(solution.statistics.stepsRejected)
@@ -195,6 +198,8 @@ import Testing
     // A run.json written before `error_norm` and `sliding` were recorded ran with max/off, and replays so.
     let legacy = try SimulationConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
     #expect(legacy.sliding == .off && legacy.errorNorm == .max && legacy.tEnd == 5)
+    #expect(legacy.alignmentVelocity == .backprop && SimulationConfig().alignmentVelocity == .flow)
+    #expect(legacy.kinkSurfaces == .pairwise && SimulationConfig().kinkSurfaces == .merged)
     let recorded = try SimulationConfig.decode(
       Data(#"{"config": {"sliding": "filippov", "error_norm": "rms"}}"#.utf8), source: "run.json")
     #expect(recorded.sliding == .filippov && recorded.errorNorm == .rms)
@@ -211,9 +216,38 @@ import Testing
     #expect(try resolved { $0.widths = [] } == .off)  // a linear model has no kink
     #expect(try resolved { $0.activation = .leakyRelu } == .corrected)
     #expect(try resolved { $0.activation = .identity } == .off)
-    #expect(try resolved { $0.dynamics = .lagrange } == .off)
+    // The normalized flows of one hidden ReLU layer take FilippovFlow's slopes; deeper ones keep σ'(0) = 0.
+    #expect(try resolved { $0.dynamics = .lagrange } == .filippov)
+    #expect(try resolved { $0.dynamics = .weightnorm } == .filippov)
+    #expect(
+      try resolved {
+        $0.dynamics = .lagrange
+        $0.widths = [4, 3]
+      } == .off)
+    #expect(
+      try resolved {
+        $0.dynamics = .weightnorm
+        $0.activation = .leakyRelu
+      } == .off)
     #expect(try resolved { $0.gdStep = 0.1 } == .off)
     #expect(try resolved { $0.sliding = .off } == .off)
+    // R2's samples come in mirror pairs x, −x (one kink surface each): filippov for one hidden ReLU layer.
+    #expect(try resolved { $0.generator = "r2" } == .filippov)
+    #expect(
+      try resolved {
+        $0.generator = "r2"
+        $0.widths = [4, 3]
+      } == .corrected)
+    #expect(
+      try resolved {
+        $0.generator = "r2"
+        $0.activation = .leakyRelu
+      } == .corrected)
+    #expect(
+      try resolved {
+        $0.generator = "r2"
+        $0.sliding = .corrected
+      } == .corrected)
   }
 
   @Test func errorNormIsAConfigKeyAndReachesTheSolver() throws {
@@ -238,18 +272,21 @@ import Testing
   }
 
   @Test func capacityOverflowsCountOncePerEvaluation() throws {
-    // One unit w = (1, 0), a = 1, and 300 negative samples x_n = (0, v_n) on its kink (attracting: a·c_n < 0)
-    // beside one positive sample: more candidates than the solver's 256 for that unit.
-    var inputs: [Double] = [1, 0]
+    // One unit w = (1, 0, 0), a = 1, and 300 negative samples x_n = (0, cos φ_n, sin φ_n) on its kink (attracting:
+    // a·c_n < 0) beside one positive sample: more candidates than the solver's 256 for that unit. The φ_n are
+    // distinct angles in (0, π), so no two samples share a surface (``CoincidentKinks`` would merge them).
+    var inputs: [Double] = [1, 0, 0]
     var labels: [Double] = [1]
     for n in 0..<300 {
-      inputs += [0, Double(n % 7) - 3.1]
+      let phi = 0.1 + 0.01 * Double(n)
+      inputs += [0, cos(phi), sin(phi)]
       labels.append(-1)
     }
-    let network = try NetworkEvaluator(architecture: Self.architecture, inputs: inputs, labels: labels)
+    let architecture = try Architecture(inputDimension: 3, hiddenWidths: [1])
+    let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     let flow = try FilippovFlow(network: network, inputs: inputs, loss: .exponential)
-    let theta: [Double] = [1, 0, 1]
-    var direction = [Double](repeating: 0, count: 3)
+    let theta: [Double] = [1, 0, 0, 1]
+    var direction = [Double](repeating: 0, count: 4)
     for calls in 1...3 {
       _ = flow.velocity(state: theta, direction: &direction)
       #expect(flow.overflowCount == calls)

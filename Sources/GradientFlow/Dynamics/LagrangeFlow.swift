@@ -27,8 +27,15 @@ public final class LagrangeFlow: FlowDynamics {
   private let unitScales: [Double]
   private let theta: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
+  /// The unconstrained flow whose direction at W is G (``FilippovFlow`` for `--sliding filippov`: the Filippov
+  /// slopes on sliding pairs), or nil for the ReLU slopes of ``NetworkForces`` (σ'(0) = 0). With one hidden
+  /// layer the Filippov slopes of this flow are those of the unconstrained one at W: on a kink, w_j·x_n = 0, so
+  /// ż_nj = ρ_1² ⟨x_n, G_1[j, :]⟩ · (positive factor) — the sliding conditions ⟨x_n, G_1[j, :]⟩ = 0 and their
+  /// signs are the same (the radial part ⟨W_k, G_k⟩ = ν does not depend on a kink pair's slope, since σ(0) = 0).
+  public let slopes: (any FlowDynamics)?
 
-  public init(network: NetworkEvaluator, loss: Loss) {
+  public init(network: NetworkEvaluator, loss: Loss, slopes: (any FlowDynamics)? = nil) {
+    self.slopes = slopes
     forces = NetworkForces(network: network, loss: loss)
     blocks = LayerBlocks(network.architecture)
     unitScales = Array(repeating: 1, count: network.architecture.depth)
@@ -45,7 +52,8 @@ public final class LagrangeFlow: FlowDynamics {
     let depth = blocks.count
     let v = state + depth
     weights(from: state, into: theta)
-    let forceValue = forces.evaluate(theta: theta, gradient: gradient)
+    let forceValue =
+      slopes?.velocity(state: theta, direction: gradient) ?? forces.evaluate(theta: theta, gradient: gradient)
     let nu = forceValue.weightedMargin
     for k in 0..<depth {
       // ρ̇_k = ν̃/ρ_k and V̇_k = ρ_k P_k(G_k), in units of exp(logScale).

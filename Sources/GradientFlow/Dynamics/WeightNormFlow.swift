@@ -26,9 +26,18 @@ public final class WeightNormFlow: FlowDynamics {
   private let blocks: LayerBlocks
   private let theta: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
+  /// The unconstrained flow whose direction at W is G (``FilippovFlow`` for `--sliding filippov`: the Filippov
+  /// slopes on sliding pairs), or nil for the ReLU slopes of ``NetworkForces`` (σ'(0) = 0). With one hidden
+  /// layer the Filippov slopes of this flow are those of the unconstrained one at W: on a kink, w_j·x_n = 0, so
+  /// ż_nj = ρ_1² ⟨x_n, G_1[j, :]⟩ · (positive factor) — the sliding conditions ⟨x_n, G_1[j, :]⟩ = 0 and their
+  /// signs are the same (the radial part ⟨W_k, G_k⟩ = ν does not depend on a kink pair's slope, since σ(0) = 0).
+  public let slopes: (any FlowDynamics)?
 
   /// `scales` holds one c_k per layer, or a single value for all layers.
-  public init(network: NetworkEvaluator, loss: Loss, scales: [Double] = [1]) throws(ModelError) {
+  public init(network: NetworkEvaluator, loss: Loss, scales: [Double] = [1], slopes: (any FlowDynamics)? = nil)
+    throws(ModelError)
+  {
+    self.slopes = slopes
     let depth = network.architecture.depth
     let resolved = scales.count == 1 ? Array(repeating: scales[0], count: depth) : scales
     guard resolved.count == depth else {
@@ -53,7 +62,8 @@ public final class WeightNormFlow: FlowDynamics {
     let depth = blocks.count
     let v = state + depth
     weights(from: state, into: theta)
-    let forceValue = forces.evaluate(theta: theta, gradient: gradient)
+    let forceValue =
+      slopes?.velocity(state: theta, direction: gradient) ?? forces.evaluate(theta: theta, gradient: gradient)
     for k in 0..<depth {
       // ġ_k = ⟨v̂_k, G_k⟩ and v̇_k = (g_k/c_k) P_k(G_k), in units of exp(logScale).
       let c = blocks.norm(k, v)

@@ -7,11 +7,20 @@ public struct KinkOptions: Sendable, Equatable {
   public let band: Double
   /// The band of the sliding diagnostics (trajectory.csv's sliding columns).
   public let diagnosticBand: Double
+  /// Whether samples with parallel inputs (x and −x) share one kink surface per unit in the Filippov slopes.
+  public let surfaces: CoincidentKinks.Treatment
+  /// Which velocity `alignment` and `grad_norm` use where pairs slide.
+  public let alignmentVelocity: AlignmentVelocity
 
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
-  public init(policy: SlidingMode, band: Double?, rtol: Double) {
+  public init(
+    policy: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
+    alignmentVelocity: AlignmentVelocity = .flow
+  ) {
     self.policy = policy
+    self.surfaces = surfaces
+    self.alignmentVelocity = alignmentVelocity
     self.band = band ?? Self.defaultBand(rtol: rtol)
     diagnosticBand = max(SlidingDiagnostics.defaultBand, 100 * rtol)
   }

@@ -14,10 +14,14 @@ import Foundation
 /// | `rho_1` … `rho_K` | the layer norms |
 /// | `margin_lyu_li` | min_n q_n(W)/‖θ‖^K, the Lyu–Li normalization (THEORY §1.3) |
 /// | `accuracy` | the fraction of samples with q_n > 0 |
-/// | `grad_norm` | ‖∇L‖ |
-/// | `alignment` | β = cos∠(θ, −∇L) (THEORY P3) |
+/// | `grad_norm` | ‖∇L‖, of the velocity the flow follows (below) |
+/// | `alignment` | β = cos∠(θ, −∇L) (THEORY P3), −∇L the velocity the flow follows (below) |
 /// | `balance_drift_k` (k ≥ 2) | (ρ_k² − ρ_1²) − (ρ_k²(0) − ρ_1²(0)), zero for the exact flow (THEORY P5) |
 /// | `pattern_changes` | activation switches since the previous save (``ActivationPatternTracker``) |
+///
+/// With a ``velocityField`` (the Filippov flows), −∇L at a state where that field holds pairs sliding is its
+/// velocity, with the Filippov slopes on those pairs, not the one-sided backprop gradient (σ'(0) = 0). Elsewhere,
+/// and without a field, it is the backprop gradient.
 ///
 /// All buffers are allocated once; ``compute(t:theta:patternChanges:)`` allocates nothing.
 public final class Observables {
@@ -33,6 +37,10 @@ public final class Observables {
   private let forceWeights: UnsafeMutablePointer<Double>
   private let outputWeights: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
+  /// The unconstrained Filippov flow in θ whose velocity −∇L is at sliding states (nil: backprop only). It
+  /// needs its own ``NetworkEvaluator``.
+  private let fieldDirection: UnsafeMutablePointer<Double>
+  public var velocityField: (any FlowDynamics & FilippovCounting)?
 
   public init(network: NetworkEvaluator, loss: Loss, initialWeights theta0: [Double]) {
     self.network = network
@@ -54,6 +62,7 @@ public final class Observables {
     forceWeights = .allocate(capacity: network.sampleCount)
     outputWeights = .allocate(capacity: network.sampleCount)
     gradient = .allocate(capacity: architecture.parameterCount)
+    fieldDirection = .allocate(capacity: architecture.parameterCount)
   }
 
   deinit {
@@ -61,6 +70,7 @@ public final class Observables {
     forceWeights.deallocate()
     outputWeights.deallocate()
     gradient.deallocate()
+    fieldDirection.deallocate()
   }
 
   /// The value of a column of the last computation.
@@ -78,6 +88,13 @@ public final class Observables {
     let lossValue = loss.evaluate(margins: network.margins, count: n, weights: forceWeights)
     for i in 0..<n { outputWeights[i] = network.label(i) * forceWeights[i] }
     network.backward(theta, outputWeights: outputWeights, gradient: gradient)
+    if let field = velocityField {
+      // Same normalization as the backprop direction: Σ_n w_n ∇q_n with dθ/dt = exp(logScale) · direction.
+      let velocity = field.velocity(state: theta, direction: fieldDirection)
+      if field.slidingPairCount > 0, velocity.logScale == lossValue.logForceScale {
+        gradient.update(from: fieldDirection, count: p)
+      }
+    }
 
     var rho = 1.0
     var thetaSquared = 0.0

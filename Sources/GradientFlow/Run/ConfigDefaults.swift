@@ -3,7 +3,7 @@ import ODE
 /// The default of every run option with one: the single table that ``SimulationConfig``'s initial
 /// values (hence its decoder, which starts from them) and the command line's `--help` read.
 /// Options without an entry have no default value: they are off, or derived from other options
-/// (``SimulationConfig/resolvedSaveFrom``, ``SimulationConfig/defaultSlidingBand(rtol:)``,
+/// (``SimulationConfig/resolvedSaveFrom``, ``KinkOptions/defaultBand(rtol:)``,
 /// ``SimulationConfig/stepper(forClock:)``).
 public enum ConfigDefaults {
   // Data

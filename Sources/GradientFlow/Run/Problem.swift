@@ -105,7 +105,8 @@ public struct Problem {
       ?? InitialWeights.gaussian(architecture: architecture, scale: config.initScale, seed: config.seed)
     return Problem(
       dataset: dataset, dataSource: dataSource, notes: csv?.notes ?? [], architecture: architecture,
-      loss: config.loss, dynamics: config.dynamics, wnScale: config.wnScale ?? [ConfigDefaults.wnScale], initialWeights: theta,
+      loss: config.loss, dynamics: config.dynamics, wnScale: config.wnScale ?? [ConfigDefaults.wnScale],
+      initialWeights: theta,
       weightsSource: loadedWeights == nil
         ? "gaussian(scale=\(config.initScale), seed=\(config.seed))" : config.initialWeights!)
   }

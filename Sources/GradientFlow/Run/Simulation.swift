@@ -65,6 +65,20 @@ public final class Simulation {
         architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
       let observables = Observables(
         network: observerNetwork, loss: problem.loss, initialWeights: problem.initialWeights)
+      if filippov, kinks.alignmentVelocity == .flow {
+        // `alignment` and `grad_norm` use the velocity the flow follows on sliding pairs (the unconstrained
+        // Filippov field in θ; for the normalized flows, the slopes they take from it).
+        let unconstrained = Problem(
+          dataset: problem.dataset, dataSource: problem.dataSource, notes: problem.notes,
+          architecture: problem.architecture, loss: problem.loss, dynamics: .unconstrained, wnScale: problem.wnScale,
+          initialWeights: problem.initialWeights, weightsSource: problem.weightsSource)
+        let velocityNetwork = try NetworkEvaluator(
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+        observables.velocityField =
+          try SlidingSetup.makeFilippovFlow(
+            kinks: kinks, problem: unconstrained, gradientDescent: false, network: velocityNetwork)
+          as? any FlowDynamics & FilippovCounting
+      }
       return (flow, observables)
     } catch {
       throw .usage(error.description)
@@ -179,7 +193,7 @@ public final class Simulation {
     result.sliding = recorder.sliding.summary(
       mode: solve.kinks.policy,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
-        && problem.dynamics == .unconstrained)
+        && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
     if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
@@ -223,13 +237,15 @@ public final class Simulation {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.policy == .corrected {
-      let (architecture, dataset, loss, band) = (problem.architecture, problem.dataset, problem.loss, solve.kinks.band)
+      let (architecture, dataset, loss, band, surfaces) = (
+        problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
+      )
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band)
+            tolerances: tolerances, slidingBand: band, surfaces: surfaces)
           engines.steppers.append(stepper)
           return stepper
         } catch {

@@ -106,11 +106,19 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
   public var slidingBand: Double?
+  /// The −∇L of the `alignment` and `grad_norm` columns (``AlignmentVelocity``).
+  public var alignmentVelocity: AlignmentVelocity = .flow
+  /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
+  public var kinkSurfaces: CoincidentKinks.Treatment = .merged
 
-  /// The values a run.json without these keys ran with: runs written before `error_norm`, `sliding` and
-  /// `save_spacing` were recorded used GSL's max norm, no sliding treatment and saves evenly spaced in
-  /// log t, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off", "save_spacing": "log-t"]
+  /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
+  /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
+  /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
+  /// per-pair Filippov slopes, so they still replay bit for bit.
+  static let legacyDefaults: [String: String] = [
+    "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
+    "kink_surfaces": "pairwise",
+  ]
 
   public init() {}
 
@@ -195,7 +203,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       }
     }
     // Relative file paths in a config are relative to the config file, not the working directory.
-    return try decode(Data(bytes), source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
+    return try decode(Data(bytes), source: path).anchored(
+      in: (absolutePath(path) as NSString).deletingLastPathComponent)
   }
 
   /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
@@ -265,7 +274,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
-    case sliding, slidingBand
+    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
     case saveSpacing
   }
 
@@ -318,6 +327,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
     saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
+    alignmentVelocity =
+      try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
+    kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
   }
 }
 

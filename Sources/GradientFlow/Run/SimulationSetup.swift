@@ -19,7 +19,7 @@ public struct SimulationSetup {
     try OutputOptions.validate(config)
     let limits = try ResourceLimits.fromEnvironment(override: limits)
     problem = try Problem.load(config: &config, limits: limits)
-    solve = SolveOptions(config: config, architecture: problem.architecture)
+    solve = SolveOptions(config: config, problem: problem)
     output = OutputOptions(config: config)
     config.sliding = solve.kinks.policy
     self.config = config

@@ -28,8 +28,9 @@ public struct SolveOptions {
   public let kinks: KinkOptions
   public let stops: StopOptions
 
-  /// The solve options of a validated `config` for a problem with this architecture.
-  init(config: SimulationConfig, architecture: Architecture) {
+  /// The solve options of a validated `config` for its problem.
+  init(config: SimulationConfig, problem: Problem) {
+    let architecture = problem.architecture
     clock = config.clock
     tEnd = config.resolvedTEnd
     logTEnd = config.resolvedLogTEnd
@@ -49,10 +50,18 @@ public struct SolveOptions {
     solver.initialStep = config.initialStep
     solver.recordStates = false
     self.solver = solver
+    // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
+    // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
+    let coincident =
+      config.sliding == .auto && config.kinkSurfaces == .merged && architecture.activation == .relu
+      && architecture.depth == 2
+      && !CoincidentKinks(inputs: problem.dataset.inputs, dimension: problem.dataset.dimension).isEmpty
     kinks = KinkOptions(
       policy: config.sliding.resolved(
-        architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil),
-      band: config.slidingBand, rtol: config.rtol)
+        architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
+        coincidentSurfaces: coincident),
+      band: config.slidingBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
+      alignmentVelocity: config.alignmentVelocity)
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
     stops.loss = config.stopLoss

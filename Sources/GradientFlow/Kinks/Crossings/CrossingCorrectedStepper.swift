@@ -153,7 +153,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The stepper of the flow of `loss` on a piecewise-linear net (relu or leaky-relu) over the data.
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
-    slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight
+    slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
+    surfaces: CoincidentKinks.Treatment = .merged
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     guard correctionWeight > 0, correctionWeight.isFinite else {
@@ -164,7 +165,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     plainDynamics = architecture.activation == .relu ? UnconstrainedFlow(network: network, loss: loss) : nil
     switch (architecture.activation, architecture.depth) {
     case (.relu, 2):
-      dynamics = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
+      dynamics = try FilippovFlow(
+        network: network, inputs: inputs, loss: loss, band: slidingBand, surfaces: surfaces)
       band = slidingBand
     case (.relu, _):
       dynamics = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)

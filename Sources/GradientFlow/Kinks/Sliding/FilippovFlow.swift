@@ -24,7 +24,12 @@ import Foundation
 /// - Along a sliding stretch ⟨x_n, ẇ_j⟩ = −κ z_nj at every stage, a linear relation every Runge–Kutta
 ///   method preserves: the stepper sees a smooth field, and the cost of a sliding mode is that of its entry.
 ///
-/// Exact where the Filippov solution is unique (the sliding x_m of a unit linearly independent).
+/// - Samples with parallel inputs (x_m = r x_n, e.g. mirror data x and −x) share one kink surface per unit
+///   (``CoincidentKinks``): their pairs get one slope λ (1 − λ for r < 0) as one effective pair, since only
+///   the two sides of that surface meet there.
+///
+/// Exact where the Filippov solution is unique (the sliding surfaces of a unit have linearly independent
+/// normals: distinct classes of ``CoincidentKinks``).
 /// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
 /// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2 and ReLU only.
 public final class FilippovFlow: FlowDynamics, FilippovCounting {
@@ -58,6 +63,10 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   private let pairSamples: UnsafeMutablePointer<Int>
   private let groupedSamples: UnsafeMutablePointer<Int>
   private let solver: FilippovSlopeSolver
+  /// Samples sharing a kink surface, and per sample the output weight of its candidacy: c_m for a lone
+  /// sample, C = Σ c_i |r_i| of its class for a representative, 0 for the other members (never candidates).
+  private let coincident: CoincidentKinks
+  private let effectiveWeights: UnsafeMutablePointer<Double>
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
   /// Evaluations whose candidates exceeded a capacity — the solver's per unit or ``pairCapacity`` in
@@ -66,9 +75,11 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   private var overflowed = false
 
   /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
-  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
-    throws(ModelError)
-  {
+  /// `surfaces` `.pairwise` keeps the per-pair slopes on coincident surfaces (runs recorded before the merge).
+  public init(
+    network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1,
+    surfaces: CoincidentKinks.Treatment = .merged
+  ) throws(ModelError) {
     let architecture = network.architecture
     guard architecture.depth == 2, architecture.activation == .relu else {
       throw .invalidArchitecture(
@@ -99,6 +110,8 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     pairSamples = .allocate(capacity: pairCapacity)
     groupedSamples = .allocate(capacity: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
+    coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
+    effectiveWeights = .allocate(capacity: max(n, 1))
   }
 
   deinit {
@@ -112,6 +125,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     pairUnits.deallocate()
     pairSamples.deallocate()
     groupedSamples.deallocate()
+    effectiveWeights.deallocate()
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
@@ -148,7 +162,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     let d = architecture.inputDimension
     let width = architecture.layerSizes[1]
     let z = network.preActivations(ofLayer: 1)
-    let c = outputWeights
+    let c = coincident.isEmpty ? outputWeights : classWeights()
     for j in 0..<width {
       let w = theta + j * d
       var squared = 0.0
@@ -197,6 +211,47 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     return total
   }
 
+  /// ``effectiveWeights`` from c: c_m, the class weight C = Σ_i c_i |r_i| at a representative, 0 at the other members.
+  private func classWeights() -> UnsafePointer<Double> {
+    let c = outputWeights
+    for m in 0..<network.sampleCount {
+      effectiveWeights[m] = coincident.representative[m] == m ? c[m] : 0
+    }
+    for k in 0..<(coincident.memberStart.count - 1) {
+      var total = 0.0
+      for p in coincident.memberStart[k]..<coincident.memberStart[k + 1] {
+        let i = coincident.members[p]
+        total += c[i] * abs(coincident.ratio[i])
+      }
+      effectiveWeights[coincident.members[coincident.memberStart[k]]] = total
+    }
+    return UnsafePointer(effectiveWeights)
+  }
+
+  /// Removes from `row` the contribution a c_i x_i of each active member of sample m's class (only m when it
+  /// is alone on its surface) and, for a class, adds its constant part a Σ_{r_i<0} c_i x_i: what is left
+  /// is the row without the pair's slope, u = λ a C multiplying x_m.
+  private func removeCandidate(_ m: Int, unit j: Int, a: Double, width: Int, row: UnsafeMutablePointer<Double>) {
+    let d = architecture.inputDimension
+    let c = outputWeights
+    let cls = coincident.isEmpty ? -1 : coincident.classOf[m]
+    guard cls >= 0 else {
+      guard network.isActive(layer: 1, at: m * width + j) else { return }
+      let x = inputs + m * d
+      let u = a * c[m]
+      for i in 0..<d { row[i] -= u * x[i] }
+      return
+    }
+    for p in coincident.memberStart[cls]..<coincident.memberStart[cls + 1] {
+      let i = coincident.members[p]
+      let x = inputs + i * d
+      let active = network.isActive(layer: 1, at: i * width + j)
+      let u = a * c[i] * ((active ? -1 : 0) + (coincident.ratio[i] < 0 ? 1 : 0))
+      guard u != 0 else { continue }
+      for e in 0..<d { row[e] += u * x[e] }
+    }
+  }
+
   /// Replaces the slopes of unit j's candidate pairs in its gradient row (`row` = ẇ_j, d entries, as
   /// backprop wrote it with σ'(0) = 0) by the Filippov slopes; returns the number of sliding pairs.
   private func filippovCorrection(
@@ -204,15 +259,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     z: UnsafePointer<Double>, width: Int, gradient row: UnsafeMutablePointer<Double>
   ) -> Int {
     let d = architecture.inputDimension
-    let c = outputWeights
+    let c = coincident.isEmpty ? outputWeights : UnsafePointer(effectiveWeights)
     // base = ẇ_j without the candidates: remove a_j c_m x_m of the active candidates.
-    for p in 0..<k {
-      let m = candidates[p]
-      guard network.isActive(layer: 1, at: m * width + j) else { continue }
-      let x = inputs + m * d
-      let u = a * c[m]
-      for i in 0..<d { row[i] -= u * x[i] }
-    }
+    for p in 0..<k { removeCandidate(candidates[p], unit: j, a: a, width: width, row: row) }
     let rate = wNorm > 0 ? pullBack * forceSum * abs(a) / wNorm : 0
     for p in 0..<k {
       let m = candidates[p]

@@ -238,7 +238,8 @@ public struct SlidingSummary: Sendable {
   public var mode: SlidingMode
   /// Filippov runs: evaluations with more candidate pairs than the slope solver holds (``FilippovCounting``).
   public var capacityOverflows = 0
-  /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics).
+  /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
+  /// normalized dynamics with one hidden layer).
   public var canUseFilippov: Bool
 
   /// Sliding pairs whose sign flipped back and forth while the stepper rejected ≥ 25% of its steps.
@@ -270,6 +271,11 @@ public struct SlidingSummary: Sendable {
   /// What to do about chattering (nil when the run does not chatter).
   public var advice: String? {
     guard isChattering else { return nil }
+    if mode == .corrected, canUseFilippov {
+      // The 4-point XOR (docs/kinks.md): corrected 65,328 evaluations and 17,050 flips, filippov 2,401.
+      return "the crossing-corrected steps chatter across ReLU kinks (pairs re-cross after their sliding entry); "
+        + "try --sliding filippov"
+    }
     if mode == .off, canUseFilippov {
       return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); try --sliding filippov "
         + "(with --error-norm rms if you are not using it)"

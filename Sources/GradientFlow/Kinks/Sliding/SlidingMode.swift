@@ -14,19 +14,34 @@
 ///   with a hidden layer, in the t clock; later log-t or ρ phases integrate the `filippov` flow (ReLU) or
 ///   σ'(0) = 0 (leaky ReLU) with GSL.
 /// - `auto` (the default): `corrected` where it applies — the unconstrained flow (not gradient descent) of
-///   a relu or leaky-relu net with a hidden layer — and `off` otherwise. ``SimulationSetup`` resolves it, so
-///   a run.json records `corrected` or `off`.
+///   a relu or leaky-relu net with a hidden layer — and `off` otherwise; but `filippov` for a ReLU net with
+///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
+///   ``CoincidentKinks``): the corrected steps follow crossings sample by sample, so two samples crossing
+///   one surface together get two independent sliding shares, overshoot the surface and chatter (the 4-point
+///   XOR: 65,328 evaluations against filippov's 2,401, docs/kinks.md). ``SimulationSetup`` resolves it, so a
+///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
+///   with one hidden layer get `filippov` too (``LagrangeFlow/slopes``; without it they chatter: S to t = 100
+///   took 3.47M evaluations), every other normalized flow `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
   case corrected
   case auto
 
-  /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2.
-  public func resolved(architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool) -> SlidingMode {
+  /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2,
+  /// `filippov` instead for ReLU with K = 2 when `coincidentSurfaces` (some inputs are parallel).
+  public func resolved(
+    architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool, coincidentSurfaces: Bool = false
+  ) -> SlidingMode {
     guard self == .auto else { return self }
+    if dynamics != .unconstrained {
+      let oneHiddenReLU = architecture.depth == 2 && architecture.activation == .relu
+      return oneHiddenReLU && !gradientDescent ? .filippov : .off
+    }
     let piecewiseLinear = architecture.activation == .relu || architecture.activation == .leakyRelu
     let applies = architecture.depth >= 2 && piecewiseLinear && dynamics == .unconstrained && !gradientDescent
-    return applies ? .corrected : .off
+    guard applies else { return .off }
+    if coincidentSurfaces, architecture.depth == 2, architecture.activation == .relu { return .filippov }
+    return .corrected
   }
 }

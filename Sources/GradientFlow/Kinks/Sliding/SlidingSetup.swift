@@ -11,27 +11,32 @@ public protocol FilippovCounting: AnyObject {
 /// whose conformers need only the network).
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
-  /// dynamics of a ReLU net; a usage error otherwise.
+  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net with one hidden layer,
+  /// that flow with ``FilippovFlow``'s slopes (``LagrangeFlow/slopes``); a usage error otherwise.
   static func makeFilippovFlow(
     kinks: KinkOptions, problem: Problem, gradientDescent: Bool, network: NetworkEvaluator
   ) throws(ModelError) -> any FlowDynamics {
-    guard problem.dynamics == .unconstrained else {
-      throw .invalidArchitecture(
-        "--sliding filippov is implemented for --dynamics unconstrained only (got \(problem.dynamics.rawValue)); use --sliding off"
-      )
-    }
     guard !gradientDescent else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
-    let inputs = problem.dataset.inputs
-    if network.architecture.depth >= 3 {
-      return try DeepFilippovFlow(network: network, inputs: inputs, loss: problem.loss, band: kinks.band)
+    let (inputs, loss, band, surfaces) = (problem.dataset.inputs, problem.loss, kinks.band, kinks.surfaces)
+    guard problem.dynamics == .unconstrained else {
+      // One hidden layer only: deeper pairs' rates mix the layers' different ρ_k² factors.
+      guard network.architecture.depth == 2 else {
+        throw .invalidArchitecture(
+          "--sliding filippov is implemented for --dynamics \(problem.dynamics.rawValue) with one hidden layer "
+            + "only (got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
+      }
+      let slopes = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+      if problem.dynamics == .lagrange { return LagrangeFlow(network: network, loss: loss, slopes: slopes) }
+      return try WeightNormFlow(network: network, loss: loss, scales: problem.wnScale, slopes: slopes)
     }
-    return try FilippovFlow(network: network, inputs: inputs, loss: problem.loss, band: kinks.band)
+    if network.architecture.depth >= 3 {
+      return try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: band)
+    }
+    return try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
   }
 
-  /// The checks of `--sliding corrected` (``CrossingCorrectedStepper``): the unconstrained flow (not gradient
-  /// descent) of a relu or leaky-relu net with a hidden layer.
   static func validateCorrected(problem: Problem, gradientDescent: Bool) throws(ModelError) {
     guard problem.dynamics == .unconstrained, !gradientDescent else {
       throw .invalidArchitecture(
