@@ -127,6 +127,13 @@ public struct SimulationSetup {
     self.weightsSource = weightsSource
   }
 
+  /// The ``MemoryEstimate`` of the resolved run (recorded in run.json beside the measured peak RSS).
+  public var memoryEstimate: MemoryEstimate {
+    MemoryEstimate(
+      samples: dataset.count, features: dataset.dimension, hiddenWidths: architecture.hiddenWidths,
+      stepper: config.heaviestStepper, saves: config.saves)
+  }
+
   private static func validate(_ c: SimulationConfig) throws(SimulationError) {
     func require(_ condition: Bool, _ message: String) throws(SimulationError) {
       if !condition { throw .usage(message) }
