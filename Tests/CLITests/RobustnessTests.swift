@@ -118,9 +118,11 @@ import Testing
   }
 
   /// The memory estimate is within 20 % of the process's measured peak RSS (getrusage, recorded in
-  /// run.json) at widths 1e3 and 1e4; width 1e5 is in benchmarks/memory_estimate.sh (a minute in a
+  /// run.json) at width 1e4; widths 1e3 and 1e5 are in benchmarks/memory_estimate.sh (a minute in a
   /// debug build). One short run per width.
-  @Test(arguments: [1000, 10000])
+  // Width 1e3 is left to the benchmark: there the process's own pages (≈ 30 MiB of 37) dominate, and
+  // inside the parallel test run its peak RSS read 25 MiB against 39.5 MiB alone.
+  @Test(arguments: [10000])
   func memoryEstimateIsWithinTwentyPercentOfPeakRSS(width: Int) throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
