@@ -119,4 +119,24 @@ import Testing
     #expect(result.stderr.contains("has no final_weights.json: the run did not record its end"), "\(result.stderr)")
     #expect(!result.stderr.contains("initial weights"))
   }
+
+  /// The memory estimate is within 20 % of the process's measured peak RSS (getrusage, recorded in
+  /// run.json) at width 1e4; widths 1e3 and 1e5 are in benchmarks/memory_estimate.sh (a minute in a
+  /// debug build). One short run per width.
+  // Width 1e3 is left to the benchmark: there the process's own pages (≈ 30 MiB of 37) dominate, and
+  // inside the parallel test run its peak RSS read 25 MiB against 39.5 MiB alone.
+  @Test(arguments: [10000])
+  func memoryEstimateIsWithinTwentyPercentOfPeakRSS(width: Int) throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try gradflow([
+      "simulate", "--widths", "\(width)", "--t-end", "0.01", "--saves", "2", "--out", dir.path, "--force", "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run.json")))
+    let memory = try #require((record as? [String: Any])?["memory"] as? [String: Any])
+    let estimate = try #require(memory["estimate_bytes"] as? Double)
+    let peak = try #require(memory["peak_rss_bytes"] as? Double)
+    #expect(abs(estimate / peak - 1) <= 0.2, "estimate \(estimate), peak RSS \(peak)")
+  }
 }

@@ -3,8 +3,9 @@ import Testing
 
 @testable import GradientFlow
 
-/// A seeded, property-based fuzz of the CSV dataset parser and the config decoder: thousands of
-/// mutations of valid inputs (bit flips, truncation, inserted commas, quotes, line breaks, NaN, huge
+/// A seeded, property-based fuzz of every input parser — the CSV dataset parser, the config decoder and the
+/// weights parsers (JSON and CSV): thousands of
+/// mutations of valid inputs (bit flips, truncation, inserted commas, quotes, line breaks, NUL bytes, invalid UTF-8, NaN, huge
 /// numbers, byte-order marks, …). Every input must end in a value that satisfies the type's invariants
 /// or in a typed error (`DatasetError`, `ConfigError`, `SimulationError`) — a trap would kill the test
 /// process. A fourth test resolves decoded configs into a ``SimulationSetup`` under small resource limits,
@@ -50,14 +51,26 @@ import Testing
     "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
     "1e400",
     "\"t_end\"", "\"widths\"", "\"n\"", "\"config\"", "[[[]]]", "\u{00E9}", "\u{1F600}", "\\u0000",
-    "\\",
+    "\\", "1e308", "-1.7976931348623157e308", "1e200", "5\0abc",
   ]
+
+  /// Byte sequences that are not UTF-8: a lone continuation byte, 0xFF, a truncated two-byte
+  /// sequence, an encoded surrogate, an overlong NUL.
+  static let invalidUTF8: [[UInt8]] = [[0x80], [0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0x80], [0xFE, 0xFF]]
+
+  static let weightsJSONSeeds: [String] = [
+    "{\"arch\": [2, 4, 1], \"layers\": [[[1, 0], [0, 1], [-1, 0.5], [2e-3, 1]], [[1, -1, 0.5, 2]]]}",
+    "{\"layers\": [[[1.5, -2]], [[3]]]}",
+    "{\"layers\": [[[1, 2, 3]]], \"note\": \"linear\"}",
+  ]
+
+  static let weightsCSVSeeds: [String] = ["1,0\n0,1\n-1,0.5\n", "0.25, -3e-2\r\n1e10,4\r\n", "1\n"]
 
   // MARK: Tests
 
   @Test func csvParserReturnsADatasetOrADatasetError() throws {
     var parsed = 0
-    for i in 0..<(3000 * Self.scale) {
+    for i in 0..<(3500 * Self.scale) {
       var random = Self.random(test: 1, iteration: i)
       let input = Self.mutate(
         Array(Self.csvSeeds[Int(random.next() % UInt64(Self.csvSeeds.count))].utf8), &random)
@@ -73,6 +86,7 @@ import Testing
         #expect(dataset.labels.allSatisfy { $0 == 1 || $0 == -1 })
       } catch {
         #expect(!error.description.isEmpty)  // typed: a DatasetError, with a message
+        #expect(Self.isShortAndPrintable(error.description), "\(error.description)")
       }
     }
     #expect(parsed > 100, "the mutations are mild enough that many inputs still parse (\(parsed))")
@@ -90,6 +104,7 @@ import Testing
         decoded += 1
       } catch {
         #expect(error.description.hasPrefix("config 'fuzz.json': "))
+        #expect(Self.isShortAndPrintable(error.description), "\(error.description)")
       }
     }
     #expect(decoded > 20, "some mutated configs still decode (\(decoded))")
@@ -140,6 +155,43 @@ import Testing
     }
   }
 
+  /// The weights parsers (`--init` JSON, and a one-file CSV — a single layer, so a linear model when it
+  /// has one row) return chained finite layers or a
+  /// ModelError whose message is short and printable.
+  @Test(arguments: [true, false])
+  func weightsParsersReturnLayersOrAModelError(json: Bool) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradflow-fuzz-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let seeds = json ? Self.weightsJSONSeeds : Self.weightsCSVSeeds
+    let file = directory.appendingPathComponent(json ? "w.json" : "w1.csv").path
+    var loaded = 0
+    for i in 0..<(1000 * Self.scale) {
+      var random = Self.random(test: json ? 5 : 6, iteration: i)
+      let input = Self.mutate(Array(seeds[Int(random.next() % UInt64(seeds.count))].utf8), &random)
+      Self.record(input, test: json ? "weights-json" : "weights-csv")
+      try Data(input).write(to: URL(fileURLWithPath: file))
+      do {
+        let result = try InitialWeights.load(file)
+        loaded += 1
+        #expect(result.layerSizes.last == 1)
+        #expect(result.theta.allSatisfy { $0.isFinite })
+        var p = 0
+        for k in 1..<result.layerSizes.count { p += result.layerSizes[k] * result.layerSizes[k - 1] }
+        #expect(result.theta.count == p)
+      } catch {
+        #expect(Self.isShortAndPrintable(error.description, allowing: file.count), "\(error.description)")
+      }
+    }
+    #expect(loaded > 20, "some mutated weights still load (\(loaded))")
+  }
+
+  /// An error message without control characters (a NUL or a line of a binary file would be one) and
+  /// of bounded length: at most 800 characters (a config error lists the known keys) besides `allowing` (a path it names).
+  static func isShortAndPrintable(_ message: String, allowing: Int = 0) -> Bool {
+    message.count <= 800 + allowing && !message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+  }
+
   // MARK: Mutations
 
   static func random(test: UInt64, iteration: Int) -> SeededRandom {
@@ -151,7 +203,7 @@ import Testing
     var bytes = bytes
     for _ in 0...(random.next() % 4) {
       let position = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count + 1))
-      switch random.next() % 8 {
+      switch random.next() % 9 {
       case 0:  // flip a bit
         if position < bytes.count { bytes[position] ^= 1 << UInt8(random.next() % 8) }
       case 1:  // truncate
@@ -171,6 +223,8 @@ import Testing
       case 6:  // duplicate a range
         let end = min(bytes.count, position + Int(random.next() % 32))
         bytes.insert(contentsOf: Array(bytes[position..<end]), at: position)
+      case 7:  // bytes that are not UTF-8
+        bytes.insert(contentsOf: invalidUTF8[Int(random.next() % UInt64(invalidUTF8.count))], at: position)
       default:  // a random byte
         bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
       }

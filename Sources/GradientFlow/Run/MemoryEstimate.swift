@@ -8,21 +8,27 @@ import ODE
 ///
 ///   data         3 N (d + 1)                          the dataset and the copy each of the two network
 ///                                                     evaluators (flow and observables) keeps
-///   activations  2 N (Σ_{k≥1} d_k + Σ_{0<k<K} d_k + 2 max_k d_k + 1)
+///   activations  3 N (Σ_{k≥1} d_k + Σ_{0<k<K} d_k + 2 max_k d_k + 1)
 ///                                                     Z_k, H_k, two backprop buffers and the margins,
-///                                                     per evaluator
+///                                                     per evaluator, and the crossing-corrected
+///                                                     stepper's per-sample values
 ///   per sample   6 N + N Σ_{0<k<K} d_k / 8            loss weights and scratch; the activation pattern
 ///                                                     (one byte per sample and hidden unit)
-///   parameters   64 P                                 stepper stages (rk8pd has 13, msadams keeps up to
-///                                                     13 orders), the event locator's copy, θ buffers
+///   parameters   136 P                                stepper stages (rk8pd has 13, msadams keeps up to
+///                                                     13 orders), the event locator's copy, θ buffers,
+///                                                     the weights' JSON text
 ///   Jacobian     6 P²   (implicit steppers only)      GSL's dfdy and iteration matrices (rk4imp's is
 ///                                                     (2P)²) plus the finite-difference Jacobian
 ///   saves        2 S                                  the save schedule
+///   process      30 MiB                               the runtime, Foundation and OpenBLAS loaded
 ///
-/// The constant factors round up what the code allocates, so the estimate errs high. It is computed in
+/// The factors 3 and 136 and the process term are fitted to the peak resident set size measured
+/// (getrusage) on one-hidden-layer runs with the default steppers (docs/robustness.md has the commands),
+/// so that the estimate is within 20 % of it for widths 10³ to 10⁵; runs recorded in run.json carry both
+/// (`memory.estimate_bytes`, `memory.peak_rss_bytes`). It is computed in
 /// floating point: absurd sizes (10¹² samples, widths of 10¹¹) give a huge estimate, never an
-/// integer overflow. Not included: the process itself, OpenBLAS's buffers, and the CSV loader's
-/// transient copy of the file (bounded by ``ResourceLimits/maximumFileBytes``).
+/// integer overflow. Not included: the CSV loader's transient copy of the file (bounded by
+/// ``ResourceLimits/maximumFileBytes``).
 public struct MemoryEstimate: Sendable, Equatable {
   public let samples: Int
   public let features: Int
@@ -36,8 +42,11 @@ public struct MemoryEstimate: Sendable, Equatable {
   /// The bytes of the save schedule.
   public let saveBytes: Double
 
+  /// The process itself: the Swift runtime, Foundation and OpenBLAS once loaded.
+  public static let processBytes = 30.0 * 1024 * 1024
+
   /// The total estimate in bytes.
-  public var bytes: Double { sampleBytes + parameterBytes + saveBytes }
+  public var bytes: Double { sampleBytes + parameterBytes + saveBytes + Self.processBytes }
 
   public init(samples: Int, features: Int, hiddenWidths: [Int], stepper: Stepper, saves: Int) {
     self.samples = samples
@@ -53,8 +62,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     parameters = p
     let d = Double(max(features, 0))
     sampleBytes =
-      8 * (3 * n * (d + 1) + 2 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
-    parameterBytes = 8 * (64 * p + (stepper.needsJacobian ? 6 * p * p : 0))
+      8 * (3 * n * (d + 1) + 3 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
+    parameterBytes = 8 * (136 * p + (stepper.needsJacobian ? 6 * p * p : 0))
     saveBytes = 8 * 2 * Double(max(saves, 0))
   }
 
@@ -82,7 +91,7 @@ public struct MemoryEstimate: Sendable, Equatable {
       advice = "use fewer samples (subsample the data) or narrower layers"
     } else {
       advice =
-        parameterBytes > 8 * 64 * parameters
+        parameterBytes > 8 * 136 * parameters
         ? "use an explicit stepper such as rkf45 (implicit steppers store P × P Jacobians) or a smaller network"
         : "use a smaller network"
     }

@@ -72,6 +72,9 @@ public enum RunRecord {
       record["stats"] = stats
     }
     record["final"] = result.final
+    record["memory"] = [
+      "estimate_bytes": setup.memoryEstimate.bytes, "peak_rss_bytes": peakResidentBytes(),
+    ]
     return record
   }
 
@@ -99,6 +102,22 @@ public enum RunRecord {
         "final_weights": "final_weights.json",
       ].merging(setup.config.saveWeights ? ["weights": "weights.csv"] : [:]) { a, _ in a },
     ]
+  }
+
+  /// The process's peak resident set size so far (getrusage's ru_maxrss, KiB on Linux, bytes on macOS).
+  static func peakResidentBytes() -> Double {
+    #if os(Linux)
+      let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    #else
+      let RUSAGE_SELF_WHO = RUSAGE_SELF
+    #endif
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF_WHO, &usage) == 0 else { return .nan }
+    #if os(macOS)
+      return Double(usage.ru_maxrss)
+    #else
+      return Double(usage.ru_maxrss) * 1024
+    #endif
   }
 
   static func encodedConfig(_ config: SimulationConfig) -> Any {

@@ -31,6 +31,13 @@ public struct SimulationSetup {
   public var notes: [String] { problem.notes }
   public var dataSource: String { problem.dataSource }
   public var weightsSource: String { problem.weightsSource }
+
+  /// The ``MemoryEstimate`` of the resolved run (recorded in run.json beside the measured peak RSS).
+  public var memoryEstimate: MemoryEstimate {
+    MemoryEstimate(
+      samples: dataset.count, features: dataset.dimension, hiddenWidths: architecture.hiddenWidths,
+      stepper: config.heaviestStepper, saves: config.saves)
+  }
 }
 
 /// Why a simulation could not run or did not finish; ``exitCode`` follows sysexits.
