@@ -43,6 +43,10 @@ final class GSLDriver {
     return gsl_odeiv2_evolve_apply(d.e, d.c, d.s, d.sys, &t, target, &h, y)
   }
 
+  /// Forgets the method's history (multistep order and past values) and GSL's step counters, for a
+  /// restart at a state the driver did not produce.
+  func reset() { gsl_odeiv2_driver_reset(pointer) }
+
   /// Steps rejected so far by the error control.
   var rejectedSteps: Int { Int(pointer.pointee.e.pointee.failed_steps) }
 

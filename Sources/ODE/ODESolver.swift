@@ -39,15 +39,33 @@ public final class ODESolver {
     let hStart = min(
       max(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.minStep), options.maxStep)
     let driver: any StepEngine
+    var switching: StiffnessSwitchingEngine?
     if let makeEngine = options.stepEngine {
       driver = try makeEngine(n, options.tolerances)
     } else {
       driver = try GSLDriver(
-        bridge: bridge, stepper: options.stepper, tolerances: options.tolerances, initialStep: hStart)
+        bridge: bridge, stepper: options.stepper.initialMethod, tolerances: options.tolerances,
+        initialStep: hStart)
     }
-    let locator =
-      options.stopConditions.isEmpty
-      ? nil : try EventLocator(bridge: bridge, options: options, initialStep: hStart)
+    if options.stepper == .auto {
+      switching = StiffnessSwitchingEngine(
+        bridge: bridge, tolerances: options.tolerances, explicit: driver,
+        explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName)
+    }
+    let engine: any StepEngine = switching ?? driver
+    // Event location re-steps with the GSL method stepping at the event (``auto``: the active one).
+    var locators: [Stepper: EventLocator] = [:]
+    func locator(for stepper: Stepper) throws(ODEError) -> EventLocator {
+      if let existing = locators[stepper] { return existing }
+      var locatorOptions = options
+      locatorOptions.stepper = stepper
+      let made = try EventLocator(bridge: bridge, options: locatorOptions, initialStep: hStart)
+      locators[stepper] = made
+      return made
+    }
+    if options.stopConditions.contains(where: { $0.kind == .event }) {
+      _ = try locator(for: options.stepper.initialMethod)
+    }
 
     let y = UnsafeMutablePointer<Double>.allocate(capacity: n)
     let yPrev = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -71,7 +89,9 @@ public final class ODESolver {
     if schedule.includeInitial { termination = recorder.save(t, state) }
     var previousG = options.stopConditions.map { $0.function(t0, state) }
     if termination == nil, let hit = previousG.firstIndex(where: { $0 >= 0 }) {
-      termination = .stopCondition(name: options.stopConditions[hit].name, t: t0)
+      let condition = options.stopConditions[hit]
+      termination =
+        condition.kind == .stationary ? .reachedMinimizer(t: t0) : .stopCondition(name: condition.name, t: t0)
     }
 
     while termination == nil {
@@ -92,9 +112,9 @@ public final class ODESolver {
       let tPrev = t
       yPrev.update(from: y, count: n)
       bridge.clearFailures()
-      let status = driver.step(t: &t, target: target, h: &h, y: y)
+      let status = engine.step(t: &t, target: target, h: &h, y: y)
       if status != GSL_SUCCESS {
-        termination = failure(status: status, bridge: bridge, engine: driver, t: tPrev, h: h)
+        termination = failure(status: status, bridge: bridge, engine: engine, t: tPrev, h: h)
         t = tPrev
         y.update(from: yPrev, count: n)
         break
@@ -107,14 +127,18 @@ public final class ODESolver {
       }
       accepted += 1
       options.liveStatistics?.update(
-        accepted: accepted, rejected: driver.rejectedSteps,
-        rhsEvaluations: bridge.rhsEvaluations + driver.ownEvaluations)
+        accepted: accepted, rejected: engine.rejectedSteps,
+        rhsEvaluations: bridge.rhsEvaluations + engine.ownEvaluations)
       onStep?(t, state)
 
       for (i, condition) in options.stopConditions.enumerated() {
         let g = condition.function(t, state)
         if previousG[i] < 0, g >= 0 {
-          locator?.locate(
+          if condition.kind == .stationary {
+            termination = .reachedMinimizer(t: t)
+            break
+          }
+          try locator(for: switching?.activeStepper ?? options.stepper.initialMethod).locate(
             condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
           termination = .stopCondition(name: condition.name, t: t)
           break
@@ -143,11 +167,32 @@ public final class ODESolver {
 
     func finish(_ reason: Termination) -> ODESolution {
       var statistics = SolverStatistics()
-      statistics.rhsEvaluations = bridge.rhsEvaluations + driver.ownEvaluations
+      statistics.rhsEvaluations = bridge.rhsEvaluations + engine.ownEvaluations
       statistics.jacobianEvaluations = bridge.jacobianEvaluations
+      statistics.jacobianRHSEvaluations = bridge.jacobianRHSEvaluations
+      statistics.jacobianSeconds = bridge.jacobianSeconds
       statistics.stepsAccepted = accepted
-      statistics.stepsRejected = driver.rejectedSteps
+      statistics.stepsRejected = engine.rejectedSteps
+      if let switching {
+        statistics.stepperSwitches = switching.switches
+        statistics.implicitSteps = switching.implicitSteps
+        statistics.implicitSeconds = switching.implicitSeconds
+        statistics.stiffnessRHSEvaluations = switching.estimateEvaluations
+        statistics.explicitStiffness = switching.largestExplicitStiffness
+        statistics.stiffButTooLarge = switching.stiffButTooLarge
+      } else if options.stepper.needsJacobian {
+        statistics.implicitSteps = accepted
+      } else if !reason.isSuccess, options.stepEngine == nil, reason.reason != "interrupted" {
+        // An explicit solve that hit a limit: was it stiff? One estimate at the end, for the advice.
+        let before = bridge.rhsEvaluations
+        let radius = StiffnessEstimator(dimension: n, iterations: 8).estimate(t: t, y: y) { t, y, f in
+          bridge.function(t: t, y: y, dydt: f) == GSL_SUCCESS
+        }
+        statistics.stiffnessRHSEvaluations = bridge.rhsEvaluations - before
+        statistics.explicitStiffness = (radius ?? 0) * h
+      }
       statistics.wallSeconds = seconds(since: clock)
+      if options.stepper.needsJacobian, switching == nil { statistics.implicitSeconds = statistics.wallSeconds }
       statistics.lastStepSize = h
       return ODESolution(
         times: recorder.times, states: recorder.states, finalTime: t, finalState: Array(state),

@@ -29,6 +29,8 @@ public struct SolverOptions {
   public var liveStatistics: LiveStatistics?
   /// Builds the step engine of a solve (`nil`: GSL's evolve loop with ``stepper``).
   public var stepEngine: StepEngineFactory?
+  /// The name ``Stepper/auto`` records for the engine of ``stepEngine`` when it switches away from it.
+  public var stepEngineName = "engine"
 
   public init() {}
 

@@ -29,17 +29,24 @@ public enum Stepper: String, CaseIterable, Sendable, Codable {
   case msadams
   /// Variable-coefficient linear multistep BDF (orders 1–5), for stiff problems. Needs a Jacobian.
   case msbdf
+  /// Not a GSL method: rkf45 while the problem is not stiff, msbdf (with the analytic or a
+  /// finite-difference Jacobian) while it is, switching by a stiffness test during the solve
+  /// (``StiffnessSwitchingEngine``). Every switch is recorded in the solve's statistics.
+  case auto
 
-  /// Whether GSL calls the Jacobian for this method.
+  /// Whether GSL calls the Jacobian for this method (``auto``: it may).
   public var needsJacobian: Bool {
     switch self {
-    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf: true
+    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .auto: true
     case .rk2, .rk4, .rkf45, .rkck, .rk8pd, .msadams: false
     }
   }
 
   /// Whether the method is explicit (no Newton iteration).
   public var isExplicit: Bool { !needsJacobian && self != .msadams }
+
+  /// The GSL method a solve with this stepper starts with (rkf45 for ``auto``).
+  public var initialMethod: Stepper { self == .auto ? .rkf45 : self }
 
   var gslType: UnsafePointer<gsl_odeiv2_step_type> {
     switch self {
@@ -54,6 +61,7 @@ public enum Stepper: String, CaseIterable, Sendable, Codable {
     case .bsimp: gf_step_bsimp()
     case .msadams: gf_step_msadams()
     case .msbdf: gf_step_msbdf()
+    case .auto: gf_step_rkf45()  // the method ``auto`` starts with
     }
   }
 }

@@ -33,7 +33,7 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help:
-      "GSL stepper. Default rkf45 (a low-order pair copes best with ReLU kinks); msbdf for lagrange/weightnorm in the log-t and rho phases (stiff there)."
+      "GSL stepper, or auto: rkf45 (or the --sliding corrected steps) while the problem is not stiff, msbdf with a finite-difference Jacobian while it is, switching by a stiffness test (h·ρ(J) from power iterations); run.json records every switch. Default auto."
   )
   var stepper: Stepper?
 

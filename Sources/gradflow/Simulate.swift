@@ -70,7 +70,7 @@ struct Simulate: ParsableCommand {
           + "not be separable by this network: try --bias-feature, wider layers or a larger --t-end")
     }
     switch result.termination {
-    case .reachedEnd, .stopCondition: return
+    case .reachedEnd, .stopCondition, .reachedMinimizer: return
     case .interrupted:
       printError(result.terminationMessage)
       throw ExitCode(130)

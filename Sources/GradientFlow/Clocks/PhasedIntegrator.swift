@@ -39,8 +39,28 @@ final class PhasedIntegrator {
     var statistics: SolverStatistics
     var phases: [PhaseRecord]
 
-    /// The termination in words, with the right variable name.
-    var message: String { termination.description(timeName: timeName) }
+    /// The termination in words, with the right variable name, and advice when an explicit method's
+    /// steps were held at its stability limit (h·ρ(J) near 3: the problem is stiff there).
+    var message: String {
+      let text = termination.description(timeName: timeName)
+      guard let last = phases.last, !termination.isSuccess, termination.reason != "interrupted" else { return text }
+      let s = last.statistics
+      if s.stiffButTooLarge {
+        return text
+          + "; the problem is stiff here but has more than \(Stepper.autoMaximumImplicitDimension) unknowns, too many for --stepper auto's implicit method: use a smaller network or --clock rho"
+      }
+      if s.explicitStiffness >= 1.5, s.implicitSteps == 0 {
+        let stiff =
+          "the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))): "
+          + "the problem is stiff here; use --stepper auto (the default) or --stepper msbdf"
+        if case .maxSteps(let limit, let t, let h) = termination {
+          return "max steps \(limit) reached at \(timeName)=\(t), h=\(h): " + stiff
+            + " (more steps or a looser --rtol would not help)"
+        }
+        return text + "; " + stiff
+      }
+      return text
+    }
   }
 
   typealias SaveObserver = (_ t: Double, _ logT: Double, _ state: UnsafeBufferPointer<Double>) throws -> Void
@@ -215,6 +235,14 @@ final class PhasedIntegrator {
     total.stepsRejected += solution.statistics.stepsRejected
     total.wallSeconds += solution.statistics.wallSeconds
     total.lastStepSize = solution.statistics.lastStepSize
+    total.stepperSwitches += solution.statistics.stepperSwitches
+    total.implicitSteps += solution.statistics.implicitSteps
+    total.implicitSeconds += solution.statistics.implicitSeconds
+    total.jacobianSeconds += solution.statistics.jacobianSeconds
+    total.jacobianRHSEvaluations += solution.statistics.jacobianRHSEvaluations
+    total.stiffnessRHSEvaluations += solution.statistics.stiffnessRHSEvaluations
+    total.explicitStiffness = max(total.explicitStiffness, solution.statistics.explicitStiffness)
+    total.stiffButTooLarge = total.stiffButTooLarge || solution.statistics.stiffButTooLarge
     outcome.statistics = total
   }
 

@@ -62,7 +62,8 @@ final class GradientDescent {
         }
         state.withUnsafeBufferPointer { onStep(log(t), $0) }
         for condition in stopConditions where state.withUnsafeBufferPointer({ condition.function(t, $0) }) >= 0 {
-          termination = .stopCondition(name: condition.name, t: t)
+          termination =
+            condition.kind == .stationary ? .reachedMinimizer(t: t) : .stopCondition(name: condition.name, t: t)
           break loop
         }
         if let next = saveTimes.first, t >= next {

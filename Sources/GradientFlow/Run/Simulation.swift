@@ -91,7 +91,8 @@ public final class Simulation {
     let probe = StateProbe(dynamics: flow, network: observables.network, loss: config.loss)
     var options = baseOptions()
     options.liveStatistics = sliding.live
-    options.stopConditions = SimulationStops.make(config: config, probe: probe)
+    let minimizerTest = MinimizerTest(dynamics: flow, network: observables.network, loss: config.loss)
+    options.stopConditions = SimulationStops.make(config: config, probe: probe, minimizer: minimizerTest)
     let integrator = PhasedIntegrator(
       dynamics: flow, config: config, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho)
@@ -172,11 +173,18 @@ public final class Simulation {
       finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: tracker.total, final: final,
       finalWeights: finalTheta,
       outputDirectory: output.path)
+    if case .reachedMinimizer = outcome.termination {
+      let report = outcome.finalState.withUnsafeBufferPointer { minimizerTest.evaluate($0, listSamples: true) }
+      result.minimizer = MinimizerSummary(
+        loss: Foundation.exp(report.logLoss), logLoss: report.logLoss, gradientNorm: report.gradientNorm,
+        ratio: report.ratio, misclassified: report.misclassifiedSamples)
+    }
     result.sliding = sliding.summary(
       mode: config.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu && config.dynamics == .unconstrained)
     if let filippov = flow as? any FilippovCounting {
-      result.sliding?.capacityOverflows = filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      result.sliding?.capacityOverflows =
+        filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
     }
     do throws(OutputError) {
       try output.writeJSON(
@@ -205,6 +213,7 @@ public final class Simulation {
     options.maxStep = config.hmax ?? .infinity
     options.initialStep = config.initialStep
     options.recordStates = false
+    options.stepEngineName = "corrected"
     if config.sliding == .corrected {
       let (architecture, dataset, loss) = (setup.architecture, setup.dataset, config.loss)
       let band = config.slidingBand ?? SimulationConfig.defaultSlidingBand(rtol: config.rtol)
@@ -259,6 +268,8 @@ public struct SimulationResult: Sendable {
   public let patternChangesTotal: Int
   /// Sliding-mode totals (``SlidingDiagnostics``); nil for runs that did not record them.
   public var sliding: SlidingSummary? = nil
+  /// What the run reached when it ended with `reachedMinimizer` (non-separable data).
+  public var minimizer: MinimizerSummary? = nil
   /// The observables at the final state (all columns but `pattern_changes`).
   public let final: [String: Double]
   public let finalWeights: [Double]
@@ -277,6 +288,19 @@ public struct PhaseSummary: Sendable {
   /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
   public let reason: String
   public let statistics: SolverStatistics
+}
+
+/// The minimizer a run ended at (``MinimizerTest``).
+public struct MinimizerSummary: Sendable {
+  /// L* (0 when it underflows; see ``logLoss``).
+  public let loss: Double
+  public let logLoss: Double
+  /// ‖∇L‖ at the end.
+  public let gradientNorm: Double
+  /// The test's ratio r = ‖∇L‖‖θ‖/(Σ|a_n|(1 + max|q_n|)).
+  public let ratio: Double
+  /// The samples with q_n ≤ 0 (0-based indices in the data's order).
+  public let misclassified: [Int]
 }
 
 /// The step engines a run made (one per t phase).

@@ -62,8 +62,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Run finite-step gradient descent with this learning rate η instead of integrating the flow
   /// (iterate k at t = kη; t clock only).
   public var gdStep: Double?
-  /// The GSL stepper; `nil` picks per phase (see ``stepper(forClock:)``).
-  public var stepper: Stepper?
+  /// The GSL stepper. The default ``Stepper/auto`` switches between rkf45 and msbdf by a stiffness
+  /// test (docs/stiff.md); `nil` (a run.json written before `stepper` was always recorded) picks per
+  /// phase as those runs did (see ``stepper(forClock:)``).
+  public var stepper: Stepper? = .auto
   public var rtol: Double = 1e-8
   public var atol: Double = 1e-10
   /// The norm of the step-size control (`--error-norm`): `rms` (scipy/diffrax, the benchmark protocol;
@@ -88,6 +90,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stopAtKkt: Double?
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
+  /// End the run with `reachedMinimizer` when the flow reaches a minimizer of the loss (non-separable
+  /// data): the gradient at round-off relative to the loss (``MinimizerTest``). Runs recorded before
+  /// this key existed ran without it (``legacyDefaults``).
+  public var stopAtMinimizer: Bool = true
 
   // ReLU kinks (THEORY §7.1, README "ReLU kinks")
   /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
@@ -106,11 +112,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = ["error_norm": "max", "sliding": "off"]
+  /// Likewise `stop_at_minimizer` (false) and `stepper` (absent: the per-phase choice, ``stepper(forClock:)``).
+  static var legacyDefaults: [String: Any] { ["error_norm": "max", "sliding": "off", "stop_at_minimizer": false] }
 
   public init() {}
 
-  /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
+  /// The stepper of a phase in the given clock: ``stepper`` when set (by default ``Stepper/auto``);
+  /// `nil` only for runs recorded before the stepper was always recorded, which chose rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
   /// flows in the log-t and ρ clocks, whose V-rates grow like ρ_k² and make them stiff (THEORY §7.4):
   /// there msbdf with a finite-difference Jacobian (to log t = 1000 on 100 blobs, 16 units: rkf45
@@ -194,6 +202,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       throw .invalid(
         path: source, reason: "not valid JSON (\(detail)); expected an object such as {\"t_end\": 100}")
     }
+    var legacyStepper = false
     guard var object = parsed as? [String: Any] else {
       throw .invalid(
         path: source, reason: "expected a JSON object such as {\"t_end\": 100}, got \(ConfigError.jsonText(parsed))")
@@ -206,6 +215,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       }
       object = inner
       for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
+      legacyStepper = object["stepper"] == nil
     }
     let known = Set(CodingKeys.allCases.map { snakeCase($0.stringValue) })
     for key in object.keys.sorted() where !known.contains(key) {
@@ -216,7 +226,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
-      return try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: object))
+      var config = try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: object))
+      if legacyStepper { config.stepper = nil }
+      return config
     } catch {
       // Find the key at fault by decoding each key alone: the decoder's own coding path can be empty
       // (e.g. for 1.5 given as an integer).
@@ -237,7 +249,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights
+    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, stopAtMinimizer
     case sliding, slidingBand
   }
 
@@ -268,7 +280,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     rhoEnd = try c.decodeIfPresent(Double.self, forKey: .rhoEnd)
     saves = try c.decodeIfPresent(Int.self, forKey: .saves) ?? d.saves
     saveFrom = try c.decodeIfPresent(Double.self, forKey: .saveFrom)
-    stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper)
+    stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper) ?? d.stepper
     gdStep = try c.decodeIfPresent(Double.self, forKey: .gdStep)
     rtol = try c.decodeIfPresent(Double.self, forKey: .rtol) ?? d.rtol
     atol = try c.decodeIfPresent(Double.self, forKey: .atol) ?? d.atol
@@ -284,6 +296,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
     stopAtKkt = try c.decodeIfPresent(Double.self, forKey: .stopAtKkt)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
+    stopAtMinimizer = try c.decodeIfPresent(Bool.self, forKey: .stopAtMinimizer) ?? d.stopAtMinimizer
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
   }
