@@ -17,6 +17,22 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A config over this size is refused before it is read: a config or run.json is a few kilobytes.
   static let maximumFileBytes: UInt64 = 64 << 20
 
+  /// The bytes of a JSON input (a config or a sweep grid, named by `kind`) within ``maximumFileBytes``.
+  static func readFile(_ path: String, kind: String) throws(ConfigError) -> [UInt8] {
+    do throws(InputFile.Failure) {
+      return try InputFile.read(path, limit: maximumFileBytes)
+    } catch {
+      switch error {
+      case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+      case .tooLarge(let size, let limit):
+        throw .unreadable(
+          path: path,
+          reason: "it is \(ResourceLimits.text(bytes: Double(size))), more than the "
+            + "\(ResourceLimits.text(bytes: Double(limit))) \(kind) may have; is it the right file?")
+      }
+    }
+  }
+
   /// An unknown key, with the closest known key when one is close (a typo) and the full list.
   static func unknownKey(_ key: String, known: Set<String>, path: String) -> ConfigError {
     let sorted = known.sorted()

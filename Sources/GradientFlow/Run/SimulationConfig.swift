@@ -189,19 +189,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Unknown keys and wrong types are errors that name the key. Relative `data` and `initial_weights`
   /// paths are taken relative to the config file's directory.
   public static func load(path: String) throws(ConfigError) -> SimulationConfig {
-    let bytes: [UInt8]
-    do throws(InputFile.Failure) {
-      bytes = try InputFile.read(path, limit: ConfigError.maximumFileBytes)
-    } catch {
-      switch error {
-      case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
-      case .tooLarge(let size, let limit):
-        throw .unreadable(
-          path: path,
-          reason: "it is \(ResourceLimits.text(bytes: Double(size))), more than the "
-            + "\(ResourceLimits.text(bytes: Double(limit))) a config may have; is it the right file?")
-      }
-    }
+    let bytes = try ConfigError.readFile(path, kind: "a config")
     // Relative file paths in a config are relative to the config file, not the working directory.
     return try decode(Data(bytes), source: path).anchored(
       in: (absolutePath(path) as NSString).deletingLastPathComponent)

@@ -39,15 +39,7 @@ public struct SweepGrid {
 
   /// Reads a grid file. Every problem is a ``ConfigError`` naming the grid and the part at fault.
   public static func load(path: String) throws(ConfigError) -> SweepGrid {
-    let bytes: [UInt8]
-    do throws(InputFile.Failure) {
-      bytes = try InputFile.read(path, limit: ConfigError.maximumFileBytes)
-    } catch {
-      switch error {
-      case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
-      case .tooLarge: throw .unreadable(path: path, reason: "it is too large for a grid; is it the right file?")
-      }
-    }
+    let bytes = try ConfigError.readFile(path, kind: "a grid")
     return try parse(Data(bytes), path: absolutePath(path))
   }
 
