@@ -48,7 +48,7 @@ import Testing
     #expect(abs((report["gamma_lyu_li"] as? Double ?? 0) - 2.0.squareRoot() / 8) <= 1e-14)
     #expect(abs((report["lambda_ratio"] as? Double ?? 0) - 1) <= 1e-12)
     #expect(report["support"] as? [Int] == [0, 1, 2, 3])
-    #expect((report["claim"] as? String)?.contains("THEORY R5") == true)
+    #expect((report["claim"] as? String)?.contains("problem R5 of docs/theory.md") == true)
     // The human table says the same.
     let table = try gradflow(["check", "--data", data, "--weights", weights])
     #expect(table.status == 0)

@@ -93,7 +93,7 @@ def normalized_margins(run_dir: PathLike, data_csv: PathLike | None = None) -> n
 
 
 def read_weights(run_dir: PathLike) -> pd.DataFrame | None:
-    """weights.csv (long format t,layer,row,col,value; a run with --save-weights), or None."""
+    """weights.csv (long format save,t,log_t,layer,row,col,value; older runs: t,layer,row,col,value), or None."""
     path = Path(run_dir) / "weights.csv"
     return pd.read_csv(path) if path.is_file() else None
 

@@ -41,7 +41,8 @@ def test_margin_against_numpy_forward_pass(xor_run, tmp_path):
 
 def test_weights_csv_ends_at_the_final_weights(xor_run):
     w = xor_run.weights
-    assert list(w.columns) == ["t", "layer", "row", "col", "value"]
+    assert list(w.columns) == ["save", "t", "log_t", "layer", "row", "col", "value"]
+    assert w["save"].max() == len(xor_run.trajectory) - 1  # one block per trajectory row
     final = xor_run.layers()
     saved = xor_run.layers(t=1e3)
     assert [a.shape for a in final] == [(8, 2), (1, 8)]

@@ -325,7 +325,7 @@ public struct CheckReport {
       lines.append("known optimum: gamma* = \(String(format: "%.8g", known.gammaProduct)) (\(known.source))")
     }
     if !check.predictions.isEmpty {
-      lines.append("predictions (THEORY §6; * = decisive):")
+      lines.append("predictions (docs/theory.md; * = decisive):")
       for test in check.predictions {
         lines.append(
           "  \(test.id)\(test.decisive ? "*" : " ") \(test.status.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) \(test.name): \(test.detail)"

@@ -96,7 +96,7 @@ public struct TrajectoryCheck: Sendable {
       } else if inRegime {
         verdict = .converging
         reasons.append(
-          "P1 passed: L < 1 with a non-decreasing smoothed margin, where the flow's direction converges to a KKT point (THEORY §5.4)"
+          "P1 passed: L < 1 with a non-decreasing smoothed margin, where the flow's direction converges to a KKT point (docs/theory.md)"
         )
       } else {
         verdict = .notConverged

@@ -44,12 +44,12 @@ public enum ToyDataset: String, CaseIterable, Sendable {
   public var summary: String {
     switch self {
     case .blobs: "two Gaussian blobs, linearly separable through the origin"
-    case .xor: "XOR corners (±1, ±1) (THEORY R5), plus jittered copies"
+    case .xor: "XOR corners (±1, ±1) (problem R5, docs/theory.md), plus jittered copies"
     case .circles: "concentric circles, radii 1 (+1) and 2 (-1); needs a bias feature"
     case .moons: "two interleaving half moons, centred"
     case .randomLabels: "Gaussian inputs with random ±1 labels"
-    case .r1: "THEORY R1: (1,0) -> +1, (0,-2) -> -1"
-    case .r2: "THEORY R2: (0.5,1.5), (1.5,0.5) -> +1 and their negatives -> -1"
+    case .r1: "problem R1 (docs/theory.md): (1,0) -> +1, (0,-2) -> -1"
+    case .r2: "problem R2 (docs/theory.md): (0.5,1.5), (1.5,0.5) -> +1 and their negatives -> -1"
     }
   }
 

@@ -281,7 +281,7 @@ public struct SlidingSummary: Sendable {
         + "(with --error-norm rms if you are not using it)"
     }
     return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); --error-norm rms tolerates "
-      + "error concentrated in a few kink components; keep a low-order pair (rkf45, rkck); see README \"ReLU kinks\""
+      + "error concentrated in a few kink components; see docs/relu-kinks.md"
   }
 
   /// The run.json object.
