@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs one task of a sweep into its directory, unless its run.json already says success (a rerun of
-/// a crashed, preempted or interrupted sweep does only what is left). A task whose directory holds an
+/// Runs one task of a sweep into its directory, unless its run.json already says success (and, with
+/// `check_at_end`, its check.json exists): a rerun of
+/// a crashed, preempted or interrupted sweep does only what is left. A task whose directory holds an
 /// unfinished or failed run is run again from the start (its outputs removed, as with `--force`); one
 /// whose directory is claimed by a live run is refused (``DirectoryClaim``).
 public enum SweepRunner {
@@ -16,9 +17,14 @@ public enum SweepRunner {
     task: SweepTask, in sweep: SweepDirectory, commandLine: [String], prepare: (Simulation) -> Void = { _ in }
   ) throws(SimulationError) -> Outcome {
     let directory = sweep.directory(of: task)
-    if SweepDirectory.status(of: directory).0 == .success { return .skipped }
     let config: SimulationConfig
     do { config = try task.config() } catch { throw .usage(error.description) }
+    // With --check-at-end the check is written after run.json says success: a task killed in between has
+    // no check.json and is run again.
+    let checked =
+      !config.checkAtEnd
+      || FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("check.json"))
+    if SweepDirectory.status(of: directory).0 == .success, checked { return .skipped }
     let setup = try SimulationSetup(config: config)
     let simulation = Simulation(setup: setup, outputDirectory: directory)
     prepare(simulation)
