@@ -38,6 +38,24 @@ import Testing
     #expect(config["seed"] as? Int == 1 && config["widths"] as? [Int] == [2] && config["n"] as? Int == 8)
   }
 
+  @Test func aCheckedTaskIsFinishedOnlyWithItsCheck() throws {
+    // With check_at_end, check.json is written after run.json says success: a task killed in between (here:
+    // its check.json removed) must run again on resume, not be skipped with no verdict.
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try writeFile(
+      "g.json", #"{"base": {"n": 8, "t_end": 5, "saves": 3, "check_at_end": true}, "axes": {"seed": [0]}}"#, in: dir)
+    let out = dir.appendingPathComponent("sweep").path
+    #expect(try gradflow(["sweep", file, "--out", out, "--task", "0"]).status == 0)
+    let check = out + "/seed-0/check.json"
+    #expect(FileManager.default.fileExists(atPath: check))
+    #expect(try gradflow(["sweep", file, "--out", out, "--task", "0"]).stdout.contains("skipped"))
+    try FileManager.default.removeItem(atPath: check)
+    let resumed = try gradflow(["sweep", file, "--out", out, "--task", "0"])
+    #expect(!resumed.stdout.contains("skipped"), "\(resumed.stdout)")
+    #expect(FileManager.default.fileExists(atPath: check))
+  }
+
   @Test func usageErrorsNameTheOptionAndExit64() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
