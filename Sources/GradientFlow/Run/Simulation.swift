@@ -29,6 +29,7 @@ public final class Simulation {
 
   /// Integrates and writes the outputs. Throws only for problems that prevent the run or its output.
   public func run(force: Bool = false, commandLine: [String] = []) throws(SimulationError) -> SimulationResult {
+    warnings = []
     let (flow, observables) = try makeDynamics()
     try checkStart(flow: flow, observables: observables)
     let output = try OutputDirectory(path: outputDirectory, force: force)
@@ -68,15 +69,12 @@ public final class Simulation {
       if filippov, kinks.alignmentVelocity == .flow {
         // `alignment` and `grad_norm` use the velocity the flow follows on sliding pairs (the unconstrained
         // Filippov field in θ; for the normalized flows, the slopes they take from it).
-        let unconstrained = Problem(
-          dataset: problem.dataset, dataSource: problem.dataSource, notes: problem.notes,
-          architecture: problem.architecture, loss: problem.loss, dynamics: .unconstrained, wnScale: problem.wnScale,
-          initialWeights: problem.initialWeights, weightsSource: problem.weightsSource)
         let velocityNetwork = try NetworkEvaluator(
           architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
         observables.velocityField =
           try SlidingSetup.makeFilippovFlow(
-            kinks: kinks, problem: unconstrained, gradientDescent: false, network: velocityNetwork)
+            kinks: kinks, problem: problem, dynamics: .unconstrained, gradientDescent: false,
+            network: velocityNetwork)
           as? any FlowDynamics & FilippovCounting
       }
       return (flow, observables)

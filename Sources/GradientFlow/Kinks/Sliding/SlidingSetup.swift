@@ -7,28 +7,32 @@ public protocol FilippovCounting: AnyObject {
   var slidingPairCount: Int { get }
 }
 
-/// Builds the dynamics of `--sliding filippov` from a config (kept apart from ``DynamicsKind``,
+/// Builds the dynamics of `--sliding filippov` from the kink options and the problem (kept apart from ``DynamicsKind``,
 /// whose conformers need only the network).
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
   /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net with one hidden layer,
   /// that flow with ``FilippovFlow``'s slopes (``LagrangeFlow/slopes``); a usage error otherwise.
+  /// `dynamics` overrides the problem's (the unconstrained Filippov field of a normalized flow, for its
+  /// observables).
   static func makeFilippovFlow(
-    kinks: KinkOptions, problem: Problem, gradientDescent: Bool, network: NetworkEvaluator
+    kinks: KinkOptions, problem: Problem, dynamics: DynamicsKind? = nil, gradientDescent: Bool,
+    network: NetworkEvaluator
   ) throws(ModelError) -> any FlowDynamics {
+    let dynamics = dynamics ?? problem.dynamics
     guard !gradientDescent else {
       throw .invalidArchitecture("--sliding filippov applies to the flow, not to gradient descent (--gd-step)")
     }
     let (inputs, loss, band, surfaces) = (problem.dataset.inputs, problem.loss, kinks.band, kinks.surfaces)
-    guard problem.dynamics == .unconstrained else {
+    guard dynamics == .unconstrained else {
       // One hidden layer only: deeper pairs' rates mix the layers' different ρ_k² factors.
       guard network.architecture.depth == 2 else {
         throw .invalidArchitecture(
-          "--sliding filippov is implemented for --dynamics \(problem.dynamics.rawValue) with one hidden layer "
+          "--sliding filippov is implemented for --dynamics \(dynamics.rawValue) with one hidden layer "
             + "only (got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
       }
       let slopes = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
-      if problem.dynamics == .lagrange { return LagrangeFlow(network: network, loss: loss, slopes: slopes) }
+      if dynamics == .lagrange { return LagrangeFlow(network: network, loss: loss, slopes: slopes) }
       return try WeightNormFlow(network: network, loss: loss, scales: problem.wnScale, slopes: slopes)
     }
     if network.architecture.depth >= 3 {
