@@ -1,0 +1,194 @@
+import Foundation
+import ODE
+
+// The step engine of ``CrossingCorrectedStepper``: one accepted step, its trial attempts, their error
+// control, and the fields and Hermite path they use.
+//
+// A trial step of size h from θ_0 integrates the frozen field F_0 (the pattern P_0 at θ_0) with rkf45,
+// giving θ̃_1, the stepper's error estimate e and F_0(θ̃_1); θ̃(s) is the cubic Hermite path through
+// (θ_0, h F_0(θ_0)) and (θ̃_1, h F_0(θ̃_1)). The screen and the follower find the crossings along θ̃(s),
+// and the correction adds δ = ∫ ΔF dt + J ∫ (t_1 − t) ΔF dt; the step ends at θ̃_1 + δ.
+//
+// Error control: with r_RK the stepper's error ratio and r_C that of ``correctionWeight`` × the second
+// correction term (``Tolerances/errorRatio``, RMS or max norm), the step is accepted when both are ≤ 1
+// (a NaN ratio rejects). The next step is h · min(0.9 r_RK^{−1/5}, 0.9 r_C^{−1/3}) clamped to
+// [0.2 h, 5 h]; a rejected step retries with max(0.2, that factor) · h, and a trial whose field is not
+// finite retries with h/2 (60 such failures in a row fail the system). A step that reaches the target
+// keeps the larger of the proposed and the current h. After an accepted step with crossings the true F
+// is evaluated at the corrected θ_1 (its pattern is the next P_0); without crossings the frozen field's
+// end rate and pre-activations are the next start's.
+extension CrossingCorrectedStepper {
+  /// F_0(θ) into `rate`: the frozen pattern's field (a counted evaluation). Returns whether it is finite.
+  func frozenField(_ theta: UnsafePointer<Double>, into rate: UnsafeMutablePointer<Double>) -> Bool {
+    ownEvaluations += 1
+    network.usesFrozenPattern = true
+    let field: any FlowDynamics = holdsSlidingPairs ? dynamics : plainDynamics ?? dynamics
+    let velocity = field.velocity(state: theta, direction: rate)
+    network.usesFrozenPattern = false
+    return scale(rate, by: velocity)
+  }
+
+  /// rate ← exp(logScale) · direction (−∇L in the t clock); returns whether every component is finite.
+  func scale(_ rate: UnsafeMutablePointer<Double>, by velocity: FlowVelocity) -> Bool {
+    let factor = exp(velocity.logScale)
+    for i in 0..<dimension { rate[i] *= factor }
+    for i in 0..<dimension where !rate[i].isFinite { return false }
+    return true
+  }
+
+  /// The true F at θ into `rate`, then P_0 ← its pattern and `startZ` ← its pre-activations.
+  func restart(at theta: UnsafePointer<Double>, rate: UnsafeMutablePointer<Double>) -> Bool {
+    ownEvaluations += 1
+    let velocity = dynamics.velocity(state: theta, direction: rate)
+    holdsSlidingPairs = ((dynamics as? any FilippovCounting)?.slidingPairCount ?? 1) > 0
+    network.freezePattern()
+    copyPreActivations(into: startZ)
+    return scale(rate, by: velocity)
+  }
+
+  /// X Ẇ_1ᵀ for a rate Ẇ (its W_1 block) into `out` (N × d_1): the first layer's ż.
+  func firstLayerRates(_ rate: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    let (d, width) = (layerSizes[0], layerSizes[1])
+    NetworkKernels.transpose(rate, rows: width, columns: d, into: rateTransposed)
+    NetworkKernels.forward(
+      blas: network.usesBLAS, rows: sampleCount, din: d, dout: width, a: field.input(0), w: rate,
+      wT: rateTransposed, z: out)
+  }
+
+  /// The network's last hidden pre-activations into `z` (layer k's N × d_k block at N·offset_k).
+  func copyPreActivations(into z: UnsafeMutablePointer<Double>) {
+    for k in 0..<layerWidths.count {
+      let layer = (offset: layerOffsets[k], width: layerWidths[k])
+      (z + sampleCount * layer.offset).update(
+        from: network.preActivations(ofLayer: k + 1), count: sampleCount * layer.width)
+    }
+  }
+
+  /// θ̃'(s) = dθ̃/ds of the Hermite path into `out`.
+  func pathRate(_ s: Double, h: Double, into out: UnsafeMutablePointer<Double>) {
+    let s2 = s * s
+    let a = 6 * s2 - 6 * s
+    let b = (3 * s2 - 4 * s + 1) * h
+    let c = -a
+    let d = (3 * s2 - 2 * s) * h
+    for i in 0..<dimension { out[i] = a * start[i] + b * startRate[i] + c * end[i] + d * endRate[i] }
+  }
+
+  /// θ̃(s) = h00 θ_0 + h10 h F_0(θ_0) + h01 θ̃_1 + h11 h F_0(θ̃_1) into `out` (cubic Hermite).
+  func pathState(_ s: Double, h: Double, into out: UnsafeMutablePointer<Double>) {
+    let s2 = s * s
+    let s3 = s2 * s
+    let a = 2 * s3 - 3 * s2 + 1
+    let b = (s3 - 2 * s2 + s) * h
+    let c = -2 * s3 + 3 * s2
+    let d = (s3 - s2) * h
+    for i in 0..<dimension { out[i] = a * start[i] + b * startRate[i] + c * end[i] + d * endRate[i] }
+  }
+
+  public func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
+    failureMessage = nil
+    if !hasStart || t != startTime || memcmp(start, y, dimension * 8) != 0 {
+      start.update(from: y, count: dimension)
+      startTime = t
+      guard restart(at: start, rate: startRate) else {
+        hasStart = false
+        failureMessage = "the right-hand side is not finite at t=\(t)"
+        return .systemFailed
+      }
+      hasStart = true
+    }
+    var failures = 0
+    while true {
+      let remaining = target - t
+      let reachesTarget = h >= remaining
+      let trial = reachesTarget ? remaining : h
+      // A step too small for t's precision, which the solver reports as a step-size failure.
+      guard trial > abs(t) * 4 * Double.ulpOfOne, trial > 0 else { return .stepSizeUnderflow }
+      guard case .ratios(let stepRatio, let correctionRatio) = attempt(t: t, h: trial) else {
+        failures += 1
+        rejectedSteps += 1
+        h = trial / 2
+        if failures > 60 {
+          failureMessage = "the frozen-pattern field is not finite near t=\(t) (step \(trial))"
+          return .systemFailed
+        }
+        continue
+      }
+      let factor = min(
+        0.9 * pow(max(stepRatio, 1e-10), -1.0 / 5), 0.9 * pow(max(correctionRatio, 1e-10), -1.0 / 3))
+      // (A NaN ratio — an error level of 0 with atol = 0 — rejects like one above 1.)
+      guard stepRatio <= 1, correctionRatio <= 1, factor.isFinite else {
+        rejectedSteps += 1
+        h = trial * (factor.isFinite ? max(0.2, factor) : 0.2)
+        continue
+      }
+      // Accept.
+      let next = trial * min(5, max(0.2, factor))
+      h = reachesTarget ? max(next, h) : next
+      t = reachesTarget ? target : t + trial
+      if stepCrossings > 0 {
+        crossings += stepCrossings
+        for i in 0..<dimension { start[i] = end[i] + correction[i] }
+        guard restart(at: start, rate: startRate) else {
+          hasStart = false
+          failureMessage = "the right-hand side is not finite at t=\(t)"
+          return .systemFailed
+        }
+      } else {
+        start.update(from: end, count: dimension)
+        startRate.update(from: endRate, count: dimension)
+        startZ.update(from: endZ, count: sampleCount * hiddenCount)
+      }
+      startTime = t
+      y.update(from: start, count: dimension)
+      return .accepted
+    }
+  }
+
+  /// What a trial step found.
+  enum Attempt {
+    /// The error ratios of the stepper and of the correction.
+    case ratios(Double, Double)
+    /// A field was not finite, or a sample crossed too often.
+    case failed
+  }
+
+  /// One trial step of size h: fills `end`, `endRate`, `correction` and `stepCrossings`.
+  func attempt(t: Double, h: Double) -> Attempt {
+    end.update(from: start, count: dimension)
+    guard frozenStep.apply(t: t, h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
+      return .failed
+    }
+    // The last evaluation was F_0(θ̃_1): its pre-activations are the frozen z at s = 1.
+    copyPreActivations(into: endZ)
+    firstLayerRates(startRate, into: startRateZ)
+    firstLayerRates(endRate, into: endRateZ)
+    if layerWidths.count > 1 {
+      // Deeper layers are screened at s = ½ too.
+      pathState(0.5, h: h, into: path)
+      network.usesFrozenPattern = true
+      network.forward(path)
+      network.usesFrozenPattern = false
+      copyPreActivations(into: midZ)
+    }
+
+    correction.update(repeating: 0, count: dimension)
+    lever.update(repeating: 0, count: dimension)
+    stepCrossings = 0
+    let anyFlagged = screen(h: h)
+    if anyFlagged, layerWidths.count == 1 {
+      for n in 0..<sampleCount where flagged[n] {
+        guard followFirstLayer(sample: n, h: h) else { return .failed }
+      }
+    } else if anyFlagged {
+      for i in 1..<Self.cells { pathState(Double(i) / Double(Self.cells), h: h, into: grid + (i - 1) * dimension) }
+      for n in 0..<sampleCount where flagged[n] {
+        guard follow(sample: n, h: h) else { return .failed }
+      }
+    }
+    let stepRatio = tolerances.errorRatio(stepError, state: end, rate: endRate, step: h, dimension: dimension)
+    guard stepCrossings > 0 else { return .ratios(stepRatio, 0) }
+    guard let correctionRatio = secondOrderCorrection(h: h) else { return .failed }
+    return .ratios(stepRatio, correctionRatio)
+  }
+}
