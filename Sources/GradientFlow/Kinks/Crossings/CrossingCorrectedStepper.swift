@@ -91,6 +91,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// GSL's rkf45 step on the frozen field (set at the end of init: it captures self).
   var frozenStep: EmbeddedStep!
 
+  /// Owns every buffer below (freed with the stepper).
+  private let arena: ScratchArena
   // θ-sized buffers.
   let start: UnsafeMutablePointer<Double>
   let startRate: UnsafeMutablePointer<Double>
@@ -185,11 +187,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     layerWidths = (1..<architecture.depth).map { architecture.layerSizes[$0] }
 
     let p = dimension
-    func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-      b.initialize(repeating: 0, count: max(count, 1))
-      return b
-    }
+    let arena = ScratchArena()
+    self.arena = arena
+    let buffer = { (count: Int) in arena.buffer(Double.self, count: count) }
     start = buffer(p)
     startRate = buffer(p)
     end = buffer(p)
@@ -213,8 +213,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     slopes = buffer(hiddenCount)
     sampleZ = buffer(hiddenCount)
     rootZ = buffer(hiddenCount)
-    flagged = .allocate(capacity: sampleCount)
-    wrongUnits = .allocate(capacity: max(hiddenCount, 1))
+    flagged = arena.buffer(count: sampleCount)
+    wrongUnits = arena.buffer(count: hiddenCount)
     let firstWidth = architecture.layerSizes[1]
     startRateZ = buffer(sampleCount * firstWidth)
     endRateZ = buffer(sampleCount * firstWidth)
@@ -222,8 +222,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     rootScratch = buffer(5)
     // Up to a stale flip and three roots per pair.
     eventTimes = buffer(4 * firstWidth + 1)
-    eventUnits = .allocate(capacity: 4 * firstWidth + 1)
-    flagged.initialize(repeating: false, count: sampleCount)
+    eventUnits = arena.buffer(count: 4 * firstWidth + 1)
 
     do {
       frozenStep = try EmbeddedStep(stepper: .rkf45, dimension: p) { [unowned self] y, dydt in
@@ -232,19 +231,5 @@ public final class CrossingCorrectedStepper: StepEngine {
     } catch {
       throw .invalidArchitecture(error.description)
     }
-  }
-
-  deinit {
-    for b in [
-      start, startRate, end, endRate, stepError, path, correction, lever, difference, probeRate, pathDerivative,
-      zGradient, flipDifference, pieceDifference, grid, startZ, midZ,
-      endZ, startSlopes, slopes, sampleZ, rootZ,
-    ] {
-      b.deallocate()
-    }
-    flagged.deallocate()
-    wrongUnits.deallocate()
-    for b in [startRateZ, endRateZ, rateTransposed, rootScratch, eventTimes] { b.deallocate() }
-    eventUnits.deallocate()
   }
 }
