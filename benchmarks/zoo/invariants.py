@@ -80,9 +80,9 @@ def svm_margin(x: np.ndarray, y: np.ndarray) -> float | None:
     """
     from scipy.optimize import minimize
 
-    z = x * y[:, None]
+    z = np.unique(x * y[:, None], axis=0)  # mirror pairs give the same row y·x twice
     gram = z @ z.T
-    n = len(y)
+    n = len(z)
     res = minimize(lambda a: 0.5 * a @ gram @ a - a.sum(), np.full(n, 1e-3), jac=lambda a: gram @ a - 1,
                    bounds=[(0, None)] * n, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
     active = res.x > 1e-8 * max(res.x.max(), 1e-300)
