@@ -215,6 +215,10 @@ import Testing
       #expect(again.status == 0, "\(again.stderr)")
       #expect(try gradflow(["check", run + ",again"]).status == 0)
     }
+    // A missing file whose name has a comma: the message names the whole value, not just its first part.
+    let missing = try gradflow(["check", "--data", plainData, "--weights", commaDir.path + "/w,missing.json"])
+    #expect(missing.status == 65)
+    #expect(missing.stderr.contains("no weights file '\(commaDir.path)/w,missing.json'"), "\(missing.stderr)")
     for key in ["verdict", "eps_rel", "gamma_product", "lambda_ratio"] {
       #expect(
         String(describing: reports[0][key] ?? "none") == String(describing: reports[1][key] ?? "none"),
