@@ -18,7 +18,10 @@ that meets the same two accuracy bounds (issue 17, item 2). Each failure is list
 --subset runs the problems marked `subset` with the defaults and fails (exit 1) when a run's
 evaluations exceed the recorded ones (ZOO.json) by more than 20 %, or its loss/γ̄ error exceeds
 1.2× the recorded error (floor 1e-10, below which debug and release builds may differ by round-off),
-or its classification accuracy differs from the reference's. It ends with `zoo: N passed, F failed`.
+or its classification accuracy differs from the reference's, or an invariant that applies is violated
+(benchmarks/zoo/invariants.py: ρ_k² − ρ_1² constant and the smoothed margin nondecreasing after L < 1
+for unconstrained flows, γ_P ≤ (1 + α)/2 · γ_SVM on mirror-symmetric data; every run records them in
+ZOO.json's inv_* fields and ZOO.md's invariants column). It ends with `zoo: N passed, F failed`.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ZOO = ROOT / "benchmarks" / "zoo"
 OUT_JSON = ROOT / "benchmarks" / "ZOO.json"
 OUT_MD = ROOT / "benchmarks" / "ZOO.md"
+sys.path.insert(0, str(ZOO))
+import invariants  # noqa: E402  (benchmarks/zoo/invariants.py: the known invariants of every run)
 
 LOSS_TOL = 1e-6  # issue 17 item 2: final loss within 1e-6 relative
 MARGIN_TOL = 1e-7  # issue 17 item 2: γ̄ within 1e-7 absolute
@@ -129,6 +134,7 @@ def run_one(g, spec, policy, ref, max_wall, max_steps):
             "rho": fin.get("rho"), "accuracy": fin.get("accuracy"),
         })
         score(row, ref)
+        row.update(invariants.check_run(Path(out), spec, ZOO / spec["data"]))
         return row
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -212,8 +218,8 @@ def write_md(problems, refs, results, policies, gradflow, elapsed):
              + (f", closed form {p['closed_form']}" if p.get("closed_form") else "")) if "log_loss" in ref else "none"
         lines.append(f"| {p['id']} | {setting} | {r} | {'pass' if ok else 'FAIL'} | {why} |")
     lines += ["", "## Every run", "",
-              "| problem | policy | finished | RHS evals | rejected | chatter flips | CPU s | loss err | γ̄ err | ρ err |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "| problem | policy | finished | RHS evals | rejected | chatter flips | CPU s | loss err | γ̄ err | ρ err | invariants |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in problems:
         for pol in policies:
             r = results.get(p["id"], {}).get(pol)
@@ -223,7 +229,7 @@ def write_md(problems, refs, results, policies, gradflow, elapsed):
             lines.append(f"| {p['id']} | {pol} | {fin} | {fmt(r.get('rhs_evals'))} | "
                          f"{fmt(r.get('rejected_fraction'), '.2f')} | {fmt(r.get('chatter_flips'))} | "
                          f"{fmt(r.get('cpu_seconds'), '.2f')} | {fmt(r.get('err_loss'))} | {fmt(r.get('err_margin'))} | "
-                         f"{fmt(r.get('err_rho'))} |")
+                         f"{fmt(r.get('err_rho'))} | {invariants.summary(r)} |")
     OUT_MD.write_text("\n".join(lines) + "\n")
     return npass
 
@@ -270,7 +276,8 @@ def main():
             results.setdefault(spec["id"], {})[pol] = row
             print(f"{spec['id']:28s} {pol:10s} {'ok ' if row.get('finished') else 'DNF'} "
                   f"evals={row.get('rhs_evals')} loss_err={fmt(row.get('err_loss'))} "
-                  f"margin_err={fmt(row.get('err_margin'))} cpu={row['cpu_seconds']:.2f}", flush=True)
+                  f"margin_err={fmt(row.get('err_margin'))} cpu={row['cpu_seconds']:.2f} "
+                  f"invariants={invariants.summary(row)}", flush=True)
     if not args.rescore:
         elapsed = time.time() - t0
     verdicts = {p["id"]: verdict(results.get(p["id"], {}), refs.get(p["id"])) for p in problems if p["id"] in results}
@@ -312,9 +319,12 @@ def subset(g, problems, refs, args):
                     problems_found.append(f"{key} {row[key]:.2e} > 1.2× recorded {b.get(key) or 0:.2e}")
             if "accuracy" in ref and row.get("accuracy") != ref["accuracy"]:
                 problems_found.append(f"accuracy {row.get('accuracy')} ≠ reference {ref['accuracy']}")
+        if row.get("invariants_ok") is False:
+            problems_found.append(f"invariant violated: {invariants.summary(row)}")
         status = "ok" if not problems_found else "FAIL: " + "; ".join(problems_found)
         print(f"zoo {spec['id']}: evals {row.get('rhs_evals')} (recorded {b and b.get('rhs_evals')}), "
-              f"loss err {fmt(row.get('err_loss'))}, γ̄ err {fmt(row.get('err_margin'))}: {status}", flush=True)
+              f"loss err {fmt(row.get('err_loss'))}, γ̄ err {fmt(row.get('err_margin'))}, "
+              f"invariants {invariants.summary(row)}: {status}", flush=True)
         if problems_found:
             failed += 1
         else:

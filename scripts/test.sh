@@ -14,6 +14,7 @@ python3 benchmarks/bench.py --smoke
 python3 benchmarks/zoo.py --subset --gradflow "$(swift build --show-bin-path)/gradflow"
 if python3 -c 'import numpy, scipy' >/dev/null 2>&1; then
   python3 benchmarks/zoo/test_reference.py
+  python3 benchmarks/zoo/test_invariants.py
 else
   echo "zoo reference: skipped (python3 has no numpy/scipy)"
 fi

@@ -183,6 +183,49 @@ import Testing
     #expect(relu.stdout.contains("not-separable"))
   }
 
+  /// A comma in the run directory's name (and in the data and init paths) changes nothing: `check` once split
+  /// the run's own initial_weights.json path at the comma, as if it were a list of per-layer CSVs.
+  @Test(arguments: ["4", "4,4"]) func commasInPathsChangeNothing(widths: String) throws {
+    let dir = try temporaryDirectory()
+    let commaDir = dir.appendingPathComponent("runs,a")
+    try FileManager.default.createDirectory(at: commaDir, withIntermediateDirectories: true)
+    let plainData = try writeFile("xor.csv", xorCSV, in: dir)
+    let commaData = try writeFile("x,or.csv", xorCSV, in: commaDir)
+    var reports: [[String: Any]] = []
+    for (data, run) in [
+      (plainData, dir.appendingPathComponent("plain").path),
+      (commaData, commaDir.appendingPathComponent("w=\(widths),s=0").path),
+    ] {
+      let simulate = try gradflow([
+        "simulate", "--data", data, "--widths", widths, "--init-scale", "0.3", "--t-end", "300", "--saves", "4",
+        "--save-weights", "--check-at-end", "--out", run, "--quiet",
+      ])
+      #expect(simulate.status == 0, "\(simulate.stderr)")
+      #expect(FileManager.default.fileExists(atPath: run + "/check.json"))
+      let result = try gradflow(["check", run, "--at", "all", "--json"])
+      #expect(result.status == 0, "\(result.stderr)")
+      let report = try json(result.stdout)
+      #expect(report["source"] as? String == URL(fileURLWithPath: run).standardizedFileURL.path)
+      reports.append(report)
+      // A run started from weights in a file whose name has a comma.
+      let again = try gradflow([
+        "simulate", "--data", data, "--widths", widths, "--init", run + "/final_weights.json", "--t-end", "10",
+        "--saves", "2", "--out", run + ",again", "--quiet",
+      ])
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(try gradflow(["check", run + ",again"]).status == 0)
+    }
+    // A missing file whose name has a comma: the message names the whole value, not just its first part.
+    let missing = try gradflow(["check", "--data", plainData, "--weights", commaDir.path + "/w,missing.json"])
+    #expect(missing.status == 65)
+    #expect(missing.stderr.contains("no weights file '\(commaDir.path)/w,missing.json'"), "\(missing.stderr)")
+    for key in ["verdict", "eps_rel", "gamma_product", "lambda_ratio"] {
+      #expect(
+        String(describing: reports[0][key] ?? "none") == String(describing: reports[1][key] ?? "none"),
+        "\(key) differs with a comma in the paths")
+    }
+  }
+
   @Test func allWithoutSavedWeightsIsAUsageError() throws {
     let dir = try temporaryDirectory()
     let run = dir.appendingPathComponent("plain").path

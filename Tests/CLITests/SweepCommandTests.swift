@@ -56,6 +56,64 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: check))
   }
 
+  @Test func collectCopiesTheEndOfRunCheck() throws {
+    // simulate --check-at-end writes check.json; collect copies its verdict and certificate into runs.csv,
+    // for a two-layer net and a three-layer one (whose certificate has the certified lower bound).
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try writeFile(
+      "g.json",
+      #"{"base": {"n": 12, "t_end": 50, "saves": 3, "check_at_end": true}, "axes": {"widths": [[4], [4, 4]]}}"#,
+      in: dir)
+    let out = dir.appendingPathComponent("sweep").path
+    for task in ["0", "1"] {
+      let result = try gradflow(["sweep", file, "--out", out, "--task", task])
+      #expect(result.status == 0, "\(result.stderr)")
+    }
+    #expect(try gradflow(["collect", out, "--strict"]).status == 0)
+    let text = try String(contentsOfFile: out + "/runs.csv", encoding: .utf8)
+    // runs.csv quotes cells with a comma (the widths "[4, 4]").
+    func cells(_ line: Substring) -> [String] {
+      var cells = [""]
+      var quoted = false
+      for character in line {
+        if character == "\"" {
+          quoted.toggle()
+        } else if character == ",", !quoted {
+          cells.append("")
+        } else {
+          cells[cells.count - 1].append(character)
+        }
+      }
+      return cells
+    }
+    let rows = text.split(separator: "\n").map(cells)
+    let header = rows[0]
+    let keys = [
+      "verdict", "eps_rel", "delta_rel", "lambda_ratio", "gamma_product", "support_size", "eps_rel_lower_bound",
+    ]
+    for key in keys { #expect(header.contains("check_" + key), "runs.csv lacks check_\(key)") }
+    #expect(rows.count == 3)
+    for row in rows.dropFirst() {
+      let cell = { (name: String) in row[header.firstIndex(of: name)!] }
+      let report = try #require(
+        try JSONSerialization.jsonObject(
+          with: Data(contentsOf: URL(fileURLWithPath: out + "/" + cell("dir") + "/check.json")))
+          as? [String: Any])
+      #expect(cell("check_verdict") == report["verdict"] as? String)
+      for key in ["eps_rel", "gamma_product", "lambda_ratio"] {
+        let value = try #require(report[key] as? Double)
+        #expect(Double(cell("check_" + key)) == value, "\(key)")
+      }
+      #expect(Int(cell("check_support_size")) == report["support_size"] as? Int)
+      if let bound = report["eps_rel_lower_bound"] as? Double {
+        #expect(Double(cell("check_eps_rel_lower_bound")) == bound)
+      } else {
+        #expect(cell("check_eps_rel_lower_bound") == "")
+      }
+    }
+  }
+
   @Test func usageErrorsNameTheOptionAndExit64() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

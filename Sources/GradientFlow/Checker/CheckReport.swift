@@ -7,7 +7,7 @@ import Foundation
 /// `gamma_product` (min_n q_n(W)/∏‖W_k‖), `gamma_lyu_li` (min_n q_n(W)/‖θ‖^K), `eps_rel`, `eps_rel_plain`,
 /// `delta`, `delta_rel`, `lambda_ratio` (γ^{2/K}Σλ), `score`, `support` (0-based sample indices),
 /// `support_size`, `lambda`, `layer_residuals`, `eta`, `balance_error`, `kink_pairs`, `kink_treatment`,
-/// `kink_ambiguous`, `solver`, `pareto`; for K ≥ 3 with kinks `eps_rel_conventions`, `eps_rel_relaxed`,
+/// `kink_ambiguous`, `solver`, `pareto`; for K ≥ 3 with kinks `eps_rel_conventions`,
 /// `eps_rel_lower_bound` (certified, over every multiplier choice and Clarke subgradient), `open_samples`
 /// and `ambiguity_reason`; `rescale` (balanced or as-is) and `flow_multipliers` (THEORY §5.5 item 7:
 /// `eps_rel`, `delta_rel`, `lambda_ratio`, `score` of λ = c·softmax(−q(W)));
@@ -138,7 +138,6 @@ public struct CheckReport {
     }
     if let range = c.conventionEpsRange {
       object["eps_rel_conventions"] = ["min": range.low, "max": range.high]
-      object["eps_rel_relaxed"] = c.relaxedFit.map { $0.epsRel as Any } ?? NSNull()
     }
     object["rescale"] = c.rescale.rawValue
     if let flow = c.flowFit {

@@ -18,7 +18,7 @@
 /// Hence Σ_n λ_n h_n(s_n) ranges exactly over the conic hull of the vertex columns h_n(v), and the QP is
 /// an NNLS over those columns. They are generated on demand: solve the NNLS (``NNLS``, Lawson–Hanson)
 /// over the current columns, compute r = θ̃ − Σ x_c h_c, and for each sample find the vertex that
-/// maximizes ⟨r, h_n(v)⟩ (K = 2: v_i = s⁺ iff ⟨r, y_n a_i x_n⟩ > 0, in O(|J_n|·P); K ≥ 3: enumeration).
+/// maximizes ⟨r, h_n(v)⟩ (v_i = s⁺ iff ⟨r, y_n a_i x_n⟩ > 0, in O(|J_n|·P)).
 /// A column with positive price strictly lowers the optimum when added, columns are never removed and
 /// there are finitely many, so the loop stops. At the end no vertex has a positive price, which is the
 /// dual feasibility condition of the QP (Mᵀr in the polar cone: ⟨r, h_n(s⁻)⟩ + Σ_i max(⟨r, d_{n,i}⟩, 0) ≤ 0
@@ -26,46 +26,27 @@
 /// ``MultiplierFit/dualViolation`` and ``MultiplierFit/dualityGap``.
 /// λ_n is the sum of the weights of sample n's columns and μ_{n,i}/λ_n the reported effective slope.
 ///
-/// For K ≥ 3 the slopes enter multilinearly: the same machinery over *all* vertices gives the
-/// "relaxed hull", a superset of the Clarke subdifferential, so its ε_rel is a lower bound; it is
-/// computed only while Σ_n 2^{|J_n|} stays below a cap.
+/// K = 2 only: for K ≥ 3 the slopes enter multilinearly and ``DeepClarkeCheck`` decides.
 enum ClarkeAwareCheck {
-  /// The Clarke-aware fit (K = 2) or the relaxed-hull fit (K ≥ 3) on the candidate samples, or nil
-  /// when K ≥ 3 and the vertex count exceeds `maxVertices`.
+  /// The Clarke-aware fit of a two-layer network (K = 2) on the candidate samples.
   static func fit(
     jacobian: MarginJacobian, target: [Double], candidates: [Int], kinks: [[HiddenUnit]], eta: Double,
-    normalizedMargins: [Double], gamma: Double, maxVertices: Int
-  ) -> MultiplierFit? {
+    normalizedMargins: [Double], gamma: Double
+  ) -> MultiplierFit {
     let architecture = jacobian.architecture
-    let affine = architecture.depth == 2
+    precondition(architecture.depth == 2, "ClarkeAwareCheck is exact for K = 2 only; K ≥ 3 uses DeepClarkeCheck")
     let (low, high) = jacobian.kinkSlopeRange
-    if !affine {
-      var total = 0
-      for n in candidates {
-        guard kinks[n].count <= 20 else { return nil }
-        total += 1 << kinks[n].count
-      }
-      guard total <= maxVertices else { return nil }
-    }
 
     var oracles: [VertexOracle] = []
     for n in candidates where !kinks[n].isEmpty {
-      var oracle = VertexOracle(sample: n, units: kinks[n], affine: affine)
       let allLow = Dictionary(uniqueKeysWithValues: kinks[n].map { ($0, low) })
-      if affine {
-        oracle.base = jacobian.gradient(sample: n, slopes: allLow)
-        oracle.directions = kinks[n].map { unit in
-          var slopes = allLow
-          slopes[unit] = high
-          return zip(jacobian.gradient(sample: n, slopes: slopes), oracle.base).map { $0 - $1 }
-        }
-      } else {
-        oracle.vertexColumns = (0..<(1 << kinks[n].count)).map { code in
-          jacobian.gradient(
-            sample: n, slopes: slopes(units: kinks[n], pattern: pattern(code, kinks[n].count), low, high))
-        }
+      let base = jacobian.gradient(sample: n, slopes: allLow)
+      let directions = kinks[n].map { unit in
+        var slopes = allLow
+        slopes[unit] = high
+        return zip(jacobian.gradient(sample: n, slopes: slopes), base).map { $0 - $1 }
       }
-      oracles.append(oracle)
+      oracles.append(VertexOracle(sample: n, units: kinks[n], base: base, directions: directions))
     }
 
     // Start from the backprop columns (the pattern of the actual signs), so the fit is never worse than
@@ -101,9 +82,7 @@ enum ClarkeAwareCheck {
         guard price > priceTolerance, !seen.contains(key) else { continue }
         seen.insert(key)
         columns.append(
-          affine
-            ? jacobian.gradient(sample: oracle.sample, slopes: slopes(units: oracle.units, pattern: best, low, high))
-            : oracle.vertexColumns[code(best)])
+          jacobian.gradient(sample: oracle.sample, slopes: slopes(units: oracle.units, pattern: best, low, high)))
         owners.append(oracle.sample)
         patterns.append(best)
         added = true
@@ -142,7 +121,7 @@ enum ClarkeAwareCheck {
       }
     }
     return MultiplierFit(
-      method: affine ? .clarke : .relaxedHull, eta: eta, lambda: lambda, residual: residual, target: target,
+      method: .clarke, eta: eta, lambda: lambda, residual: residual, target: target,
       architecture: architecture, normalizedMargins: normalizedMargins, gamma: gamma, kinkSlopes: kinkSlopes,
       solverConverged: finished && solution.converged && violation <= 1e-9, dualViolation: violation,
       dualityGap: solution.dualityGap)
@@ -156,50 +135,27 @@ enum ClarkeAwareCheck {
   static func pattern(_ code: Int, _ count: Int) -> [Bool] {
     (0..<count).map { code & (1 << $0) != 0 }
   }
-
-  static func code(_ pattern: [Bool]) -> Int {
-    pattern.enumerated().reduce(0) { $0 | ($1.element ? 1 << $1.offset : 0) }
-  }
 }
 
-/// One sample's flagged units and what is needed to price its slope vertices.
+/// One sample's flagged units and what is needed to price its slope vertices (K = 2: h_n is affine in
+/// the slopes).
 private struct VertexOracle {
   let sample: Int
   let units: [HiddenUnit]
-  let affine: Bool
-  /// K = 2: the column with every flagged slope at s⁻, and the change d_i from moving slope i to s⁺.
-  var base: [Double] = []
-  var directions: [[Double]] = []
-  /// K ≥ 3: every vertex column, indexed by the binary code of its pattern.
-  var vertexColumns: [[Double]] = []
-
-  init(sample: Int, units: [HiddenUnit], affine: Bool) {
-    self.sample = sample
-    self.units = units
-    self.affine = affine
-  }
+  /// The column with every flagged slope at s⁻.
+  let base: [Double]
+  /// The change d_i of the column from moving slope i to s⁺.
+  let directions: [[Double]]
 
   /// The vertex v (true = s⁺) maximizing ⟨r, h_n(v)⟩, and that maximum.
   func best(residual r: [Double]) -> (pattern: [Bool], price: Double) {
-    if affine {
-      var price = CheckerMath.dot(base, r)
-      var pattern: [Bool] = []
-      for direction in directions {
-        let gain = CheckerMath.dot(direction, r)
-        pattern.append(gain > 0)
-        if gain > 0 { price += gain }
-      }
-      return (pattern, price)
+    var price = CheckerMath.dot(base, r)
+    var pattern: [Bool] = []
+    for direction in directions {
+      let gain = CheckerMath.dot(direction, r)
+      pattern.append(gain > 0)
+      if gain > 0 { price += gain }
     }
-    var bestCode = 0
-    var bestPrice = -Double.infinity
-    for (code, column) in vertexColumns.enumerated() {
-      let price = CheckerMath.dot(column, r)
-      if price > bestPrice {
-        bestPrice = price
-        bestCode = code
-      }
-    }
-    return (ClarkeAwareCheck.pattern(bestCode, units.count), bestPrice)
+    return (pattern, price)
   }
 }

@@ -49,8 +49,6 @@ public struct KKTCertificate: Sendable {
     public var kinkBand = 1e-3
     /// The η of the candidate sets S_η (η = ∞, all samples, is always included).
     public var candidateThresholds: [Double] = [.infinity, 1e-1, 1e-2, 1e-3]
-    /// K ≥ 3: the relaxed hull is skipped beyond this many vertex columns.
-    public var maxHullVertices = 4096
     /// K ≥ 3: branch-and-bound nodes per sample and pricing call of the vertex pricing
     /// (``SlopeVertexPricing``); a sample that needs more is left open with a certified bound.
     public var nodeBudget = 20_000
@@ -75,8 +73,6 @@ public struct KKTCertificate: Sendable {
     case none
     /// K = 2: the exact Clarke-aware fit decides.
     case clarkeExact = "clarke-exact"
-    /// K ≥ 3: σ'(0) conventions compared, relaxed hull as a lower bound (no longer produced).
-    case conventions
     /// K ≥ 3: the exact Clarke-aware fit over the slope vertices (``DeepClarkeCheck``).
     case clarkeVertices = "clarke-vertices"
   }
@@ -102,8 +98,6 @@ public struct KKTCertificate: Sendable {
   public let kinkTreatment: KinkTreatment
   /// K ≥ 3 with kinks: the fits with every flagged slope low and high.
   public let conventionFits: [MultiplierFit]
-  /// K ≥ 3 with kinks: the relaxed-hull fit, when computable.
-  public let relaxedFit: MultiplierFit?
   /// K ≥ 3: the kinks leave open whether this is a KKT point (see ``ambiguityReason``).
   public let kinkAmbiguous: Bool
   /// K ≥ 3 with kinks: a certified lower bound on ε_rel over every λ ≥ 0 (any candidate set) and every
@@ -217,7 +211,6 @@ public struct KKTCertificate: Sendable {
       kinkPairs = 0
       kinkTreatment = .none
       conventionFits = []
-      relaxedFit = nil
       kinkAmbiguous = false
       epsRelLowerBound = nil
       openSamples = 0
@@ -283,12 +276,11 @@ public struct KKTCertificate: Sendable {
           lowerBound = outcome.epsRelLowerBound
           open = outcome.openSamples
         }
-      } else if clarke, hasKinks,
-        let aware = ClarkeAwareCheck.fit(
-          jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
-          normalizedMargins: margins, gamma: ratioGamma, maxVertices: options.maxHullVertices)
-      {
-        decisive.append(aware)
+      } else if clarke, hasKinks {
+        decisive.append(
+          ClarkeAwareCheck.fit(
+            jacobian: jacobian, target: target, candidates: members, kinks: kinks, eta: eta,
+            normalizedMargins: margins, gamma: ratioGamma))
       } else {
         decisive.append(plainOne)
       }
@@ -298,7 +290,7 @@ public struct KKTCertificate: Sendable {
     fit = decisive[best]
     plainFit = plains[best]
 
-    // Step 6 for K ≥ 3: conventions and the relaxed hull on the headline candidates.
+    // Step 6 for K ≥ 3: the σ'(0) conventions on the headline candidates.
     let members = sets[best].members
     let eta = sets[best].eta
     let kinked = members.contains { !kinks[$0].isEmpty }
@@ -317,7 +309,6 @@ public struct KKTCertificate: Sendable {
           columns: columns, members: members, eta: eta, method: method, target: target,
           architecture: architecture, margins: margins, gamma: ratioGamma)
       }
-      relaxedFit = nil
       let passes = decisive[best].score <= options.tolerance
       let ruledOut = (lowerBound ?? 0) > options.tolerance
       kinkAmbiguous = !passes && !ruledOut && open > 0
@@ -328,7 +319,6 @@ public struct KKTCertificate: Sendable {
     } else {
       kinkTreatment = kinkPairs > 0 && clarke ? .clarkeExact : .none
       conventionFits = []
-      relaxedFit = nil
       kinkAmbiguous = false
       ambiguityReason = nil
     }

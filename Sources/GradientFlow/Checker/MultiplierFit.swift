@@ -26,9 +26,6 @@ public struct MultiplierFit: Sendable {
     case conventionLow = "convention-low"
     /// K ≥ 3: every near-zero pre-activation given the upper one-sided slope.
     case conventionHigh = "convention-high"
-    /// K ≥ 3: the convex hull of the gradients over all slope vertices, a superset of the Clarke
-    /// subdifferential (so its ε_rel is a lower bound).
-    case relaxedHull = "relaxed-hull"
     /// K ≥ 3: the exact Clarke-aware fit over the slope vertices' columns (``DeepClarkeCheck``).
     case clarkeVertices = "clarke-vertices"
     /// THEORY §5.5 item 7: λ = c·α with α the flow's own normalized force weights (``FlowMultipliers``).

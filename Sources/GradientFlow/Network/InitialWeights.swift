@@ -29,6 +29,11 @@ public enum InitialWeights {
     if paths.count == 1, paths[0].lowercased().hasSuffix(".json") {
       return try loadJSON(paths[0], maximumBytes: maximumBytes)
     }
+    if paths.count > 1, let missing = paths.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+      // Name the whole value too: it may be one file whose name has a comma (`runs,a/w.json`) that is missing.
+      throw .invalidWeights(
+        "no weights file '\(source)'; read as comma-separated per-layer CSVs, its part '\(missing)' does not exist")
+    }
     let layers = try paths.map { path throws(ModelError) in try loadCSVMatrix(path, maximumBytes: maximumBytes) }
     return try assemble(layers, source: source)
   }

@@ -34,7 +34,9 @@ public enum SweepCollector {
   }
 
   /// The certificate fields of check.json copied to runs.csv.
-  static let checkKeys = ["verdict", "eps_rel", "delta_rel", "lambda_ratio", "gamma_product", "support_size"]
+  static let checkKeys = [
+    "verdict", "eps_rel", "delta_rel", "lambda_ratio", "gamma_product", "support_size", "eps_rel_lower_bound",
+  ]
   static let statsKeys = ["rhs_evals", "jacobian_evals", "steps_accepted", "steps_rejected", "pattern_changes"]
 
   private struct Run {
