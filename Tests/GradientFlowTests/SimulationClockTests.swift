@@ -17,7 +17,7 @@ import Testing
     let initPath = dir + "/init.json"
     try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
     var config = SimulationConfig()
-    config.generator = "r1"
+    config.generator = .r1
     config.initialWeights = initPath
     return config
   }
@@ -60,7 +60,7 @@ import Testing
   @Test func reluNetReachesLogT1e4WithoutUnderflowAndRhoFollowsLogTOverGamma() throws {
     let dir = try temporaryDirectory()
     var config = SimulationConfig()
-    config.generator = "blobs"
+    config.generator = .blobs
     config.n = 40
     config.widths = [8]
     config.clock = .auto

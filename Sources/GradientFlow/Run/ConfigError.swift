@@ -71,7 +71,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case "n", "dimension", "saves", "max_steps", "margins_every": return "an integer"
     case "seed", "data_seed": return "a non-negative integer below 2^64"
     case "bias_feature", "stop_when_separated", "save_weights", "save_margins", "check_at_end": return "true or false"
-    case "data", "generator", "label_column", "initial_weights": return "a string"
+    case "generator": return oneOf(ToyDataset.allCases.map(\.rawValue))
+    case "data", "label_column", "initial_weights": return "a string"
     case "noise", "leaky_slope", "gate_width", "init_scale", "t_end", "save_from", "rtol", "atol",
       "max_wall_seconds", "hmin",
       "hmax", "initial_step", "stop_loss":

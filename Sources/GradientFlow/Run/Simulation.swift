@@ -131,7 +131,8 @@ public final class Simulation {
         to: "initial_weights.json")
       try output.writeJSON(
         RunRecord.make(
-          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings), to: "run.json")
+          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings
+        ).jsonObject, to: "run.json")
       let sliding = SlidingDiagnostics(
         architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
       return TrajectoryRecorder(
@@ -183,7 +184,7 @@ public final class Simulation {
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(solve.gradientDescentStep ?? 0))",
-          start: $0.start, end: $0.end, reason: $0.termination.reason, statistics: $0.statistics)
+          start: $0.start, end: $0.end, reason: $0.termination.kind, statistics: $0.statistics)
       },
       finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: recorder.tracker.total,
       final: final, finalWeights: finalTheta, outputDirectory: output.path)
@@ -210,11 +211,11 @@ public final class Simulation {
       try output.writeJSON(
         RunRecord.make(
           setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine,
-          warnings: warnings),
-        to: "run.json")
+          warnings: warnings
+        ).jsonObject, to: "run.json")
     } catch {
       // A write error during the run (disk full) usually makes these fail too: report both.
-      let during = result.termination.reason == "saveFailed" ? result.terminationMessage + "; also " : ""
+      let during = result.termination.kind == .saveFailed ? result.terminationMessage + "; also " : ""
       throw .output(during + error.description)
     }
   }
@@ -222,7 +223,7 @@ public final class Simulation {
   /// `--check-at-end`: the checker on the run directory just written (check.json, check.csv); an
   /// interrupted run is not checked, and a check that cannot be made is reported, not thrown.
   private func checkEnd(_ result: inout SimulationResult, output: OutputDirectory) {
-    guard result.termination.reason != "interrupted" else { return }
+    guard result.termination.kind != .interrupted else { return }
     do throws(CheckError) {
       result.check = try EndCheck.run(directory: output).check.verdict
     } catch {
@@ -296,7 +297,7 @@ public struct PhaseSummary: Sendable {
   public let start: Double
   public let end: Double
   /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
-  public let reason: String
+  public let reason: Termination.Kind
   public let statistics: SolverStatistics
 }
 

@@ -11,8 +11,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   // Data
   /// A CSV file with a header (features + a label column); `nil` uses ``generator``.
   public var data: String?
-  /// A built-in dataset (`ToyDataset` raw value) when ``data`` is `nil`; default ``ConfigDefaults/generator``.
-  public var generator: String?
+  /// A built-in dataset when ``data`` is `nil`; default ``ConfigDefaults/generator``. run.json records its
+  /// raw value (`random-labels`); an unknown one is a ``ConfigError`` that lists the choices.
+  public var generator: ToyDataset?
   /// Samples drawn by the generator.
   public var n: Int = ConfigDefaults.n
   /// Input dimension of the generator (blobs, random-labels).
@@ -125,8 +126,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
   /// flows in the log-t and ρ clocks, whose V-rates grow like ρ_k² and make them stiff (THEORY §7.4):
-  /// there msbdf with a finite-difference Jacobian (to log t = 1000 on 100 blobs, 16 units: rkf45
-  /// hit 1,000,000 steps at log t ≈ 882, msbdf took 16,370 steps, README "Clocks").
+  /// there msbdf with a finite-difference Jacobian, an implicit method whose step the stiffness does not
+  /// bound (the step counts that chose it: benchmarks/RESULTS.md, "Figures behind design choices").
   public func stepper(forClock clock: Clock) -> Stepper {
     if let stepper { return stepper }
     return dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.stepper
@@ -231,12 +232,11 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       object = inner
       for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
     }
-    let known = Set(CodingKeys.allCases.map { snakeCase($0.stringValue) })
+    let known = Set(CodingKeys.allCases.map(\.stringValue))
     for key in object.keys.sorted() where !known.contains(key) {
       throw ConfigError.unknownKey(key, known: known, path: source)
     }
     let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
@@ -255,22 +255,54 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     }
   }
 
+  /// run.json's `config` keys: snake_case, stated here rather than derived by a key strategy.
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
-    case widths, activation, leakySlope, gateWidth, loss, dynamics, wnScale
-    case initialWeights, initScale, seed
-    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
-      maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
-    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
-    case saveSpacing
+    case data, generator, n, dimension, noise
+    case dataSeed = "data_seed"
+    case labelColumn = "label_column"
+    case biasFeature = "bias_feature"
+    case widths, activation
+    case leakySlope = "leaky_slope"
+    case gateWidth = "gate_width"
+    case loss, dynamics
+    case wnScale = "wn_scale"
+    case initialWeights = "initial_weights"
+    case initScale = "init_scale"
+    case seed
+    case clock
+    case tEnd = "t_end"
+    case logTEnd = "log_t_end"
+    case rhoEnd = "rho_end"
+    case saves
+    case saveFrom = "save_from"
+    case gdStep = "gd_step"
+    case stepper, rtol, atol
+    case errorNorm = "error_norm"
+    case maxSteps = "max_steps"
+    case
+      maxWallSeconds = "max_wall_seconds"
+    case hmin, hmax
+    case initialStep = "initial_step"
+    case stopWhenSeparated = "stop_when_separated"
+    case stopLoss = "stop_loss"
+    case stopMargin = "stop_margin"
+    case stopAtKkt = "stop_at_kkt"
+    case saveWeights = "save_weights"
+    case saveMargins = "save_margins"
+    case marginsEvery = "margins_every"
+    case checkAtEnd = "check_at_end"
+    case sliding
+    case slidingBand = "sliding_band"
+    case alignmentVelocity = "alignment_velocity"
+    case kinkSurfaces = "kink_surfaces"
+    case saveSpacing = "save_spacing"
   }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let d = SimulationConfig()
     data = try c.decodeIfPresent(String.self, forKey: .data)
-    generator = try c.decodeIfPresent(String.self, forKey: .generator)
+    generator = try c.decodeIfPresent(ToyDataset.self, forKey: .generator)
     n = try c.decodeIfPresent(Int.self, forKey: .n) ?? d.n
     dimension = try c.decodeIfPresent(Int.self, forKey: .dimension) ?? d.dimension
     noise = try c.decodeIfPresent(Double.self, forKey: .noise)
@@ -319,17 +351,4 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
   }
-}
-
-/// "tEnd" → "t_end".
-func snakeCase(_ name: String) -> String {
-  var result = ""
-  for character in name {
-    if character.isUppercase {
-      result += "_" + character.lowercased()
-    } else {
-      result.append(character)
-    }
-  }
-  return result
 }
