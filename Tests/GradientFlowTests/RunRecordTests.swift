@@ -44,7 +44,7 @@ import Testing
     (full.widths, full.gateWidth, full.wnScale, full.initialWeights) = ([8, 4], 0.01, [1, 2], "/w.json")
     (full.logTEnd, full.rhoEnd, full.saveFrom, full.gdStep, full.stepper) = (300, 1e9, 1e-3, 0.1, .msbdf)
     (full.maxWallSeconds, full.hmax, full.initialStep, full.stopLoss) = (60, 1, 1e-6, 1e-12)
-    (full.stopMargin, full.stopAtKkt, full.slidingBand, full.tEnd) = (0.5, 1e-3, 1e-4, .infinity)
+    (full.stopMargin, full.stopAtKkt, full.kinkBand, full.tEnd) = (0.5, 1e-3, 1e-4, .infinity)
     return [SimulationConfig(), full]
   }
 

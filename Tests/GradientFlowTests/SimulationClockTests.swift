@@ -69,8 +69,8 @@ import Testing
     let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     // auto: t on [0, 1], t until L < 1 if needed, then log t; every phase recorded.
-    #expect(result.phases.first?.clock == "t")
-    #expect(result.phases.last?.clock == "log-t")
+    #expect(result.phases.first?.clock == .t)
+    #expect(result.phases.last?.clock == .logT)
     let (header, table) = try rows(dir + "/trajectory.csv")
     let column = { (name: String) in header.firstIndex(of: name)! }
     var previousRho = 0.0

@@ -1,9 +1,8 @@
 import CGSL
 
 /// The dense kernels of ``NetworkEvaluator`` on one block of R rows (samples), row-major, in two
-/// implementations with the same signatures: OpenBLAS (`dgemm`/`dgemv`, fastest from a few
-/// hundred thousand multiply-adds per evaluation on) and plain loops (faster for small networks,
-/// where a BLAS call's fixed cost dominates; see ``NetworkEvaluator/Kernel``).
+/// implementations with the same signatures: OpenBLAS (`dgemm`/`dgemv`, for large products) and plain
+/// loops (for small ones, where a BLAS call's fixed cost dominates); ``NetworkEvaluator/Kernel`` chooses.
 ///
 /// The loops are written so that LLVM vectorizes them without reassociating floating-point sums:
 /// every inner loop is an axpy, y[j] += s · x[j], over contiguous memory, and the one reduction

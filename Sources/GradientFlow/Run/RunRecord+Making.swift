@@ -49,7 +49,7 @@ extension RunRecord {
     let termination = result.termination
     record.termination = TerminationSection(
       reason: .ended(termination.kind), t: result.finalT, logT: result.finalLogT, clockValue: termination.t,
-      message: result.terminationMessage, success: termination.isSuccess, clock: result.phases.last?.clock ?? "t",
+      message: result.terminationMessage, success: termination.isSuccess, clock: result.phases.last?.clock ?? .t,
       signal: termination.kind == .interrupted ? Interruption.signalName ?? "none" : nil)
     record.phases = result.phases.map { phase in
       Phase(

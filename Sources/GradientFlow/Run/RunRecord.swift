@@ -135,7 +135,7 @@ public struct RunRecord: Codable, Sendable {
     /// Whether the run ended as asked (``Termination/isSuccess``).
     public var success: Bool
     /// The last phase's clock.
-    public var clock: String?
+    public var clock: PhaseClock?
     /// The signal of an interrupted run.
     public var signal: String?
 
@@ -149,7 +149,7 @@ public struct RunRecord: Codable, Sendable {
 
   /// One entry of run.json's `phases` (``PhaseSummary``).
   public struct Phase: Codable, Sendable {
-    public var clock: String
+    public var clock: PhaseClock
     public var stepper: String
     public var start: Double
     public var end: Double

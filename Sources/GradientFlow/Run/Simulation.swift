@@ -42,7 +42,7 @@ public final class Simulation {
     return result
   }
 
-  /// The flow the solver integrates (the Filippov flow where the kink policy asks for it) and the
+  /// The flow the solver integrates (the Filippov flow where the sliding mode asks for it) and the
   /// observables, each on a network evaluator of its own.
   private func makeDynamics() throws(SimulationError) -> (any FlowDynamics, Observables) {
     let kinks = solve.kinks
@@ -50,13 +50,13 @@ public final class Simulation {
     do throws(ModelError) {
       let network = try NetworkEvaluator(
         architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
-      if kinks.policy == .corrected {
+      if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
       // location) is the Filippov one for ReLU.
       let filippov =
-        kinks.policy == .filippov || (kinks.policy == .corrected && problem.architecture.activation == .relu)
+        kinks.sliding == .filippov || (kinks.sliding == .corrected && problem.architecture.activation == .relu)
       let flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(
@@ -190,7 +190,7 @@ public final class Simulation {
       final: final, finalWeights: finalTheta, outputDirectory: output.path)
     let architecture = problem.architecture
     result.sliding = recorder.sliding.summary(
-      mode: solve.kinks.policy,
+      mode: solve.kinks.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
         && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
     if let filippov = recorder.flow as? any FilippovCounting {
@@ -232,10 +232,10 @@ public final class Simulation {
   }
 
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
-  /// crossing-corrected engine for the t phases when the kink policy is `corrected`.
+  /// crossing-corrected engine for the t phases when the sliding mode is `corrected`.
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
-    if solve.kinks.policy == .corrected {
+    if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
       )
@@ -289,8 +289,7 @@ public struct SimulationResult: Sendable {
 
 /// One stretch of a run integrated in one clock.
 public struct PhaseSummary: Sendable {
-  /// "t", "log-t" or "rho".
-  public let clock: String
+  public let clock: PhaseClock
   /// The GSL stepper of the phase.
   public let stepper: String
   /// Start and end in the phase's own variable.

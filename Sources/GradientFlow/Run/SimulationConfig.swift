@@ -104,9 +104,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
   /// (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``, ``DeepFilippovFlow``).
   public var sliding: SlidingMode = ConfigDefaults.sliding
-  /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
+  /// η of ``SlidingPairDetector`` for `--sliding filippov` and `corrected` (`--kink-band`, key
+  /// `kink_band`; `sliding_band` in older run.json files): the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
-  public var slidingBand: Double?
+  public var kinkBand: Double?
   /// The −∇L of the `alignment` and `grad_norm` columns (``AlignmentVelocity``).
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
@@ -120,6 +121,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
     "kink_surfaces": "pairwise",
   ]
+
+  /// Keys renamed for one word per concept (issue #16): old name → new name. Configs and run.json files
+  /// with the old name still read.
+  static let renamedKeys = ["sliding_band": "kink_band"]
 
   public init() {}
 
@@ -232,6 +237,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       object = inner
       for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
     }
+    for (old, new) in renamedKeys {
+      guard let value = object.removeValue(forKey: old) else { continue }
+      guard object[new] == nil else {
+        throw .invalid(path: source, reason: "keys \"\(old)\" and \"\(new)\" name one setting; keep \"\(new)\"")
+      }
+      object[new] = value
+    }
     let known = Set(CodingKeys.allCases.map(\.stringValue))
     for key in object.keys.sorted() where !known.contains(key) {
       throw ConfigError.unknownKey(key, known: known, path: source)
@@ -292,7 +304,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case marginsEvery = "margins_every"
     case checkAtEnd = "check_at_end"
     case sliding
-    case slidingBand = "sliding_band"
+    case kinkBand = "kink_band"
     case alignmentVelocity = "alignment_velocity"
     case kinkSurfaces = "kink_surfaces"
     case saveSpacing = "save_spacing"
@@ -345,7 +357,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     marginsEvery = try c.decodeIfPresent(Int.self, forKey: .marginsEvery) ?? d.marginsEvery
     checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
-    slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
+    kinkBand = try c.decodeIfPresent(Double.self, forKey: .kinkBand)
     saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
