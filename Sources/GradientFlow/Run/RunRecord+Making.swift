@@ -77,13 +77,13 @@ extension RunRecord {
   /// (``SimulationConfig/load(path:)``: old keys' legacy values, relative paths anchored at the file).
   /// Invalid JSON, a missing section or an unknown value is a ``ConfigError`` naming the file and the key.
   public static func load(path: String) throws(ConfigError) -> RunRecord {
-    let bytes = try ConfigError.readFile(path, kind: "a run.json")
-    let config = try SimulationConfig.load(path: path)
+    let bytes = Data(try ConfigError.readFile(path, kind: "a run.json"))
+    let config = try SimulationConfig.load(bytes, path: path)
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     var record: RunRecord
-    do { record = try decoder.decode(RunRecord.self, from: Data(bytes)) } catch {
+    do { record = try decoder.decode(RunRecord.self, from: bytes) } catch {
       throw .invalid(path: path, reason: "not a run.json of gradflow simulate: " + describe(error))
     }
     record.config = config

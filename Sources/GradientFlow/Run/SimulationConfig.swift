@@ -195,10 +195,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Unknown keys and wrong types are errors that name the key. Relative `data` and `initial_weights`
   /// paths are taken relative to the config file's directory.
   public static func load(path: String) throws(ConfigError) -> SimulationConfig {
-    let bytes = try ConfigError.readFile(path, kind: "a config")
+    try load(Data(ConfigError.readFile(path, kind: "a config")), path: path)
+  }
+
+  /// ``load(path:)`` of the file's bytes, already read.
+  static func load(_ data: Data, path: String) throws(ConfigError) -> SimulationConfig {
     // Relative file paths in a config are relative to the config file, not the working directory.
-    return try decode(Data(bytes), source: path).anchored(
-      in: (absolutePath(path) as NSString).deletingLastPathComponent)
+    try decode(data, source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
   }
 
   /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
