@@ -125,3 +125,20 @@ import Testing
     }
   }
 }
+
+/// A config value outside a closed set is refused with the key and its choices (``ConfigError/expectation(forKey:)``
+/// switches over every key).
+@Suite struct ConfigChoiceTests {
+  @Test(arguments: [
+    ("clock", #"one of "t", "log-t", "rho", "auto""#), ("sliding", #"one of "off", "filippov", "corrected", "auto""#),
+    ("kink_surfaces", #""merged""#), ("save_spacing", #""clock""#), ("alignment_velocity", #""flow""#),
+  ])
+  func unknownChoiceNamesTheKeyAndTheChoices(key: String, listed: String) throws {
+    #expect {
+      _ = try SimulationConfig.decode(Data(#"{"\#(key)": "sundial"}"#.utf8), source: "c.json")
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains("key \"\(key)\": expected one of") && text.contains(listed) && text.contains("sundial")
+    }
+  }
+}
