@@ -19,7 +19,7 @@ import CGSL
 /// Failure modes: stiff at large ρ — the V-rates grow like ρ_k² (THEORY §7.4); ρ_k shrinks while
 /// ν < 0 (before separation) and the equations are singular at ρ_k = 0.
 public final class LagrangeFlow: NormParametrizedFlow {
-  public let name = "lagrange"
+  public let kind = DynamicsKind.lagrange
   public let forces: NetworkForces
   public var architecture: Architecture { forces.network.architecture }
   public var dimension: Int { architecture.depth + architecture.parameterCount }

@@ -17,7 +17,7 @@ import CGSL
 /// With every c_k = 1 this *is* the Lagrange flow (THEORY §4.3); general c_k slows layer k's
 /// direction by 1/c_k². Stiff at large ρ like the Lagrange flow.
 public final class WeightNormFlow: NormParametrizedFlow {
-  public let name = "weightnorm"
+  public let kind = DynamicsKind.weightnorm
   public let forces: NetworkForces
   /// The initial norms c_k of the v_k.
   public let scales: [Double]

@@ -24,7 +24,7 @@ extension RunRecord {
   /// `warnings` (e.g. a stationary start, ``StartCheck``) are recorded as `warnings`, and a stationary
   /// start also as `stationary_start: true`.
   static func make(
-    setup: SimulationSetup, result: SimulationResult?, dynamics: String, commandLine: [String],
+    setup: SimulationSetup, result: SimulationResult?, dynamics: DynamicsKind, commandLine: [String],
     warnings: [String] = []
   ) -> RunRecord {
     let architecture = setup.architecture

@@ -56,8 +56,8 @@ public struct RunRecord: Codable, Sendable {
     public var activation: Activation
     public var parameters: Int
     public var loss: Loss
-    /// The flow integrated (``FlowDynamics/name``).
-    public var dynamics: String
+    /// The flow integrated (``FlowDynamics/kind``).
+    public var dynamics: DynamicsKind
     /// The weights file, or the Gaussian draw and its seed.
     public var initialWeights: String
     public var marginNormalization: String

@@ -131,7 +131,7 @@ public final class Simulation {
         to: "initial_weights.json")
       try output.writeJSON(
         RunRecord.make(
-          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings
+          setup: setup, result: nil, dynamics: flow.kind, commandLine: commandLine, warnings: warnings
         ).jsonObject, to: "run.json")
       let sliding = SlidingDiagnostics(
         architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
@@ -210,7 +210,7 @@ public final class Simulation {
         to: "final_weights.json")
       try output.writeJSON(
         RunRecord.make(
-          setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine,
+          setup: setup, result: result, dynamics: recorder.flow.kind, commandLine: commandLine,
           warnings: warnings
         ).jsonObject, to: "run.json")
     } catch {
