@@ -136,7 +136,7 @@ public final class ODESolver {
     }
 
     let reason = termination ?? .reachedEnd(t: t)
-    if schedule.includeFinal, recorder.lastSavedTime != t, reason.reason != "saveFailed" {
+    if schedule.includeFinal, recorder.lastSavedTime != t, reason.kind != .saveFailed {
       if let failed = recorder.save(t, state) { return finish(failed) }
     }
     return finish(reason)

@@ -21,8 +21,8 @@ import Foundation
 /// retry cuts r by only 0.2^{1/1}… the bound, and a kink costs several rejections in a row. On the
 /// second and later rejections of one step, p is the order the attempts showed,
 /// p = log(r_prev/r)/log(h_prev/h) clamped to [1, q]; the first rejection, and every step of a smooth
-/// problem (where p ≈ q), is GSL's rule. Measured (README "ReLU kinks"): case S with `--sliding
-/// filippov`, rkf45, 41,035 → 27,037 RHS evaluations (4,708 → 2,499 rejected steps), same answer.
+/// problem (where p ≈ q), is GSL's rule. A step across a kink then needs fewer retries than with p = q
+/// (the counts: benchmarks/RESULTS.md, "Figures behind design choices").
 ///
 /// Since r_rms ≤ r_max ≤ √n · r_rms, every step the max control accepts is accepted here; a step
 /// whose error sits in a few components out of many (a handful of ReLU pre-activations crossing

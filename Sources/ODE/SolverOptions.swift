@@ -11,8 +11,8 @@ public struct SolverOptions {
   public var minStep: Double = 0
   /// Largest step size.
   public var maxStep: Double = .infinity
-  /// Limit on accepted steps. Always set, so that no run can hang: the default, one million, is
-  /// about 20× what the benchmark problems need at rtol 1e-8.
+  /// Limit on accepted steps. Always set, so that no run can hang: the default, one million, is well
+  /// above what the benchmark problems need at rtol 1e-8 (benchmarks/RESULTS.md, "Figures behind design choices").
   public var maxSteps: Int = 1_000_000
   /// Wall-clock limit in seconds (`nil`: none).
   public var wallClockLimit: Double?

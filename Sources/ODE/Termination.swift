@@ -29,18 +29,24 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// A short machine-readable name (`reachedEnd`, `stopCondition`, …) used in run files.
-  public var reason: String {
+  /// Which case this is, without its values; its raw value (`reachedEnd`, `stopCondition`, …) is how run
+  /// files name the end of a solve.
+  public enum Kind: String, Sendable, Codable, CaseIterable {
+    case reachedEnd, stopCondition, maxSteps, wallClock, stepTooSmall, nonFinite, rhsFailed, saveFailed, interrupted
+  }
+
+  /// The case without its values.
+  public var kind: Kind {
     switch self {
-    case .reachedEnd: "reachedEnd"
-    case .stopCondition: "stopCondition"
-    case .maxSteps: "maxSteps"
-    case .wallClock: "wallClock"
-    case .stepTooSmall: "stepTooSmall"
-    case .nonFinite: "nonFinite"
-    case .rhsFailed: "rhsFailed"
-    case .saveFailed: "saveFailed"
-    case .interrupted: "interrupted"
+    case .reachedEnd: .reachedEnd
+    case .stopCondition: .stopCondition
+    case .maxSteps: .maxSteps
+    case .wallClock: .wallClock
+    case .stepTooSmall: .stepTooSmall
+    case .nonFinite: .nonFinite
+    case .rhsFailed: .rhsFailed
+    case .saveFailed: .saveFailed
+    case .interrupted: .interrupted
     }
   }
 

@@ -52,7 +52,7 @@ struct Compare: ParsableCommand {
     }
     let entries = outcome.entries
     if !quiet { try emit(table(outcome) + "\n") }
-    if entries.contains(where: { $0.result.termination.reason == "interrupted" }) { throw ExitCode(130) }
+    if entries.contains(where: { $0.result.termination.kind == .interrupted }) { throw ExitCode(130) }
     if entries.contains(where: { !$0.result.termination.isSuccess }) { throw ExitCode(1) }
   }
 
@@ -69,7 +69,7 @@ struct Compare: ParsableCommand {
       let s = e.result.statistics
       rows.append([
         e.dynamics.rawValue, number(f["margin"]), number(f["rho"]), number(f["loss"]), "\(s.stepsAccepted)",
-        "\(s.rhsEvaluations)", String(format: "%.2f", s.wallSeconds), e.result.termination.reason,
+        "\(s.rhsEvaluations)", String(format: "%.2f", s.wallSeconds), e.result.termination.kind.rawValue,
       ])
     }
     let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

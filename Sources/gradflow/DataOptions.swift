@@ -52,7 +52,7 @@ struct DataOptions: ParsableArguments {
       config.generator = nil
     }
     if let generator {
-      config.generator = generator.rawValue
+      config.generator = generator
       config.data = nil
     }
     if let n { config.n = n }

@@ -73,8 +73,9 @@ func printNote(_ message: String) {
   FileHandle.standardError.write(Data("gradflow: \(message)\n".utf8))
 }
 
-/// OpenBLAS threads default to 1: two busy threads on a 2-vCPU machine were slower in every
-/// stack measured (benchmarks/README.md). A user's OPENBLAS_NUM_THREADS is respected.
+/// OpenBLAS threads default to 1, which was faster than two threads on the 2-core machine the benchmarks
+/// ran on (benchmarks/RESULTS.md, "Figures behind design choices"). A user's OPENBLAS_NUM_THREADS is
+/// respected.
 func configureThreads() {
   if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
     openblas_set_num_threads(1)

@@ -121,7 +121,17 @@ struct IntegrationOptions: ParsableArguments {
     help: help(
       "Relative kink band η of --sliding filippov and corrected: pairs with |w_j·x_n| ≤ η‖w_j‖‖x_n‖.",
       default: "min(100·rtol, 1e-2)"))
+  var kinkBand: Double?
+
+  /// `--kink-band`'s name before one word per concept (issue #16); still read, not listed.
+  @Option(name: .customLong("sliding-band"), parsing: .unconditional, help: .hidden)
   var slidingBand: Double?
+
+  func validate() throws {
+    if kinkBand != nil, slidingBand != nil {
+      throw ValidationError("give --kink-band only (--sliding-band is its old name)")
+    }
+  }
 
   func apply(to config: inout SimulationConfig) {
     if let clock { config.clock = clock }
@@ -152,6 +162,6 @@ struct IntegrationOptions: ParsableArguments {
     if let marginsEvery { config.marginsEvery = marginsEvery }
     if checkAtEnd { config.checkAtEnd = true }
     if let sliding { config.sliding = sliding }
-    if let slidingBand { config.slidingBand = slidingBand }
+    if let band = kinkBand ?? slidingBand { config.kinkBand = band }
   }
 }

@@ -145,7 +145,7 @@ struct Sweep: ParsableCommand {
         let margin = result.final["margin"].map { String(format: "%.6g", $0) } ?? "?"
         if !quiet {
           print(
-            "\(label): \(result.termination.reason), margin \(margin), \(result.statistics.stepsAccepted) steps, "
+            "\(label): \(result.termination.kind.rawValue), margin \(margin), \(result.statistics.stepsAccepted) steps, "
               + String(format: "%.3f s", result.statistics.wallSeconds))
         }
         if let failure = result.checkFailure { printNote("warning: \(label): --check-at-end: \(failure)") }

@@ -70,7 +70,9 @@ import Testing
     #expect((flow["eps_rel"] as? Double ?? 1) <= 1e-12)
     let bad = try gradflow(["check", "--data", data, "--weights", weights, "--rescale", "lopsided"])
     #expect(bad.status == 64)
-    #expect(bad.stderr.contains("--rescale must be balanced or as-is"))
+    // --rescale is an enum: ArgumentParser names the flag and lists the choices.
+    #expect(
+      bad.stderr.contains("'lopsided' is invalid for '--rescale") && bad.stderr.contains("'balanced' and 'as-is'"))
   }
 
   @Test func r1SVMIsKKTWithItsDirection() throws {

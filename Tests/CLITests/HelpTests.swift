@@ -122,3 +122,57 @@ import Testing
     #expect(missing.stderr.hasPrefix("gradflow: error: "))
   }
 }
+
+/// One word per concept (issue #16): the kink band is `--kink-band` in simulate and check; the old
+/// names `--sliding-band`, `--kink-tol` and the config key `sliding_band` still read but are not listed.
+@Suite struct RenamedOptionTests {
+  @Test func helpListsTheNewNamesOnlyAndRescaleItsChoices() throws {
+    let simulate = try gradflow(["simulate", "--help"], environment: ["COLUMNS": "80"]).stdout
+    #expect(simulate.contains("--kink-band <kink-band>") && !simulate.contains("--sliding-band"))
+    let check = try gradflow(["check", "--help"], environment: ["COLUMNS": "80"]).stdout
+    #expect(check.contains("--kink-band <kink-band>") && !check.contains("--kink-tol"))
+    #expect(check.contains("(values: balanced,\n                          as-is; default: balanced)"))
+  }
+
+  @Test func oldFlagAndKeyGiveTheNewKey() throws {
+    let dir = try temporaryDirectory()
+    let base = [
+      "simulate", "--generator", "xor", "--n", "8", "--widths", "4", "--t-end", "1", "--saves", "2", "--quiet",
+    ]
+    let new = try gradflow(base + ["--kink-band", "1e-4", "--out", dir.path + "/new"])
+    let old = try gradflow(base + ["--sliding-band", "1e-4", "--out", dir.path + "/old"])
+    #expect(new.status == 0 && old.status == 0, "\(new.stderr)\(old.stderr)")
+    for name in ["new", "old"] {
+      let text = try String(contentsOfFile: dir.path + "/\(name)/run.json", encoding: .utf8)
+      #expect(text.contains("\"kink_band\" : 0.0001") && !text.contains("sliding_band"), "\(name)")
+    }
+    #expect(
+      try Data(contentsOf: dir.appendingPathComponent("new/trajectory.csv"))
+        == Data(contentsOf: dir.appendingPathComponent("old/trajectory.csv")))
+    let both = try gradflow(base + ["--kink-band", "1e-4", "--sliding-band", "1e-4", "--out", dir.path + "/both"])
+    #expect(both.status == 64 && both.stderr.contains("--sliding-band is its old name"))
+
+    let config = try writeFile("old.json", #"{"sliding_band": 0.001, "t_end": 1, "widths": [4], "n": 8}"#, in: dir)
+    let replay = try gradflow(["simulate", "--config", config, "--quiet", "--out", dir.path + "/config"])
+    #expect(replay.status == 0, "\(replay.stderr)")
+    let text = try String(contentsOfFile: dir.path + "/config/run.json", encoding: .utf8)
+    #expect(text.contains("\"kink_band\" : 0.001"))
+    let clash = try writeFile("clash.json", #"{"sliding_band": 0.001, "kink_band": 0.001}"#, in: dir)
+    let refused = try gradflow(["simulate", "--config", clash, "--quiet", "--out", dir.path + "/clash"])
+    #expect(refused.status == 64 && refused.stderr.contains("keep \"kink_band\""), "\(refused.stderr)")
+  }
+
+  @Test func checkReadsTheOldKinkTolFlag() throws {
+    let dir = try temporaryDirectory()
+    let run = try gradflow([
+      "simulate", "--generator", "xor", "--n", "8", "--widths", "4", "--t-end", "50", "--saves", "2", "--quiet",
+      "--out", dir.path + "/run",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let new = try gradflow(["check", dir.path + "/run", "--json", "--kink-band", "0.01"])
+    let old = try gradflow(["check", dir.path + "/run", "--json", "--kink-tol", "0.01"])
+    #expect(new.stdout == old.stdout && !new.stdout.isEmpty, "\(new.stderr)\(old.stderr)")
+    let both = try gradflow(["check", dir.path + "/run", "--kink-band", "0.01", "--kink-tol", "0.01"])
+    #expect(both.status == 64 && both.stderr.contains("--kink-tol is its old name"))
+  }
+}

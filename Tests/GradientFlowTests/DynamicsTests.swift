@@ -167,19 +167,19 @@ import Testing
     let initial = layerSquaredNorms(theta, architecture)
     for flow in flows {
       let (solution, weights) = try Self.integrate(flow, theta, tEnd: 100)
-      #expect(solution.termination.isSuccess, "\(flow.name)")
+      #expect(solution.termination.isSuccess, "\(flow.kind)")
       let last = try #require(weights.last)
       let norms = layerSquaredNorms(last, architecture)
       for k in 1..<norms.count {
         // THEORY P5: ρ_k² − ρ_1² constant; drift O(rtol × steps) relative to ρ_k².
         #expect(
-          abs((norms[k] - norms[0]) - (initial[k] - initial[0])) <= 1e-7 * norms.max()!, "\(flow.name) layer \(k + 1)")
+          abs((norms[k] - norms[0]) - (initial[k] - initial[0])) <= 1e-7 * norms.max()!, "\(flow.kind) layer \(k + 1)")
       }
       var drift = [Double](repeating: 0, count: flow.invariantNames.count)
       solution.finalState.withUnsafeBufferPointer { flow.invariants(state: $0.baseAddress!, into: &drift) }
       for value in drift {
         // ‖V_k‖ = 1 (Lagrange) and ‖v_k‖ = c_k (weight norm) hold exactly for the flow; the stepper drifts at rtol.
-        #expect(abs(value) <= 1e-7, "\(flow.name): \(flow.invariantNames)")
+        #expect(abs(value) <= 1e-7, "\(flow.kind): \(flow.invariantNames)")
       }
     }
   }

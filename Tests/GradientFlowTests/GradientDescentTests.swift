@@ -8,7 +8,7 @@ import Testing
 @Suite struct GradientDescentTests {
   private func finalWeights(_ configure: (inout SimulationConfig) -> Void) throws -> [Double] {
     var config = SimulationConfig()
-    config.generator = "blobs"
+    config.generator = .blobs
     config.n = 20
     config.widths = []  // linear model: smooth, so the O(η) law is clean
     config.tEnd = 10
@@ -37,7 +37,7 @@ import Testing
   /// Runs gradient descent through the solver and returns the result (it may fail).
   private func run(_ configure: (inout SimulationConfig) -> Void) throws -> SimulationResult {
     var config = SimulationConfig()
-    config.generator = "blobs"
+    config.generator = .blobs
     config.n = 12
     config.widths = [4]
     config.saves = 5
@@ -55,7 +55,7 @@ import Testing
       $0.maxSteps = 100_000_000
       $0.maxWallSeconds = 0.2
     }
-    #expect(wall.termination.reason == "wallClock")
+    #expect(wall.termination.kind == .wallClock)
     #expect(wall.finalT < 100)
   }
 
@@ -75,7 +75,7 @@ import Testing
     // Save times are log-spaced; with η = 0.3 none but t_end is an iterate: each row is the first kη ≥ a save time.
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
     var config = SimulationConfig()
-    config.generator = "blobs"
+    config.generator = .blobs
     config.n = 12
     config.widths = [4]
     config.saves = 4

@@ -189,7 +189,7 @@ import Testing
     let dir = try temporaryDirectory()
     let (_, _) = try run(
       {
-        $0.generator = "r1"
+        $0.generator = .r1
         $0.widths = [Int](repeating: 3, count: depth - 1)
         $0.activation = .identity
         $0.rtol = 1e-10
@@ -222,7 +222,7 @@ import Testing
     let dir = try temporaryDirectory()
     let (result, table) = try run(
       {
-        $0.generator = "blobs"
+        $0.generator = .blobs
         $0.n = 20
         $0.biasFeature = true
         $0.widths = hidden

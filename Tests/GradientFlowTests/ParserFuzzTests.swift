@@ -112,7 +112,7 @@ import Testing
 
   /// Well-formed JSON with random keys and values of random types: errors must name the key.
   @Test func configErrorsNameTheKey() throws {
-    let keys = SimulationConfig.CodingKeys.allCases.map { snakeCase($0.stringValue) }
+    let keys = SimulationConfig.CodingKeys.allCases.map(\.stringValue)
     for i in 0..<(1000 * Self.scale) {
       var random = Self.random(test: 3, iteration: i)
       let key = keys[Int(random.next() % UInt64(keys.count))]

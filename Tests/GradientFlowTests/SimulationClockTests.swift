@@ -17,7 +17,7 @@ import Testing
     let initPath = dir + "/init.json"
     try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
     var config = SimulationConfig()
-    config.generator = "r1"
+    config.generator = .r1
     config.initialWeights = initPath
     return config
   }
@@ -60,7 +60,7 @@ import Testing
   @Test func reluNetReachesLogT1e4WithoutUnderflowAndRhoFollowsLogTOverGamma() throws {
     let dir = try temporaryDirectory()
     var config = SimulationConfig()
-    config.generator = "blobs"
+    config.generator = .blobs
     config.n = 40
     config.widths = [8]
     config.clock = .auto
@@ -69,8 +69,8 @@ import Testing
     let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     // auto: t on [0, 1], t until L < 1 if needed, then log t; every phase recorded.
-    #expect(result.phases.first?.clock == "t")
-    #expect(result.phases.last?.clock == "log-t")
+    #expect(result.phases.first?.clock == .t)
+    #expect(result.phases.last?.clock == .logT)
     let (header, table) = try rows(dir + "/trajectory.csv")
     let column = { (name: String) in header.firstIndex(of: name)! }
     var previousRho = 0.0

@@ -232,20 +232,20 @@ import Testing
     #expect(try resolved { $0.gdStep = 0.1 } == .off)
     #expect(try resolved { $0.sliding = .off } == .off)
     // R2's samples come in mirror pairs x, −x (one kink surface each): filippov for one hidden ReLU layer.
-    #expect(try resolved { $0.generator = "r2" } == .filippov)
+    #expect(try resolved { $0.generator = .r2 } == .filippov)
     #expect(
       try resolved {
-        $0.generator = "r2"
+        $0.generator = .r2
         $0.widths = [4, 3]
       } == .corrected)
     #expect(
       try resolved {
-        $0.generator = "r2"
+        $0.generator = .r2
         $0.activation = .leakyRelu
       } == .corrected)
     #expect(
       try resolved {
-        $0.generator = "r2"
+        $0.generator = .r2
         $0.sliding = .corrected
       } == .corrected)
   }

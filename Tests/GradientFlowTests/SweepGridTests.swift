@@ -30,7 +30,7 @@ import Testing
     #expect(seen.count == 12)
     #expect(g.task(7).directoryName == "generator-moons_noise-0.5_seed-0_widths-8x8")
     let config = try g.task(7).config()
-    #expect(config.tEnd == 5 && config.widths == [8, 8] && config.seed == 0 && config.generator == "moons")
+    #expect(config.tEnd == 5 && config.widths == [8, 8] && config.seed == 0 && config.generator == .moons)
     #expect(config.noise == 0.5)
   }
 

@@ -28,7 +28,7 @@ struct LimitsTests {
     #expect(solution.finalState[0].isApproximatelyEqual(to: cos(t), absoluteTolerance: 40 * 1e-10))
     #expect(solution.termination.description.contains("raise the accepted-step limit"))
     #expect(!solution.termination.isSuccess)
-    #expect(solution.termination.reason == "maxSteps")
+    #expect(solution.termination.kind == .maxSteps)
   }
 
   @Test("a right-hand side that turns NaN after t = 1 ends the run with nonFinite near 1")

@@ -23,7 +23,7 @@ struct StatisticsTests {
     options.stopConditions = [StopCondition(name: "halved") { _, y in 0.5 - y[0] }]
     let solution = try ODESolver(system: Problems.decay(counter: calls), options: options)
       .solve(from: 0, to: 10, initialState: [1])
-    #expect(solution.termination.reason == "stopCondition")
+    #expect(solution.termination.kind == .stopCondition)
     #expect(calls.value == solution.statistics.rhsEvaluations)
   }
 

@@ -25,7 +25,7 @@ struct StopConditionTests {
     }
     #expect(name == "halved")
     #expect(solution.termination.isSuccess)
-    #expect(solution.termination.reason == "stopCondition")
+    #expect(solution.termination.kind == .stopCondition)
     // Bisection leaves t at most eventTolerance·max(1, t) after the crossing of the integrated
     // solution; that crossing is off by δy/|y'| = δy/0.5 with δy ≤ N·rtol·0.5 (damped problem),
     // i.e. by at most N·rtol; factor 2 for the error estimator.
@@ -102,7 +102,7 @@ struct StopConditionTests {
     let solution = try ODESolver(system: Problems.decay(), options: options)
       .solve(from: 0, to: 10, initialState: [1])
     let t = solution.termination.t
-    #expect(solution.termination.reason == "stopCondition")
+    #expect(solution.termination.kind == .stopCondition)
     // rtol 1e-4 over a handful of steps: crossing error ≤ 2·N·rtol (as above), plus 1e-10 bisection.
     let bound = 2 * Double(solution.statistics.stepsAccepted) * 1e-4 + 1e-10
     #expect(abs(t - log(2)) <= bound)

@@ -16,7 +16,7 @@ struct TerminationTests {
   func properties() {
     #expect(Self.all.map(\.t) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
     #expect(
-      Self.all.map(\.reason) == [
+      Self.all.map(\.kind.rawValue) == [
         "reachedEnd", "stopCondition", "maxSteps", "wallClock", "stepTooSmall", "nonFinite",
         "rhsFailed",
         "saveFailed", "interrupted",

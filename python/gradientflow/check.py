@@ -76,7 +76,7 @@ class Certificate:
 def check(run_dir: PathLike | None = None, **options: object) -> Certificate:
     """Run `gradflow check` on RUN_DIR (or on `data=…, weights=…`) and return its certificate.
 
-    Options are the CLI's in snake_case: `at="all"`, `tol=1e-3`, `kink_tol=1e-4`, `out=DIR`, …
+    Options are the CLI's in snake_case: `at="all"`, `tol=1e-3`, `kink_band=1e-4`, `out=DIR`, …
     (unknown ones raise TypeError before anything runs). A completed analysis returns whatever its
     verdict; a usage or data error raises GradflowError with gradflow's message."""
     options = {k: v for k, v in options.items() if k != "json"}

@@ -24,6 +24,10 @@ _OPTION_LINE = re.compile(r"^\s{2,}(?:-\w, )?--([a-z0-9][a-z0-9-]*)(\s+<[^>]*>)?
 # Handled by the package itself, never passed through.
 _NOT_OPTIONS = {"help", "version"}
 
+# Options renamed for one word per concept (issue #16): the old keyword still works, as the old flag
+# does, but --help lists only the new name.
+RENAMED = {"sliding_band": "kink_band", "kink_tol": "kink_band"}
+
 
 @dataclass(frozen=True)
 class OptionSpec:
@@ -78,6 +82,7 @@ def to_argv(subcommand: str, options: Mapping[str, object], spec: OptionSpec | N
     option whose value is None is left out (gradflow's default applies). Raises TypeError naming every
     unknown keyword, with the known ones, before anything runs."""
     spec = spec or option_spec(subcommand)
+    options = _renamed(subcommand, options, spec)
     unknown = sorted(k for k in options if k.replace("_", "-") not in spec.takes_value)
     if unknown:
         raise TypeError(
@@ -99,6 +104,19 @@ def to_argv(subcommand: str, options: Mapping[str, object], spec: OptionSpec | N
             raise TypeError(f"gradflow {subcommand} --{name} takes a value, not {value!r}")
         argv += [f"--{name}", format_value(value)]
     return argv
+
+
+def _renamed(subcommand: str, options: Mapping[str, object], spec: OptionSpec) -> dict[str, object]:
+    """OPTIONS with old keywords (RENAMED) under their new names; both given is a TypeError."""
+    result: dict[str, object] = {}
+    for key, value in options.items():
+        new = RENAMED.get(key, key)
+        if new != key and new.replace("_", "-") in spec.takes_value:
+            if new in options:
+                raise TypeError(f"gradflow {subcommand}: give {new} only ({key} is its old name)")
+            key = new
+        result[key] = value
+    return result
 
 
 def as_path(value: str | os.PathLike) -> Path:

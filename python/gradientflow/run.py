@@ -93,7 +93,7 @@ class Run:
         return normalized_margins(self.path, data_csv)
 
     def check(self, **options: object) -> Certificate:
-        """`gradflow check` on this run (options as gradientflow.check: at, tol, kink_tol, …)."""
+        """`gradflow check` on this run (options as gradientflow.check: at, tol, kink_band, …)."""
         return check(self.path, **options)
 
     def plot(

@@ -48,6 +48,14 @@ def test_unknown_and_mistyped_options_are_rejected():
         to_argv("simulate", {"data": True}, spec)
 
 
+def test_renamed_keywords_give_the_new_flag():
+    spec = parse_help("check", "OPTIONS:\n  --kink-band <kink-band>  Kink band.\n")
+    assert to_argv("check", {"kink_tol": 0.01}, spec) == ["--kink-band", "0.01"]
+    assert to_argv("check", {"kink_band": 0.01}, spec) == ["--kink-band", "0.01"]
+    with pytest.raises(TypeError, match="give kink_band only"):
+        to_argv("check", {"kink_tol": 0.01, "kink_band": 0.01}, spec)
+
+
 def test_format_value():
     assert format_value([16, 16]) == "16,16"
     assert format_value([]) == ""  # a linear model: --widths ""
@@ -61,7 +69,7 @@ def test_the_binary_lists_the_options_the_api_documents():
     assert {"generator", "widths", "t_end", "rtol", "atol", "save_weights", "clock", "dynamics", "out", "quiet",
             "force", "config", "bias_feature", "log_t_end"} <= names
     assert {"help", "version"}.isdisjoint(names)
-    assert {"at", "tol", "kink_tol", "out", "data", "weights"} <= set(gf.option_spec("check").names())
+    assert {"at", "tol", "kink_band", "out", "data", "weights"} <= set(gf.option_spec("check").names())
 
 
 def test_simulate_rejects_unknown_options_before_running(tmp_path):

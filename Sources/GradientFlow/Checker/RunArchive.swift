@@ -24,10 +24,11 @@ public struct RunArchive {
     guard FileManager.default.fileExists(atPath: runJSON) else {
       throw .usage("'\(directory)' has no run.json; give the output directory of `gradflow simulate`")
     }
-    var config: SimulationConfig
-    do { config = try SimulationConfig.load(path: runJSON) } catch {
+    let record: RunRecord
+    do { record = try RunRecord.load(path: runJSON) } catch {
       throw .data(String(describing: error))
     }
+    var config = record.config
     // The run recorded its initial weights; use them rather than a path that may have moved.
     let initial = (directory as NSString).appendingPathComponent("initial_weights.json")
     if FileManager.default.fileExists(atPath: initial) { config.initialWeights = initial }
@@ -37,13 +38,8 @@ public struct RunArchive {
     let trajectoryPath = (directory as NSString).appendingPathComponent("trajectory.csv")
     trajectory =
       FileManager.default.fileExists(atPath: trajectoryPath) ? try TrajectoryTable.load(path: trajectoryPath) : nil
-    var end: Double?
-    if let data = FileManager.default.contents(atPath: runJSON),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let termination = object["termination"] as? [String: Any]
-    {
-      end = (termination["t"] as? NSNumber)?.doubleValue
-    }
+    // A non-finite end (t overflowed past log t ≈ 709.78) is recorded as a string; use the trajectory's.
+    let end = record.termination.t.isFinite ? record.termination.t : nil
     let lastT = end ?? trajectory?.column("t")?.last
     finalTime = lastT
     finalLogT = lastT.flatMap { $0.isFinite ? Foundation.log($0) : nil } ?? trajectory?.column("log_t")?.last

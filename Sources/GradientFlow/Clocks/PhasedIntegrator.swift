@@ -17,8 +17,8 @@ import ODE
 final class PhasedIntegrator {
   /// One phase as it ran.
   struct PhaseRecord {
-    let clock: String
-    /// The GSL stepper (`nil` for gradient descent, whose phase's clock is "gd").
+    let clock: PhaseClock
+    /// The GSL stepper (`nil` for gradient descent, whose phase's clock is `gd`).
     let stepper: Stepper?
     let start: Double
     let end: Double
@@ -145,9 +145,9 @@ final class PhasedIntegrator {
           at: solution.finalTime, iteration: solution.statistics.stepsAccepted, learningRate: eta))
     }
     record(
-      solution, clock: solve.gradientDescentStep == nil ? "t" : "gd",
+      solution, clock: solve.gradientDescentStep == nil ? .t : .gradientDescent,
       stepper: solve.gradientDescentStep == nil ? options.stepper : nil,
-      start: start, variableName: "t", logT: log(solution.finalTime), outcome: &outcome)
+      start: start, logT: log(solution.finalTime), outcome: &outcome)
     switch solution.termination {
     case .reachedEnd: return true
     case .stopCondition(let name, _) where name == Self.switchName: return true
@@ -169,8 +169,7 @@ final class PhasedIntegrator {
       from: start, to: logTEnd, initialState: outcome.finalState, onSave: { s, y in try onSave(exp(s), s, y) },
       onStep: onStep)
     record(
-      solution, clock: "log-t", stepper: options.stepper, start: start, variableName: "log t",
-      logT: solution.finalTime, outcome: &outcome)
+      solution, clock: .logT, stepper: options.stepper, start: start, logT: solution.finalTime, outcome: &outcome)
   }
 
   private func runRhoPhase(
@@ -193,24 +192,23 @@ final class PhasedIntegrator {
       times: (1...max(remaining, 1)).map { start + (planEnd - start) * Double($0) / Double(max(remaining, 1)) },
       includeInitial: false, includeFinal: true)
     if logTEnd.isFinite {
-      options.stopConditions.append(StopCondition(name: "log_t_end") { _, y in y[n] - logTEnd })
+      options.stopConditions.append(StopCondition(name: Self.logTEndName) { _, y in y[n] - logTEnd })
     }
     let solution = try ODESolver(system: RhoClockSystem(dynamics: dynamics), options: options).solve(
       from: start, to: end, initialState: state,
       onSave: { _, y in try onSave(exp(y[n]), y[n], UnsafeBufferPointer(rebasing: y[0..<n])) },
       onStep: { _, y in onStep(y[n], UnsafeBufferPointer(rebasing: y[0..<n])) })
     record(
-      solution, clock: "rho", stepper: options.stepper, start: start, variableName: "ρ", logT: solution.finalState[n],
-      outcome: &outcome,
+      solution, clock: .rho, stepper: options.stepper, start: start, logT: solution.finalState[n], outcome: &outcome,
       dropLast: true)
-    if case .stopCondition(let name, _) = solution.termination, name == "log_t_end" {
+    if case .stopCondition(let name, _) = solution.termination, name == Self.logTEndName {
       outcome.termination = .reachedEnd(t: solution.finalState[n])
       outcome.timeName = "log t"
     }
   }
 
   private func record(
-    _ solution: ODESolution, clock: String, stepper: Stepper?, start: Double, variableName: String, logT: Double,
+    _ solution: ODESolution, clock: PhaseClock, stepper: Stepper?, start: Double, logT: Double,
     outcome: inout Outcome, dropLast: Bool = false
   ) {
     outcome.phases.append(
@@ -218,10 +216,10 @@ final class PhasedIntegrator {
         clock: clock, stepper: stepper, start: start, end: solution.finalTime, termination: solution.termination,
         statistics: solution.statistics))
     outcome.termination = solution.termination
-    outcome.timeName = variableName
+    outcome.timeName = clock.variableName
     outcome.finalState = dropLast ? Array(solution.finalState.dropLast()) : solution.finalState
     outcome.finalLogT = logT
-    outcome.finalT = clock == "t" || clock == "gd" ? solution.finalTime : exp(logT)
+    outcome.finalT = clock == .t || clock == .gradientDescent ? solution.finalTime : exp(logT)
     var total = outcome.statistics
     total.rhsEvaluations += solution.statistics.rhsEvaluations
     total.jacobianEvaluations += solution.statistics.jacobianEvaluations
@@ -234,4 +232,24 @@ final class PhasedIntegrator {
 
   /// The internal stop condition that ends a t phase when the loss first falls below 1.
   static let switchName = "switch: loss<1"
+  /// The internal stop condition that ends a ρ phase at log t = log t_end.
+  static let logTEndName = "log_t_end"
+}
+
+/// The variable a phase integrates in (run.json `phases[].clock`, `termination.clock`): a ``Clock``'s phases
+/// are `t`, `log-t` and `rho`; gradient descent's is `gd`.
+public enum PhaseClock: String, Sendable, Codable, CaseIterable {
+  case t
+  case gradientDescent = "gd"
+  case logT = "log-t"
+  case rho
+
+  /// Its variable in messages: "t" (also gradient descent's), "log t", "ρ".
+  public var variableName: String {
+    switch self {
+    case .t, .gradientDescent: "t"
+    case .logT: "log t"
+    case .rho: "ρ"
+    }
+  }
 }

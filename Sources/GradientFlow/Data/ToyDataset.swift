@@ -11,7 +11,7 @@ import Foundation
 /// input too, f(W; cx) = c f(W; x) for c > 0 (ReLU commutes with positive scaling), so its decision regions
 /// are cones from the origin. Data whose classes are not separated by such cones need
 /// ``Dataset/withBiasFeature()`` (THEORY §0).
-public enum ToyDataset: String, CaseIterable, Sendable {
+public enum ToyDataset: String, CaseIterable, Sendable, Codable {
   /// Two Gaussian blobs at ±3u (u a random unit vector in ℝ^dimension drawn from the seed, σ = noise ?? 1),
   /// labels alternating +1, −1, …; points with y (u·x) < 0.5 are redrawn, so the set is separable through
   /// the origin by the plane u·x = 0 with margin ≥ 0.5 before scaling; finally every input is divided by

@@ -11,8 +11,8 @@
 /// asks for the weights to compute the observables, so every dynamics writes the same columns, plus
 /// the dynamics' own invariants.
 public protocol FlowDynamics: AnyObject {
-  /// A short name for outputs, e.g. "unconstrained".
-  var name: String { get }
+  /// Which of the three dynamics this is (run.json `model.dynamics`); the Filippov flows are `unconstrained`.
+  var kind: DynamicsKind { get }
   /// The network the state parametrizes.
   var architecture: Architecture { get }
   /// The number of state components.

@@ -19,8 +19,8 @@ import ODE
 /// the same trajectories (THEORY §3.2).
 /// Failure modes: stiff at large ρ — the V-rates grow like ρ_k² (THEORY §7.4); ρ_k shrinks while
 /// ν < 0 (before separation) and the equations are singular at ρ_k = 0.
-public final class LagrangeFlow: FlowDynamics {
-  public let name = "lagrange"
+public final class LagrangeFlow: NormParametrizedFlow {
+  public let kind = DynamicsKind.lagrange
   public let forces: NetworkForces
   public var architecture: Architecture { forces.network.architecture }
   public var dimension: Int { architecture.depth + architecture.parameterCount }
@@ -61,20 +61,8 @@ public final class LagrangeFlow: FlowDynamics {
     return forceValue
   }
 
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == architecture.parameterCount else { throw .weightCount(theta.count, architecture) }
-    return try blocks.normParametrization(of: theta, scales: unitScales)
-  }
-
-  /// W_k = ρ_k V_k/‖V_k‖.
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    blocks.weights(fromNormParametrization: state, into: theta)
-  }
-
-  public var invariantNames: [String] { (1...blocks.count).map { "v_norm_drift_\($0)" } }
-
-  /// ‖V_k‖ − 1.
-  public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {
-    blocks.normDrift(state, scales: unitScales, into: values)
+  /// (ρ_k, V_k) with ‖V_k‖ = 1: W_k = ρ_k V_k/‖V_k‖, invariants ‖V_k‖ − 1.
+  public var parametrization: NormParametrization {
+    NormParametrization(blocks: blocks, directionNorms: unitScales)
   }
 }

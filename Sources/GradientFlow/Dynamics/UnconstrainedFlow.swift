@@ -12,7 +12,7 @@
 /// Failure modes: the right-hand side jumps where a ReLU pre-activation changes sign (sliding
 /// modes, THEORY §7.1); in plain t-time the forces underflow to 0 once ρ·γ ≳ 745 (THEORY §7.2).
 public final class UnconstrainedFlow: FlowDynamics {
-  public let name = "unconstrained"
+  public let kind = DynamicsKind.unconstrained
   public let forces: NetworkForces
   public var architecture: Architecture { forces.network.architecture }
   /// P, stored: the right-hand side reads it on every call.

@@ -17,8 +17,8 @@ import ODE
 /// `v_norm_drift_k` = ‖v_k‖ − c_k); g_k² − g_j² is conserved (it is ρ_k² − ρ_j²).
 /// With every c_k = 1 this *is* the Lagrange flow (THEORY §4.3); general c_k slows layer k's
 /// direction by 1/c_k². Stiff at large ρ like the Lagrange flow.
-public final class WeightNormFlow: FlowDynamics {
-  public let name = "weightnorm"
+public final class WeightNormFlow: NormParametrizedFlow {
+  public let kind = DynamicsKind.weightnorm
   public let forces: NetworkForces
   /// The initial norms c_k of the v_k.
   public let scales: [Double]
@@ -71,20 +71,6 @@ public final class WeightNormFlow: FlowDynamics {
     return forceValue
   }
 
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == architecture.parameterCount else { throw .weightCount(theta.count, architecture) }
-    return try blocks.normParametrization(of: theta, scales: scales)
-  }
-
-  /// W_k = g_k v_k/‖v_k‖.
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    blocks.weights(fromNormParametrization: state, into: theta)
-  }
-
-  public var invariantNames: [String] { (1...blocks.count).map { "v_norm_drift_\($0)" } }
-
-  /// ‖v_k‖ − c_k.
-  public func invariants(state: UnsafePointer<Double>, into values: UnsafeMutablePointer<Double>) {
-    blocks.normDrift(state, scales: scales, into: values)
-  }
+  /// (g_k, v_k) with ‖v_k‖ = c_k: W_k = g_k v_k/‖v_k‖, invariants ‖v_k‖ − c_k.
+  public var parametrization: NormParametrization { NormParametrization(blocks: blocks, directionNorms: scales) }
 }

@@ -1,8 +1,8 @@
-/// How a run treats ReLU kinks (`--sliding`, `--sliding-band`), resolved for its problem, and the two
+/// How a run treats ReLU kinks (`--sliding`, `--kink-band`), resolved for its problem, and the two
 /// bands derived from the tolerance — both defined here and nowhere else.
 public struct KinkOptions: Sendable, Equatable {
-  /// The policy that runs: `auto` already resolved (``SlidingMode/resolved(architecture:dynamics:gradientDescent:)``).
-  public let policy: SlidingMode
+  /// The sliding mode that runs (`--sliding`): `auto` already resolved (``SlidingMode/resolved(architecture:dynamics:gradientDescent:)``).
+  public let sliding: SlidingMode
   /// η of the Filippov and crossing-corrected treatments: pairs with |z| ≤ η‖w‖‖h‖ are on the kink.
   public let band: Double
   /// The band of the sliding diagnostics (trajectory.csv's sliding columns).
@@ -15,10 +15,10 @@ public struct KinkOptions: Sendable, Equatable {
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
-    policy: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
+    sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow
   ) {
-    self.policy = policy
+    self.sliding = sliding
     self.surfaces = surfaces
     self.alignmentVelocity = alignmentVelocity
     self.band = band ?? Self.defaultBand(rtol: rtol)

@@ -23,8 +23,8 @@ import ODE
 /// D_k stay in the L2 cache, forward through all layers and then backward, with G accumulated
 /// block by block. Only Z_k is kept for the whole dataset (it is public, and σ, σ' are recomputed
 /// from it); H_k and D_k live in one block's scratch — except when all samples fit in one block (S,
-/// D): then the forward pass's H_k are kept and backprop reads them (D: 39.5 → 37.0 µs per
-/// evaluation). The output layer (d_K = 1) is a matrix–vector product and its backprop a masked outer
+/// D): then the forward pass's H_k are kept and backprop reads them instead of recomputing σ(Z_k).
+/// The output layer (d_K = 1) is a matrix–vector product and its backprop a masked outer
 /// product. The dense products go to OpenBLAS or to plain loops, chosen by ``Kernel`` (see
 /// ``NetworkKernels``).
 public final class NetworkEvaluator {
@@ -38,11 +38,10 @@ public final class NetworkEvaluator {
     case loops
   }
 
-  /// The largest N·P for which ``Kernel/automatic`` uses loops. Measured with `gradflow-bench`
-  /// (benchmarks/README.md, thread CPU time per evaluation): loops win at N·P = 16 (0.19 µs vs
-  /// 0.28 µs) and 128 (0.28 vs 0.34); OpenBLAS wins from 512 (0.54 vs 0.61) on, and on every
-  /// benchmark case (S, N·P = 2.6e3: 1.44 vs 2.0 µs; D: 43 vs 152 µs). The loops compile for the
-  /// baseline x86-64 target (SSE2, no FMA) while OpenBLAS picks AVX-512 kernels at run time.
+  /// The largest N·P for which ``Kernel/automatic`` uses loops: below it a BLAS call's fixed cost
+  /// outweighs the work, above it OpenBLAS's run-time-selected kernels (AVX-512 where present) beat the
+  /// loops, which compile for the baseline x86-64 target (SSE2, no FMA). The crossover was measured with
+  /// `gradflow-bench` (benchmarks/RESULTS.md, "Figures behind design choices").
   public static let loopsThreshold = 256
   /// Bytes of one block's scratch (a block's H or D rows): about a quarter of a 1 MiB L2 cache.
   static let blockBytes = 1 << 18

@@ -1,9 +1,8 @@
 import CGSL
 
 /// The dense kernels of ``NetworkEvaluator`` on one block of R rows (samples), row-major, in two
-/// implementations with the same signatures: OpenBLAS (`dgemm`/`dgemv`, fastest from a few
-/// hundred thousand multiply-adds per evaluation on) and plain loops (faster for small networks,
-/// where a BLAS call's fixed cost dominates; see ``NetworkEvaluator/Kernel``).
+/// implementations with the same signatures: OpenBLAS (`dgemm`/`dgemv`, for large products) and plain
+/// loops (for small ones, where a BLAS call's fixed cost dominates); ``NetworkEvaluator/Kernel`` chooses.
 ///
 /// The loops are written so that LLVM vectorizes them without reassociating floating-point sums:
 /// every inner loop is an axpy, y[j] += s · x[j], over contiguous memory, and the one reduction
@@ -14,8 +13,7 @@ enum NetworkKernels {
   /// Z = A Wᵀ: A is R × din, W is dout × din (row-major), Z is R × dout. `wT` is Wᵀ (din × dout),
   /// used by both: OpenBLAS multiplies A·(Wᵀ) without transposing (column-major "NN", which its
   /// small-matrix kernels take; A·Wᵀ with W transposed in the call went to the general kernel with
-  /// packing). Measured with `gradflow-bench`, three interleaved runs: D 43.5 → 39 µs, M 144 → 133 µs,
-  /// L 6.4 → 6.3 ms per evaluation.
+  /// packing; benchmarks/RESULTS.md, "Figures behind design choices").
   @inline(__always)
   static func forward(
     blas: Bool, rows: Int, din: Int, dout: Int, a: UnsafePointer<Double>, w: UnsafePointer<Double>,
@@ -29,13 +27,7 @@ enum NetworkKernels {
       }
       return
     }
-    if blas {
-      cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dout), Int32(din), 1, a, Int32(din), wT,
-        Int32(dout), 0, z, Int32(dout))
-      return
-    }
-    multiply(rows: rows, inner: din, columns: dout, a, wT, into: z)
+    product(blas: blas, rows: rows, inner: din, columns: dout, a, wT, into: z)
   }
 
   /// G += Dᵀ A: D is R × dout, A is R × din, G is dout × din (row-major). The loops accumulate
@@ -80,13 +72,22 @@ enum NetworkKernels {
     blas: Bool, rows: Int, din: Int, dout: Int, d: UnsafePointer<Double>, w: UnsafePointer<Double>,
     p: UnsafeMutablePointer<Double>
   ) {
+    product(blas: blas, rows: rows, inner: dout, columns: din, d, w, into: p)
+  }
+
+  /// C = A B with A rows × inner and B inner × columns, row-major: OpenBLAS `dgemm` ("NN") or ``multiply``.
+  @inline(__always)
+  private static func product(
+    blas: Bool, rows: Int, inner: Int, columns: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+    into c: UnsafeMutablePointer<Double>
+  ) {
     if blas {
       cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(din), Int32(dout), 1, d, Int32(dout), w,
-        Int32(din), 0, p, Int32(din))
-      return
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner), 1, a, Int32(inner),
+        b, Int32(columns), 0, c, Int32(columns))
+    } else {
+      multiply(rows: rows, inner: inner, columns: columns, a, b, into: c)
     }
-    multiply(rows: rows, inner: dout, columns: din, d, w, into: p)
   }
 
   /// C = A B with A rows × inner and B inner × columns, row-major, as row axpys over B's rows (the inner

@@ -54,29 +54,35 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
       path: path, reason: "key \"\(key)\": expected \(expected), got \(jsonText(value))")
   }
 
-  /// What each key must hold, in words; nil for keys not listed (the decoder's words are used).
+  /// What each key must hold, in words (nil for a string that is not a key): an exhaustive switch over
+  /// ``SimulationConfig/CodingKeys``, so a new key cannot go without its words, and every closed set of
+  /// choices lists its values.
   static func expectation(forKey key: String) -> String? {
-    func oneOf(_ names: [String]) -> String {
-      "one of " + names.map { "\"\($0)\"" }.joined(separator: ", ")
+    func oneOf<T: RawRepresentable & CaseIterable>(_: T.Type) -> String where T.RawValue == String {
+      "one of " + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
     }
+    guard let key = SimulationConfig.CodingKeys(rawValue: key) else { return nil }
     switch key {
-    case "stepper": return oneOf(Stepper.allCases.map(\.rawValue))
-    case "activation": return oneOf(Activation.allCases.map(\.rawValue))
-    case "loss": return oneOf(Loss.allCases.map(\.rawValue))
-    case "error_norm": return oneOf(ErrorNorm.allCases.map(\.rawValue))
-    case "dynamics": return oneOf(DynamicsKind.allCases.map(\.rawValue))
-    case "widths":
-      return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
-    case "wn_scale": return "a list of positive numbers, e.g. [1] or [1, 2]"
-    case "n", "dimension", "saves", "max_steps", "margins_every": return "an integer"
-    case "seed", "data_seed": return "a non-negative integer below 2^64"
-    case "bias_feature", "stop_when_separated", "save_weights", "save_margins", "check_at_end": return "true or false"
-    case "data", "generator", "label_column", "initial_weights": return "a string"
-    case "noise", "leaky_slope", "gate_width", "init_scale", "t_end", "save_from", "rtol", "atol",
-      "max_wall_seconds", "hmin",
-      "hmax", "initial_step", "stop_loss":
+    case .stepper: return oneOf(Stepper.self)
+    case .activation: return oneOf(Activation.self)
+    case .loss: return oneOf(Loss.self)
+    case .errorNorm: return oneOf(ErrorNorm.self)
+    case .dynamics: return oneOf(DynamicsKind.self)
+    case .generator: return oneOf(ToyDataset.self)
+    case .clock: return oneOf(Clock.self)
+    case .saveSpacing: return oneOf(SaveSpacing.self)
+    case .sliding: return oneOf(SlidingMode.self)
+    case .alignmentVelocity: return oneOf(AlignmentVelocity.self)
+    case .kinkSurfaces: return oneOf(CoincidentKinks.Treatment.self)
+    case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
+    case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
+    case .n, .dimension, .saves, .maxSteps, .marginsEvery: return "an integer"
+    case .seed, .dataSeed: return "a non-negative integer below 2^64"
+    case .biasFeature, .stopWhenSeparated, .saveWeights, .saveMargins, .checkAtEnd: return "true or false"
+    case .data, .labelColumn, .initialWeights: return "a string"
+    case .noise, .leakySlope, .gateWidth, .initScale, .tEnd, .logTEnd, .rhoEnd, .saveFrom, .gdStep, .rtol, .atol,
+      .maxWallSeconds, .hmin, .hmax, .initialStep, .stopLoss, .stopMargin, .stopAtKkt, .kinkBand:
       return "a number (or \"inf\", \"-inf\", \"nan\")"
-    default: return nil
     }
   }
 

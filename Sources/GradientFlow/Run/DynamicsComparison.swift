@@ -147,7 +147,7 @@ public enum DynamicsComparison {
     let runs: [[String: Any]] = entries.map { entry in
       [
         "dynamics": entry.dynamics.rawValue, "final": entry.result.final,
-        "termination": entry.result.termination.reason,
+        "termination": entry.result.termination.kind.rawValue,
         "final_log_t": entry.result.finalLogT,
         "steps_accepted": entry.result.statistics.stepsAccepted,
         "rhs_evals": entry.result.statistics.rhsEvaluations,

@@ -67,13 +67,17 @@ public struct OutputDirectory: Sendable {
   /// "-inf", "nan", since JSON has no such numbers.
   public func writeJSON(_ object: Any, to name: String) throws(OutputError) {
     let data: Data
-    do {
-      data = try JSONSerialization.data(
-        withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    } catch {
+    do { data = try Self.jsonText(object) } catch {
       throw .cannotWrite(path: file(name), reason: error.localizedDescription)
     }
     try AtomicFile.write(data, to: file(name))
+  }
+
+  /// The text ``writeJSON(_:to:)`` writes: pretty-printed, keys sorted as `JSONSerialization` sorts them,
+  /// slashes unescaped, non-finite numbers as strings.
+  static func jsonText(_ object: Any) throws -> Data {
+    try JSONSerialization.data(
+      withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
   }
 }
 

@@ -37,14 +37,9 @@ public struct Problem {
         throw .data(error.description)
       }
     } else {
-      config.generator = config.generator ?? ConfigDefaults.generator.rawValue
+      config.generator = config.generator ?? ConfigDefaults.generator
     }
-    let generator = config.data == nil ? ToyDataset(rawValue: config.generator!) : nil
-    if config.data == nil, generator == nil {
-      throw .usage(
-        "unknown generator '\(config.generator!)'; choose one of "
-          + ToyDataset.allCases.map(\.rawValue).joined(separator: ", "))
-    }
+    let generator = config.data == nil ? config.generator : nil
     let features =
       (csv?.dataset.dimension ?? min(config.dimension, Int.max - 1)) + (config.biasFeature ? 1 : 0)
     var loadedWeights: (layerSizes: [Int], theta: [Double])?
@@ -89,7 +84,7 @@ public struct Problem {
       } catch {
         throw .data(String(describing: error))
       }
-      dataSource = "\(config.generator!)(n=\(config.n), seed=\(seed))"
+      dataSource = "\(config.generator!.rawValue)(n=\(config.n), seed=\(seed))"
     }
     if config.biasFeature { dataset = dataset.withBiasFeature() }
     let architecture: Architecture

@@ -5,128 +5,200 @@ import ODE
 /// `gradflow simulate --config run.json`), where the data and weights came from, the versions of
 /// GradientFlow, GSL and Swift, the solver statistics, the termination reason and the final
 /// observables.
-public enum RunRecord {
-  /// GradientFlow's version.
-  public static let version = "0.1.0"
+///
+/// Written through ``JSONObjectEncoder`` and ``OutputDirectory/writeJSON(_:to:)`` (sorted keys, the
+/// numbers as `JSONSerialization` prints them, non-finite numbers as "inf", "-inf", "nan"); read with
+/// ``load(path:)``. Sections added after the first version are optional so that every run.json ever
+/// written reads: `warnings`, `stationary_start`, `phases`, `memory`, and within `termination`
+/// `log_t`, `clock_value`, `clock`, `signal`. A provisional record has no `phases`, `stats`, `final`
+/// or `memory` (``make(setup:result:dynamics:commandLine:warnings:)``).
+public struct RunRecord: Codable, Sendable {
+  public var gradflowVersion: String
+  public var gslVersion: String
+  public var swiftVersion: String
+  /// The command line of the run.
+  public var command: [String]
+  public var config: SimulationConfig
+  public var data: DataSection
+  public var model: Model
+  public var outputs: Outputs
+  public var warnings: [String]?
+  /// Whether one of the ``warnings`` is a stationary start (``StartCheck``).
+  public var stationaryStart: Bool?
+  public var termination: TerminationSection
+  public var phases: [Phase]?
+  public var stats: Stats?
+  /// The observables at the final state (every trajectory column but `pattern_changes`).
+  public var final: [String: Double]?
+  public var memory: Memory?
 
-  /// The Swift compiler that built this binary.
-  public static var swiftVersion: String {
-    #if compiler(>=6.3)
-      "6.3+"
-    #elseif compiler(>=6.2)
-      "6.2"
-    #elseif compiler(>=6.1)
-      "6.1"
-    #else
-      "6.0"
-    #endif
+  enum CodingKeys: String, CodingKey {
+    case gradflowVersion = "gradflow_version"
+    case gslVersion = "gsl_version"
+    case swiftVersion = "swift_version"
+    case command, config, data, model, outputs, warnings
+    case stationaryStart = "stationary_start"
+    case termination, phases, stats, final, memory
   }
 
-  /// The record of a finished run, or with `result` nil the provisional record written when the run
-  /// starts: termination `running` at t = 0, no `stats` and no `final`. A run.json still saying
-  /// `running` belongs to a run that was killed (SIGKILL, a crash) before it could record its end.
-  /// `warnings` (e.g. a stationary start, ``StartCheck``) are recorded as `warnings`, and a stationary
-  /// start also as `stationary_start: true`.
-  static func make(
-    setup: SimulationSetup, result: SimulationResult?, dynamics: String, commandLine: [String],
-    warnings: [String] = []
-  ) -> [String: Any] {
-    var record = header(setup: setup, dynamics: dynamics, commandLine: commandLine)
-    record["warnings"] = warnings
-    record["stationary_start"] = warnings.contains { $0.contains("stationary point") }
-    guard let result else {
-      record["termination"] =
-        [
-          "reason": "running", "t": 0.0, "success": false,
-          "message": "the run has not finished, or was killed before it could record how it ended",
-        ] as [String: Any]
-      return record
+  /// run.json's `data`: where the dataset came from.
+  public struct DataSection: Codable, Sendable {
+    /// The CSV path, or the generator and its arguments (`blobs(n=16, seed=0)`).
+    public var source: String
+    public var samples: Int
+    public var features: [String]
+    public var notes: [String]
+  }
+
+  /// run.json's `model`.
+  public struct Model: Codable, Sendable {
+    public var layerSizes: [Int]
+    public var activation: Activation
+    public var parameters: Int
+    public var loss: Loss
+    /// The flow integrated (``FlowDynamics/kind``).
+    public var dynamics: DynamicsKind
+    /// The weights file, or the Gaussian draw and its seed.
+    public var initialWeights: String
+    public var marginNormalization: String
+    /// ε of `smooth-relu`.
+    public var gateWidth: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case layerSizes = "layer_sizes"
+      case activation, parameters, loss, dynamics
+      case initialWeights = "initial_weights"
+      case marginNormalization = "margin_normalization"
+      case gateWidth = "gate_width"
     }
-    let stats = result.statistics
-    let termination = result.termination
-    record["termination"] =
-      [
-        "reason": termination.reason, "t": result.finalT, "log_t": result.finalLogT,
-        "clock_value": termination.t,
-        "message": result.terminationMessage, "success": termination.isSuccess,
-        "clock": result.phases.last?.clock ?? "t",
-      ].merging(
-        termination.reason == "interrupted" ? ["signal": Interruption.signalName ?? "none"] : [:]
-      ) { a, _ in a } as [String: Any]
-    record["phases"] = result.phases.map { phase -> [String: Any] in
-      [
-        "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,
-        "rhs_evals": phase.statistics.rhsEvaluations, "steps_accepted": phase.statistics.stepsAccepted,
-        "steps_rejected": phase.statistics.stepsRejected, "wall_seconds": phase.statistics.wallSeconds,
-      ]
+  }
+
+  /// run.json's `outputs`: the files of the run directory.
+  public struct Outputs: Codable, Sendable {
+    public var trajectory = "trajectory.csv"
+    public var initialWeights = "initial_weights.json"
+    public var finalWeights = "final_weights.json"
+    /// `weights.csv`, with `--save-weights`.
+    public var weights: String?
+
+    enum CodingKeys: String, CodingKey {
+      case trajectory
+      case initialWeights = "initial_weights"
+      case finalWeights = "final_weights"
+      case weights
     }
-    record["stats"] =
-      [
-        "rhs_evals": stats.rhsEvaluations, "jacobian_evals": stats.jacobianEvaluations,
-        "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
-        "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
-        "pattern_changes": result.patternChangesTotal,
-      ] as [String: Any]
-    if let sliding = result.sliding, var stats = record["stats"] as? [String: Any] {
-      stats["sliding"] = sliding.jsonObject
-      record["stats"] = stats
+  }
+
+  /// run.json's `termination.reason`: how the run ended, or `running` in the provisional record.
+  public enum Reason: Sendable, Equatable, Codable {
+    /// The provisional record's: the run has not finished, or was killed before it could say how it ended.
+    case running
+    case ended(Termination.Kind)
+
+    public var text: String {
+      switch self {
+      case .running: "running"
+      case .ended(let kind): kind.rawValue
+      }
     }
-    record["final"] = result.final
-    record["memory"] = [
-      "estimate_bytes": setup.memoryEstimate.bytes, "peak_rss_bytes": peakResidentBytes(),
-    ]
-    return record
+
+    public init(from decoder: any Decoder) throws {
+      let text = try decoder.singleValueContainer().decode(String.self)
+      if text == "running" {
+        self = .running
+      } else if let kind = Termination.Kind(rawValue: text) {
+        self = .ended(kind)
+      } else {
+        throw DecodingError.dataCorrupted(
+          .init(
+            codingPath: decoder.codingPath,
+            debugDescription: "unknown termination reason '\(text)'; expected running or one of "
+              + Termination.Kind.allCases.map(\.rawValue).joined(separator: ", ")))
+      }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.singleValueContainer()
+      try container.encode(text)
+    }
   }
 
-  /// Everything known before the run: versions, command, config, data, model and output names.
-  private static func header(setup: SimulationSetup, dynamics: String, commandLine: [String]) -> [String: Any] {
-    [
-      "gradflow_version": version,
-      "gsl_version": GSLRuntime.version,
-      "swift_version": swiftVersion,
-      "command": commandLine,
-      "config": encodedConfig(setup.config),
-      "data": [
-        "source": setup.dataSource, "samples": setup.dataset.count,
-        "features": setup.dataset.featureNames, "notes": setup.notes,
-      ] as [String: Any],
-      "model": [
-        "layer_sizes": setup.architecture.layerSizes, "activation": setup.architecture.activation.rawValue,
-        "parameters": setup.architecture.parameterCount, "loss": setup.config.loss.rawValue,
-        "dynamics": dynamics, "initial_weights": setup.weightsSource,
-        "margin_normalization": "product: margin = min_n q_n(W) / prod_k ||W_k||_F",
-      ].merging(setup.architecture.smoothGate.map { ["gate_width": $0.width] } ?? [:]) { a, _ in a }
-        as [String: Any],
-      "outputs": [
-        "trajectory": "trajectory.csv", "initial_weights": "initial_weights.json",
-        "final_weights": "final_weights.json",
-      ].merging(setup.config.saveWeights ? ["weights": "weights.csv"] : [:]) { a, _ in a },
-    ]
+  /// run.json's `termination`.
+  public struct TerminationSection: Codable, Sendable {
+    public var reason: Reason
+    /// t at the end (infinite past log t ≈ 709.78); 0 in the provisional record.
+    public var t: Double
+    public var logT: Double?
+    /// The end in the last phase's own variable.
+    public var clockValue: Double?
+    public var message: String
+    /// Whether the run ended as asked (``Termination/isSuccess``).
+    public var success: Bool
+    /// The last phase's clock.
+    public var clock: PhaseClock?
+    /// The signal of an interrupted run.
+    public var signal: String?
+
+    enum CodingKeys: String, CodingKey {
+      case reason, t
+      case logT = "log_t"
+      case clockValue = "clock_value"
+      case message, success, clock, signal
+    }
   }
 
-  /// The process's peak resident set size so far (getrusage's ru_maxrss, KiB on Linux, bytes on macOS).
-  static func peakResidentBytes() -> Double {
-    #if os(Linux)
-      let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
-    #else
-      let RUSAGE_SELF_WHO = RUSAGE_SELF
-    #endif
-    var usage = rusage()
-    guard getrusage(RUSAGE_SELF_WHO, &usage) == 0 else { return .nan }
-    #if os(macOS)
-      return Double(usage.ru_maxrss)
-    #else
-      return Double(usage.ru_maxrss) * 1024
-    #endif
+  /// One entry of run.json's `phases` (``PhaseSummary``).
+  public struct Phase: Codable, Sendable {
+    public var clock: PhaseClock
+    public var stepper: String
+    public var start: Double
+    public var end: Double
+    public var reason: Termination.Kind
+    public var rhsEvals: Int
+    public var stepsAccepted: Int
+    public var stepsRejected: Int
+    public var wallSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+      case clock, stepper, start, end, reason
+      case rhsEvals = "rhs_evals"
+      case stepsAccepted = "steps_accepted"
+      case stepsRejected = "steps_rejected"
+      case wallSeconds = "wall_seconds"
+    }
   }
 
-  static func encodedConfig(_ config: SimulationConfig) -> Any {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    guard let data = try? encoder.encode(config), let object = try? JSONSerialization.jsonObject(with: data)
-    else { return [:] }
-    return object
+  /// run.json's `stats`: the work summed over the phases.
+  public struct Stats: Codable, Sendable {
+    public var rhsEvals: Int
+    public var jacobianEvals: Int
+    public var stepsAccepted: Int
+    public var stepsRejected: Int
+    public var wallSeconds: Double
+    public var lastStepSize: Double
+    public var patternChanges: Int
+    public var sliding: SlidingReport?
+
+    enum CodingKeys: String, CodingKey {
+      case rhsEvals = "rhs_evals"
+      case jacobianEvals = "jacobian_evals"
+      case stepsAccepted = "steps_accepted"
+      case stepsRejected = "steps_rejected"
+      case wallSeconds = "wall_seconds"
+      case lastStepSize = "last_step_size"
+      case patternChanges = "pattern_changes"
+      case sliding
+    }
+  }
+
+  /// run.json's `memory`: the estimate checked before the run (``MemoryEstimate``) and the measured peak.
+  public struct Memory: Codable, Sendable {
+    public var estimateBytes: Double
+    public var peakRssBytes: Double
+
+    enum CodingKeys: String, CodingKey {
+      case estimateBytes = "estimate_bytes"
+      case peakRssBytes = "peak_rss_bytes"
+    }
   }
 }

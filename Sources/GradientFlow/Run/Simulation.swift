@@ -42,7 +42,7 @@ public final class Simulation {
     return result
   }
 
-  /// The flow the solver integrates (the Filippov flow where the kink policy asks for it) and the
+  /// The flow the solver integrates (the Filippov flow where the sliding mode asks for it) and the
   /// observables, each on a network evaluator of its own.
   private func makeDynamics() throws(SimulationError) -> (any FlowDynamics, Observables) {
     let kinks = solve.kinks
@@ -50,13 +50,13 @@ public final class Simulation {
     do throws(ModelError) {
       let network = try NetworkEvaluator(
         architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
-      if kinks.policy == .corrected {
+      if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
       // location) is the Filippov one for ReLU.
       let filippov =
-        kinks.policy == .filippov || (kinks.policy == .corrected && problem.architecture.activation == .relu)
+        kinks.sliding == .filippov || (kinks.sliding == .corrected && problem.architecture.activation == .relu)
       let flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(
@@ -131,7 +131,8 @@ public final class Simulation {
         to: "initial_weights.json")
       try output.writeJSON(
         RunRecord.make(
-          setup: setup, result: nil, dynamics: flow.name, commandLine: commandLine, warnings: warnings), to: "run.json")
+          setup: setup, result: nil, dynamics: flow.kind, commandLine: commandLine, warnings: warnings
+        ).jsonObject, to: "run.json")
       let sliding = SlidingDiagnostics(
         architecture: problem.architecture, inputs: problem.dataset.inputs, band: solve.kinks.diagnosticBand)
       return TrajectoryRecorder(
@@ -183,13 +184,13 @@ public final class Simulation {
       phases: outcome.phases.map {
         PhaseSummary(
           clock: $0.clock, stepper: $0.stepper?.rawValue ?? "gd(eta=\(solve.gradientDescentStep ?? 0))",
-          start: $0.start, end: $0.end, reason: $0.termination.reason, statistics: $0.statistics)
+          start: $0.start, end: $0.end, reason: $0.termination.kind, statistics: $0.statistics)
       },
       finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: recorder.tracker.total,
       final: final, finalWeights: finalTheta, outputDirectory: output.path)
     let architecture = problem.architecture
     result.sliding = recorder.sliding.summary(
-      mode: solve.kinks.policy,
+      mode: solve.kinks.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
         && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
     if let filippov = recorder.flow as? any FilippovCounting {
@@ -209,12 +210,12 @@ public final class Simulation {
         to: "final_weights.json")
       try output.writeJSON(
         RunRecord.make(
-          setup: setup, result: result, dynamics: recorder.flow.name, commandLine: commandLine,
-          warnings: warnings),
-        to: "run.json")
+          setup: setup, result: result, dynamics: recorder.flow.kind, commandLine: commandLine,
+          warnings: warnings
+        ).jsonObject, to: "run.json")
     } catch {
       // A write error during the run (disk full) usually makes these fail too: report both.
-      let during = result.termination.reason == "saveFailed" ? result.terminationMessage + "; also " : ""
+      let during = result.termination.kind == .saveFailed ? result.terminationMessage + "; also " : ""
       throw .output(during + error.description)
     }
   }
@@ -222,7 +223,7 @@ public final class Simulation {
   /// `--check-at-end`: the checker on the run directory just written (check.json, check.csv); an
   /// interrupted run is not checked, and a check that cannot be made is reported, not thrown.
   private func checkEnd(_ result: inout SimulationResult, output: OutputDirectory) {
-    guard result.termination.reason != "interrupted" else { return }
+    guard result.termination.kind != .interrupted else { return }
     do throws(CheckError) {
       result.check = try EndCheck.run(directory: output).check.verdict
     } catch {
@@ -231,10 +232,10 @@ public final class Simulation {
   }
 
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
-  /// crossing-corrected engine for the t phases when the kink policy is `corrected`.
+  /// crossing-corrected engine for the t phases when the sliding mode is `corrected`.
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
-    if solve.kinks.policy == .corrected {
+    if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
       )
@@ -288,15 +289,14 @@ public struct SimulationResult: Sendable {
 
 /// One stretch of a run integrated in one clock.
 public struct PhaseSummary: Sendable {
-  /// "t", "log-t" or "rho".
-  public let clock: String
+  public let clock: PhaseClock
   /// The GSL stepper of the phase.
   public let stepper: String
   /// Start and end in the phase's own variable.
   public let start: Double
   public let end: Double
   /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
-  public let reason: String
+  public let reason: Termination.Kind
   public let statistics: SolverStatistics
 }
 

@@ -11,8 +11,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   // Data
   /// A CSV file with a header (features + a label column); `nil` uses ``generator``.
   public var data: String?
-  /// A built-in dataset (`ToyDataset` raw value) when ``data`` is `nil`; default ``ConfigDefaults/generator``.
-  public var generator: String?
+  /// A built-in dataset when ``data`` is `nil`; default ``ConfigDefaults/generator``. run.json records its
+  /// raw value (`random-labels`); an unknown one is a ``ConfigError`` that lists the choices.
+  public var generator: ToyDataset?
   /// Samples drawn by the generator.
   public var n: Int = ConfigDefaults.n
   /// Input dimension of the generator (blobs, random-labels).
@@ -103,9 +104,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// How sliding modes are integrated: `auto` (the default: `filippov` where it applies), `off`
   /// (σ'(0) = 0 everywhere) or `filippov` (``FilippovFlow``, ``DeepFilippovFlow``).
   public var sliding: SlidingMode = ConfigDefaults.sliding
-  /// η of ``SlidingPairDetector`` for `--sliding filippov`: the relative kink band |z| ≤ η‖w‖‖x‖;
+  /// η of ``SlidingPairDetector`` for `--sliding filippov` and `corrected` (`--kink-band`, key
+  /// `kink_band`; `sliding_band` in older run.json files): the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
-  public var slidingBand: Double?
+  public var kinkBand: Double?
   /// The −∇L of the `alignment` and `grad_norm` columns (``AlignmentVelocity``).
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
@@ -120,13 +122,17 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     "kink_surfaces": "pairwise",
   ]
 
+  /// Keys renamed for one word per concept (issue #16): old name → new name. Configs and run.json files
+  /// with the old name still read.
+  static let renamedKeys = ["sliding_band": "kink_band"]
+
   public init() {}
 
   /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
   /// flows in the log-t and ρ clocks, whose V-rates grow like ρ_k² and make them stiff (THEORY §7.4):
-  /// there msbdf with a finite-difference Jacobian (to log t = 1000 on 100 blobs, 16 units: rkf45
-  /// hit 1,000,000 steps at log t ≈ 882, msbdf took 16,370 steps, README "Clocks").
+  /// there msbdf with a finite-difference Jacobian, an implicit method whose step the stiffness does not
+  /// bound (the step counts that chose it: benchmarks/RESULTS.md, "Figures behind design choices").
   public func stepper(forClock clock: Clock) -> Stepper {
     if let stepper { return stepper }
     return dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.stepper
@@ -189,10 +195,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Unknown keys and wrong types are errors that name the key. Relative `data` and `initial_weights`
   /// paths are taken relative to the config file's directory.
   public static func load(path: String) throws(ConfigError) -> SimulationConfig {
-    let bytes = try ConfigError.readFile(path, kind: "a config")
+    try load(Data(ConfigError.readFile(path, kind: "a config")), path: path)
+  }
+
+  /// ``load(path:)`` of the file's bytes, already read.
+  static func load(_ data: Data, path: String) throws(ConfigError) -> SimulationConfig {
     // Relative file paths in a config are relative to the config file, not the working directory.
-    return try decode(Data(bytes), source: path).anchored(
-      in: (absolutePath(path) as NSString).deletingLastPathComponent)
+    try decode(data, source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
   }
 
   /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
@@ -231,12 +240,18 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       object = inner
       for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
     }
-    let known = Set(CodingKeys.allCases.map { snakeCase($0.stringValue) })
+    for (old, new) in renamedKeys {
+      guard let value = object.removeValue(forKey: old) else { continue }
+      guard object[new] == nil else {
+        throw .invalid(path: source, reason: "keys \"\(old)\" and \"\(new)\" name one setting; keep \"\(new)\"")
+      }
+      object[new] = value
+    }
+    let known = Set(CodingKeys.allCases.map(\.stringValue))
     for key in object.keys.sorted() where !known.contains(key) {
       throw ConfigError.unknownKey(key, known: known, path: source)
     }
     let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
@@ -255,22 +270,54 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     }
   }
 
+  /// run.json's `config` keys: snake_case, stated here rather than derived by a key strategy.
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case data, generator, n, dimension, noise, dataSeed, labelColumn, biasFeature
-    case widths, activation, leakySlope, gateWidth, loss, dynamics, wnScale
-    case initialWeights, initScale, seed
-    case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
-      maxWallSeconds, hmin, hmax, initialStep
-    case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
-    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
-    case saveSpacing
+    case data, generator, n, dimension, noise
+    case dataSeed = "data_seed"
+    case labelColumn = "label_column"
+    case biasFeature = "bias_feature"
+    case widths, activation
+    case leakySlope = "leaky_slope"
+    case gateWidth = "gate_width"
+    case loss, dynamics
+    case wnScale = "wn_scale"
+    case initialWeights = "initial_weights"
+    case initScale = "init_scale"
+    case seed
+    case clock
+    case tEnd = "t_end"
+    case logTEnd = "log_t_end"
+    case rhoEnd = "rho_end"
+    case saves
+    case saveFrom = "save_from"
+    case gdStep = "gd_step"
+    case stepper, rtol, atol
+    case errorNorm = "error_norm"
+    case maxSteps = "max_steps"
+    case
+      maxWallSeconds = "max_wall_seconds"
+    case hmin, hmax
+    case initialStep = "initial_step"
+    case stopWhenSeparated = "stop_when_separated"
+    case stopLoss = "stop_loss"
+    case stopMargin = "stop_margin"
+    case stopAtKkt = "stop_at_kkt"
+    case saveWeights = "save_weights"
+    case saveMargins = "save_margins"
+    case marginsEvery = "margins_every"
+    case checkAtEnd = "check_at_end"
+    case sliding
+    case kinkBand = "kink_band"
+    case alignmentVelocity = "alignment_velocity"
+    case kinkSurfaces = "kink_surfaces"
+    case saveSpacing = "save_spacing"
   }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let d = SimulationConfig()
     data = try c.decodeIfPresent(String.self, forKey: .data)
-    generator = try c.decodeIfPresent(String.self, forKey: .generator)
+    generator = try c.decodeIfPresent(ToyDataset.self, forKey: .generator)
     n = try c.decodeIfPresent(Int.self, forKey: .n) ?? d.n
     dimension = try c.decodeIfPresent(Int.self, forKey: .dimension) ?? d.dimension
     noise = try c.decodeIfPresent(Double.self, forKey: .noise)
@@ -313,23 +360,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     marginsEvery = try c.decodeIfPresent(Int.self, forKey: .marginsEvery) ?? d.marginsEvery
     checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
-    slidingBand = try c.decodeIfPresent(Double.self, forKey: .slidingBand)
+    kinkBand = try c.decodeIfPresent(Double.self, forKey: .kinkBand)
     saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
   }
-}
-
-/// "tEnd" → "t_end".
-func snakeCase(_ name: String) -> String {
-  var result = ""
-  for character in name {
-    if character.isUppercase {
-      result += "_" + character.lowercased()
-    } else {
-      result.append(character)
-    }
-  }
-  return result
 }

@@ -4,7 +4,7 @@ import ODE
 /// A run, resolved from a ``SimulationConfig``: the ``Problem`` (what is simulated), the ``SolveOptions``
 /// (how it is integrated) and the ``OutputOptions`` (what is written), each validated once where it is
 /// built. `config` is the resolved config that run.json records (absolute paths, the generator, the widths
-/// and the kink policy filled in), so that `gradflow simulate --config run.json` replays the run.
+/// and the sliding mode filled in), so that `gradflow simulate --config run.json` replays the run.
 public struct SimulationSetup {
   public let config: SimulationConfig
   public let problem: Problem
@@ -21,7 +21,7 @@ public struct SimulationSetup {
     problem = try Problem.load(config: &config, limits: limits)
     solve = SolveOptions(config: config, problem: problem)
     output = OutputOptions(config: config)
-    config.sliding = solve.kinks.policy
+    config.sliding = solve.kinks.sliding
     self.config = config
   }
 

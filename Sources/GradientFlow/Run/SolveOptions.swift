@@ -3,7 +3,7 @@ import ODE
 
 /// How a ``Problem`` is integrated — the "solve" of problem-then-solve: the clock and its end, the saves,
 /// the flow's steppers or gradient descent's step, the tolerances and limits (as the ODE layer's
-/// ``SolverOptions``), the kink policy and the stop conditions. ``validate(_:)`` checks a config's solve
+/// ``SolverOptions``), the sliding mode and the stop conditions. ``validate(_:)`` checks a config's solve
 /// options once, before anything is read; each component of a run then receives only the part it reads.
 public struct SolveOptions {
   /// The clock integrated in (see ``Clock``).
@@ -57,10 +57,10 @@ public struct SolveOptions {
       && architecture.depth == 2
       && !CoincidentKinks(inputs: problem.dataset.inputs, dimension: problem.dataset.dimension).isEmpty
     kinks = KinkOptions(
-      policy: config.sliding.resolved(
+      sliding: config.sliding.resolved(
         architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
         coincidentSurfaces: coincident),
-      band: config.slidingBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
+      band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity)
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated

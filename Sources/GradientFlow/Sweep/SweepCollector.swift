@@ -39,12 +39,25 @@ public enum SweepCollector {
   ]
   static let statsKeys = ["rhs_evals", "jacobian_evals", "steps_accepted", "steps_rejected", "pattern_changes"]
 
+  /// The ``statsKeys`` cells of a run's statistics (empty without them).
+  private static func statsCells(_ stats: RunRecord.Stats?) -> [String] {
+    guard let s = stats else { return statsKeys.map { _ in "" } }
+    return [s.rhsEvals, s.jacobianEvals, s.stepsAccepted, s.stepsRejected, s.patternChanges].map(String.init)
+  }
+
+  /// A number of run.json as a CSV cell: as run.json writes it (`20` for 20.0, "inf" for ∞), empty when absent.
+  private static func cell(_ value: Double?) -> String {
+    guard let value else { return "" }
+    let text = format(value)
+    return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+  }
+
   private struct Run {
     let id: Int
     let name: String
     var parameters: [String: String]
     let status: SweepDirectory.Status
-    let record: [String: Any]?
+    let record: RunRecord?
   }
 
   public static func collect(directory: String, timings: Bool = false) throws(SimulationError) -> Summary {
@@ -75,7 +88,7 @@ public enum SweepCollector {
       for name in names.sorted() {
         let (status, record) = SweepDirectory.status(of: (root as NSString).appendingPathComponent(name))
         guard status != .missing else { continue }
-        let config = (record?["config"] as? [String: Any]) ?? [:]
+        let config = record.flatMap { try? JSONObjectEncoder().encode($0.config) } as? [String: Any] ?? [:]
         runs.append(
           Run(
             id: runs.count, name: name, parameters: config.mapValues { SweepTask.cellText($0) }, status: status,
@@ -88,7 +101,7 @@ public enum SweepCollector {
       parameterKeys = allKeys.filter { key in Set(runs.map { $0.parameters[key] ?? "" }).count > 1 }
     }
 
-    let finals = Set(runs.flatMap { (($0.record?["final"] as? [String: Any]) ?? [:]).keys }).sorted()
+    let finals = Set(runs.flatMap { ($0.record?.final ?? [:]).keys }).sorted()
     let checks = runs.map { readCheck((root as NSString).appendingPathComponent($0.name)) }
     let hasChecks = checks.contains { $0 != nil }
     var header = ["run", "dir", "status"] + parameterKeys + ["reason", "log_t"] + finals.map { "final_" + $0 }
@@ -96,16 +109,16 @@ public enum SweepCollector {
     var text = csvLine(header)
     var incomplete: [Incomplete] = []
     for (run, check) in zip(runs, checks) {
-      let termination = run.record?["termination"] as? [String: Any] ?? [:]
-      let final = run.record?["final"] as? [String: Any] ?? [:]
-      let stats = run.record?["stats"] as? [String: Any] ?? [:]
+      let termination = run.record?.termination
+      let final = run.record?.final ?? [:]
+      let stats = run.record?.stats
       var cells = ["\(run.id)", run.name, run.status.rawValue] + parameterKeys.map { run.parameters[$0] ?? "" }
-      cells += [cell(termination["reason"]), cell(termination["log_t"])] + finals.map { cell(final[$0]) }
-      cells += statsKeys.map { cell(stats[$0]) } + (timings ? [cell(stats["wall_seconds"])] : [])
+      cells += [termination?.reason.text ?? "", cell(termination?.logT)] + finals.map { cell(final[$0]) }
+      cells += statsCells(stats) + (timings ? [cell(stats?.wallSeconds)] : [])
       if hasChecks { cells += checkKeys.map { cell(check?[$0]) } }
       text += csvLine(cells)
       if run.status != .success {
-        let message = termination["message"] as? String ?? "no run.json: the task has not run"
+        let message = termination?.message ?? "no run.json: the task has not run"
         incomplete.append(Incomplete(run: run.id, directory: run.name, status: run.status, message: message))
       }
     }

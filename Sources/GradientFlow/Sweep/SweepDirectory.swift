@@ -80,16 +80,15 @@ public struct SweepDirectory {
   }
 
   /// The status of the run in `directory` and its run.json (nil when missing or unreadable).
-  public static func status(of directory: String) -> (Status, [String: Any]?) {
+  public static func status(of directory: String) -> (Status, RunRecord?) {
     let path = (directory as NSString).appendingPathComponent("run.json")
-    guard let data = FileManager.default.contents(atPath: path),
-      let record = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-      let termination = record["termination"] as? [String: Any]
-    else { return (.missing, nil) }
-    if termination["success"] as? Bool == true { return (.success, record) }
-    switch termination["reason"] as? String {
-    case "running": return (.running, record)
-    case "interrupted": return (.interrupted, record)
+    guard FileManager.default.fileExists(atPath: path), let record = try? RunRecord.load(path: path) else {
+      return (.missing, nil)
+    }
+    if record.termination.success { return (.success, record) }
+    switch record.termination.reason {
+    case .running: return (.running, record)
+    case .ended(.interrupted): return (.interrupted, record)
     default: return (.failed, record)
     }
   }

@@ -31,7 +31,7 @@ import ODE
 /// Invariants: ⟨W_k, Ẇ_k⟩ = ⟨W_{k+1}, Ẇ_{k+1}⟩ (and the per-neuron balance) hold for any slope on a pair
 /// with z_p = 0, since σ(z) = s·z there; inside the band they drift by O(η). ReLU only.
 public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
-  public let name = "unconstrained"
+  public let kind = DynamicsKind.unconstrained
   public let network: NetworkEvaluator
   public let loss: Loss
   /// κ₀ of the pull-back (0: none).

@@ -34,7 +34,7 @@ import ODE
 /// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
 /// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2 and ReLU only.
 public final class FilippovFlow: FlowDynamics, FilippovCounting {
-  public let name = "unconstrained"
+  public let kind = DynamicsKind.unconstrained
   public let network: NetworkEvaluator
   public let loss: Loss
   /// κ₀ of the pull-back (0: none).

@@ -4,8 +4,7 @@
 /// Most samples have no unit near a kink, so this runs over every (sample, unit) pair on every
 /// right-hand side evaluation: written with `SIMD4<Double>` (two SSE2 operations on the baseline
 /// x86-64 target), keeping the smallest product per lane and testing once per row (a test per four
-/// units cost a lane extraction and a branch each). On benchmark D (perf) the candidate scan went from
-/// 21 % to 15 % of a run with the SIMD test, and the run from 3.98 to 3.81 s with one test per row.
+/// units cost a lane extraction and a branch each; the profile: benchmarks/RESULTS.md, "Figures behind design choices").
 enum KinkScan {
   /// Whether z_j² · inverseSquared_j ≤ limitSquared for some j < count.
   @inline(__always)

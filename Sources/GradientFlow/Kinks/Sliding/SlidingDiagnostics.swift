@@ -256,7 +256,7 @@ public struct SlidingSummary: Sendable {
   public var advice: String? {
     guard isChattering else { return nil }
     if mode == .corrected, canUseFilippov {
-      // The 4-point XOR (docs/kinks.md): corrected 65,328 evaluations and 17,050 flips, filippov 2,401.
+      // Where the corrected steps chatter, the Filippov slopes take the sliding pairs as one system (docs/kinks.md).
       return "the crossing-corrected steps chatter across ReLU kinks (pairs re-cross after their sliding entry); "
         + "try --sliding filippov"
     }
@@ -266,19 +266,5 @@ public struct SlidingSummary: Sendable {
     }
     return "the stepper chatters across ReLU kinks (cost ∝ 1/rtol while sliding); --error-norm rms tolerates "
       + "error concentrated in a few kink components; see docs/relu-kinks.md"
-  }
-
-  /// The run.json object.
-  public var jsonObject: [String: Any] {
-    var object: [String: Any] = [
-      "mode": mode.rawValue, "pairs": pairs, "pair_time": pairTime, "chatter_flips": chatterFlips,
-      "rejected_ratio": rejectedRatio, "chattering": isChattering, "capacity_overflows": capacityOverflows,
-      "top_pairs": top.map {
-        ["layer": $0.pair.layer, "sample": $0.pair.sample, "unit": $0.pair.unit, "time": $0.time, "flips": $0.flips]
-          as [String: Any]
-      },
-    ]
-    if let advice { object["advice"] = advice }
-    return object
   }
 }

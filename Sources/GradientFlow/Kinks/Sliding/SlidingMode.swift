@@ -17,11 +17,11 @@
 ///   a relu or leaky-relu net with a hidden layer — and `off` otherwise; but `filippov` for a ReLU net with
 ///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
 ///   ``CoincidentKinks``): the corrected steps follow crossings sample by sample, so two samples crossing
-///   one surface together get two independent sliding shares, overshoot the surface and chatter (the 4-point
-///   XOR: 65,328 evaluations against filippov's 2,401, docs/kinks.md). ``SimulationSetup`` resolves it, so a
+///   one surface together get two independent sliding shares, overshoot the surface and chatter (docs/kinks.md).
+///   ``SimulationSetup`` resolves it, so a
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
-///   with one hidden layer get `filippov` too (``LagrangeFlow/slopes``; without it they chatter: S to t = 100
-///   took 3.47M evaluations), every other normalized flow `off`.
+///   with one hidden layer get `filippov` too (``LagrangeFlow/slopes``; without it they chatter across the kinks), every
+///   other normalized flow `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov

@@ -35,7 +35,7 @@ public struct KinkPair: Hashable, Sendable, Codable, CustomStringConvertible {
 ///
 /// The Filippov flows use the same test (which pairs get Filippov slopes), and ``SlidingDiagnostics`` its
 /// band and norms (which pairs chatter); the checker's Clarke-aware mode flags kinks with it too, with
-/// its own wider band τ = `--kink-tol` (``MarginJacobian/kinks(band:)``).
+/// its own wider band τ = `check --kink-band` (``MarginJacobian/kinks(band:)``).
 public struct SlidingPairDetector: Sendable {
   /// η: the relative half-width of the kink band.
   public var band: Double
