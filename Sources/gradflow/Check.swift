@@ -108,7 +108,6 @@ struct Check: ParsableCommand {
   }
 
   func run() throws {
-    configureThreads()
     prepareProcess()
     var options = KKTCertificate.Options()
     options.tolerance = tol

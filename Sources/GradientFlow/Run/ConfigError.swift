@@ -68,7 +68,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case "widths":
       return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case "wn_scale": return "a list of positive numbers, e.g. [1] or [1, 2]"
-    case "n", "dimension", "saves", "max_steps", "margins_every": return "an integer"
+    case "n", "dimension", "saves", "max_steps", "margins_every", "threads": return "an integer"
     case "seed", "data_seed": return "a non-negative integer below 2^64"
     case "bias_feature", "stop_when_separated", "save_weights", "save_margins", "check_at_end": return "true or false"
     case "data", "generator", "label_column", "initial_weights": return "a string"

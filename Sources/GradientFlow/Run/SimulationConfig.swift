@@ -78,6 +78,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var hmin: Double = ConfigDefaults.hmin
   public var hmax: Double?
   public var initialStep: Double?
+  /// OpenBLAS threads of the run's dense products (``BLASThreads``): a setting of the machine, not of the
+  /// mathematics — results agree with one thread's to rounding. run.json files without the key ran with 1.
+  public var threads: Int = ConfigDefaults.threads
 
   // Stops and output
   /// Stop when every sample is classified correctly (min_n q_n ≥ 0), located by bisection.
@@ -260,7 +263,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case widths, activation, leakySlope, gateWidth, loss, dynamics, wnScale
     case initialWeights, initScale, seed
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
-      maxWallSeconds, hmin, hmax, initialStep
+      maxWallSeconds, hmin, hmax, initialStep, threads
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
     case sliding, slidingBand, alignmentVelocity, kinkSurfaces
     case saveSpacing
@@ -303,6 +306,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     hmin = try c.decodeIfPresent(Double.self, forKey: .hmin) ?? d.hmin
     hmax = try c.decodeIfPresent(Double.self, forKey: .hmax)
     initialStep = try c.decodeIfPresent(Double.self, forKey: .initialStep)
+    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
     stopWhenSeparated =
       try c.decodeIfPresent(Bool.self, forKey: .stopWhenSeparated) ?? d.stopWhenSeparated
     stopLoss = try c.decodeIfPresent(Double.self, forKey: .stopLoss)
