@@ -127,7 +127,8 @@ def simulate(args, point, clock, tmp):
     return dict(record, status=status, exit_code=code, wall_seconds=s.get("wall_seconds"),
                 rhs_evals=s.get("rhs_evals"), steps_accepted=s.get("steps_accepted"),
                 steps_rejected=s.get("steps_rejected"), t_reached=fin.get("t"), log_t_reached=fin.get("log_t"),
-                loss=fin.get("loss"), margin=fin.get("margin"), sliding=r.get("config", {}).get("sliding"))
+                loss=fin.get("loss"), margin=fin.get("margin"), pattern_changes=s.get("pattern_changes"),
+                sliding_mode=(s.get("sliding") or {}).get("mode"))
 
 
 def done(record, args):
@@ -137,7 +138,7 @@ def done(record, args):
     if record["status"] == "ok":
         return True
     return record["kind"] != "rhs" and record.get("cap_seconds", 0) >= args.max_wall_seconds and \
-        record["status"] == "wall_clock_limit"
+        record["status"] == "wallClock"
 
 
 def fit(xs, ys):
@@ -205,7 +206,8 @@ def report(args, points, store, thread_counts):
                     f" ({fmt(per / us if per and us else None, '.1f')}) |")
         lines.append(row)
     lines += ["", "Exponents: least-squares slopes of log cost against log N, log width or log depth along each "
-              "axis, over the points that finished (capped runs excluded; `—`: fewer than two points); the depth "
+              "axis, over the points that finished (capped runs excluded; `—`: fewer than two points; µs / eval, a rate, "
+              "over every point with a run); the depth "
               "axis from depth 2 on (depth 1 is a linear model: another FLOP count, no kinks).", "",
               "| axis | FLOPs / eval | bare RHS time | evals to t = end | CPU s to t = end | µs / eval in the t run | "
               "evals to log t = end | CPU s to log t = end |", "|---|---|---|---|---|---|---|---|"]
