@@ -213,8 +213,6 @@ def report(args, points, store, thread_counts):
               "evals to log t = end | CPU s to log t = end |", "|---|---|---|---|---|---|---|---|"]
     fits = {}
     for axis in AXES:
-        if axis not in args.axes:
-            continue
         # Depth 1 is a linear model (another FLOP formula, no crossings): the depth slope is over depth ≥ 2.
         pts = [p for a, p in points if a == axis and (axis != "depth" or p["depth"] >= 2)]
         pts = sorted({json.dumps(p, sort_keys=True): p for p in pts}.values(), key=lambda p: p[axis])
@@ -276,6 +274,7 @@ def main():
         if args.out == os.path.join(HERE, "RESULTS.md"):
             args.out = os.path.join(tempfile.mkdtemp(), "RESULTS.md")
     args.json = args.json or os.path.splitext(args.out)[0] + ".json"
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     args.axes = [a for a in args.axes.split(",") if a]
     if any(a not in AXES for a in args.axes):
         sys.exit(f"scaling.py: unknown axis in {args.axes}; choose from {list(AXES)}")
@@ -292,21 +291,23 @@ def main():
             previous = json.load(f).get("sections", {}).get(args.section, {})
     store = {r["key"]: r for r in previous.get("records", [])}
     first_load = previous.get("load_before") or results.loadavg()
-    points = []
-    for axis in args.axes:
-        for value in axes[axis]:
-            points.append((axis, dict(BASE, **{axis: value})))
+    # The table and the fits show every axis; only --axes are measured.
+    points = [(axis, dict(BASE, **{axis: value})) for axis in AXES for value in axes[axis]]
+    earlier = previous.get("commands") or [c for c in previous.get("command", "").split("\n") if c]
+    commands = [c for c in earlier if c != results.command_line()] + [results.command_line()]
     measured = 0
     tmp = tempfile.mkdtemp()
 
     def save():
         lines, fits = report(args, points, store, thread_counts)
         results.write_section(args.out, args.json, args.section, "How cost grows with N, width and depth", lines,
-                              {"records": sorted(store.values(), key=lambda r: r["key"]), "fits": fits},
-                              results.command_line(), first_load, results.loadavg())
+                              {"records": sorted(store.values(), key=lambda r: r["key"]), "fits": fits,
+                               "commands": commands}, "\n".join(commands), first_load, results.loadavg())
 
     seen = set()
     for axis, point in points:
+        if axis not in args.axes:
+            continue
         jobs = [("rhs", k) for k in thread_counts] + [(c, 1) for c in clocks]
         for kind, threads in jobs:
             k = key(point, kind, threads)
@@ -327,7 +328,8 @@ def main():
     if args.quick:
         failed = [r["key"] for r in store.values() if r["status"] != "ok"]
         again = subprocess.run([sys.executable, os.path.abspath(__file__), "--no-build", "--gradflow", args.gradflow,
-                                "--gradflow-bench", args.gradflow_bench, "--out", args.out, "--quick"],
+                                "--gradflow-bench", args.gradflow_bench, "--out", args.out, "--quick", "--axes",
+                                ",".join(args.axes), "--clocks", ",".join(clocks), "--threads", args.threads],
                                capture_output=True, text=True, env=dict(os.environ, SCALING_INNER="1")
                                ) if not os.environ.get("SCALING_INNER") else None
         if again is not None and "(0 measured)" not in again.stderr:
