@@ -3,14 +3,17 @@
 
     python3 benchmarks/bench.py                       # everything: S, D, M, L at T = 1e4 and 1e6
     python3 benchmarks/bench.py --cases S,D --repeats 3
-    python3 benchmarks/bench.py --smoke               # CI: gradflow only, S at T = 0.05, debug build
+    python3 benchmarks/bench.py --cases L --t-ends 100 --impls gradflow --threads 1,2 --section threads-L
+    python3 benchmarks/bench.py --quick               # CI: gradflow only, S at T = 0.05, debug build
 
 Builds gradflow and gradflow-bench (release), creates benchmarks/.venv with the peers
 (peers/requirements.txt) unless --impls has only gradflow, then runs, interleaved and --repeats
 times: the RHS cost in a tight loop for every implementation, and every (case, T, implementation)
 simulation with the reference protocol (rtol 1e-8, atol 1e-10, 50 log-spaced saves from 1e-2 to T).
-Medians go to --out (default benchmarks/RESULTS.md) and every raw measurement to --json.
-Standard library only, so CI can run the smoke test without the venv.
+Medians go to section --section of --out (default benchmarks/RESULTS.md, between its markers; the
+rest of the file is left alone, benchmarks/results.py) and every raw measurement to the same section of
+--json, with the command, the machine and its load average before and after.
+Standard library only, so CI can run the quick test without the venv.
 """
 import argparse
 import json
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "benchmarks")
@@ -96,9 +101,16 @@ def flops_per_eval(problem):
     return 4 * n * arch[0] * arch[1] + 6 * n * sum(arch[k - 1] * arch[k] for k in range(2, len(arch)))
 
 
+def split_threads(impl):
+    """"gradflow×2" → ("gradflow", 2): a gradflow variant run with --threads 2."""
+    base, _, threads = impl.partition("×")
+    return base, int(threads or 1)
+
+
 def gradflow_simulate(args, impl, problem, t_end, tmp):
     out = os.path.join(tmp, "run")
-    cmd = [args.gradflow, "simulate"] + GRADFLOWS[impl] + [ "--data", os.path.join(problem, "data.csv"), "--init",
+    base, threads = split_threads(impl)
+    cmd = [args.gradflow, "simulate"] + GRADFLOWS[base] + ["--threads", str(threads)] + [ "--data", os.path.join(problem, "data.csv"), "--init",
            os.path.join(problem, "weights.json"), "--t-end", f"{t_end:g}", "--rtol", "1e-8", "--atol",
            "1e-10", "--out", out, "--force", "--quiet", "--max-wall-seconds", str(args.max_wall_seconds)]
     code, stdout, stderr, peak, _ = run_measured(cmd, timeout=args.max_wall_seconds + 60)
@@ -131,9 +143,10 @@ run_measured.cpu = None
 
 
 def rhs_cost(args, impl, problem, case):
-    if impl in GRADFLOWS:
+    if split_threads(impl)[0] in GRADFLOWS:
         cmd = [args.gradflow_bench, "--data", os.path.join(problem, "data.csv"), "--init",
-               os.path.join(problem, "weights.json"), "--calls", str(max(1, BENCH_CALLS[case] // args.calls_divisor))]
+               os.path.join(problem, "weights.json"), "--threads", str(split_threads(impl)[1]),
+               "--calls", str(max(1, BENCH_CALLS.get(case, 20) // args.calls_divisor))]
     else:
         cmd = [args.python, os.path.join(HERE, "peers", "peers.py"), "rhs", "--problem", problem, "--solver", impl,
                "--seconds", "1" if case in "SD" else "3"]
@@ -157,7 +170,7 @@ def ensure_venv(args):
 
 
 def build(args):
-    config = "debug" if args.smoke else "release"
+    config = "debug" if args.quick else "release"
     cmd = ["swift", "build", "-c", config, "--product"]
     for product in ["gradflow", "gradflow-bench"]:
         subprocess.run(cmd + [product], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -191,28 +204,6 @@ def fmt(x, spec):
     return "—" if x is None else format(x, spec)
 
 
-def machine():
-    lines = []
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.processor()
-    try:
-        with open("/proc/meminfo") as f:
-            mem = int(f.readline().split()[1]) / 1024 / 1024
-    except OSError:
-        mem = float("nan")
-    lines.append(f"- CPU: {model}, {os.cpu_count()} vCPUs; memory {mem:.1f} GiB; {platform.platform()}")
-    load = os.getloadavg()
-    lines.append(f"- load average at the end of the run: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} "
-                 "(other jobs share this machine; see the notes on noise)")
-    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.strip().splitlines()
-    if swift:
-        lines.append(f"- {swift[0]}")
-    return lines
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default="S,D,M,L")
@@ -232,41 +223,55 @@ def main():
     parser.add_argument("--gradflow", default=None)
     parser.add_argument("--gradflow-bench", default=None)
     parser.add_argument("--python", default=None, help="Python with the peers (default: benchmarks/.venv)")
+    parser.add_argument("--threads", default="1",
+                        help="OpenBLAS thread counts of the gradflow variants (e.g. 1,2: each variant also as "
+                             "VARIANT×2, run with --threads 2); the peers stay single-threaded")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--json", default=None, help="raw measurements (default: next to --out)")
-    parser.add_argument("--smoke", action="store_true", help="CI: S at T = 0.05, gradflow only, debug build, once; fails unless every run succeeded")
+    parser.add_argument("--section", default="compare",
+                        help="the generated section of --out and --json to (re)write (default: compare)")
+    parser.add_argument("--title", default=None, help="the section's heading (default: from the cases)")
+    parser.add_argument("--quick", "--smoke", dest="quick", action="store_true",
+                        help="CI: S at T = 0.05, gradflow only (one and two threads), debug build, once, into a "
+                             "temporary RESULTS.md; fails unless every run succeeded and the section was written "
+                             "twice without touching the prose around it")
     args = parser.parse_args()
     args.calls_divisor = 1
-    if args.smoke:
-        args.cases, args.t_ends, args.impls, args.repeats = "S", "0.05", "gradflow", 1
+    if args.quick:
+        args.cases, args.t_ends, args.impls, args.repeats, args.threads = "S", "0.05", "gradflow", 1, "1,2"
         args.calls_divisor = 100
         if args.out == os.path.join(HERE, "RESULTS.md"):
             args.out = os.path.join(tempfile.mkdtemp(), "RESULTS.md")
+            with open(args.out, "w") as f:
+                f.write("# Benchmark results\n\nProse written by hand.\n")
     args.json = args.json or os.path.splitext(args.out)[0] + ".json"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     cases = args.cases.split(",")
     t_ends = [float(t) for t in args.t_ends.split(",")]
     impls = args.impls.split(",")
+    thread_counts = [int(k) for k in args.threads.split(",")]
+    impls = [i if k == 1 else f"{i}×{k}" for i in impls for k in (thread_counts if i in GRADFLOWS else [1])]
     skip = pairs(args.skip)
     only_gradflow = pairs(args.only_gradflow)
     problems = [args.problems] if args.problems else [os.path.join(HERE, "problems"),
                                                        os.path.join(ROOT, "..", "shared", "bench", "problems")]
     if not args.no_build:
         args.gradflow, args.gradflow_bench = build(args)
-    unknown = [i for i in impls if i not in PEERS and i not in GRADFLOWS]
+    unknown = [i for i in impls if i not in PEERS and split_threads(i)[0] not in GRADFLOWS]
     if unknown:
         sys.exit(f"bench.py: unknown implementation(s) {unknown}; choose from {list(GRADFLOWS) + PEERS}")
     if any(i in PEERS for i in impls):
         args.python = args.python or ensure_venv(args)
 
     rhs, sims = [], []
+    load_before = results.loadavg()
     tmp = tempfile.mkdtemp()
     for rep in range(args.repeats):
         for case in cases:
             problem = problem_dir(problems, case)
             if not args.no_rhs:
                 # The variants share gradflow's right-hand side (the Filippov slopes add to it in a run).
-                for impl in [i for i in impls if i not in GRADFLOWS or i == "gradflow"]:
+                for impl in [i for i in impls if split_threads(i)[0] not in GRADFLOWS or split_threads(i)[0] == "gradflow"]:
                     r = rhs_cost(args, impl, problem, case)
                     rhs.append(dict(r, case=case, repeat=rep))
                     print(f"rhs {case} {impl}: {fmt(r.get('us_per_eval'), '.3f')} µs", file=sys.stderr)
@@ -275,9 +280,9 @@ def main():
                 if (case, t_end) in skip:
                     continue
                 for impl in impls:
-                    if (case, t_end) in only_gradflow and impl not in GRADFLOWS:
+                    if (case, t_end) in only_gradflow and impl in PEERS:
                         continue
-                    if impl in GRADFLOWS:
+                    if impl not in PEERS:
                         r = gradflow_simulate(args, impl, problem, t_end, tmp)
                     else:
                         r = peer_simulate(args, impl, problem, t_end)
@@ -287,40 +292,58 @@ def main():
                     with open(args.json, "w") as f:
                         json.dump({"rhs": rhs, "simulate": sims}, f, indent=1)
     shutil.rmtree(tmp, ignore_errors=True)
-    with open(args.json, "w") as f:
-        json.dump({"rhs": rhs, "simulate": sims}, f, indent=1)
-    write_report(args, cases, t_ends, impls, problems, rhs, sims)
-    print(f"bench.py: wrote {args.out} and {args.json}", file=sys.stderr)
-    if args.smoke:
-        failed = [r for r in rhs + sims if r.get("status") != "ok"]
-        if failed or not sims:
-            sys.exit(f"bench.py: smoke test failed: {failed}")
-        print("bench.py: smoke test passed", file=sys.stderr)
+    load_after = results.loadavg()
+    lines = report_lines(args, cases, t_ends, impls, problems, rhs, sims)
+    title = args.title or f"Cases {', '.join(cases)} at T = {', '.join(f'{t:g}' for t in t_ends)}"
+    write = lambda: results.write_section(args.out, args.json, args.section, title, lines,
+                                          {"rhs": rhs, "simulate": sims}, results.command_line(), load_before,
+                                          load_after)
+    write()
+    print(f"bench.py: wrote section {args.section} of {args.out} and {args.json}", file=sys.stderr)
+    if args.quick:
+        write()  # a second time: the section is replaced, not repeated, and the prose stays
+        with open(args.out) as f:
+            text = f.read()
+        with open(args.json) as f:
+            stored = json.load(f)["sections"][args.section]
+        problems_found = [r for r in rhs + sims if r.get("status") != "ok"]
+        if not sims or {split_threads(r["impl"])[1] for r in sims} != {1, 2}:
+            problems_found.append("not every thread count ran")
+        if text.count(results.markers(args.section)[0]) != 1 or "Prose written by hand." not in text:
+            problems_found.append("the section was not spliced into the file exactly once")
+        if len(stored["load_before"]) != 3 or stored["machine"]["nproc"] != os.cpu_count():
+            problems_found.append("the machine and its load were not recorded")
+        if problems_found:
+            sys.exit(f"bench.py: quick test failed: {problems_found}")
+        print("bench.py: quick test passed", file=sys.stderr)
 
 
-def write_report(args, cases, t_ends, impls, problems, rhs, sims):
-    lines = ["# Benchmark results", "",
-             "Written by `benchmarks/bench.py` (benchmarks/README.md). Every number is a median over the "
-             "repeats of one interleaved run; RHS evaluations and step counts are deterministic.", "",
-             "## Machine", ""] + machine() + ["", "## Command", "", "```sh",
-                                              "python3 " + " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-                                              "```", ""]
+def report_lines(args, cases, t_ends, impls, problems, rhs, sims):
+    lines = ["Every number is a median over the repeats of one interleaved run; RHS evaluations and step "
+             "counts are deterministic. `×K`: the variant with `--threads K` (OpenBLAS threads).", ""]
     if rhs:
-        lines += ["## Cost of one RHS evaluation (tight loop)", "",
+        lines += ["### Cost of one RHS evaluation (tight loop)", "",
                   "CPU time per call. gradflow: `gradflow-bench`, thread CPU time per call of the full "
                   "right-hand side (forward, loss weights, backprop, scaling). scipy: the numpy RHS called "
-                  "from Python. JAX: `jax.grad` inside one jitted `fori_loop` (process CPU time). FLOPs: 4·N·P_1 + 6·N·(P_2 + … + P_K).", "",
-                  "| case | implementation | µs / eval | GFLOP/s | kernel |", "|---|---|---|---|---|"]
+                  "from Python. JAX: `jax.grad` inside one jitted `fori_loop` (process CPU time). FLOPs: "
+                  "4·N·P_1 + 6·N·(P_2 + … + P_K). Wall µs: gradflow's wall time per call (with several "
+                  "threads the calling thread's CPU time leaves out the workers'; GFLOP/s is from wall time "
+                  "there).", "",
+                  "| case | implementation | µs / eval | wall µs / eval | GFLOP/s | kernel |",
+                  "|---|---|---|---|---|---|"]
         for case in cases:
             for impl in impls:
                 rows = [r for r in rhs if r["case"] == case and r["impl"] == impl and r["status"] == "ok"]
                 if not rows:
                     continue
                 us = median([r["us_per_eval"] for r in rows])
+                wall = median([r.get("us_per_eval_wall") for r in rows])
                 flops = rows[0]["flops_per_eval"]
-                lines.append(f"| {case} | {impl} | {us:.3f} | {flops / us * 1e-3:.1f} | {rows[0].get('kernel', '')} |")
+                per = wall if split_threads(impl)[1] > 1 and wall else us
+                lines.append(f"| {case} | {impl} | {us:.3f} | {fmt(wall, '.3f')} | {flops / per * 1e-3:.1f} | "
+                             f"{rows[0].get('kernel', '')} |")
         lines.append("")
-    lines += ["## Simulations (reference protocol: rtol 1e-8, atol 1e-10, 50 log-spaced saves from 1e-2 to T)", "",
+    lines += ["### Simulations (reference protocol: rtol 1e-8, atol 1e-10, 50 log-spaced saves from 1e-2 to T)", "",
               "Wall time is the integration alone (gradflow: run.json `stats.wall_seconds`; JAX: the compiled "
               "solve, compile time in its own column). µs/eval = CPU time (wall time where CPU time was not "
               "measured) / RHS evals (includes the solver's own "
@@ -344,10 +367,10 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 if rows:
                     ok = [r for r in rows if r.get("status") == "ok"]
                     walls[impl] = median([r["wall_seconds"] for r in ok]) if ok else None
-            peer_walls = [w for i, w in walls.items() if i not in GRADFLOWS and w]
+            peer_walls = [w for i, w in walls.items() if i in PEERS and w]
             cpus = {i: median([r.get("cpu_seconds") for r in sims if r["case"] == case and r["t_end"] == t_end
                                and r["impl"] == i and r.get("status") == "ok"]) for i in walls}
-            peer_cpus = [c for i, c in cpus.items() if i not in GRADFLOWS and c]
+            peer_cpus = [c for i, c in cpus.items() if i in PEERS and c]
             for impl in impls:
                 rows = [r for r in sims if r["case"] == case and r["t_end"] == t_end and r["impl"] == impl]
                 if not rows:
@@ -368,9 +391,9 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                 dmargin = digits(last.get("margin"), ref[1] if ref and finished else None, absolute=True)
                 if status != "ok" and last.get("t_reached") is not None:
                     status += f" at t = {last['t_reached']:.4g}"
-                ratio = (f"wall {wall / min(peer_walls):.2f}×" if finished and impl in GRADFLOWS and wall and peer_walls
+                ratio = (f"wall {wall / min(peer_walls):.2f}×" if finished and impl not in PEERS and wall and peer_walls
                          else "")
-                if finished and impl in GRADFLOWS and cpu and peer_cpus:
+                if finished and impl not in PEERS and cpu and peer_cpus:
                     ratio += f", CPU {cpu / min(peer_cpus):.2f}×"
                 lines.append(
                     f"| {case} | {t_end:g} | {impl} | {status} | {fmt(wall, '.2f')} | {fmt(cpu, '.2f')} | {fmt(median([r.get('compile_seconds') for r in ok]), '.1f')} | "
@@ -378,8 +401,7 @@ def write_report(args, cases, t_ends, impls, problems, rhs, sims):
                     f"{fmt(median([r.get('peak_mib') for r in ok]), '.0f')} | {fmt(last.get('loss'), '.8g')} | "
                     f"{fmt(dloss, '.1e')} | {fmt(last.get('margin'), '.9f')} | {fmt(dmargin, '.1e')} | {ratio} |")
     lines.append("")
-    with open(args.out, "w") as f:
-        f.write("\n".join(lines))
+    return lines
 
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build --build-tests
-# The benchmark harness runs end to end (gradflow on S to t = 0.05, no peers, nothing timed):
+# The benchmark harness runs end to end (gradflow on S to t = 0.05 with one and two threads, no peers,
+# nothing timed, into a temporary RESULTS.md), and so does the scaling grid on a tiny grid:
 # benchmarks/README.md. Before the tests, so that the output ends with the test summaries.
-python3 benchmarks/bench.py --smoke
+python3 benchmarks/bench.py --quick
+python3 benchmarks/scaling.py --quick --no-build --gradflow "$(swift build --show-bin-path)/gradflow" \
+  --gradflow-bench "$(swift build --show-bin-path)/gradflow-bench"
 # The conformance zoo's test subset (docs/zoo.md): the defaults on 12 problems against the cached
 # references and the recorded runs (benchmarks/ZOO.json); fails on a regression of evaluations or
 # accuracy by more than 20 % and ends with `zoo: N passed, F failed`. The reference's own checks

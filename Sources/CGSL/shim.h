@@ -32,6 +32,9 @@ static inline const char *gf_gsl_version(void) { return gsl_version; }
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
+/* Joins the worker threads OpenBLAS's pthreads build started in its library constructor (exported by
+   OpenBLAS for its fork handler; the next call split among threads starts them again). */
+void blas_thread_shutdown_(void);
 
 /* The address of `cblas_dgemm` as this module's code binds it (for the "is it OpenBLAS?" test). */
 static inline const void *gf_cblas_dgemm_address(void) { return (const void *)&cblas_dgemm; }

@@ -113,7 +113,6 @@ struct Check: ParsableCommand {
   }
 
   func run() throws {
-    configureThreads()
     prepareProcess()
     var options = KKTCertificate.Options()
     options.tolerance = tol

@@ -37,7 +37,6 @@ struct Compare: ParsableCommand {
   var quiet = false
 
   func run() throws {
-    configureThreads()
     prepareProcess()
     let resolved = try resolveConfig(path: config, data: data, model: model, integration: integration)
     Interruption.installSignalHandlers()

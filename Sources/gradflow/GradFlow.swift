@@ -1,5 +1,4 @@
 import ArgumentParser
-import CGSL
 import Foundation
 import GradientFlow
 import ODE
@@ -18,6 +17,8 @@ struct GradFlow: ParsableCommand {
   /// ArgumentParser's `main()`, with its errors in gradflow's form: every error message starts with
   /// `gradflow: error:` (ArgumentParser's own start with `Error:`), exit codes unchanged (64 for usage).
   static func main() {
+    // One BLAS thread and no idle OpenBLAS worker until a run asks for more (`--threads`).
+    BLASThreads.startProcess(threads: 1)
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -71,13 +72,4 @@ func printError(_ message: String) {
 /// Prints to stderr.
 func printNote(_ message: String) {
   FileHandle.standardError.write(Data("gradflow: \(message)\n".utf8))
-}
-
-/// OpenBLAS threads default to 1, which was faster than two threads on the 2-core machine the benchmarks
-/// ran on (benchmarks/RESULTS.md, "Figures behind design choices"). A user's OPENBLAS_NUM_THREADS is
-/// respected.
-func configureThreads() {
-  if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
-    openblas_set_num_threads(1)
-  }
 }

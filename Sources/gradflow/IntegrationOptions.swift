@@ -79,6 +79,13 @@ struct IntegrationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: help("First trial step.", default: "1e-6·max(1, |t0|)"))
   var initialStep: Double?
 
+  @Option(
+    parsing: .unconditional,
+    help: help(
+      "OpenBLAS threads for the dense products (wide nets, many samples); results agree with one thread's to rounding (summation order), not bit for bit. OPENBLAS_NUM_THREADS is not read.",
+      default: "\(ConfigDefaults.threads)"))
+  var threads: Int?
+
   @Flag(help: "Stop when every sample is classified correctly (min q_n ≥ 0).")
   var stopWhenSeparated = false
 
@@ -155,6 +162,7 @@ struct IntegrationOptions: ParsableArguments {
     if let hmin { config.hmin = hmin }
     if let hmax { config.hmax = hmax }
     if let initialStep { config.initialStep = initialStep }
+    if let threads { config.threads = threads }
     if stopWhenSeparated { config.stopWhenSeparated = true }
     if let stopLoss { config.stopLoss = stopLoss }
     if saveWeights { config.saveWeights = true }

@@ -35,7 +35,6 @@ struct Simulate: ParsableCommand {
   var quiet = false
 
   func run() throws {
-    configureThreads()
     prepareProcess()
     let resolved = try resolveConfig(
       path: config, data: data, model: model, dynamics: dynamics, integration: integration)

@@ -59,7 +59,6 @@ struct Sweep: ParsableCommand {
   }
 
   func run() throws {
-    configureThreads()
     let loaded: SweepGrid
     do { loaded = try SweepGrid.load(path: grid) } catch {
       printError(error.description)

@@ -41,6 +41,8 @@ public enum ConfigDefaults {
   public static let maxSteps = 1_000_000
   /// The minimum step size; 0 is none.
   public static let hmin = 0.0
+  /// OpenBLAS threads (``BLASThreads``): one, as every run before `threads` was recorded.
+  public static let threads = 1
   // Kinks
   public static let sliding = SlidingMode.auto
 }

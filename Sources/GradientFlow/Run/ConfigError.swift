@@ -76,7 +76,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .kinkSurfaces: return oneOf(CoincidentKinks.Treatment.self)
     case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
-    case .n, .dimension, .saves, .maxSteps, .marginsEvery: return "an integer"
+    case .n, .dimension, .saves, .maxSteps, .marginsEvery, .threads: return "an integer"
     case .seed, .dataSeed: return "a non-negative integer below 2^64"
     case .biasFeature, .stopWhenSeparated, .saveWeights, .saveMargins, .checkAtEnd: return "true or false"
     case .data, .labelColumn, .initialWeights: return "a string"

@@ -30,6 +30,7 @@ public final class Simulation {
   /// Integrates and writes the outputs. Throws only for problems that prevent the run or its output.
   public func run(force: Bool = false, commandLine: [String] = []) throws(SimulationError) -> SimulationResult {
     warnings = []
+    BLASThreads.use(solve.threads)
     let (flow, observables) = try makeDynamics()
     try checkStart(flow: flow, observables: observables)
     let output = try OutputDirectory(path: outputDirectory, force: force)

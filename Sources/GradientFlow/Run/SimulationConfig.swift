@@ -79,6 +79,9 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var hmin: Double = ConfigDefaults.hmin
   public var hmax: Double?
   public var initialStep: Double?
+  /// OpenBLAS threads of the run's dense products (``BLASThreads``): a setting of the machine, not of the
+  /// mathematics — results agree with one thread's to rounding. run.json files without the key ran with 1.
+  public var threads: Int = ConfigDefaults.threads
 
   // Stops and output
   /// Stop when every sample is classified correctly (min_n q_n ≥ 0), located by bisection.
@@ -311,6 +314,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case alignmentVelocity = "alignment_velocity"
     case kinkSurfaces = "kink_surfaces"
     case saveSpacing = "save_spacing"
+    case threads
   }
 
   public init(from decoder: any Decoder) throws {
@@ -350,6 +354,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     hmin = try c.decodeIfPresent(Double.self, forKey: .hmin) ?? d.hmin
     hmax = try c.decodeIfPresent(Double.self, forKey: .hmax)
     initialStep = try c.decodeIfPresent(Double.self, forKey: .initialStep)
+    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
     stopWhenSeparated =
       try c.decodeIfPresent(Bool.self, forKey: .stopWhenSeparated) ?? d.stopWhenSeparated
     stopLoss = try c.decodeIfPresent(Double.self, forKey: .stopLoss)

@@ -27,6 +27,8 @@ public struct SolveOptions {
   public let solver: SolverOptions
   public let kinks: KinkOptions
   public let stops: StopOptions
+  /// OpenBLAS threads (``BLASThreads``; changes the summation order of split products, nothing else).
+  public let threads: Int
 
   /// The solve options of a validated `config` for its problem.
   init(config: SimulationConfig, problem: Problem) {
@@ -50,6 +52,7 @@ public struct SolveOptions {
     solver.initialStep = config.initialStep
     solver.recordStates = false
     self.solver = solver
+    threads = config.threads
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
     // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
     let coincident =
@@ -147,5 +150,6 @@ public struct SolveOptions {
     if let limit = c.maxWallSeconds {
       try require(limit > 0, "--max-wall-seconds must be positive (got \(limit))")
     }
+    if let problem = BLASThreads.problem(with: c.threads) { throw .usage(problem) }
   }
 }
