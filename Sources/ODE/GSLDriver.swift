@@ -55,3 +55,9 @@ final class GSLDriver {
     return gsl_odeiv2_driver_apply(pointer, &t, target, y)
   }
 }
+
+extension GSLDriver {
+  /// Forgets the method's history (a multistep method's order, step sizes and past values) and GSL's
+  /// step counters, for a restart at a state the driver did not produce.
+  func reset() { gsl_odeiv2_driver_reset(pointer) }
+}

@@ -58,7 +58,25 @@ public enum RunRecord {
         "clock": phase.clock, "stepper": phase.stepper, "start": phase.start, "end": phase.end, "reason": phase.reason,
         "rhs_evals": phase.statistics.rhsEvaluations, "steps_accepted": phase.statistics.stepsAccepted,
         "steps_rejected": phase.statistics.stepsRejected, "wall_seconds": phase.statistics.wallSeconds,
+        "implicit_steps": phase.statistics.implicitSteps,
       ]
+    }
+    // Every switch of --stepper auto, in order: the clock and its value, from, to, why.
+    record["stepper_switches"] = result.phases.flatMap { phase in
+      phase.statistics.stepperSwitches.map { change -> [String: Any] in
+        [
+          "clock": phase.clock, "clock_value": change.time, "from": change.from, "to": change.to,
+          "why": change.reason, "h_rho": change.stiffness,
+        ]
+      }
+    }
+    if let minimizer = result.minimizer {
+      record["minimizer"] =
+        [
+          "loss": minimizer.loss, "log_loss": minimizer.logLoss, "gradient_norm": minimizer.gradientNorm,
+          "ratio": minimizer.ratio, "misclassified_count": minimizer.misclassified.count,
+          "misclassified": minimizer.misclassified,
+        ] as [String: Any]
     }
     record["stats"] =
       [
@@ -66,6 +84,10 @@ public enum RunRecord {
         "steps_accepted": stats.stepsAccepted, "steps_rejected": stats.stepsRejected,
         "wall_seconds": stats.wallSeconds, "last_step_size": stats.lastStepSize,
         "pattern_changes": result.patternChangesTotal,
+        "implicit_steps": stats.implicitSteps, "implicit_seconds": stats.implicitSeconds,
+        "jacobian_seconds": stats.jacobianSeconds, "jacobian_rhs_evals": stats.jacobianRHSEvaluations,
+        "stiffness_rhs_evals": stats.stiffnessRHSEvaluations, "explicit_h_rho": stats.explicitStiffness,
+        "stiff_but_too_large": stats.stiffButTooLarge,
       ] as [String: Any]
     if let sliding = result.sliding, var stats = record["stats"] as? [String: Any] {
       stats["sliding"] = sliding.jsonObject

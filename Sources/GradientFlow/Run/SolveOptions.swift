@@ -38,7 +38,8 @@ public struct SolveOptions {
     saveTimes = config.saveTimes
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
-    timeStepper = config.stepper(forClock: .t)
+    // Gradient descent takes its own steps: no stiffness switching around them.
+    timeStepper = config.gdStep != nil ? .rkf45 : config.stepper(forClock: .t)
     asymptoticStepper = config.stepper(forClock: .logT)
     var solver = SolverOptions()
     solver.stepper = timeStepper
@@ -49,6 +50,7 @@ public struct SolveOptions {
     solver.maxStep = config.hmax ?? .infinity
     solver.initialStep = config.initialStep
     solver.recordStates = false
+    solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
     self.solver = solver
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
     // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
@@ -68,6 +70,7 @@ public struct SolveOptions {
     stops.margin = config.stopMargin
     stops.rho = config.clock == .rho ? nil : config.rhoEnd
     stops.kkt = config.stopAtKkt
+    stops.minimizer = config.stopAtMinimizer
     self.stops = stops
   }
 
@@ -102,7 +105,7 @@ public struct SolveOptions {
       try require(eta > 0 && eta.isFinite, "--gd-step must be a positive, finite learning rate (got \(eta))")
       try require(c.clock == .t, "--gd-step runs gradient descent in t (iterate k at t = kη); drop --clock")
       try require(
-        c.stepper == nil,
+        c.stepper == nil || c.stepper == .auto,
         "--stepper \(c.stepper?.rawValue ?? "") does not apply to --gd-step (gradient descent takes its own fixed "
           + "steps); drop --stepper or --gd-step")
       // In floating point, before any integer conversion: t_end/η can exceed every integer (η = 1e-300).
