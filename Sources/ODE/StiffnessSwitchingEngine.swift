@@ -37,6 +37,9 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// h·ρ(J) at or below which an explicit method is far from its stability limit.
   static let nonStiffThreshold = 0.5
   static let maximumSwitches = 20
+  /// Growth of the step size between two checks above which the steps are taken to be accuracy-limited.
+  static let freeGrowth = 2.0
+  static let maximumInterval = 320
   /// The implicit method.
   static let implicitStepper = Stepper.msbdf
 
@@ -49,6 +52,12 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// Whether the implicit method is stepping.
   private(set) var isImplicit = false
   private var stepsSinceCheck = 0
+  /// Accepted steps between checks: ``checkInterval``, doubled after each check of the explicit method
+  /// far from its stability limit (h·ρ(J) ≤ ``nonStiffThreshold``) up to ``maximumInterval``, back to
+  /// ``checkInterval`` otherwise.
+  private var interval = StiffnessSwitchingEngine.checkInterval
+  /// The step size at the last check (0 before the first).
+  private var lastCheckedStep = 0.0
   private var votes = 0
   /// Rejections counted by GSL drivers since reset (GSL's reset clears its counter).
   private var implicitRejected = 0
@@ -97,11 +106,21 @@ final class StiffnessSwitchingEngine: StepEngine {
     }
     guard result == .accepted else { return result }
     stepsSinceCheck += 1
-    if stepsSinceCheck >= Self.checkInterval {
+    if stepsSinceCheck >= interval {
       stepsSinceCheck = 0
       // The larger of the step taken and the one proposed next: a step shortened to land on a save
       // time must not look non-stiff.
-      check(t: t, stepSize: max(t - start, h), target: target, h: &h, y: y)
+      let stepSize = max(t - start, h)
+      // Steps still growing freely (at least doubled since the last check) are set by accuracy: a
+      // stability-limited method's steps stall at β/ρ(J). Such a check is skipped (it would cost
+      // ``StiffnessEstimator/iterations`` + 1 evaluations); a skipped check also ends a run of votes.
+      let growing = !isImplicit && stepSize >= Self.freeGrowth * lastCheckedStep
+      lastCheckedStep = stepSize
+      if growing {
+        votes = 0
+      } else {
+        check(t: t, stepSize: stepSize, target: target, h: &h, y: y)
+      }
     }
     return result
   }
@@ -118,6 +137,9 @@ final class StiffnessSwitchingEngine: StepEngine {
     bridge.clearFailures()
     guard let radius else { return }
     let stiffness = stepSize * radius
+    // (Backing off only while explicit: an implicit method's checks count towards the switch back.)
+    interval =
+      !isImplicit && stiffness <= Self.nonStiffThreshold ? min(2 * interval, Self.maximumInterval) : Self.checkInterval
     if !isImplicit {
       largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
       votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0

@@ -6,10 +6,13 @@ import Foundation
 /// With the force weights w_n = a_n / Σ_m |a_m| (``NetworkForces``: G = Σ_n w_n ∇q_n, −∇L = Σ|a|·G),
 /// the dimensionless ratio
 ///
-///   r(θ) = ‖G‖ · ‖θ‖ / (1 + max_n |q_n(W)|)  =  ‖∇L‖ ‖θ‖ / (Σ_n |a_n| (1 + max_n |q_n|))
+///   r(θ) = ‖G‖ · max(‖θ‖, 1) / (1 + max_n |q_n(W)|)  =  ‖∇L‖ max(‖θ‖, 1) / (Σ_n |a_n| (1 + max_n |q_n|))
 ///
 /// compares the gradient with the size of its terms (‖∇q_n‖ ≈ K |q_n| / ‖θ‖ for a K-homogeneous
-/// net), so round-off in the sum puts a floor of about ε·√N under it. The test holds when
+/// net; the floor 1 on ‖θ‖ keeps a start at or near θ = 0, where a linear model's ∇q_n = y_n x_n does
+/// not vanish, from looking stationary), so round-off in the sum puts a floor of about ε·√N under it.
+/// The test is armed only once the loss has fallen below its value at the first state tested: a
+/// stationary start (a saddle such as θ = 0 of a deep net, where G = 0 exactly) is not a minimizer. The test holds when
 /// r ≤ ``threshold`` = 1e-12: above that floor (≈ 2e-13 at N = 10⁶), and since
 /// L − L* ≈ ‖∇L‖²/(2λ_min), the loss has then stopped decreasing at double precision. On data the
 /// flow separates it never holds: ⟨θ, ∇L⟩ = −K Σ_n a_n q_n makes r ≥ K min_n q_n/(1 + max|q|) > 0,
@@ -43,10 +46,14 @@ final class MinimizerTest {
 
   /// log(threshold) − log r(θ): ≥ 0 at a minimizer (the stop condition's event function).
   func function(_ state: UnsafeBufferPointer<Double>) -> Double {
-    let report = evaluate(state)
-    guard report.misclassified > 0 else { return -1 }
+    let report = evaluate(state, withLoss: initialLogLoss == nil)
+    if initialLogLoss == nil { initialLogLoss = report.logLoss }
+    guard report.misclassified > 0, let initial = initialLogLoss, report.logLoss < initial else { return -1 }
     return log(Self.threshold) - log(max(report.ratio, .leastNonzeroMagnitude))
   }
+
+  /// log L at the first state tested (the run's start): the test holds only below it.
+  private var initialLogLoss: Double?
 
   /// What the run reports at a minimizer.
   struct Report {
@@ -62,7 +69,9 @@ final class MinimizerTest {
     var misclassifiedSamples: [Int]
   }
 
-  func evaluate(_ state: UnsafeBufferPointer<Double>, listSamples: Bool = false) -> Report {
+  /// The report at `state`; the gradient is computed only when some sample is misclassified or
+  /// `listSamples` or `withLoss` asks for the full report.
+  func evaluate(_ state: UnsafeBufferPointer<Double>, listSamples: Bool = false, withLoss: Bool = false) -> Report {
     dynamics.weights(from: state.baseAddress!, into: theta)
     let network = forces.network
     network.forward(theta)
@@ -77,7 +86,7 @@ final class MinimizerTest {
         if listSamples { samples.append(i) }
       }
     }
-    guard wrong > 0 || listSamples else {
+    guard wrong > 0 || listSamples || withLoss else {
       return Report(ratio: .infinity, gradientNorm: .nan, logLoss: .nan, misclassified: 0, misclassifiedSamples: [])
     }
     let velocity = forces.evaluate(theta: theta, gradient: gradient)
@@ -93,7 +102,7 @@ final class MinimizerTest {
     let logLoss = forces.loss.evaluate(margins: network.margins, count: network.sampleCount, weights: lossWeights)
       .logLoss
     return Report(
-      ratio: g / weightSum * t2.squareRoot() / (1 + largest), gradientNorm: exp(velocity.logScale) * g,
+      ratio: g / weightSum * max(t2.squareRoot(), 1) / (1 + largest), gradientNorm: exp(velocity.logScale) * g,
       logLoss: logLoss, misclassified: wrong, misclassifiedSamples: samples)
   }
 }
