@@ -326,7 +326,7 @@ public struct MinimizerSummary: Sendable {
   public let logLoss: Double
   /// ‖∇L‖ at the end.
   public let gradientNorm: Double
-  /// The test's ratio r = ‖∇L‖‖θ‖/(Σ|a_n|(1 + max|q_n|)).
+  /// The test's ratio r = ‖∇L‖ max(‖θ‖, 1)/(Σ|a_n|(1 + max|q_n|)).
   public let ratio: Double
   /// The samples with q_n ≤ 0 (0-based indices in the data's order).
   public let misclassified: [Int]
