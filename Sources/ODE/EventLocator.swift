@@ -34,7 +34,14 @@ final class EventLocator {
       guard mid > lo, mid < hi else { break }
       work.update(from: yPrev, count: dimension)
       var tm = tPrev
-      let status = driver.integrate(t: &tm, to: mid, y: work, maxSteps: 100_000)
+      var status = driver.integrate(t: &tm, to: mid, y: work, maxSteps: 100_000)
+      if status != 0 || tm != mid {
+        // A first step across the whole bracket can leave the domain of the right-hand side (which then
+        // throws, and GSL gives up at once): once more with a first step of a thousandth of it.
+        work.update(from: yPrev, count: dimension)
+        tm = tPrev
+        status = driver.integrate(t: &tm, to: mid, y: work, maxSteps: 100_000, firstStep: (mid - tPrev) / 1000)
+      }
       guard status == 0, tm == mid else { break }  // keep the bracket found so far
       if condition.function(mid, UnsafeBufferPointer(start: work, count: dimension)) >= 0 {
         hi = mid

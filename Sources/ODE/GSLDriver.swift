@@ -47,11 +47,18 @@ final class GSLDriver {
   var rejectedSteps: Int { Int(pointer.pointee.e.pointee.failed_steps) }
 
   /// Adaptive integration from t to `target` (GSL's `driver_apply`), used to re-step during event location.
-  func integrate(t: inout Double, to target: Double, y: UnsafeMutablePointer<Double>, maxSteps: Int)
-    -> Int32
-  {
-    gsl_odeiv2_driver_reset_hstart(pointer, target - t)
+  /// The first trial step is `firstStep`, by default the whole interval.
+  func integrate(
+    t: inout Double, to target: Double, y: UnsafeMutablePointer<Double>, maxSteps: Int, firstStep: Double? = nil
+  ) -> Int32 {
+    gsl_odeiv2_driver_reset_hstart(pointer, firstStep ?? (target - t))
     gsl_odeiv2_driver_set_nmax(pointer, UInt(maxSteps))
     return gsl_odeiv2_driver_apply(pointer, &t, target, y)
   }
+}
+
+extension GSLDriver {
+  /// Forgets the method's history (a multistep method's order, step sizes and past values) and GSL's
+  /// step counters, for a restart at a state the driver did not produce.
+  func reset() { gsl_odeiv2_driver_reset(pointer) }
 }

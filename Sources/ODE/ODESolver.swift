@@ -38,16 +38,35 @@ public final class ODESolver {
     let bridge = SystemBridge(system: system)
     let hStart = min(
       max(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.minStep), options.maxStep)
-    let driver: any StepEngine
+    let base: any StepEngine
     if let makeEngine = options.stepEngine {
-      driver = try makeEngine(n, options.tolerances)
+      base = try makeEngine(n, options.tolerances)
     } else {
-      driver = try GSLDriver(
-        bridge: bridge, stepper: options.stepper, tolerances: options.tolerances, initialStep: hStart)
+      base = try GSLDriver(
+        bridge: bridge, stepper: options.stepper.initialMethod, tolerances: options.tolerances,
+        initialStep: hStart)
     }
-    let locator =
-      options.stopConditions.isEmpty
-      ? nil : try EventLocator(bridge: bridge, options: options, initialStep: hStart)
+    let switching =
+      options.stepper == .auto
+      ? StiffnessSwitchingEngine(
+        bridge: bridge, tolerances: options.tolerances, explicit: base,
+        explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName)
+      : nil
+    let driver: any StepEngine = switching ?? base
+    // Event location re-steps with the GSL method that is stepping at the event (``Stepper/auto``: the
+    // active one), made when first needed.
+    var locators: [Stepper: EventLocator] = [:]
+    func locator(for stepper: Stepper) throws(ODEError) -> EventLocator {
+      if let made = locators[stepper] { return made }
+      var locatorOptions = options
+      locatorOptions.stepper = stepper
+      let made = try EventLocator(bridge: bridge, options: locatorOptions, initialStep: hStart)
+      locators[stepper] = made
+      return made
+    }
+    if options.stopConditions.contains(where: { $0.kind == .event }) {
+      _ = try locator(for: options.stepper.initialMethod)
+    }
 
     let arena = ScratchArena()
     defer { withExtendedLifetime(arena) {} }  // y and yPrev live as long as this call
@@ -67,7 +86,9 @@ public final class ODESolver {
     if schedule.includeInitial { termination = recorder.save(t, state) }
     var previousG = options.stopConditions.map { $0.function(t0, state) }
     if termination == nil, let hit = previousG.firstIndex(where: { $0 >= 0 }) {
-      termination = .stopCondition(name: options.stopConditions[hit].name, t: t0)
+      let condition = options.stopConditions[hit]
+      termination =
+        condition.kind == .stationary ? .reachedMinimizer(t: t0) : .stopCondition(name: condition.name, t: t0)
     }
 
     while termination == nil {
@@ -110,10 +131,20 @@ public final class ODESolver {
       for (i, condition) in options.stopConditions.enumerated() {
         let g = condition.function(t, state)
         if previousG[i] < 0, g >= 0 {
+          // A stationary state is not located: the flow no longer moves there.
+          if condition.kind == .stationary {
+            termination = .reachedMinimizer(t: t)
+            break
+          }
           // A fixed-step engine has no states between its steps: it stops at the first step past the event.
           if driver.landsOnTargets {
-            locator?.locate(
-              condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
+            do {
+              try locator(for: switching?.activeStepper ?? options.stepper.initialMethod).locate(
+                condition, tolerance: options.eventTolerance, tPrev: tPrev, yPrev: yPrev, t: &t, y: y)
+            } catch {
+              termination = .rhsFailed(t: t, message: error.description)
+              break
+            }
           }
           termination = .stopCondition(name: condition.name, t: t)
           break
@@ -147,7 +178,28 @@ public final class ODESolver {
       statistics.jacobianEvaluations = bridge.jacobianEvaluations
       statistics.stepsAccepted = accepted
       statistics.stepsRejected = driver.rejectedSteps
+      statistics.jacobianRHSEvaluations = bridge.jacobianRHSEvaluations
+      statistics.jacobianSeconds = bridge.jacobianSeconds
+      if let switching {
+        statistics.stepperSwitches = switching.switches
+        statistics.implicitSteps = switching.implicitSteps
+        statistics.implicitSeconds = switching.implicitSeconds
+        statistics.stiffnessRHSEvaluations = switching.estimateEvaluations
+        statistics.explicitStiffness = switching.largestExplicitStiffness
+        statistics.stiffButTooLarge = switching.stiffButTooLarge
+      } else if options.stepper.needsJacobian {
+        statistics.implicitSteps = accepted
+      } else if options.stepper.isExplicit, !reason.isSuccess, reason.reason != "interrupted" {
+        // An explicit solve that hit a limit: was it held by stability? One estimate at its end, for advice.
+        let before = bridge.rhsEvaluations
+        let radius = StiffnessEstimator(dimension: n, iterations: 8).estimate(t: t, y: y) { t, y, f in
+          bridge.function(t: t, y: y, dydt: f) == GSL_SUCCESS
+        }
+        statistics.stiffnessRHSEvaluations = bridge.rhsEvaluations - before
+        statistics.explicitStiffness = (radius ?? 0) * h
+      }
       statistics.wallSeconds = seconds(since: clock)
+      if options.stepper.needsJacobian, switching == nil { statistics.implicitSeconds = statistics.wallSeconds }
       statistics.lastStepSize = h
       return ODESolution(
         times: recorder.times, states: recorder.states, finalTime: t, finalState: Array(state),

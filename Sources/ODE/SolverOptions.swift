@@ -1,6 +1,7 @@
 /// How a system is integrated: method, error control, limits, what to save and when to stop.
 public struct SolverOptions {
-  /// The stepping method. Default ``Stepper/rkf45`` (robust at ReLU kinks, THEORY §7.5).
+  /// The stepping method. Default ``Stepper/rkf45`` (robust at ReLU kinks). ``Stepper/auto`` runs
+  /// ``stepEngine`` (or rkf45) while the problem is not stiff and msbdf while it is.
   public var stepper: Stepper = .rkf45
   /// Local error control.
   public var tolerances = Tolerances()
@@ -29,6 +30,8 @@ public struct SolverOptions {
   public var liveStatistics: LiveStatistics?
   /// Builds the step engine of a solve (`nil`: GSL's evolve loop with ``stepper``).
   public var stepEngine: StepEngineFactory?
+  /// The name ``Stepper/auto`` records for the engine of ``stepEngine`` when it switches away from it.
+  public var stepEngineName = "custom"
 
   public init() {}
 

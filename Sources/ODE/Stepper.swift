@@ -29,17 +29,30 @@ public enum Stepper: String, CaseIterable, Sendable, Codable {
   case msadams
   /// Variable-coefficient linear multistep BDF (orders 1–5), for stiff problems. Needs a Jacobian.
   case msbdf
+  /// Not a GSL method: rkf45 (or the solve's own explicit step engine) while the problem is not
+  /// stiff, msbdf (with the system's analytic Jacobian, or a finite-difference one) while it is,
+  /// switching by a stiffness test during the solve (``StiffnessSwitchingEngine``). Every switch is
+  /// recorded in the solve's ``SolverStatistics/stepperSwitches``.
+  case auto
 
-  /// Whether GSL calls the Jacobian for this method.
+  /// Whether GSL calls the Jacobian for this method (``auto``: it may, while the problem is stiff).
   public var needsJacobian: Bool {
     switch self {
-    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf: true
+    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .auto: true
     case .rk2, .rk4, .rkf45, .rkck, .rk8pd, .msadams: false
     }
   }
 
   /// Whether the method is explicit (no Newton iteration).
   public var isExplicit: Bool { !needsJacobian && self != .msadams }
+
+  /// The GSL method a solve with this stepper starts with (rkf45 for ``auto``).
+  public var initialMethod: Stepper { self == .auto ? .rkf45 : self }
+
+  /// The largest system ``auto`` switches to its implicit method for: msbdf keeps n × n Jacobian and
+  /// iteration matrices and factors the latter (O(n³)); larger systems stay explicit, and the solve's
+  /// statistics say when they were found stiff.
+  public static let autoMaximumImplicitDimension = 1500
 
   var gslType: UnsafePointer<gsl_odeiv2_step_type> {
     switch self {
@@ -54,6 +67,7 @@ public enum Stepper: String, CaseIterable, Sendable, Codable {
     case .bsimp: gf_step_bsimp()
     case .msadams: gf_step_msadams()
     case .msbdf: gf_step_msbdf()
+    case .auto: gf_step_rkf45()  // the method ``auto`` starts with
     }
   }
 }

@@ -13,9 +13,24 @@ public struct StopCondition {
   public var name: String
   /// The event function g(t, y); the run stops when g ≥ 0. It must not allocate on long runs.
   public var function: (_ t: Double, _ y: UnsafeBufferPointer<Double>) -> Double
+  /// What the condition means for the run.
+  public var kind: Kind
 
-  public init(name: String, function: @escaping (Double, UnsafeBufferPointer<Double>) -> Double) {
+  /// What a stop condition means for the run.
+  public enum Kind: Sendable {
+    /// An event: located by bisection; the run ends with ``Termination/stopCondition(name:t:)``.
+    case event
+    /// The state is at an equilibrium (for a gradient flow: a minimizer, its gradient at round-off):
+    /// not located (the flow no longer moves); the run ends with ``Termination/reachedMinimizer(t:)``
+    /// at the first step where it holds.
+    case stationary
+  }
+
+  public init(
+    name: String, kind: Kind = .event, function: @escaping (Double, UnsafeBufferPointer<Double>) -> Double
+  ) {
     self.name = name
+    self.kind = kind
     self.function = function
   }
 }

@@ -19,6 +19,10 @@ final class SystemBridge {
 
   var rhsEvaluations = 0
   var jacobianEvaluations = 0
+  /// Right-hand-side evaluations made for finite-difference Jacobians.
+  var jacobianRHSEvaluations = 0
+  /// Wall time spent in Jacobian evaluations.
+  var jacobianSeconds = 0.0
   /// The message of the first error thrown by the system since the last ``clearFailures()``.
   var failure: String?
   /// The time of the last non-finite derivative since the last ``clearFailures()``.
@@ -63,10 +67,16 @@ final class SystemBridge {
     dfdt: UnsafeMutablePointer<Double>
   ) -> Int32 {
     jacobianEvaluations += 1
+    let clock = ContinuousClock.now
+    defer {
+      let d = ContinuousClock.now - clock
+      jacobianSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
     do {
       if let finiteDifference {
         try finiteDifference.evaluate(t: t, y: y, dfdy: dfdy, dfdt: dfdt) { t, y, f in
           rhsEvaluations += 1
+          jacobianRHSEvaluations += 1
           try system.evaluate(t: t, y: y, dydt: f)
         }
       } else {

@@ -2,6 +2,9 @@
 public enum Termination: Sendable, Equatable, CustomStringConvertible {
   /// The end time was reached.
   case reachedEnd(t: Double)
+  /// A stop condition of kind ``StopCondition/Kind/stationary`` held: the state reached an equilibrium
+  /// of the flow (for a gradient flow, a minimizer whose gradient is at round-off).
+  case reachedMinimizer(t: Double)
   /// A ``StopCondition`` became true; `t` is the located crossing time.
   case stopCondition(name: String, t: Double)
   /// The accepted-step limit was hit.
@@ -22,7 +25,8 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   /// The time at which the run ended.
   public var t: Double {
     switch self {
-    case .reachedEnd(let t), .stopCondition(_, let t), .maxSteps(_, let t, _), .wallClock(_, let t),
+    case .reachedEnd(let t), .reachedMinimizer(let t), .stopCondition(_, let t), .maxSteps(_, let t, _),
+      .wallClock(_, let t),
       .stepTooSmall(let t, _, _), .nonFinite(let t), .rhsFailed(let t, _), .saveFailed(let t, _),
       .interrupted(let t):
       t
@@ -32,13 +36,14 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   /// Which case this is, without its values; its raw value (`reachedEnd`, `stopCondition`, …) is how run
   /// files name the end of a solve.
   public enum Kind: String, Sendable, Codable, CaseIterable {
-    case reachedEnd, stopCondition, maxSteps, wallClock, stepTooSmall, nonFinite, rhsFailed, saveFailed, interrupted
+    case reachedEnd, reachedMinimizer, stopCondition, maxSteps, wallClock, stepTooSmall, nonFinite, rhsFailed, saveFailed, interrupted
   }
 
   /// The case without its values.
   public var kind: Kind {
     switch self {
     case .reachedEnd: .reachedEnd
+    case .reachedMinimizer: .reachedMinimizer
     case .stopCondition: .stopCondition
     case .maxSteps: .maxSteps
     case .wallClock: .wallClock
@@ -53,7 +58,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   /// Whether the run ended as asked (end time or a stop condition) rather than by a limit or failure.
   public var isSuccess: Bool {
     switch self {
-    case .reachedEnd, .stopCondition: true
+    case .reachedEnd, .reachedMinimizer, .stopCondition: true
     default: false
     }
   }
@@ -73,6 +78,8 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .reachedEnd(let t):
       "reached the end \(v == "t" ? "time t" : v)=\(fmt(t))"
+    case .reachedMinimizer(let t):
+      "reached a minimizer at \(v)=\(fmt(t)): the gradient is at round-off relative to the loss, which no longer decreases"
     case .stopCondition(let name, let t):
       "stop condition '\(name)' met at \(v)=\(fmt(t))"
     case .maxSteps(let limit, let t, let h):

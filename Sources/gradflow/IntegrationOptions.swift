@@ -43,9 +43,8 @@ struct IntegrationOptions: ParsableArguments {
 
   @Option(
     help: help(
-      "GSL stepper (a low-order pair copes best with ReLU kinks; the lagrange and weightnorm flows are stiff in the log-t and rho phases).",
-      default:
-        "\(ConfigDefaults.stepper.rawValue); \(ConfigDefaults.stiffStepper.rawValue) for lagrange/weightnorm in the log-t and rho phases"
+      "GSL stepper, or auto: rkf45 (or the --sliding corrected steps) while the problem is not stiff, msbdf with the finite-difference Jacobian while it is, switching by a stiffness test (h·ρ(J) from power iterations) and back; run.json records every switch (docs/stiff.md).",
+      default: ConfigDefaults.stepper.rawValue
     ))
   var stepper: Stepper?
 

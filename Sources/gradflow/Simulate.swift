@@ -76,7 +76,7 @@ struct Simulate: ParsableCommand {
           + "not be separable by this network: try --bias-feature, wider layers or a larger --t-end")
     }
     switch result.termination {
-    case .reachedEnd, .stopCondition: return
+    case .reachedEnd, .reachedMinimizer, .stopCondition: return
     case .interrupted:
       printError(terminationText(result))
       throw ExitCode(130)

@@ -15,6 +15,41 @@ struct Summary {
     return text
   }
 
+  /// The stepper lines: the switches of --stepper auto, where an implicit method's time went, and the
+  /// minimizer a run on non-separable data reached.
+  private var stepperText: String {
+    let s = result.statistics
+    var lines: [String] = []
+    let switches = result.phases.flatMap { phase in phase.statistics.stepperSwitches.map { (phase.clock, $0) } }
+    if !switches.isEmpty {
+      let list = switches.prefix(4).map { clock, change in
+        "\(clock == "log-t" ? "log t" : clock)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) "
+          + "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
+      }
+      lines.append(
+        "stepper auto: \(switches.count) switch\(switches.count == 1 ? "" : "es"): " + list.joined(separator: ", ")
+          + (switches.count > 4 ? ", … (all in run.json)" : ""))
+    }
+    if s.implicitSteps > 0 {
+      let jacobianKind =
+        s.jacobianRHSEvaluations > 0 ? "finite-difference, \(s.jacobianRHSEvaluations) RHS evaluations" : "analytic"
+      let rest = max(s.implicitSeconds - s.jacobianSeconds, 0)
+      lines.append(
+        "implicit steps: \(s.implicitSteps) of \(s.stepsAccepted), \(String(format: "%.2f", s.implicitSeconds)) s: "
+          + "\(s.jacobianEvaluations) Jacobians (\(jacobianKind)) \(String(format: "%.2f", s.jacobianSeconds)) s, "
+          + "Newton iterations and linear solves (\(setup.architecture.parameterCount) unknowns) "
+          + "\(String(format: "%.2f", rest)) s")
+    }
+    if let m = result.minimizer {
+      let shown = m.misclassified.prefix(10).map(String.init).joined(separator: ", ")
+      lines.append(
+        "minimizer: L* = \(String(format: "%.10g", m.loss)), ‖∇L‖ = \(String(format: "%.3g", m.gradientNorm)), "
+          + "\(m.misclassified.count) misclassified sample\(m.misclassified.count == 1 ? "" : "s") (0-based: \(shown)"
+          + (m.misclassified.count > 10 ? ", …" : "") + "): the data are not separable by this model")
+    }
+    return lines.map { "\n  " + $0 }.joined()
+  }
+
   var text: String {
     let c = setup.config
     let arch = setup.architecture.layerSizes.map(String.init).joined(separator: " → ")
@@ -33,6 +68,6 @@ struct Summary {
         final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
         work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
         output: \(result.outputDirectory)/trajectory.csv and run.json
-      """ + slidingText
+      """ + stepperText + slidingText
   }
 }

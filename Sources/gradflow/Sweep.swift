@@ -149,7 +149,7 @@ struct Sweep: ParsableCommand {
         }
         if let failure = result.checkFailure { printNote("warning: \(label): --check-at-end: \(failure)") }
         switch result.termination {
-        case .reachedEnd, .stopCondition: return 0
+        case .reachedEnd, .reachedMinimizer, .stopCondition: return 0
         case .interrupted:
           printError("\(label): \(result.terminationMessage)")
           return 130

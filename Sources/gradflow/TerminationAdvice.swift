@@ -1,3 +1,4 @@
+import Foundation
 import GradientFlow
 import ODE
 
@@ -20,6 +21,19 @@ extension Termination.Remedy {
 /// How a run ended, for the command line: where, then what to change in gradflow's options.
 func terminationText(_ result: SimulationResult) -> String {
   let what = result.termination.event(timeName: result.terminationTimeName)
+  let s = result.statistics
+  if s.isStiffFailure(result.termination) {
+    // More steps or a looser tolerance do not help a stiff problem: an implicit method does.
+    if s.stiffButTooLarge {
+      return what + ": the problem is stiff here, but has more than \(Stepper.autoMaximumImplicitDimension) "
+        + "unknowns, too many for --stepper auto's implicit method: use --stepper msbdf (P × P matrices) or a "
+        + "smaller network"
+    }
+    return what
+      + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))): "
+      + "the problem is stiff here; use --stepper auto (the default) or --stepper msbdf "
+      + "(a larger --max-steps or a looser --rtol would not help)" + result.horizonAdvice
+  }
   let advice = result.termination.remedies.map(\.commandLineAdvice)
   return (advice.isEmpty ? what : what + ": " + advice.joined(separator: ", or ")) + result.horizonAdvice
 }

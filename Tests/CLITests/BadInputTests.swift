@@ -311,6 +311,14 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       ],
       exit: 0, "never separated"),
     BadInput("max steps reached", ["--max-steps", "3"], exit: numerical, "raise --max-steps"),
+    // rkf45 held at its stability limit near the minimizer of non-separable data: more steps would not help.
+    BadInput(
+      "max steps reached by a stiff explicit run",
+      [
+        "--generator", "random-labels", "--n", "20", "--widths", "", "--stepper", "rkf45", "--t-end", "1e6",
+        "--max-steps", "300",
+      ],
+      exit: numerical, "the problem is stiff here; use --stepper auto (the default) or --stepper msbdf"),
     BadInput(
       "wall-clock limit reached",
       ["--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds", "0.3"],

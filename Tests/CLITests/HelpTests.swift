@@ -38,9 +38,9 @@ import Testing
       "  --max-steps <max-steps> Limit on accepted steps. (default: 1000000)\n",
       "  --hmin <hmin>           Minimum step size; 0 is none. (default: 0)\n",
       "  --hmax <hmax>           Maximum step size. (default: none)\n",
-      "                          lagrange/weightnorm in the log-t and rho phases)\n"
-        + "                          (values: rk2, rk4, rkf45, rkck, rk8pd, rk1imp,\n"
-        + "                          rk2imp, rk4imp, bsimp, msadams, msbdf)\n",
+      "                          (docs/stiff.md). (default: auto) (values: rk2, rk4,\n"
+        + "                          rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp,\n"
+        + "                          msadams, msbdf, auto)\n",
       "                          applies; else off). (default: auto) (values: off,\n"
         + "                          filippov, corrected, auto)\n",
       "  --out <out>             Output directory. (default: gradflow-out)\n",

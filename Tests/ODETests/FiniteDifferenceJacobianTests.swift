@@ -47,7 +47,7 @@ struct FiniteDifferenceJacobianTests {
     var calls = 0
     let (dfdy, dfdt) = evaluate(t: t, y: y, calls: &calls)
     let (exactY, exactT) = Self.exact(t, y)
-    // The documented step ε^{1/3}·max(|y_j|, 1) balances truncation (h²·f'''/6) against rounding
+    // The documented step ε^{1/3}·max(|y_j|, 1)^{1/3} balances truncation (h²·f'''/6) against rounding
     // (ε·|f|/h): ≤ 1e-10 relative at these order-one points; 1e-9 is one digit below the documented
     // "about 10 correct digits".
     for i in 0..<4 {
@@ -89,5 +89,31 @@ struct FiniteDifferenceJacobianTests {
       #expect(abs(dfdy[i] - a[i]) <= 1e-6, "entry \(i): \(dfdy[i]) vs \(a[i])")
     }
     #expect(dfdt == [0, 0, 0])
+  }
+
+  @Test("a right-hand side that varies on an absolute scale at a large state is differenced accurately")
+  func largeState() {
+    // f_i = −exp(Σ_j x_ij (y_j − c_j)) with y = c ≈ 2e5 (a loss term exp(−q) at weights that grew like
+    // log t/γ, q of order one). Exact: ∂f_i/∂y_j = −x_ij exp(0) = −x_ij. The step ε^{1/3}·|y|^{1/3} ≈ 3.5e-4
+    // leaves truncation (h|x|)²/6 ≈ 2e-8 and rounding ε|y|/h ≈ 1.3e-7 (y − c is known to ε|y| ≈ 4.4e-11);
+    // 1e-6 bounds both. A step relative to |y| (1.2 here) would be off by sinh(1.2|x|)/(1.2|x|) − 1 ≥ 0.24.
+    let x: [Double] = [1, -0.5, 2, 0.25]
+    let c: [Double] = [2e5, -1.5e5]
+    let jacobian = FiniteDifferenceJacobian(dimension: 2)
+    var dfdy = [Double](repeating: .nan, count: 4)
+    var dfdt = [Double](repeating: .nan, count: 2)
+    c.withUnsafeBufferPointer { y in
+      dfdy.withUnsafeMutableBufferPointer { dfdy in
+        dfdt.withUnsafeMutableBufferPointer { dfdt in
+          jacobian.evaluate(t: 0, y: y.baseAddress!, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!) {
+            _, y, out in
+            for i in 0..<2 { out[i] = -exp(x[2 * i] * (y[0] - c[0]) + x[2 * i + 1] * (y[1] - c[1])) }
+          }
+        }
+      }
+    }
+    for i in 0..<4 {
+      #expect(abs(dfdy[i] + x[i]) <= 1e-6 * abs(x[i]), "entry \(i): \(dfdy[i]) vs \(-x[i])")
+    }
   }
 }

@@ -91,7 +91,7 @@ struct StatisticsTests {
 
   @Test("Jacobian evaluations: none for explicit methods, all analytic when provided")
   func jacobianCounts() throws {
-    for stepper in Stepper.allCases {
+    for stepper in Stepper.allCases where stepper != .auto {  // auto: StiffnessSwitchingTests
       let jacobianCalls = Counter()
       let analytic = try ODESolver(
         system: Problems.robertson(analyticJacobian: true, jacobianCounter: jacobianCalls),
@@ -129,10 +129,8 @@ struct StatisticsTests {
     func run() throws -> SolverStatistics {
       var options = makeOptions(.msbdf, rtol: 1e-8, atol: 1e-14)
       options.saveSchedule = .logSpaced(count: 20, from: 1e-3, to: 40)
-      var s = try ODESolver(system: Problems.robertson(analyticJacobian: false), options: options)
-        .solve(from: 0, to: 40, initialState: [1, 0, 0]).statistics
-      s.wallSeconds = 0
-      return s
+      return try ODESolver(system: Problems.robertson(analyticJacobian: false), options: options)
+        .solve(from: 0, to: 40, initialState: [1, 0, 0]).statistics.withoutTimes
     }
     #expect(try run() == run())
   }

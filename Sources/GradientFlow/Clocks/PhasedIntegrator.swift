@@ -39,8 +39,13 @@ final class PhasedIntegrator {
     var statistics: SolverStatistics
     var phases: [PhaseRecord]
 
-    /// The termination in words, with the right variable name.
-    var message: String { termination.description(timeName: timeName) }
+    /// The termination in words, with the right variable name, and a diagnosis when an explicit
+    /// method's steps were held at its stability limit (h·ρ(J) near 3: the problem is stiff there).
+    var message: String {
+      let text = termination.description(timeName: timeName)
+      guard let diagnosis = statistics.stiffnessDiagnosis(termination) else { return text }
+      return text + "; " + diagnosis
+    }
   }
 
   typealias SaveObserver = (_ t: Double, _ logT: Double, _ state: UnsafeBufferPointer<Double>) throws -> Void
@@ -227,6 +232,15 @@ final class PhasedIntegrator {
     total.stepsRejected += solution.statistics.stepsRejected
     total.wallSeconds += solution.statistics.wallSeconds
     total.lastStepSize = solution.statistics.lastStepSize
+    total.stepperSwitches += solution.statistics.stepperSwitches
+    total.implicitSteps += solution.statistics.implicitSteps
+    total.implicitSeconds += solution.statistics.implicitSeconds
+    total.jacobianSeconds += solution.statistics.jacobianSeconds
+    total.jacobianRHSEvaluations += solution.statistics.jacobianRHSEvaluations
+    total.stiffnessRHSEvaluations += solution.statistics.stiffnessRHSEvaluations
+    // The last phase's measure: the one the run ended in (an earlier phase's stiffness is not the failure's).
+    total.explicitStiffness = solution.statistics.explicitStiffness
+    total.stiffButTooLarge = total.stiffButTooLarge || solution.statistics.stiffButTooLarge
     outcome.statistics = total
   }
 

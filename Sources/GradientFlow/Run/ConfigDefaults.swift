@@ -32,10 +32,13 @@ public enum ConfigDefaults {
   public static let rtol = 1e-8
   public static let atol = 1e-10
   public static let errorNorm = ErrorNorm.rms
-  /// The stepper of a phase when none is given (``SimulationConfig/stepper(forClock:)``): a low-order
-  /// pair copes best with ReLU kinks (THEORY §7.5).
-  public static let stepper = Stepper.rkf45
-  /// The stepper of the Lagrange and weight-normalized flows in the log-t and ρ clocks, where they are
+  /// The stepper: rkf45 (or the kink engine) while the problem is not stiff, msbdf while it is
+  /// (docs/stiff.md).
+  public static let stepper = Stepper.auto
+  /// The stepper of a phase of a run.json recorded without a stepper (``SimulationConfig/stepper(forClock:)``):
+  /// a low-order pair copes best with ReLU kinks (THEORY §7.5) …
+  public static let legacyStepper = Stepper.rkf45
+  /// … except for the Lagrange and weight-normalized flows in the log-t and ρ clocks, where they are
   /// stiff (THEORY §7.4).
   public static let stiffStepper = Stepper.msbdf
   public static let maxSteps = 1_000_000

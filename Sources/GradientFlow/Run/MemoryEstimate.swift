@@ -63,7 +63,10 @@ public struct MemoryEstimate: Sendable, Equatable {
     let d = Double(max(features, 0))
     sampleBytes =
       8 * (3 * n * (d + 1) + 3 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
-    parameterBytes = 8 * (136 * p + (stepper.needsJacobian ? 6 * p * p : 0))
+    // auto allocates its implicit method's P × P matrices only up to its size limit.
+    let implicit =
+      stepper.needsJacobian && (stepper != .auto || p <= Double(Stepper.autoMaximumImplicitDimension))
+    parameterBytes = 8 * (136 * p + (implicit ? 6 * p * p : 0))
     saveBytes = 8 * 2 * Double(max(saves, 0))
   }
 

@@ -55,13 +55,28 @@ extension RunRecord {
       Phase(
         clock: phase.clock, stepper: phase.stepper, start: phase.start, end: phase.end, reason: phase.reason,
         rhsEvals: phase.statistics.rhsEvaluations, stepsAccepted: phase.statistics.stepsAccepted,
-        stepsRejected: phase.statistics.stepsRejected, wallSeconds: phase.statistics.wallSeconds)
+        stepsRejected: phase.statistics.stepsRejected, wallSeconds: phase.statistics.wallSeconds,
+        implicitSteps: phase.statistics.implicitSteps)
+    }
+    record.stepperSwitches = result.phases.flatMap { phase in
+      phase.statistics.stepperSwitches.map {
+        Switch(
+          clock: phase.clock, clockValue: $0.time, from: $0.from, to: $0.to, why: $0.reason, hRho: $0.stiffness)
+      }
+    }
+    record.minimizer = result.minimizer.map {
+      Minimizer(
+        loss: $0.loss, logLoss: $0.logLoss, gradientNorm: $0.gradientNorm, ratio: $0.ratio,
+        misclassifiedCount: $0.misclassified.count, misclassified: $0.misclassified)
     }
     let stats = result.statistics
     record.stats = Stats(
       rhsEvals: stats.rhsEvaluations, jacobianEvals: stats.jacobianEvaluations, stepsAccepted: stats.stepsAccepted,
       stepsRejected: stats.stepsRejected, wallSeconds: stats.wallSeconds, lastStepSize: stats.lastStepSize,
-      patternChanges: result.patternChangesTotal, sliding: result.sliding.map(SlidingReport.init))
+      patternChanges: result.patternChangesTotal, sliding: result.sliding.map(SlidingReport.init),
+      implicitSteps: stats.implicitSteps, implicitSeconds: stats.implicitSeconds, jacobianSeconds: stats.jacobianSeconds,
+      jacobianRhsEvals: stats.jacobianRHSEvaluations, stiffnessRhsEvals: stats.stiffnessRHSEvaluations,
+      explicitHRho: stats.explicitStiffness, stiffButTooLarge: stats.stiffButTooLarge)
     record.final = result.final
     record.memory = Memory(estimateBytes: setup.memoryEstimate.bytes, peakRssBytes: peakResidentBytes())
     return record

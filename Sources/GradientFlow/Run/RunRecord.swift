@@ -31,8 +31,14 @@ public struct RunRecord: Codable, Sendable {
   /// The observables at the final state (every trajectory column but `pattern_changes`).
   public var final: [String: Double]?
   public var memory: Memory?
+  /// Every switch of `--stepper auto`, in order (absent before the stepper switched).
+  public var stepperSwitches: [Switch]?
+  /// The minimizer a run on non-separable data ended at (`reachedMinimizer`).
+  public var minimizer: Minimizer?
 
   enum CodingKeys: String, CodingKey {
+    case stepperSwitches = "stepper_switches"
+    case minimizer
     case gradflowVersion = "gradflow_version"
     case gslVersion = "gsl_version"
     case swiftVersion = "swift_version"
@@ -158,6 +164,8 @@ public struct RunRecord: Codable, Sendable {
     public var stepsAccepted: Int
     public var stepsRejected: Int
     public var wallSeconds: Double
+    /// Accepted steps of an implicit method (absent in runs recorded before `--stepper auto`).
+    public var implicitSteps: Int?
 
     enum CodingKeys: String, CodingKey {
       case clock, stepper, start, end, reason
@@ -165,6 +173,7 @@ public struct RunRecord: Codable, Sendable {
       case stepsAccepted = "steps_accepted"
       case stepsRejected = "steps_rejected"
       case wallSeconds = "wall_seconds"
+      case implicitSteps = "implicit_steps"
     }
   }
 
@@ -178,8 +187,24 @@ public struct RunRecord: Codable, Sendable {
     public var lastStepSize: Double
     public var patternChanges: Int
     public var sliding: SlidingReport?
+    /// The implicit method's share (``SolverStatistics``); absent in runs recorded before `--stepper auto`.
+    public var implicitSteps: Int?
+    public var implicitSeconds: Double?
+    public var jacobianSeconds: Double?
+    public var jacobianRhsEvals: Int?
+    public var stiffnessRhsEvals: Int?
+    /// The largest h·ρ(J) of an explicit method (near 3: limited by stability).
+    public var explicitHRho: Double?
+    public var stiffButTooLarge: Bool?
 
     enum CodingKeys: String, CodingKey {
+      case implicitSteps = "implicit_steps"
+      case implicitSeconds = "implicit_seconds"
+      case jacobianSeconds = "jacobian_seconds"
+      case jacobianRhsEvals = "jacobian_rhs_evals"
+      case stiffnessRhsEvals = "stiffness_rhs_evals"
+      case explicitHRho = "explicit_h_rho"
+      case stiffButTooLarge = "stiff_but_too_large"
       case rhsEvals = "rhs_evals"
       case jacobianEvals = "jacobian_evals"
       case stepsAccepted = "steps_accepted"
@@ -199,6 +224,44 @@ public struct RunRecord: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
       case estimateBytes = "estimate_bytes"
       case peakRssBytes = "peak_rss_bytes"
+    }
+  }
+}
+
+extension RunRecord {
+  /// One entry of run.json's `stepper_switches`: the clock and its value, from, to, why, and h·ρ(J).
+  public struct Switch: Codable, Sendable {
+    public var clock: PhaseClock
+    public var clockValue: Double
+    public var from: String
+    public var to: String
+    public var why: String
+    public var hRho: Double
+
+    enum CodingKeys: String, CodingKey {
+      case clock
+      case clockValue = "clock_value"
+      case from, to, why
+      case hRho = "h_rho"
+    }
+  }
+
+  /// run.json's `minimizer` (``MinimizerSummary``).
+  public struct Minimizer: Codable, Sendable {
+    public var loss: Double
+    public var logLoss: Double
+    public var gradientNorm: Double
+    public var ratio: Double
+    public var misclassifiedCount: Int
+    public var misclassified: [Int]
+
+    enum CodingKeys: String, CodingKey {
+      case loss
+      case logLoss = "log_loss"
+      case gradientNorm = "gradient_norm"
+      case ratio
+      case misclassifiedCount = "misclassified_count"
+      case misclassified
     }
   }
 }

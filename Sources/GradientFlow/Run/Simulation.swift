@@ -157,7 +157,7 @@ public final class Simulation {
     let probe = StateProbe(dynamics: flow, network: recorder.observables.network, loss: problem.loss)
     var options = baseOptions()
     options.liveStatistics = recorder.sliding.live
-    options.stopConditions = SimulationStops.make(solve.stops, probe: probe)
+    options.stopConditions = SimulationStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho)
@@ -169,6 +169,15 @@ public final class Simulation {
     } catch {
       throw .solver(error.description)
     }
+  }
+
+  /// The minimizer test of a run on the observables' network (one per run, built when first asked).
+  private var minimizer: MinimizerTest?
+  private func minimizerTest(_ flow: any FlowDynamics, _ recorder: TrajectoryRecorder) -> MinimizerTest {
+    if let minimizer { return minimizer }
+    let made = MinimizerTest(dynamics: flow, network: recorder.observables.network, loss: problem.loss)
+    minimizer = made
+    return made
   }
 
   /// The result of a finished, stopped or failed integration: the final observables, the phases, the
@@ -189,6 +198,14 @@ public final class Simulation {
       },
       finalT: outcome.finalT, finalLogT: outcome.finalLogT, patternChangesTotal: recorder.tracker.total,
       final: final, finalWeights: finalTheta, outputDirectory: output.path)
+    if case .reachedMinimizer = outcome.termination {
+      let report = outcome.finalState.withUnsafeBufferPointer {
+        minimizerTest(recorder.flow, recorder).evaluate($0, listSamples: true)
+      }
+      result.minimizer = MinimizerSummary(
+        loss: Foundation.exp(report.logLoss), logLoss: report.logLoss, gradientNorm: report.gradientNorm,
+        ratio: report.ratio, misclassified: report.misclassifiedSamples)
+    }
     let architecture = problem.architecture
     result.sliding = recorder.sliding.summary(
       mode: solve.kinks.sliding,
@@ -279,6 +296,8 @@ public struct SimulationResult: Sendable {
   public let patternChangesTotal: Int
   /// Sliding-mode totals (``SlidingDiagnostics``); nil for runs that did not record them.
   public var sliding: SlidingSummary? = nil
+  /// What the run reached when it ended with `reachedMinimizer` (data the model does not separate).
+  public var minimizer: MinimizerSummary? = nil
   /// The verdict of `--check-at-end` (check.json), or why the check could not be made.
   public var check: CheckVerdict? = nil
   public var checkFailure: String? = nil
@@ -299,6 +318,19 @@ public struct PhaseSummary: Sendable {
   /// Why the phase ended (`reachedEnd`, `stopCondition` for a clock switch or a user stop, …).
   public let reason: Termination.Kind
   public let statistics: SolverStatistics
+}
+
+/// The minimizer a run ended at (``MinimizerTest``).
+public struct MinimizerSummary: Sendable {
+  /// L* (0 when it underflows; see ``logLoss``).
+  public let loss: Double
+  public let logLoss: Double
+  /// ‖∇L‖ at the end.
+  public let gradientNorm: Double
+  /// The test's ratio r = ‖∇L‖ max(‖θ‖, 1)/(Σ|a_n|(1 + max|q_n|)).
+  public let ratio: Double
+  /// The samples with q_n ≤ 0 (0-based indices in the data's order).
+  public let misclassified: [Int]
 }
 
 /// The step engines a run made (one per t phase).

@@ -66,8 +66,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Run finite-step gradient descent with this learning rate η instead of integrating the flow
   /// (iterate k at t = kη; t clock only).
   public var gdStep: Double?
-  /// The GSL stepper; `nil` picks per phase (see ``stepper(forClock:)``).
-  public var stepper: Stepper?
+  /// The GSL stepper, or ``Stepper/auto`` (the default: rkf45 or the kink engine while the problem is
+  /// not stiff, msbdf while it is, docs/stiff.md). `nil` only for a run.json written before `stepper`
+  /// was always recorded: it picks per phase as those runs did (``stepper(forClock:)``).
+  public var stepper: Stepper? = ConfigDefaults.stepper
   public var rtol: Double = ConfigDefaults.rtol
   public var atol: Double = ConfigDefaults.atol
   /// The norm of the step-size control (`--error-norm`): `rms` (scipy/diffrax, the benchmark protocol;
@@ -95,6 +97,10 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var stopAtKkt: Double?
   /// Also write the weights at every save to `weights.csv` (long format).
   public var saveWeights: Bool = false
+  /// End the run with `reachedMinimizer` when the flow reaches a minimizer of the loss (data the model
+  /// does not separate): the gradient at round-off relative to the loss (``MinimizerTest``). Runs
+  /// recorded before this key existed ran without it (``legacyDefaults``).
+  public var stopAtMinimizer: Bool = true
   /// Also write every sample's margin q_n(W) and q_n(W)/ρ at saves to `margins.csv` (long format).
   public var saveMargins: Bool = false
   /// With ``saveMargins``: margins at every k-th save (save index divisible by k), default every save.
@@ -119,11 +125,14 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
-  /// per-pair Filippov slopes, so they still replay bit for bit.
-  static let legacyDefaults: [String: String] = [
-    "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
-    "kink_surfaces": "pairwise",
-  ]
+  /// per-pair Filippov slopes, and before `stop_at_minimizer` without the minimizer stop, so they still
+  /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
+  static var legacyDefaults: [String: Any] {
+    [
+      "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
+      "kink_surfaces": "pairwise", "stop_at_minimizer": false,
+    ]
+  }
 
   /// Keys renamed for one word per concept (issue #16): old name → new name. Configs and run.json files
   /// with the old name still read.
@@ -131,14 +140,15 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
 
   public init() {}
 
-  /// The stepper of a phase in the given clock: ``stepper`` when set; otherwise rkf45 (a low-order
+  /// The stepper of a phase in the given clock: ``stepper`` when set (by default ``Stepper/auto``);
+  /// `nil` only for runs recorded before the stepper was always recorded, which chose rkf45 (a low-order
   /// pair copes best with ReLU kinks, THEORY §7.5), except for the Lagrange and weight-normalized
   /// flows in the log-t and ρ clocks, whose V-rates grow like ρ_k² and make them stiff (THEORY §7.4):
   /// there msbdf with a finite-difference Jacobian, an implicit method whose step the stiffness does not
   /// bound (the step counts that chose it: benchmarks/RESULTS.md, "Figures behind design choices").
   public func stepper(forClock clock: Clock) -> Stepper {
     if let stepper { return stepper }
-    return dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.stepper
+    return dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.legacyStepper
   }
 
   /// The most memory-hungry stepper the run may use (for the memory estimate).
@@ -242,6 +252,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
       }
       object = inner
       for (key, value) in legacyDefaults where object[key] == nil { object[key] = value }
+      // Written before `stepper` was always recorded: the per-phase choice of those runs.
+      if object["stepper"] == nil { object["stepper"] = NSNull() }
     }
     for (old, new) in renamedKeys {
       guard let value = object.removeValue(forKey: old) else { continue }
@@ -309,6 +321,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case saveMargins = "save_margins"
     case marginsEvery = "margins_every"
     case checkAtEnd = "check_at_end"
+    case stopAtMinimizer = "stop_at_minimizer"
     case sliding
     case kinkBand = "kink_band"
     case alignmentVelocity = "alignment_velocity"
@@ -344,7 +357,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     rhoEnd = try c.decodeIfPresent(Double.self, forKey: .rhoEnd)
     saves = try c.decodeIfPresent(Int.self, forKey: .saves) ?? d.saves
     saveFrom = try c.decodeIfPresent(Double.self, forKey: .saveFrom)
-    stepper = try c.decodeIfPresent(Stepper.self, forKey: .stepper)
+    // An explicit null (a run.json written before `stepper` was always recorded) is the per-phase choice.
+    stepper = try c.contains(.stepper) ? c.decodeIfPresent(Stepper.self, forKey: .stepper) : d.stepper
     gdStep = try c.decodeIfPresent(Double.self, forKey: .gdStep)
     rtol = try c.decodeIfPresent(Double.self, forKey: .rtol) ?? d.rtol
     atol = try c.decodeIfPresent(Double.self, forKey: .atol) ?? d.atol
@@ -361,6 +375,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     stopMargin = try c.decodeIfPresent(Double.self, forKey: .stopMargin)
     stopAtKkt = try c.decodeIfPresent(Double.self, forKey: .stopAtKkt)
     saveWeights = try c.decodeIfPresent(Bool.self, forKey: .saveWeights) ?? d.saveWeights
+    stopAtMinimizer = try c.decodeIfPresent(Bool.self, forKey: .stopAtMinimizer) ?? d.stopAtMinimizer
     saveMargins = try c.decodeIfPresent(Bool.self, forKey: .saveMargins) ?? d.saveMargins
     marginsEvery = try c.decodeIfPresent(Int.self, forKey: .marginsEvery) ?? d.marginsEvery
     checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd

@@ -3,10 +3,14 @@ import ODE
 
 /// The user's stop conditions of a ``SimulationConfig`` (each usable in every clock):
 /// `separated` (min_n q_n ≥ 0), `loss<=X` (log X − log L ≥ 0), `rho>=X` (target ρ, when the clock is
-/// not ρ itself), `margin>=X` (target γ̄).
+/// not ρ itself), `margin>=X` (target γ̄), and `minimizer` (``MinimizerTest``; a stationary condition:
+/// the run ends with `reachedMinimizer`).
 enum SimulationStops {
-  static func make(_ options: StopOptions, probe: StateProbe) -> [StopCondition] {
+  static func make(_ options: StopOptions, probe: StateProbe, minimizer: MinimizerTest?) -> [StopCondition] {
     var stops: [StopCondition] = []
+    if options.minimizer, let minimizer {
+      stops.append(StopCondition(name: "minimizer", kind: .stationary) { _, y in minimizer.function(y) })
+    }
     if options.whenSeparated {
       stops.append(StopCondition(name: "separated") { _, y in probe.minimumMargin(y) })
     }

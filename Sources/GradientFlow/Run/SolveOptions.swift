@@ -40,8 +40,9 @@ public struct SolveOptions {
     saveTimes = config.saveTimes
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
-    timeStepper = config.stepper(forClock: .t)
-    asymptoticStepper = config.stepper(forClock: .logT)
+    // Gradient descent takes its own steps: no stiffness switching around them.
+    timeStepper = config.gdStep != nil ? .rkf45 : Self.stepper(config, architecture: architecture, clock: .t)
+    asymptoticStepper = Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
     solver.stepper = timeStepper
     solver.tolerances = Tolerances(relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
@@ -51,6 +52,7 @@ public struct SolveOptions {
     solver.maxStep = config.hmax ?? .infinity
     solver.initialStep = config.initialStep
     solver.recordStates = false
+    solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
     self.solver = solver
     threads = config.threads
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
@@ -71,11 +73,27 @@ public struct SolveOptions {
     stops.margin = config.stopMargin
     stops.rho = config.clock == .rho ? nil : config.rhoEnd
     stops.kkt = config.stopAtKkt
+    stops.minimizer = config.stopAtMinimizer
     self.stops = stops
   }
 
   /// The stepper of a phase in the given clock.
   func stepper(forClock clock: Clock) -> Stepper { clock == .t ? timeStepper : asymptoticStepper }
+
+  /// The config's stepper of a phase, except that ``Stepper/auto`` on a net with ReLU kinks (relu or
+  /// leaky-relu with a hidden layer) is the per-phase choice of runs without a stepper: rkf45, and
+  /// msbdf for the Lagrange and weight-normalized flows in the log-t and ρ clocks. A BDF method's history
+  /// and Newton iteration assume a smooth right-hand side, which every kink crossing breaks: in the zoo
+  /// (docs/stiff.md) switching to msbdf made moons_bias_w8x8 go from 405,106 evaluations to an unfinished
+  /// run and xor4_w2 from 6,751 to 23,540; of the ReLU problems only xor4_w8_s1e-3 got faster.
+  static func stepper(_ config: SimulationConfig, architecture: Architecture, clock: Clock) -> Stepper {
+    let stepper = config.stepper(forClock: clock)
+    let kinked =
+      architecture.depth >= 2 && (architecture.activation == .relu || architecture.activation == .leakyRelu)
+      && architecture.smoothGate == nil
+    guard stepper == .auto, kinked else { return stepper }
+    return config.dynamics != .unconstrained && clock != .t ? ConfigDefaults.stiffStepper : ConfigDefaults.legacyStepper
+  }
 
   /// Checks the solve options of a config: the one place each is validated.
   static func validate(_ c: SimulationConfig) throws(SimulationError) {
@@ -105,7 +123,7 @@ public struct SolveOptions {
       try require(eta > 0 && eta.isFinite, "--gd-step must be a positive, finite learning rate (got \(eta))")
       try require(c.clock == .t, "--gd-step runs gradient descent in t (iterate k at t = kη); drop --clock")
       try require(
-        c.stepper == nil,
+        c.stepper == nil || c.stepper == .auto,
         "--stepper \(c.stepper?.rawValue ?? "") does not apply to --gd-step (gradient descent takes its own fixed "
           + "steps); drop --stepper or --gd-step")
       // In floating point, before any integer conversion: t_end/η can exceed every integer (η = 1e-300).

@@ -12,6 +12,8 @@ public struct StopOptions: Sendable, Equatable {
   public var rho: Double?
   /// Stop at the first save where the checker's KKT certificate is within this tolerance.
   public var kkt: Double?
+  /// End the run with `reachedMinimizer` when the state is at a minimizer of the loss (``MinimizerTest``).
+  public var minimizer = false
 
   public init() {}
 }

@@ -1,0 +1,195 @@
+import CGSL
+import Foundation
+
+/// The step engine of ``Stepper/auto``: an explicit method (GSL's rkf45, or the solve's own explicit
+/// ``StepEngine``) while the problem is not stiff, GSL's msbdf (BDF orders 1–5, with the system's
+/// analytic Jacobian or the bridge's finite-difference one) while it is, and back.
+///
+/// **Stiffness test** (in the spirit of Hairer–Wanner's test for embedded pairs, IV.2): every
+/// ``checkInterval`` accepted steps the spectral radius ρ(J) of ∂f/∂y is estimated by a few power
+/// iterations on right-hand-side differences (``StiffnessEstimator``). An explicit method is
+/// stability-limited when its steps satisfy h·ρ(J) ≈ β, β ≈ 3 being the length of rkf45's stability
+/// interval on the negative real axis (accepted steps on y' = −λy settle at h·λ ≈ 3.0–3.3). So
+///
+/// - explicit → implicit after ``stiffChecks`` consecutive checks with h·ρ(J) ≥ ``stiffThreshold``
+///   (steps at the stability limit, not at the accuracy the tolerance asks for);
+/// - implicit → explicit after ``nonStiffChecks`` consecutive checks with h·ρ(J) ≤ ``nonStiffThreshold``
+///   (an explicit method could take the implicit method's steps with a wide stability margin).
+///
+/// **The implicit method's step.** msbdf keeps its own history (the Nordsieck array, the order, the
+/// step sizes) and takes the state of its next step from that history, not from the `y` it is given;
+/// it starts afresh (order 1, history from `y`) only after a reset. So the engine resets it at every
+/// switch to it.
+///
+/// After ``maximumSwitches`` switches the engine stays where it is (a problem at the border would
+/// otherwise ping-pong). Systems larger than ``Stepper/autoMaximumImplicitDimension`` never switch;
+/// the solve's statistics then say the problem was found stiff. Every switch is recorded
+/// (``StepperSwitch``) with the time, the two methods, h·ρ(J) and why.
+final class StiffnessSwitchingEngine: StepEngine {
+  /// Checks every this many accepted steps (a check costs ``StiffnessEstimator/iterations`` + 1 RHS
+  /// evaluations, 4 by default: 20 steps of rkf45 cost 120).
+  static let checkInterval = 20
+  static let stiffChecks = 3
+  static let nonStiffChecks = 5
+  /// h·ρ(J) at or above which an explicit step is stability-limited (β ≈ 3 for rkf45, with margin
+  /// for the step-size controller's oscillation below the limit).
+  static let stiffThreshold = 1.5
+  /// h·ρ(J) at or below which an explicit method is far from its stability limit.
+  static let nonStiffThreshold = 0.5
+  static let maximumSwitches = 20
+  /// Growth of the step size between two checks above which the steps are taken to be accuracy-limited.
+  static let freeGrowth = 2.0
+  static let maximumInterval = 320
+  /// The implicit method.
+  static let implicitStepper = Stepper.msbdf
+
+  private let bridge: SystemBridge
+  private let tolerances: Tolerances
+  private let explicit: any StepEngine
+  let explicitName: String
+  private var implicit: GSLDriver?
+  private let estimator: StiffnessEstimator
+  /// Whether the implicit method is stepping.
+  private(set) var isImplicit = false
+  private var stepsSinceCheck = 0
+  /// Accepted steps between checks: ``checkInterval``, doubled after each check of the explicit method
+  /// far from its stability limit (h·ρ(J) ≤ ``nonStiffThreshold``) up to ``maximumInterval``, back to
+  /// ``checkInterval`` otherwise.
+  private var interval = StiffnessSwitchingEngine.checkInterval
+  /// The step size at the last check (0 before the first).
+  private var lastCheckedStep = 0.0
+  private var votes = 0
+  /// Rejections counted by GSL drivers since reset (GSL's reset clears its counter).
+  private var implicitRejected = 0
+  private var explicitRejected = 0
+
+  private(set) var switches: [StepperSwitch] = []
+  /// Accepted steps of the implicit method.
+  private(set) var implicitSteps = 0
+  /// Wall time of the implicit steps (Newton iterations, linear solves, Jacobians).
+  private(set) var implicitSeconds = 0.0
+  /// Right-hand-side evaluations of the stiffness estimates.
+  private(set) var estimateEvaluations = 0
+  /// The largest h·ρ(J) seen at a check of the explicit method (0 before the first check).
+  private(set) var largestExplicitStiffness = 0.0
+  /// Set when the problem was found stiff but the system is too large to switch.
+  private(set) var stiffButTooLarge = false
+
+  init(bridge: SystemBridge, tolerances: Tolerances, explicit: any StepEngine, explicitName: String) {
+    self.bridge = bridge
+    self.tolerances = tolerances
+    self.explicit = explicit
+    self.explicitName = explicitName
+    estimator = StiffnessEstimator(dimension: bridge.dimension)
+  }
+
+  /// The GSL method now stepping (rkf45 for a custom explicit engine), for event location.
+  var activeStepper: Stepper { isImplicit ? Self.implicitStepper : .rkf45 }
+
+  var rejectedSteps: Int {
+    explicit.rejectedSteps + explicitRejected + implicitRejected + (implicit?.rejectedSteps ?? 0)
+  }
+  var ownEvaluations: Int { explicit.ownEvaluations }
+  var failureMessage: String? { isImplicit ? nil : explicit.failureMessage }
+  var landsOnTargets: Bool { explicit.landsOnTargets }
+
+  func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
+    let start = t
+    let result: StepResult
+    if isImplicit, let implicit {
+      let clock = ContinuousClock.now
+      result = StepResult(gslStatus: implicit.evolve(t: &t, target: target, h: &h, y: y))
+      implicitSeconds += seconds(since: clock)
+      if result == .accepted { implicitSteps += 1 }
+    } else {
+      result = explicit.step(t: &t, target: target, h: &h, y: y)
+    }
+    guard result == .accepted else { return result }
+    stepsSinceCheck += 1
+    if stepsSinceCheck >= interval {
+      stepsSinceCheck = 0
+      // The larger of the step taken and the one proposed next: a step shortened to land on a save
+      // time must not look non-stiff.
+      let stepSize = max(t - start, h)
+      // Steps still growing freely (at least doubled since the last check) are set by accuracy: a
+      // stability-limited method's steps stall at β/ρ(J). Such a check is skipped (it would cost
+      // ``StiffnessEstimator/iterations`` + 1 evaluations); a skipped check also ends a run of votes.
+      let growing = !isImplicit && stepSize >= Self.freeGrowth * lastCheckedStep
+      lastCheckedStep = stepSize
+      if growing {
+        votes = 0
+      } else {
+        check(t: t, stepSize: stepSize, target: target, h: &h, y: y)
+      }
+    }
+    return result
+  }
+
+  /// The stiffness test after an accepted step; may switch, and then sets the next trial step `h`.
+  private func check(
+    t: Double, stepSize: Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>
+  ) {
+    let before = bridge.rhsEvaluations
+    let radius = estimator.estimate(t: t, y: y) { t, y, f in
+      bridge.function(t: t, y: y, dydt: f) == GSL_SUCCESS
+    }
+    estimateEvaluations += bridge.rhsEvaluations - before
+    bridge.clearFailures()
+    guard let radius else { return }
+    let stiffness = stepSize * radius
+    // (Backing off only while explicit: an implicit method's checks count towards the switch back.)
+    interval =
+      !isImplicit && stiffness <= Self.nonStiffThreshold ? min(2 * interval, Self.maximumInterval) : Self.checkInterval
+    if !isImplicit {
+      largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
+      votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0
+      guard votes >= Self.stiffChecks else { return }
+      votes = 0
+      guard bridge.dimension <= Stepper.autoMaximumImplicitDimension else {
+        stiffButTooLarge = true
+        return
+      }
+      guard switches.count < Self.maximumSwitches, startImplicit() else { return }
+      record(
+        t, from: explicitName, to: Self.implicitStepper.rawValue, stiffness: stiffness,
+        why:
+          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(Self.stiffChecks) checks in a row "
+          + "(steps limited by stability, not accuracy)")
+    } else {
+      votes = stiffness <= Self.nonStiffThreshold ? votes + 1 : 0
+      guard votes >= Self.nonStiffChecks, switches.count < Self.maximumSwitches else { return }
+      votes = 0
+      isImplicit = false
+      record(
+        t, from: Self.implicitStepper.rawValue, to: explicitName, stiffness: stiffness,
+        why:
+          "not stiff: h·ρ(J) = \(fmt(stiffness)) ≤ \(fmt(Self.nonStiffThreshold)) in \(Self.nonStiffChecks) checks in a row"
+      )
+    }
+  }
+
+  private func record(_ t: Double, from: String, to: String, stiffness: Double, why: String) {
+    switches.append(StepperSwitch(time: t, from: from, to: to, reason: why, stiffness: stiffness))
+  }
+
+  /// Starts the implicit method at the current state, with no history; false when it cannot be allocated.
+  private func startImplicit() -> Bool {
+    if let implicit {
+      implicitRejected += implicit.rejectedSteps
+      implicit.reset()
+    } else {
+      guard
+        let made = try? GSLDriver(
+          bridge: bridge, stepper: Self.implicitStepper, tolerances: tolerances, initialStep: 1)
+      else { return false }
+      implicit = made
+    }
+    isImplicit = true
+    return true
+  }
+}
+
+private func seconds(since start: ContinuousClock.Instant) -> Double {
+  let d = ContinuousClock.now - start
+  return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
