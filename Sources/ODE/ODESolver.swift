@@ -189,7 +189,7 @@ public final class ODESolver {
         statistics.stiffButTooLarge = switching.stiffButTooLarge
       } else if options.stepper.needsJacobian {
         statistics.implicitSteps = accepted
-      } else if options.stepper.isExplicit, !reason.isSuccess, reason.reason != "interrupted" {
+      } else if options.stepper.isExplicit, !reason.isSuccess, reason.kind != .interrupted {
         // An explicit solve that hit a limit: was it held by stability? One estimate at its end, for advice.
         let before = bridge.rhsEvaluations
         let radius = StiffnessEstimator(dimension: n, iterations: 8).estimate(t: t, y: y) { t, y, f in

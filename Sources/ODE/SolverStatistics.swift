@@ -52,7 +52,7 @@ extension SolverStatistics {
   /// method that ran it (its last h·ρ(J) at the stability limit, no implicit steps), or because
   /// ``Stepper/auto`` found it stiff but too large for its implicit method.
   public func isStiffFailure(_ termination: Termination) -> Bool {
-    guard !termination.isSuccess, termination.reason != "interrupted", termination.reason != "saveFailed" else {
+    guard !termination.isSuccess, termination.kind != .interrupted, termination.kind != .saveFailed else {
       return false
     }
     return stiffButTooLarge || (explicitStiffness >= Self.stabilityLimited && implicitSteps == 0)

@@ -45,7 +45,14 @@ struct GradflowBench: ParsableCommand {
     var config = SimulationConfig()
     config.data = data
     config.initialWeights = initialWeights
-    config.generator = generator
+    if let generator {
+      guard let dataset = ToyDataset(rawValue: generator) else {
+        throw ValidationError(
+          "unknown generator '\(generator)'; choose one of "
+            + ToyDataset.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      config.generator = dataset
+    }
     if let n { config.n = n }
     if let dimension { config.dimension = dimension }
     config.seed = seed

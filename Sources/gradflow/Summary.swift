@@ -23,7 +23,7 @@ struct Summary {
     let switches = result.phases.flatMap { phase in phase.statistics.stepperSwitches.map { (phase.clock, $0) } }
     if !switches.isEmpty {
       let list = switches.prefix(4).map { clock, change in
-        "\(clock == "log-t" ? "log t" : clock)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) "
+        "\(clock.variableName)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) "
           + "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
       }
       lines.append(

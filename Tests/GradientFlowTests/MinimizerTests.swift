@@ -50,7 +50,7 @@ import Testing
   func linearNonSeparableEndsAtTheNewtonMinimizer(clock: Clock) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-min-\(UUID().uuidString)").path
     var config = SimulationConfig()
-    config.generator = "random-labels"
+    config.generator = .randomLabels
     config.n = 20
     config.widths = []
     config.clock = clock
@@ -58,7 +58,7 @@ import Testing
     config.checkAtEnd = true  // the checker's verdict on the same run must agree: not separable
     let setup = try SimulationSetup(config: config)
     let result = try Simulation(setup: setup, outputDirectory: dir).run()
-    #expect(result.termination.reason == "reachedMinimizer", "\(result.terminationMessage)")
+    #expect(result.termination.kind == .reachedMinimizer, "\(result.terminationMessage)")
     let d = setup.dataset.dimension
     let newton = Self.newtonMinimizer(inputs: setup.dataset.inputs, labels: setup.dataset.labels, dimension: d)
     for i in 0..<d {
@@ -76,13 +76,13 @@ import Testing
   func stopWhenSeparatedEndsAtTheMinimizer() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-min-\(UUID().uuidString)").path
     var config = SimulationConfig()
-    config.generator = "random-labels"
+    config.generator = .randomLabels
     config.n = 20
     config.widths = []
     config.stopWhenSeparated = true
     config.tEnd = 1e6
     let result = try Simulation(setup: try SimulationSetup(config: config), outputDirectory: dir).run()
-    #expect(result.termination.reason == "reachedMinimizer", "\(result.terminationMessage)")
+    #expect(result.termination.kind == .reachedMinimizer, "\(result.terminationMessage)")
   }
 
   @Test("a run.json recorded without stop_at_minimizer replays without the minimizer stop")

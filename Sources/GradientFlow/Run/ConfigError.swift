@@ -78,7 +78,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
     case .n, .dimension, .saves, .maxSteps, .marginsEvery, .threads: return "an integer"
     case .seed, .dataSeed: return "a non-negative integer below 2^64"
-    case .biasFeature, .stopWhenSeparated, .saveWeights, .saveMargins, .checkAtEnd: return "true or false"
+    case .biasFeature, .stopWhenSeparated, .saveWeights, .saveMargins, .checkAtEnd, .stopAtMinimizer:
+      return "true or false"
     case .data, .labelColumn, .initialWeights: return "a string"
     case .noise, .leakySlope, .gateWidth, .initScale, .tEnd, .logTEnd, .rhoEnd, .saveFrom, .gdStep, .rtol, .atol,
       .maxWallSeconds, .hmin, .hmax, .initialStep, .stopLoss, .stopMargin, .stopAtKkt, .kinkBand:
