@@ -110,14 +110,19 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
   public var kinkSurfaces: CoincidentKinks.Treatment = .merged
+  /// Whether the crossing-corrected steps hold a chattering pair on its kink (``ChatterTreatment``).
+  public var chatter: ChatterTreatment = .hold
+  /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected` (``LeakySliding``).
+  public var leakySliding: LeakySliding = .filippov
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
-  /// per-pair Filippov slopes, so they still replay bit for bit.
+  /// per-pair Filippov slopes, before `chatter` no chatter hold and before `leaky_sliding` no leaky-ReLU sliding,
+  /// so they still replay bit for bit.
   static let legacyDefaults: [String: String] = [
     "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
-    "kink_surfaces": "pairwise",
+    "kink_surfaces": "pairwise", "chatter": "ignore", "leaky_sliding": "none",
   ]
 
   public init() {}
@@ -262,7 +267,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
-    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
+    case sliding, slidingBand, alignmentVelocity, kinkSurfaces, chatter, leakySliding
     case saveSpacing
   }
 
@@ -318,6 +323,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
+    chatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .chatter) ?? d.chatter
+    leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
   }
 }
 
