@@ -19,7 +19,8 @@ extension Termination.Remedy {
 }
 
 /// How a run ended, for the command line: where, then what to change in gradflow's options.
-func terminationText(_ result: SimulationResult) -> String {
+/// `stepper` is the run's `--stepper` (nil: the per-phase choice of an old run.json).
+func terminationText(_ result: SimulationResult, stepper: Stepper?) -> String {
   let what = result.termination.event(timeName: result.terminationTimeName)
   let s = result.statistics
   if s.isStiffFailure(result.termination) {
@@ -29,10 +30,16 @@ func terminationText(_ result: SimulationResult) -> String {
         + "unknowns, too many for --stepper auto's implicit method: use --stepper msbdf (P × P matrices) or a "
         + "smaller network"
     }
+    // A phase already on --stepper auto that stayed explicit keeps its explicit method on purpose (ReLU kinks):
+    // there the implicit method has to be asked for by name.
+    let ranAuto = stepper == .auto
+    let stepperAdvice = ranAuto ? "try --stepper msbdf" : "use --stepper auto (the default) or --stepper msbdf"
+    let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
+      .map(\.commandLineAdvice)
     return what
       + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))): "
-      + "the problem is stiff here; use --stepper auto (the default) or --stepper msbdf "
-      + "(a larger --max-steps or a looser --rtol would not help)" + result.horizonAdvice
+      + "the problem is stiff here; " + ([stepperAdvice] + others).joined(separator: ", or ")
+      + " (a larger --max-steps or a looser --rtol would not help)" + result.horizonAdvice
   }
   let advice = result.termination.remedies.map(\.commandLineAdvice)
   return (advice.isEmpty ? what : what + ": " + advice.joined(separator: ", or ")) + result.horizonAdvice

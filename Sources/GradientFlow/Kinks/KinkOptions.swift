@@ -11,13 +11,20 @@ public struct KinkOptions: Sendable, Equatable {
   public let surfaces: CoincidentKinks.Treatment
   /// Which velocity `alignment` and `grad_norm` use where pairs slide.
   public let alignmentVelocity: AlignmentVelocity
+  /// Whether the crossing-corrected steps hold chattering pairs on their kink.
+  public let chatter: ChatterTreatment
+  /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected`.
+  public let leakySliding: LeakySliding
 
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
-    alignmentVelocity: AlignmentVelocity = .flow
+    alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
+    leakySliding: LeakySliding = .filippov
   ) {
+    self.chatter = chatter
+    self.leakySliding = leakySliding
     self.sliding = sliding
     self.surfaces = surfaces
     self.alignmentVelocity = alignmentVelocity

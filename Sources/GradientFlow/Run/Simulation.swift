@@ -55,9 +55,13 @@ public final class Simulation {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
-      // location) is the Filippov one for ReLU.
+      // location) is the Filippov one for ReLU, and for leaky ReLU with one hidden layer under `leaky_sliding`.
+      let architecture = problem.architecture
+      let leakyFilippov =
+        kinks.leakySliding == .filippov && architecture.activation == .leakyRelu && architecture.depth == 2
       let filippov =
-        kinks.sliding == .filippov || (kinks.sliding == .corrected && problem.architecture.activation == .relu)
+        kinks.sliding == .filippov
+        || (kinks.sliding == .corrected && (architecture.activation == .relu || leakyFilippov))
       let flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(
@@ -257,12 +261,14 @@ public final class Simulation {
       let (architecture, dataset, loss, band, surfaces) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
       )
+      let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band, surfaces: surfaces)
+            tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
+            holdsChatter: holdsChatter)
           engines.steppers.append(stepper)
           return stepper
         } catch {

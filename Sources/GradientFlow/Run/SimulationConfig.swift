@@ -121,16 +121,22 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
   public var kinkSurfaces: CoincidentKinks.Treatment = .merged
+  /// Whether the crossing-corrected steps hold a chattering pair on its kink (``ChatterTreatment``).
+  public var chatter: ChatterTreatment = .hold
+  /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected` (``LeakySliding``).
+  public var leakySliding: LeakySliding = .filippov
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
-  /// per-pair Filippov slopes, and before `stop_at_minimizer` without the minimizer stop, so they still
+  /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
+  /// before `leaky_sliding` no leaky-ReLU sliding, so they still
   /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
-      "kink_surfaces": "pairwise", "stop_at_minimizer": false,
+      "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
+      "leaky_sliding": "none",
     ]
   }
 
@@ -328,6 +334,8 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case kinkSurfaces = "kink_surfaces"
     case saveSpacing = "save_spacing"
     case threads
+    case chatter
+    case leakySliding = "leaky_sliding"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -385,5 +393,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
+    chatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .chatter) ?? d.chatter
+    leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
   }
 }

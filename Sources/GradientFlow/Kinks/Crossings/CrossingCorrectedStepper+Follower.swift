@@ -80,10 +80,15 @@ extension CrossingCorrectedStepper {
   }
 
   /// Whether first-layer pair (n, j) with pre-activation `z` at `state` is in the Filippov band there,
-  /// |z| ≤ η‖W_1[j, :]‖‖x_n‖.
+  /// |z| ≤ η‖W_1[j, :]‖‖x_n‖ (η widened for a pair held after chatter, ``ChatterMonitor``).
   func isInBand(_ state: UnsafePointer<Double>, sample n: Int, unit j: Int, z: Double) -> Bool {
-    guard let band else { return false }
+    guard var band else { return false }
     let d = layerSizes[0]
+    if chatter != nil, let slidingFlow {
+      // A held pair's wider band holds it only while it is attracted to its kink (a_j y_n < 0).
+      let wide = slidingFlow.band(sample: n, unit: j)
+      if wide > band, state[parameterOffsets[2] + j] * field.label(n) < 0 { band = wide }
+    }
     let w = state + j * d
     let x = field.input(n)
     var (weights, inputs) = (0.0, 0.0)
@@ -176,6 +181,7 @@ extension CrossingCorrectedStepper {
     pieceStart: inout Double
   ) -> Bool {
     stepCrossings += 1
+    if let chatter, u < chatter.width { chatter.record(sample: n, unit: u) }
     if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
     if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
       addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)

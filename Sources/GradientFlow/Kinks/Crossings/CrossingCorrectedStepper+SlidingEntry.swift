@@ -20,7 +20,9 @@ extension CrossingCorrectedStepper {
     let attraction = y * field.loss.force(margin: y * f) * field.outputSignal(path, slopes: slopes, unit: u)
     guard attraction < 0 else { return false }
     let squared = field.jacobianSquaredNorm(path, slopes: slopes, unit: u)
-    let jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared
+    // The flip changes u's slope by 1 − α (α = 0 for ReLU).
+    var jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared
+    if lowerSlope != 0 { jump *= 1 - lowerSlope }
     let rate = slope / h
     return (rate > 0) != (rate + jump > 0)
   }
@@ -77,5 +79,42 @@ extension CrossingCorrectedStepper {
         lever[i] += leverWeight * delta
       }
     }
+  }
+}
+
+extension CrossingCorrectedStepper {
+  /// Hands chattering pair (n, j) to the sliding set: widens its band to ``ChatterMonitor/widening`` × its
+  /// distance from the kink at the next start, |w_j·x_n|/(‖w_j‖‖x_n‖), at least ``ChatterMonitor/floor`` η, at most
+  /// ``ChatterMonitor/widestBand``.
+  func hold(sample n: Int, unit j: Int) {
+    guard let slidingFlow, let band else { return }
+    let distance = kinkDistance(sample: n, unit: j)
+    guard distance.isFinite else { return }
+    let wide = min(max(ChatterMonitor.widening * distance, ChatterMonitor.floor * band), ChatterMonitor.widestBand)
+    slidingFlow.widen(sample: n, unit: j, band: wide)
+  }
+
+  /// Gives held pair (n, j) its band η back when it is outside its wider band at the step's start (it left
+  /// its kink); returns whether it did.
+  func releaseIfDeparted(sample n: Int, unit j: Int) -> Bool {
+    guard let slidingFlow, let band else { return true }
+    guard kinkDistance(sample: n, unit: j) > slidingFlow.band(sample: n, unit: j) else { return false }
+    slidingFlow.narrow(sample: n, unit: j, band: band)
+    return true
+  }
+
+  /// |w_j·x_n|/(‖w_j‖‖x_n‖) at the step's start (∞ when a norm is 0).
+  func kinkDistance(sample n: Int, unit j: Int) -> Double {
+    let d = layerSizes[0]
+    let w = start + j * d
+    let x = field.input(n)
+    var (z, weights, inputs) = (0.0, 0.0, 0.0)
+    for i in 0..<d {
+      z += w[i] * x[i]
+      weights += w[i] * w[i]
+      inputs += x[i] * x[i]
+    }
+    let norms = (weights * inputs).squareRoot()
+    return norms > 0 ? abs(z) / norms : .infinity
   }
 }

@@ -107,8 +107,10 @@ extension CrossingCorrectedStepper {
       guard case .ratios(let stepRatio, let correctionRatio) = attempt(t: t, h: trial) else {
         failures += 1
         rejectedSteps += 1
-        h = trial / 2
-        if failures > 60 {
+        // Halving 60 times; then, for a field so large at the start that even h/2⁶⁰ overflows (features in
+        // the hundreds, init scale 10: log L(0) ≈ 200), by 2⁴ per try, down to h·2⁻¹⁰⁰⁰ in all.
+        h = failures > 60 ? trial / 16 : trial / 2
+        if failures > 60 + 235 {
           failureMessage = "the frozen-pattern field is not finite near t=\(t) (step \(trial))"
           return .systemFailed
         }
@@ -129,6 +131,8 @@ extension CrossingCorrectedStepper {
       if stepCrossings > 0 {
         crossings += stepCrossings
         for i in 0..<dimension { start[i] = end[i] + correction[i] }
+        chatter?.accept { n, j in hold(sample: n, unit: j) }
+        chatter?.release { n, j in releaseIfDeparted(sample: n, unit: j) }
         guard restart(at: start, rate: startRate) else {
           hasStart = false
           failureMessage = "the right-hand side is not finite at t=\(t)"
@@ -175,6 +179,7 @@ extension CrossingCorrectedStepper {
     correction.update(repeating: 0, count: dimension)
     lever.update(repeating: 0, count: dimension)
     stepCrossings = 0
+    chatter?.beginAttempt()
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
       for n in 0..<sampleCount where flagged[n] {

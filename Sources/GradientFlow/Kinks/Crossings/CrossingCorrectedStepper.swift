@@ -71,8 +71,13 @@ public final class CrossingCorrectedStepper: StepEngine {
   let plainDynamics: UnconstrainedFlow?
   /// Whether the last evaluation of the true field at a step's start had sliding pairs.
   var holdsSlidingPairs = true
-  /// η of the Filippov flows' kink band (ReLU), or nil (leaky ReLU: no sliding treatment).
+  /// η of the Filippov flows' kink band, or nil (no sliding treatment: leaky ReLU without `leakySliding`).
   let band: Double?
+  /// The two-layer Filippov flow (its per-pair bands), or nil.
+  let slidingFlow: FilippovFlow?
+  /// Finds chattering first-layer pairs and hands them to the sliding set (nil: `holdsChatter` off, or
+  /// deeper nets).
+  let chatter: ChatterMonitor?
   let field: SampleField
   let tolerances: Tolerances
   let sampleCount: Int
@@ -152,7 +157,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
-    surfaces: CoincidentKinks.Treatment = .merged
+    surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     guard correctionWeight > 0, correctionWeight.isFinite else {
@@ -160,9 +165,12 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
     network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     network.enableFrozenPattern()
-    plainDynamics = architecture.activation == .relu ? UnconstrainedFlow(network: network, loss: loss) : nil
+    // Leaky ReLU gets the Filippov slopes (in [α, 1]) with one hidden layer when `leakySliding`.
+    let leakyFilippov = leakySliding && architecture.activation == .leakyRelu && architecture.depth == 2
+    plainDynamics =
+      architecture.activation == .relu || leakyFilippov ? UnconstrainedFlow(network: network, loss: loss) : nil
     switch (architecture.activation, architecture.depth) {
-    case (.relu, 2):
+    case (_, 2) where architecture.activation == .relu || leakyFilippov:
       dynamics = try FilippovFlow(
         network: network, inputs: inputs, loss: loss, band: slidingBand, surfaces: surfaces)
       band = slidingBand
@@ -173,6 +181,10 @@ public final class CrossingCorrectedStepper: StepEngine {
       dynamics = UnconstrainedFlow(network: network, loss: loss)
       band = nil
     }
+    slidingFlow = dynamics as? FilippovFlow
+    chatter =
+      holdsChatter && slidingFlow != nil
+      ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight

@@ -1,8 +1,8 @@
 import Foundation
 import ODE
 
-/// The unconstrained gradient flow of a two-layer ReLU net, f(x) = Σ_j a_j σ(w_j·x), with the Filippov
-/// convex combination on the pairs that slide (THEORY §7.1, `--sliding filippov`).
+/// The unconstrained gradient flow of a two-layer ReLU or leaky-ReLU net, f(x) = Σ_j a_j σ(w_j·x), with the
+/// Filippov convex combination on the pairs that slide (THEORY §7.1, `--sliding filippov`).
 ///
 /// Away from the kinks this is ``UnconstrainedFlow``: with c_n = a_n y_n (a_n = −ℓ'(q_n)),
 ///
@@ -29,10 +29,17 @@ import ODE
 ///   (``CoincidentKinks``): their pairs get one slope λ (1 − λ for r < 0) as one effective pair, since only
 ///   the two sides of that surface meet there.
 ///
+/// - Leaky ReLU (σ' = α below the kink, 1 above): a pair's slope ranges over [α, 1] instead of [0, 1]. With
+///   s = α + μ, μ ∈ [0, 1 − α], the part α a_j c_m x_m is constant and the QP's variable is u_m = μ a_j c_m ∈
+///   [(1 − α) a_j c_m, 0]; for a class, u = μ a_j C and the constant part a_j(α Σ_{r_i>0} c_i x_i +
+///   Σ_{r_i<0} c_i x_i). α = 0 is the ReLU case, bit for bit.
+/// - Pairs can be given a wider band than η (``widen(sample:unit:band:)``): the crossing-corrected steps do
+///   so for a pair that chatters across its kink, so the next steps hold it there instead.
+///
 /// Exact where the Filippov solution is unique (the sliding surfaces of a unit have linearly independent
 /// normals: distinct classes of ``CoincidentKinks``).
 /// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
-/// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2 and ReLU only.
+/// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2, ReLU or leaky ReLU.
 public final class FilippovFlow: FlowDynamics, FilippovCounting {
   public let kind = DynamicsKind.unconstrained
   public let network: NetworkEvaluator
@@ -53,6 +60,12 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   private var outputWeights: UnsafePointer<Double> { forces.sampleOutputWeights }
   /// η and ‖x_n‖ of the near-kink test of ``SlidingPairDetector``: |z_nj| ≤ η‖w_j‖‖x_n‖.
   private let band: Double
+  /// α: the slope below the kink (0 for ReLU).
+  private let lowerSlope: Double
+  /// Per sample, the widest band of its pairs (η unless a pair was widened), and per pair (N × width)
+  /// its band once any pair was widened (nil before).
+  private let sampleBands: UnsafeMutablePointer<Double>
+  private var pairBands: UnsafeMutablePointer<Double>?
   private let inputNorms: UnsafeMutablePointer<Double>
   /// Per unit: ‖w_j‖, 1/‖w_j‖² (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
   private let weightNorms: UnsafeMutablePointer<Double>
@@ -84,9 +97,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     surfaces: CoincidentKinks.Treatment = .merged
   ) throws(ModelError) {
     let architecture = network.architecture
-    guard architecture.depth == 2, architecture.activation == .relu else {
+    guard architecture.depth == 2, architecture.activation == .relu || architecture.activation == .leakyRelu else {
       throw .invalidArchitecture(
-        "--sliding filippov needs a ReLU network with a hidden layer (got \(architecture.depth) layers, "
+        "--sliding filippov needs a ReLU or leaky-ReLU network with a hidden layer (got \(architecture.depth) layers, "
           + "\(architecture.activation.rawValue)); use --sliding off")
     }
     try SlidingSetup.validate(network: network, inputs: inputs, band: band, pullBack: pullBack)
@@ -99,6 +112,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     outputOffset = architecture.offset(ofLayer: 2)
     forces = NetworkForces(network: network, loss: loss)
     self.band = band
+    lowerSlope = architecture.activation == .leakyRelu ? architecture.leakySlope : 0
+    sampleBands = arena.buffer(count: max(n, 1))
+    sampleBands.update(repeating: band, count: max(n, 1))
     inputNorms = arena.buffer(count: n)
     inputNorms.update(from: detector.inputNorms, count: n)
     let width = architecture.layerSizes[1]
@@ -114,6 +130,37 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     solver = FilippovSlopeSolver(capacity: min(n, 256))
     coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
     effectiveWeights = arena.buffer(count: n)
+  }
+
+  /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
+  public func band(sample m: Int, unit j: Int) -> Double {
+    pairBands?[m * architecture.layerSizes[1] + j] ?? band
+  }
+
+  /// Widens pair (m, j)'s band to `wide` (never below η, never narrower than before): within it the pair is a
+  /// candidate for sliding, and the pull-back takes it to z = 0 while it slides. Allocates the per-pair bands
+  /// on first use.
+  public func widen(sample m: Int, unit j: Int, band wide: Double) {
+    let width = architecture.layerSizes[1]
+    if pairBands == nil {
+      let count = max(network.sampleCount * width, 1)
+      let bands = arena.buffer(Double.self, count: count)
+      bands.update(repeating: band, count: count)
+      pairBands = bands
+    }
+    guard let pairBands, wide > pairBands[m * width + j] else { return }
+    pairBands[m * width + j] = wide
+    sampleBands[m] = max(sampleBands[m], wide)
+  }
+
+  /// Gives pair (m, j) the band `narrow` (η) back; sample m's widest band is recomputed from its pairs.
+  public func narrow(sample m: Int, unit j: Int, band narrow: Double) {
+    guard let pairBands else { return }
+    let width = architecture.layerSizes[1]
+    pairBands[m * width + j] = max(narrow, band)
+    var widest = band
+    for i in 0..<width { widest = max(widest, pairBands[m * width + i]) }
+    sampleBands[m] = widest
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
@@ -165,13 +212,14 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     var total = 0
     scan: for m in 0..<n {
       let row = z + m * width
-      let threshold = band * inputNorms[m]
+      let threshold = sampleBands[m] * inputNorms[m]
       // Pre-filter; the slack keeps it from dropping a pair the exact test below accepts.
       let limit = threshold * (1 + 1e-12)
       guard KinkScan.anyNear(row, inverseSquared: inverseWeightNorms, count: width, limitSquared: limit * limit)
       else { continue }
       for j in 0..<width
-      where abs(row[j]) <= band * weightNorms[j] * inputNorms[m] && theta[outputOffset + j] * c[m] < 0
+      where abs(row[j]) <= (pairBands?[m * width + j] ?? band) * weightNorms[j] * inputNorms[m]
+        && theta[outputOffset + j] * c[m] < 0
         && inverseWeightNorms[j].isFinite
       {
         guard total < pairCapacity else {
@@ -216,17 +264,19 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     return UnsafePointer(effectiveWeights)
   }
 
-  /// Removes from `row` the contribution a c_i x_i of each active member of sample m's class (only m when it
-  /// is alone on its surface) and, for a class, adds its constant part a Σ_{r_i<0} c_i x_i: what is left
-  /// is the row without the pair's slope, u = λ a C multiplying x_m.
+  /// Removes from `row` the contribution a c_i σ'(z_ij) x_i of each member of sample m's class (only m when it
+  /// is alone on its surface; σ' = 1 above the kink, α below) and adds the constant part, α a c_m x_m alone and
+  /// a(α Σ_{r_i>0} c_i x_i + Σ_{r_i<0} c_i x_i) for a class: what is left is the row without the pair's
+  /// variable part, u = μ a C multiplying x_m.
   private func removeCandidate(_ m: Int, unit j: Int, a: Double, width: Int, row: UnsafeMutablePointer<Double>) {
     let d = architecture.inputDimension
     let c = outputWeights
     let cls = coincident.isEmpty ? -1 : coincident.classOf[m]
     guard cls >= 0 else {
+      // Backprop's slope minus the constant α: 1 − α above the kink, 0 below.
       guard network.isActive(layer: 1, at: m * width + j) else { return }
       let x = inputs + m * d
-      let u = a * c[m]
+      let u = lowerSlope == 0 ? a * c[m] : (1 - lowerSlope) * (a * c[m])
       for i in 0..<d { row[i] -= u * x[i] }
       return
     }
@@ -234,7 +284,9 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       let i = coincident.members[p]
       let x = inputs + i * d
       let active = network.isActive(layer: 1, at: i * width + j)
-      let u = a * c[i] * ((active ? -1 : 0) + (coincident.ratio[i] < 0 ? 1 : 0))
+      let removed = active ? -1 : -lowerSlope
+      let kept = coincident.ratio[i] < 0 ? 1 : lowerSlope
+      let u = a * c[i] * (removed + kept)
       guard u != 0 else { continue }
       for e in 0..<d { row[e] += u * x[e] }
     }
@@ -257,7 +309,7 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       var q = 0.0
       for i in 0..<d { q += x[i] * row[i] }
       solver.linear[p] = q + rate * inputNorms[m] * z[m * width + j]
-      solver.lower[p] = a * c[m]
+      solver.lower[p] = lowerSlope == 0 ? a * c[m] : (1 - lowerSlope) * (a * c[m])
       solver.upper[p] = 0
       solver.status[p] = 0
       for r in 0...p {

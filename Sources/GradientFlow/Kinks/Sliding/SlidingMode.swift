@@ -11,8 +11,9 @@
 /// - `corrected`: steps that integrate one activation pattern and correct for the pattern changes
 ///   inside them, sample by sample (``CrossingCorrectedStepper``), with the Filippov slopes of `filippov` on
 ///   sliding pairs (ReLU): crossings no longer limit the step. Unconstrained flow of a relu or leaky-relu net
-///   with a hidden layer, in the t clock; later log-t or ρ phases integrate the `filippov` flow (ReLU) or
-///   σ'(0) = 0 (leaky ReLU) with GSL.
+///   with a hidden layer, in the t clock; later log-t or ρ phases integrate the `filippov` flow (ReLU, and leaky
+///   ReLU with one hidden layer under `leaky_sliding`) or one-sided slopes (deeper leaky ReLU) with GSL. A pair
+///   that chatters is held on its kink (``ChatterMonitor``, config key `chatter`).
 /// - `auto` (the default): `corrected` where it applies — the unconstrained flow (not gradient descent) of
 ///   a relu or leaky-relu net with a hidden layer — and `off` otherwise; but `filippov` for a ReLU net with
 ///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
