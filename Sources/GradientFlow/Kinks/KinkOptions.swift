@@ -11,13 +11,16 @@ public struct KinkOptions: Sendable, Equatable {
   public let surfaces: CoincidentKinks.Treatment
   /// Which velocity `alignment` and `grad_norm` use where pairs slide.
   public let alignmentVelocity: AlignmentVelocity
+  /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
+  public let crossingKernel: CrossingKernel
 
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     policy: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
-    alignmentVelocity: AlignmentVelocity = .flow
+    alignmentVelocity: AlignmentVelocity = .flow, crossingKernel: CrossingKernel = .batched
   ) {
+    self.crossingKernel = crossingKernel
     self.policy = policy
     self.surfaces = surfaces
     self.alignmentVelocity = alignmentVelocity

@@ -235,15 +235,16 @@ public final class Simulation {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.policy == .corrected {
-      let (architecture, dataset, loss, band, surfaces) = (
-        problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
+      let (architecture, dataset, loss, band, surfaces, kernel) = (
+        problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces,
+        solve.kinks.crossingKernel
       )
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band, surfaces: surfaces)
+            tolerances: tolerances, slidingBand: band, surfaces: surfaces, kernel: kernel)
           engines.steppers.append(stepper)
           return stepper
         } catch {

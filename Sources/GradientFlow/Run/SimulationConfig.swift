@@ -110,14 +110,17 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
   public var kinkSurfaces: CoincidentKinks.Treatment = .merged
+  /// How the crossing-corrected steps compute a one-hidden-layer net's correction (``CrossingKernel``).
+  public var crossingKernel: CrossingKernel = .batched
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
-  /// per-pair Filippov slopes, so they still replay bit for bit.
+  /// per-pair Filippov slopes, and before `crossing_kernel` the per-sample correction, so they still replay
+  /// bit for bit.
   static let legacyDefaults: [String: String] = [
     "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
-    "kink_surfaces": "pairwise",
+    "kink_surfaces": "pairwise", "crossing_kernel": "per-sample",
   ]
 
   public init() {}
@@ -262,7 +265,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case clock, tEnd, logTEnd, rhoEnd, saves, saveFrom, gdStep, stepper, rtol, atol, errorNorm, maxSteps,
       maxWallSeconds, hmin, hmax, initialStep
     case stopWhenSeparated, stopLoss, stopMargin, stopAtKkt, saveWeights, saveMargins, marginsEvery, checkAtEnd
-    case sliding, slidingBand, alignmentVelocity, kinkSurfaces
+    case sliding, slidingBand, alignmentVelocity, kinkSurfaces, crossingKernel
     case saveSpacing
   }
 
@@ -318,6 +321,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
+    crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
   }
 }
 

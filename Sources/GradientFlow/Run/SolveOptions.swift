@@ -61,7 +61,7 @@ public struct SolveOptions {
         architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
         coincidentSurfaces: coincident),
       band: config.slidingBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
-      alignmentVelocity: config.alignmentVelocity)
+      alignmentVelocity: config.alignmentVelocity, crossingKernel: config.crossingKernel)
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
     stops.loss = config.stopLoss

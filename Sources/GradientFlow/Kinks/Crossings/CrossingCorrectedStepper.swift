@@ -75,6 +75,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// η of the Filippov flows' kink band (ReLU), or nil (leaky ReLU: no sliding treatment).
   let band: Double?
   let field: SampleField
+  /// The batched correction of a net with one hidden layer (`crossing_kernel` `batched`), else nil.
+  let shallow: ShallowCorrection?
   let tolerances: Tolerances
   let sampleCount: Int
   let hiddenCount: Int
@@ -136,6 +138,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   var startTime = Double.nan
   var hasStart = false
   var stepCrossings = 0
+  /// Whether `startRateZ` holds X Ẇ_1ᵀ of the current `startRate` (it changes only at a restart or an
+  /// accepted step, so a rejected trial's retry reuses it).
+  var startRatesFresh = false
 
   /// Refuses what the stepper does not apply to: it needs a relu or leaky-relu net with a hidden layer.
   static func checkArchitecture(_ architecture: Architecture) throws(ModelError) {
@@ -150,7 +155,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
-    surfaces: CoincidentKinks.Treatment = .merged
+    surfaces: CoincidentKinks.Treatment = .merged, kernel: CrossingKernel = .batched
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     guard correctionWeight > 0, correctionWeight.isFinite else {
@@ -172,6 +177,9 @@ public final class CrossingCorrectedStepper: StepEngine {
       band = nil
     }
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
+    shallow =
+      kernel == .batched && architecture.depth == 2
+      ? ShallowCorrection(architecture: architecture, inputs: inputs, labels: labels, loss: loss) : nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
     dimension = architecture.parameterCount
