@@ -19,6 +19,8 @@ final class SampleField {
   /// Offset of hidden layer k in a hidden-unit vector (index k; entry 0 unused).
   let hiddenOffsets: [Int]
   let hiddenCount: Int
+  /// Owns every buffer below (freed with the field).
+  private let arena = ScratchArena()
   private let inputs: UnsafeMutablePointer<Double>
   private let labels: UnsafeMutablePointer<Double>
   /// h_k of the last forward pass (hidden layout) and two backprop signals (widest layer).
@@ -41,21 +43,12 @@ final class SampleField {
     }
     self.hiddenOffsets = hiddenOffsets
     hiddenCount = total
-    self.inputs = .allocate(capacity: inputs.count)
-    self.inputs.initialize(from: inputs, count: inputs.count)
-    self.labels = .allocate(capacity: labels.count)
-    self.labels.initialize(from: labels, count: labels.count)
-    hidden = .allocate(capacity: max(total, 1))
-    hidden.initialize(repeating: 0, count: max(total, 1))
+    self.inputs = arena.copy(of: inputs)
+    self.labels = arena.copy(of: labels)
+    hidden = arena.buffer(count: total)
     let widest = sizes.max() ?? 1
-    signal = .allocate(capacity: widest)
-    signalBelow = .allocate(capacity: widest)
-    signal.initialize(repeating: 0, count: widest)
-    signalBelow.initialize(repeating: 0, count: widest)
-  }
-
-  deinit {
-    for buffer in [inputs, labels, hidden, signal, signalBelow] { buffer.deallocate() }
+    signal = arena.buffer(count: widest)
+    signalBelow = arena.buffer(count: widest)
   }
 
   /// y_n.

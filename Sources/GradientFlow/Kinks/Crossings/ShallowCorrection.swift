@@ -1,4 +1,5 @@
 import CGSL
+import ODE
 
 /// The crossing correction of ``CrossingCorrectedStepper`` for a net with one hidden layer
 /// (`crossing_kernel` `batched`), with O(d_1) work per path point instead of O(P).
@@ -19,6 +20,8 @@ import CGSL
 /// The sums are those of the per-sample kernel (``SampleField``) in another order: the results agree
 /// to rounding, not bit for bit.
 final class ShallowCorrection {
+  /// Owns every buffer below (freed with the correction).
+  private let arena: ScratchArena
   private let inputDimension: Int
   private let width: Int
   private let sampleCount: Int
@@ -65,15 +68,11 @@ final class ShallowCorrection {
     sampleCount = labels.count
     self.loss = loss
     lowerSlope = architecture.activation == .leakyRelu ? architecture.leakySlope : 0
-    func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-      b.initialize(repeating: 0, count: max(count, 1))
-      return b
-    }
-    self.inputs = buffer(inputs.count)
-    self.inputs.update(from: inputs, count: inputs.count)
-    self.labels = buffer(labels.count)
-    self.labels.update(from: labels, count: labels.count)
+    let arena = ScratchArena()
+    self.arena = arena
+    let buffer = { (count: Int) in arena.buffer(Double.self, count: count) }
+    self.inputs = arena.copy(of: inputs)
+    self.labels = arena.copy(of: labels)
     inputNorms = buffer(sampleCount)
     for n in 0..<sampleCount {
       inputNorms[n] = NetworkKernels.dot(
@@ -87,12 +86,6 @@ final class ShallowCorrection {
     hidden = buffer(width)
     k = buffer(width)
     flipped = buffer(width)
-  }
-
-  deinit {
-    for b in [inputs, labels, inputNorms, rowCorrection, rowLever, rowInputs, z, v, hidden, k, flipped] {
-      b.deallocate()
-    }
   }
 
   /// Starts a step: no rows yet.
