@@ -15,14 +15,17 @@ public struct KinkOptions: Sendable, Equatable {
   public let chatter: ChatterTreatment
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected`.
   public let leakySliding: LeakySliding
+  /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
+  public let crossingKernel: CrossingKernel
 
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
-    leakySliding: LeakySliding = .filippov
+    leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched
   ) {
+    self.crossingKernel = crossingKernel
     self.chatter = chatter
     self.leakySliding = leakySliding
     self.sliding = sliding

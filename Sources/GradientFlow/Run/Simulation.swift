@@ -258,8 +258,9 @@ public final class Simulation {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.sliding == .corrected {
-      let (architecture, dataset, loss, band, surfaces) = (
-        problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
+      let (architecture, dataset, loss, band, surfaces, kernel) = (
+        problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces,
+        solve.kinks.crossingKernel
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let engines = self.engines
@@ -268,7 +269,7 @@ public final class Simulation {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
-            holdsChatter: holdsChatter)
+            holdsChatter: holdsChatter, kernel: kernel)
           engines.steppers.append(stepper)
           return stepper
         } catch {

@@ -125,18 +125,20 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   public var chatter: ChatterTreatment = .hold
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected` (``LeakySliding``).
   public var leakySliding: LeakySliding = .filippov
+  /// How the crossing-corrected steps compute a one-hidden-layer net's correction (``CrossingKernel``).
+  public var crossingKernel: CrossingKernel = .batched
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
   /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
-  /// before `leaky_sliding` no leaky-ReLU sliding, so they still
+  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, so they still
   /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
-      "leaky_sliding": "none",
+      "leaky_sliding": "none", "crossing_kernel": "per-sample",
     ]
   }
 
@@ -336,6 +338,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     case threads
     case chatter
     case leakySliding = "leaky_sliding"
+    case crossingKernel = "crossing_kernel"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -395,5 +398,6 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
     chatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .chatter) ?? d.chatter
     leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
+    crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
   }
 }

@@ -66,7 +66,8 @@ public struct SolveOptions {
         architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
-      alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding)
+      alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
+      crossingKernel: config.crossingKernel)
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
     stops.loss = config.stopLoss

@@ -20,6 +20,11 @@ extension CrossingCorrectedStepper {
   /// ∫ Δg dt to `correction` and ∫ (t_1 − t) Δg dt to `lever`, with Δg = g_n(slopes) − g_n(P_0).
   func addCorrection(sample n: Int, from a: Double, to b: Double, h: Double) {
     guard b > a else { return }
+    if let shallow {
+      shallow.addPiece(
+        sample: n, slopes: slopes, startSlopes: startSlopes, from: a, to: b, correction: correction, lever: lever)
+      return
+    }
     for node in 0..<3 {
       // (Three points, not two: a 2-point rule measurably moved a three-layer run; docs/relu-kinks.md.)
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])

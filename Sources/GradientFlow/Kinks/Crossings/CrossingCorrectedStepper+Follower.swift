@@ -18,6 +18,7 @@ extension CrossingCorrectedStepper {
     startSlopes.update(from: m, count: width)
     slopes.update(from: m, count: width)
     let events = firstLayerEvents(sample: n, h: h)
+    if events > 0 { shallow?.beginSample(n) }
     var differing = 0
     var pieceStart = 0.0
     for e in 0..<events {

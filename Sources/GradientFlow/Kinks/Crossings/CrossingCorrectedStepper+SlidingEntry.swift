@@ -14,6 +14,7 @@ extension CrossingCorrectedStepper {
   /// (A step where the sample crossed before is judged on the path's rate alone.)
   func entersSurface(sample n: Int, unit u: Int, at s: Double, slope: Double, h: Double) -> Bool {
     guard slope != 0 else { return false }
+    if let shallow { return shallow.entersSurface(sample: n, unit: u, at: s, slope: slope, slopes: slopes) }
     pathState(s, h: h, into: path)
     let f = field.preActivations(path, sample: n, slopes: slopes, into: rootZ)
     let y = field.label(n)
@@ -66,6 +67,12 @@ extension CrossingCorrectedStepper {
   /// from P_0 (3-point Gauss–Legendre, like ``addCorrection(sample:from:to:h:)``).
   func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double) {
     guard a < 1 else { return }
+    if let shallow {
+      shallow.addSliding(
+        sample: n, unit: u, from: a, includesPiece: includesPiece, slopes: slopes, startSlopes: startSlopes,
+        correction: correction, lever: lever)
+      return
+    }
     for node in 0..<3 {
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (1 - a) * (x + 1) / 2

@@ -39,6 +39,7 @@ extension CrossingCorrectedStepper {
   /// The true F at θ into `rate`, then P_0 ← its pattern and `startZ` ← its pre-activations.
   func restart(at theta: UnsafePointer<Double>, rate: UnsafeMutablePointer<Double>) -> Bool {
     ownEvaluations += 1
+    startRatesFresh = false
     let velocity = dynamics.velocity(state: theta, direction: rate)
     holdsSlidingPairs = ((dynamics as? any FilippovCounting)?.slidingPairCount ?? 1) > 0
     network.freezePattern()
@@ -141,6 +142,8 @@ extension CrossingCorrectedStepper {
       } else {
         start.update(from: end, count: dimension)
         startRate.update(from: endRate, count: dimension)
+        startRateZ.update(from: endRateZ, count: sampleCount * layerWidths[0])
+        startRatesFresh = true
         startZ.update(from: endZ, count: sampleCount * hiddenCount)
       }
       startTime = t
@@ -165,7 +168,10 @@ extension CrossingCorrectedStepper {
     }
     // The last evaluation was F_0(θ̃_1): its pre-activations are the frozen z at s = 1.
     copyPreActivations(into: endZ)
-    firstLayerRates(startRate, into: startRateZ)
+    if !startRatesFresh {
+      firstLayerRates(startRate, into: startRateZ)
+      startRatesFresh = true
+    }
     firstLayerRates(endRate, into: endRateZ)
     if layerWidths.count > 1 {
       // Deeper layers are screened at s = ½ too.
@@ -180,11 +186,16 @@ extension CrossingCorrectedStepper {
     lever.update(repeating: 0, count: dimension)
     stepCrossings = 0
     chatter?.beginAttempt()
+    shallow?.beginStep(
+      ShallowCorrection.Ends(
+        h: h, start: start, startRate: startRate, end: end, endRate: endRate, startZ: startZ, endZ: endZ,
+        startRateZ: startRateZ, endRateZ: endRateZ))
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
       for n in 0..<sampleCount where flagged[n] {
         guard followFirstLayer(sample: n, h: h) else { return .failed }
       }
+      shallow?.finishStep(correction: correction, lever: lever)
     } else if anyFlagged {
       for i in 1..<Self.cells { pathState(Double(i) / Double(Self.cells), h: h, into: grid + (i - 1) * dimension) }
       for n in 0..<sampleCount where flagged[n] {

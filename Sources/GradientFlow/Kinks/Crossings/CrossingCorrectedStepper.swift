@@ -79,6 +79,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// deeper nets).
   let chatter: ChatterMonitor?
   let field: SampleField
+  /// The batched correction of a net with one hidden layer (`crossing_kernel` `batched`), else nil.
+  let shallow: ShallowCorrection?
   let tolerances: Tolerances
   let sampleCount: Int
   let hiddenCount: Int
@@ -143,6 +145,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   var startTime = Double.nan
   var hasStart = false
   var stepCrossings = 0
+  /// Whether `startRateZ` holds X Ẇ_1ᵀ of the current `startRate` (it changes only at a restart or an
+  /// accepted step, so a rejected trial's retry reuses it).
+  var startRatesFresh = false
 
   /// Refuses what the stepper does not apply to: it needs a relu or leaky-relu net with a hidden layer.
   static func checkArchitecture(_ architecture: Architecture) throws(ModelError) {
@@ -157,7 +162,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
-    surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false
+    surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
+    kernel: CrossingKernel = .batched
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     guard correctionWeight > 0, correctionWeight.isFinite else {
@@ -186,6 +192,9 @@ public final class CrossingCorrectedStepper: StepEngine {
       holdsChatter && slidingFlow != nil
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
+    shallow =
+      kernel == .batched && architecture.depth == 2
+      ? ShallowCorrection(architecture: architecture, inputs: inputs, labels: labels, loss: loss) : nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
     dimension = architecture.parameterCount
