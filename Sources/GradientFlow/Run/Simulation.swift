@@ -238,14 +238,22 @@ public final class Simulation {
       let (architecture, dataset, loss, band, surfaces) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces
       )
+      // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
+      let normalization: NormalizedWeightField? =
+        switch problem.dynamics {
+        case .unconstrained: nil
+        case .lagrange: NormalizedWeightField(architecture: architecture, scales: [1])
+        case .weightnorm: NormalizedWeightField(architecture: architecture, scales: problem.wnScale)
+        }
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band, surfaces: surfaces)
+            tolerances: tolerances, slidingBand: band, surfaces: surfaces, normalization: normalization)
           engines.steppers.append(stepper)
-          return stepper
+          guard let normalization else { return stepper }
+          return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)
         } catch {
           throw .invalidOptions(error.description)
         }

@@ -69,7 +69,10 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The same network's field without Filippov slopes, for the steps that start with no pair sliding
   /// (the flows' candidate scan is then skipped; a pair that starts to slide inside such a step is an entry,
   /// handled by the correction). nil when `dynamics` has no Filippov slopes.
-  let plainDynamics: UnconstrainedFlow?
+  let plainDynamics: (any FlowDynamics)?
+  /// M(θ) of a normalized flow integrated in W (``NormalizedWeightField``): the field is M·G and a crossing
+  /// changes it by M·ΔG. nil for the unconstrained flow (M = 1).
+  let normalization: NormalizedWeightField?
   /// Whether the last evaluation of the true field at a step's start had sliding pairs.
   var holdsSlidingPairs = true
   /// η of the Filippov flows' kink band (ReLU), or nil (leaky ReLU: no sliding treatment).
@@ -122,6 +125,13 @@ public final class CrossingCorrectedStepper: StepEngine {
   let sampleZ: UnsafeMutablePointer<Double>
   let rootZ: UnsafeMutablePointer<Double>
   let flagged: UnsafeMutablePointer<Bool>
+  /// One sample's first-layer units that started to slide in the step (``continuesAfterEntry``).
+  let entered: UnsafeMutablePointer<Bool>
+  /// Whether a one-hidden-layer sample is followed past a sliding entry, so that several of its units can
+  /// start to slide in one step (the normalized flows, whose unit directions converge fast: a sample then
+  /// meets the kinks of several near-parallel units at once). The unconstrained flow keeps stopping at the
+  /// first entry, which its recorded runs replay.
+  let continuesAfterEntry: Bool
   /// The units of one sample on the wrong side at a grid point.
   let wrongUnits: UnsafeMutablePointer<Int>
   /// ż of the first hidden layer at the step's ends under the frozen pattern (N × d_1: X Ẇ_1ᵀ), the
@@ -150,26 +160,40 @@ public final class CrossingCorrectedStepper: StepEngine {
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
-    surfaces: CoincidentKinks.Treatment = .merged
+    surfaces: CoincidentKinks.Treatment = .merged, normalization: NormalizedWeightField? = nil
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
+    if normalization != nil, architecture.depth != 2 {
+      throw .invalidArchitecture(
+        "--sliding corrected is implemented for the normalized flows with one hidden layer only "
+          + "(got \(architecture.depth - 1)); use --sliding off")
+    }
+    self.normalization = normalization
     guard correctionWeight > 0, correctionWeight.isFinite else {
       throw .invalidArchitecture("the correction weight must be positive (got \(correctionWeight))")
     }
     network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     network.enableFrozenPattern()
-    plainDynamics = architecture.activation == .relu ? UnconstrainedFlow(network: network, loss: loss) : nil
+    let plain = architecture.activation == .relu ? UnconstrainedFlow(network: network, loss: loss) : nil
+    let base: any FlowDynamics
     switch (architecture.activation, architecture.depth) {
     case (.relu, 2):
-      dynamics = try FilippovFlow(
+      base = try FilippovFlow(
         network: network, inputs: inputs, loss: loss, band: slidingBand, surfaces: surfaces)
       band = slidingBand
     case (.relu, _):
-      dynamics = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
+      base = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
       band = slidingBand
     default:
-      dynamics = UnconstrainedFlow(network: network, loss: loss)
+      base = UnconstrainedFlow(network: network, loss: loss)
       band = nil
+    }
+    if let normalization {
+      dynamics = NormalizedWeightFlow(name: "normalized", base: base, field: normalization)
+      plainDynamics = plain.map { NormalizedWeightFlow(name: "normalized", base: $0, field: normalization) }
+    } else {
+      dynamics = base
+      plainDynamics = plain
     }
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
     self.tolerances = tolerances
@@ -214,6 +238,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     sampleZ = buffer(hiddenCount)
     rootZ = buffer(hiddenCount)
     flagged = .allocate(capacity: sampleCount)
+    entered = .allocate(capacity: max(hiddenCount, 1))
+    entered.initialize(repeating: false, count: max(hiddenCount, 1))
+    continuesAfterEntry = normalization != nil
     wrongUnits = .allocate(capacity: max(hiddenCount, 1))
     let firstWidth = architecture.layerSizes[1]
     startRateZ = buffer(sampleCount * firstWidth)
@@ -243,6 +270,7 @@ public final class CrossingCorrectedStepper: StepEngine {
       b.deallocate()
     }
     flagged.deallocate()
+    entered.deallocate()
     wrongUnits.deallocate()
     for b in [startRateZ, endRateZ, rateTransposed, rootScratch, eventTimes] { b.deallocate() }
     eventUnits.deallocate()
