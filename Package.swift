@@ -36,7 +36,7 @@ let package = Package(
     .executableTarget(
       name: "gradflow-bench",
       dependencies: [
-        "GradientFlow", "CGSL",
+        "GradientFlow", "ODE", "CGSL",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

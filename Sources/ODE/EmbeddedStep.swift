@@ -13,6 +13,8 @@ public final class EmbeddedStep {
   public let dimension: Int
   private let field: Field
   private let step: UnsafeMutablePointer<gsl_odeiv2_step>
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let system: UnsafeMutablePointer<gsl_odeiv2_system>
 
   /// `field` is kept for the life of the step; capture its owner `unowned` to avoid a cycle.
@@ -25,16 +27,13 @@ public final class EmbeddedStep {
     self.dimension = dimension
     self.field = field
     self.step = step
-    system = .allocate(capacity: 1)
-    system.initialize(
-      to: gsl_odeiv2_system(function: embeddedStepField, jacobian: nil, dimension: dimension, params: nil))
+    system = arena.buffer(count: 1)
+    system.pointee = (gsl_odeiv2_system(function: embeddedStepField, jacobian: nil, dimension: dimension, params: nil))
     system.pointee.params = Unmanaged.passUnretained(self).toOpaque()
   }
 
   deinit {
     gsl_odeiv2_step_free(step)
-    system.deinitialize(count: 1)
-    system.deallocate()
   }
 
   /// One step of size h from (t, y): y becomes the step's end, `error` its local error estimate, `rateOut`

@@ -9,6 +9,8 @@
 final class EventLocator {
   private let driver: GSLDriver
   private let dimension: Int
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let work: UnsafeMutablePointer<Double>
 
   init(bridge: SystemBridge, options: SolverOptions, initialStep: Double) throws(ODEError) {
@@ -16,10 +18,8 @@ final class EventLocator {
       bridge: bridge, stepper: options.stepper, tolerances: options.tolerances,
       initialStep: initialStep)
     dimension = bridge.dimension
-    work = .allocate(capacity: bridge.dimension)
+    work = arena.buffer(count: bridge.dimension)
   }
-
-  deinit { work.deallocate() }
 
   /// Narrows the crossing of `condition` between (tPrev, yPrev) and (t, y) and overwrites
   /// (t, y) with the state at the right end of the final bracket.

@@ -8,6 +8,8 @@ import Foundation
 /// Costs 2·(dimension + 1) right-hand-side evaluations; buffers are allocated once.
 final class FiniteDifferenceJacobian {
   private let dimension: Int
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let yWork: UnsafeMutablePointer<Double>
   private let fPlus: UnsafeMutablePointer<Double>
   private let fMinus: UnsafeMutablePointer<Double>
@@ -15,15 +17,9 @@ final class FiniteDifferenceJacobian {
 
   init(dimension: Int) {
     self.dimension = dimension
-    yWork = .allocate(capacity: dimension)
-    fPlus = .allocate(capacity: dimension)
-    fMinus = .allocate(capacity: dimension)
-  }
-
-  deinit {
-    yWork.deallocate()
-    fPlus.deallocate()
-    fMinus.deallocate()
+    yWork = arena.buffer(count: dimension)
+    fPlus = arena.buffer(count: dimension)
+    fMinus = arena.buffer(count: dimension)
   }
 
   /// Fills `dfdy` (row-major) and `dfdt`, calling `rhs` for every perturbed point.

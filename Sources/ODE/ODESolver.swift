@@ -49,14 +49,10 @@ public final class ODESolver {
       options.stopConditions.isEmpty
       ? nil : try EventLocator(bridge: bridge, options: options, initialStep: hStart)
 
-    let y = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    let yPrev = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    defer {
-      y.deallocate()
-      yPrev.deallocate()
-    }
-    y.initialize(from: initialState, count: n)
-    yPrev.initialize(from: initialState, count: n)
+    let arena = ScratchArena()
+    defer { withExtendedLifetime(arena) {} }  // y and yPrev live as long as this call
+    let y = arena.copy(of: initialState)
+    let yPrev = arena.copy(of: initialState)
     let state = UnsafeBufferPointer(start: y, count: n)
 
     var recorder = SaveRecorder(record: options.recordStates, observer: onSave)

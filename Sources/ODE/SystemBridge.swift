@@ -12,6 +12,8 @@ import CGSL
 final class SystemBridge {
   let system: any ODESystem
   let dimension: Int
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   let gslSystem: UnsafeMutablePointer<gsl_odeiv2_system>
   private let finiteDifference: FiniteDifferenceJacobian?
 
@@ -27,17 +29,12 @@ final class SystemBridge {
     dimension = system.dimension
     finiteDifference =
       system.hasAnalyticJacobian ? nil : FiniteDifferenceJacobian(dimension: system.dimension)
-    gslSystem = .allocate(capacity: 1)
-    gslSystem.initialize(
-      to: gsl_odeiv2_system(
+    gslSystem = arena.buffer(count: 1)
+    gslSystem.pointee =
+      (gsl_odeiv2_system(
         function: bridgeFunction, jacobian: bridgeJacobian, dimension: system.dimension,
         params: nil))
     gslSystem.pointee.params = Unmanaged.passUnretained(self).toOpaque()
-  }
-
-  deinit {
-    gslSystem.deinitialize(count: 1)
-    gslSystem.deallocate()
   }
 
   func clearFailures() {

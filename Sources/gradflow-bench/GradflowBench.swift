@@ -2,6 +2,7 @@ import ArgumentParser
 import CGSL
 import Foundation
 import GradientFlow
+import ODE
 
 /// `gradflow-bench`: the cost of one right-hand-side evaluation (forward + loss weights + backprop +
 /// scaling, i.e. what GSL calls) on a benchmark problem, in a tight loop. Used by
@@ -50,8 +51,9 @@ struct GradflowBench: ParsableCommand {
     let system = FlowSystem(dynamics: UnconstrainedFlow(network: network, loss: .exponential))
     let p = setup.architecture.parameterCount
     let theta = setup.initialWeights
-    let dydt = UnsafeMutablePointer<Double>.allocate(capacity: p)
-    defer { dydt.deallocate() }
+    let arena = ScratchArena()
+    defer { withExtendedLifetime(arena) {} }  // dydt lives as long as this call
+    let dydt = arena.buffer(Double.self, count: p)
     var checksum = 0.0
     var seconds: [Double] = []
     theta.withUnsafeBufferPointer { y in

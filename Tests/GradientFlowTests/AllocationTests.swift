@@ -1,4 +1,5 @@
 import CAllocCounter
+import ODE
 import Testing
 
 @testable import GradientFlow
@@ -14,6 +15,19 @@ import Testing
     let count = alloc_counter_stop()
     buffer.deallocate()
     #expect(count >= 1)
+  }
+
+  /// An owner's small buffers share one chunk: 40 buffers cost the arena, its chunk list and one chunk.
+  @Test func anArenaCarvesSmallBuffersFromOneAllocation() throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    alloc_counter_start()
+    let arena = ScratchArena()
+    var sum = 0.0
+    for i in 0..<40 { sum += arena.buffer(Double.self, count: 10 + i)[0] }
+    let count = alloc_counter_stop()
+    #expect(sum == 0)
+    // The arena object, the chunk list's storage (one append) and the chunk: 3; one per buffer would be 40+.
+    #expect(count <= 3)
   }
 
   @Test(arguments: [NetworkEvaluator.Kernel.blas, .loops], [[16], [8, 8]])

@@ -13,16 +13,16 @@ import ODE
 public final class RhoClockSystem: ODESystem {
   public let dynamics: any FlowDynamics
   public var dimension: Int { dynamics.dimension + 1 }
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let theta: UnsafeMutablePointer<Double>
   private let blocks: LayerBlocks
 
   public init(dynamics: any FlowDynamics) {
     self.dynamics = dynamics
-    theta = .allocate(capacity: dynamics.architecture.parameterCount)
+    theta = arena.buffer(count: dynamics.architecture.parameterCount)
     blocks = LayerBlocks(dynamics.architecture)
   }
-
-  deinit { theta.deallocate() }
 
   public func evaluate(t rho: Double, y: UnsafePointer<Double>, dydt: UnsafeMutablePointer<Double>) throws {
     let n = dynamics.dimension

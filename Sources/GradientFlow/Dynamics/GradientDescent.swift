@@ -14,16 +14,16 @@ final class GradientDescent: StepEngine {
   private let dynamics: any FlowDynamics
   /// The learning rate η.
   let learningRate: Double
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let direction: UnsafeMutablePointer<Double>
   private var iterations = 0
 
   init(dynamics: any FlowDynamics, learningRate: Double) {
     self.dynamics = dynamics
     self.learningRate = learningRate
-    direction = .allocate(capacity: dynamics.dimension)
+    direction = arena.buffer(count: dynamics.dimension)
   }
-
-  deinit { direction.deallocate() }
 
   var landsOnTargets: Bool { false }
   var rejectedSteps: Int { 0 }

@@ -1,4 +1,5 @@
 import CGSL
+import ODE
 
 /// Lagrange-normalized gradient flow (THEORY §3.1): the flow in (ρ_k, V_k) with ‖V_k‖ = 1 held by a
 /// multiplier λ_k (2λ_k = ν, the same for every layer):
@@ -25,6 +26,8 @@ public final class LagrangeFlow: FlowDynamics {
   public var dimension: Int { architecture.depth + architecture.parameterCount }
   private let blocks: LayerBlocks
   private let unitScales: [Double]
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let theta: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
   /// The unconstrained flow whose direction at W is G (``FilippovFlow`` for `--sliding filippov`: the Filippov
@@ -39,13 +42,8 @@ public final class LagrangeFlow: FlowDynamics {
     forces = NetworkForces(network: network, loss: loss)
     blocks = LayerBlocks(network.architecture)
     unitScales = Array(repeating: 1, count: network.architecture.depth)
-    theta = .allocate(capacity: network.architecture.parameterCount)
-    gradient = .allocate(capacity: network.architecture.parameterCount)
-  }
-
-  deinit {
-    theta.deallocate()
-    gradient.deallocate()
+    theta = arena.buffer(count: network.architecture.parameterCount)
+    gradient = arena.buffer(count: network.architecture.parameterCount)
   }
 
   public func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> FlowVelocity {

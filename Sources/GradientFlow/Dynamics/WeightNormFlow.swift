@@ -1,4 +1,5 @@
 import CGSL
+import ODE
 
 /// Gradient flow under weight normalization (Salimans & Kingma 2016; THEORY §4): W_k = g_k v_k/‖v_k‖
 /// with free g_k ∈ ℝ and v_k, and gradient flow on (g, v). By the chain rule, with −∇_k L = e^s G_k
@@ -24,6 +25,8 @@ public final class WeightNormFlow: FlowDynamics {
   public var architecture: Architecture { forces.network.architecture }
   public var dimension: Int { architecture.depth + architecture.parameterCount }
   private let blocks: LayerBlocks
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let theta: UnsafeMutablePointer<Double>
   private let gradient: UnsafeMutablePointer<Double>
   /// The unconstrained flow whose direction at W is G (``FilippovFlow`` for `--sliding filippov`: the Filippov
@@ -49,13 +52,8 @@ public final class WeightNormFlow: FlowDynamics {
     self.scales = resolved
     forces = NetworkForces(network: network, loss: loss)
     blocks = LayerBlocks(network.architecture)
-    theta = .allocate(capacity: network.architecture.parameterCount)
-    gradient = .allocate(capacity: network.architecture.parameterCount)
-  }
-
-  deinit {
-    theta.deallocate()
-    gradient.deallocate()
+    theta = arena.buffer(count: network.architecture.parameterCount)
+    gradient = arena.buffer(count: network.architecture.parameterCount)
   }
 
   public func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> FlowVelocity {

@@ -1,4 +1,5 @@
 import CGSL
+import ODE
 
 /// Forward pass and backprop of a bias-free network over a whole dataset, in place.
 ///
@@ -58,6 +59,8 @@ public final class NetworkEvaluator {
   private let depth: Int
   private let activation: Activation
   private let slope: Double
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   /// d_0 … d_K and the offsets of W_1 … W_K in θ (index k; entry 0 unused).
   private let sizes: UnsafeMutablePointer<Int>
   private let offsets: UnsafeMutablePointer<Int>
@@ -123,56 +126,43 @@ public final class NetworkEvaluator {
     }
     let widest = architecture.layerSizes.max() ?? 1
     self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? max(16, Self.blockBytes / (8 * widest)) : n)))
-    sizes = .allocate(capacity: depth + 1)
-    offsets = .allocate(capacity: depth + 1)
+    sizes = arena.buffer(count: depth + 1)
+    offsets = arena.buffer(count: depth + 1)
     for k in 0...depth {
       sizes[k] = architecture.layerSizes[k]
       offsets[k] = k == 0 ? 0 : architecture.offset(ofLayer: k)
     }
-    self.inputs = .allocate(capacity: inputs.count)
-    self.inputs.initialize(from: inputs, count: inputs.count)
-    self.labels = .allocate(capacity: n)
-    self.labels.initialize(from: labels, count: n)
-    preActivations = .allocate(capacity: depth)
+    self.inputs = arena.copy(of: inputs)
+    self.labels = arena.copy(of: labels)
+    preActivations = arena.buffer(count: depth)
     for k in 1...depth {
       let count = n * architecture.layerSizes[k]
-      let z = UnsafeMutablePointer<Double>.allocate(capacity: count)
-      z.initialize(repeating: 0, count: count)
-      (preActivations + k - 1).initialize(to: z)
+      preActivations[k - 1] = arena.buffer(count: count)
     }
     let block = self.blockRows * widest
-    hidden = .allocate(capacity: block)
-    deltaA = .allocate(capacity: block)
-    deltaB = .allocate(capacity: block)
-    transposedWeights = .allocate(capacity: p)
-    transposedGradient = .allocate(capacity: p)
-    for buffer in [hidden, deltaA, deltaB] { buffer.initialize(repeating: 0, count: block) }
-    transposedWeights.initialize(repeating: 0, count: p)
-    transposedGradient.initialize(repeating: 0, count: p)
-    margins = .allocate(capacity: n)
-    margins.initialize(repeating: 0, count: n)
+    hidden = arena.buffer(count: block)
+    deltaA = arena.buffer(count: block)
+    deltaB = arena.buffer(count: block)
+    transposedWeights = arena.buffer(count: p)
+    transposedGradient = arena.buffer(count: p)
+    margins = arena.buffer(count: n)
     keepsHidden = self.blockRows >= n && depth > 1
     let keptCount = keepsHidden ? n * architecture.hiddenUnitCount : 1
-    keptHidden = .allocate(capacity: keptCount)
-    keptHidden.initialize(repeating: 0, count: keptCount)
+    keptHidden = arena.buffer(count: keptCount)
 
     gate = architecture.smoothGate
     let hiddenCount = gate == nil ? 1 : max(architecture.hiddenUnitCount, 1)
-    hiddenOffsets = .allocate(capacity: depth + 1)
+    hiddenOffsets = arena.buffer(count: depth + 1)
     var hiddenOffset = 0
     for k in 0...depth {
       hiddenOffsets[k] = hiddenOffset
       if k >= 1, k < depth { hiddenOffset += architecture.layerSizes[k] }
     }
-    rowNorms = .allocate(capacity: hiddenCount)
-    unitShrink = .allocate(capacity: hiddenCount)
-    inputNorms = .allocate(capacity: gate == nil ? 1 : n * max(depth - 1, 1))
-    gates = .allocate(capacity: gate == nil ? 1 : n * hiddenCount)
-    rowShrink = .allocate(capacity: gate == nil ? 1 : self.blockRows)
-    for buffer in [rowNorms, unitShrink] { buffer.initialize(repeating: 0, count: hiddenCount) }
-    inputNorms.initialize(repeating: 0, count: gate == nil ? 1 : n * max(depth - 1, 1))
-    gates.initialize(repeating: 0, count: gate == nil ? 1 : n * hiddenCount)
-    rowShrink.initialize(repeating: 0, count: gate == nil ? 1 : self.blockRows)
+    rowNorms = arena.buffer(count: hiddenCount)
+    unitShrink = arena.buffer(count: hiddenCount)
+    inputNorms = arena.buffer(count: gate == nil ? 1 : n * max(depth - 1, 1))
+    gates = arena.buffer(count: gate == nil ? 1 : n * hiddenCount)
+    rowShrink = arena.buffer(count: gate == nil ? 1 : self.blockRows)
     if gate != nil {
       let d = architecture.inputDimension
       for i in 0..<n {
@@ -181,22 +171,6 @@ public final class NetworkEvaluator {
         inputNorms[i] = sum.squareRoot()
       }
     }
-  }
-
-  deinit {
-    for k in 0..<depth { preActivations[k].deallocate() }
-    for buffer in [
-      inputs, labels, hidden, keptHidden, deltaA, deltaB, transposedWeights, transposedGradient, margins, rowNorms,
-      inputNorms,
-      gates, unitShrink, rowShrink,
-    ] {
-      buffer.deallocate()
-    }
-    preActivations.deallocate()
-    frozenSlopes?.deallocate()
-    sizes.deallocate()
-    offsets.deallocate()
-    hiddenOffsets.deallocate()
   }
 
   /// Allocates the frozen pattern's slopes (once; a piecewise-linear activation only). While
@@ -209,8 +183,8 @@ public final class NetworkEvaluator {
     precondition(activation != .smoothRelu, "the smooth gate has no pattern to freeze")
     guard frozenSlopes == nil else { return }
     let count = max(sampleCount * architecture.hiddenUnitCount, 1)
-    frozenSlopes = .allocate(capacity: count)
-    frozenSlopes!.initialize(repeating: 1, count: count)
+    frozenSlopes = arena.buffer(count: count)
+    frozenSlopes!.update(repeating: 1, count: count)
   }
 
   /// The frozen slopes of hidden layer k (N × d_k, row-major), for reading and writing.

@@ -1,3 +1,5 @@
+import ODE
+
 /// The forces of a loss on a network, shared by every dynamics:
 ///
 ///   G = Σ_n w_n ∇_θ q_n(W)  and  ν̃ = Σ_n w_n q_n(W),  with a_n = −ℓ'(q_n) = exp(logScale) · w_n,
@@ -7,6 +9,8 @@
 public final class NetworkForces {
   public let network: NetworkEvaluator
   public let loss: Loss
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let forceWeights: UnsafeMutablePointer<Double>
   private let outputWeights: UnsafeMutablePointer<Double>
   /// c_n = y_n w_n of the last ``evaluate(theta:gradient:)`` (the Filippov flows read them).
@@ -17,13 +21,8 @@ public final class NetworkForces {
   public init(network: NetworkEvaluator, loss: Loss) {
     self.network = network
     self.loss = loss
-    forceWeights = .allocate(capacity: network.sampleCount)
-    outputWeights = .allocate(capacity: network.sampleCount)
-  }
-
-  deinit {
-    forceWeights.deallocate()
-    outputWeights.deallocate()
+    forceWeights = arena.buffer(count: network.sampleCount)
+    outputWeights = arena.buffer(count: network.sampleCount)
   }
 
   /// Writes G into `gradient` (P entries) and returns (logScale, ν̃) for weights θ.

@@ -1,9 +1,13 @@
+import ODE
+
 /// Counts changes of the ReLU activation pattern: the (sample, hidden unit) pairs whose
 /// pre-activation z_nj = w_j·h_n changed side of the kink (z > 0 active, z ≤ 0 inactive, matching
 /// σ'(0) = 0) since the last ``update(from:)``. Called after every accepted step, it counts the
 /// switches the solver stepped across, including back-and-forth chattering of sliding modes
 /// (THEORY §7.1(c)); between two saves it gives the `pattern_changes` column.
 public final class ActivationPatternTracker {
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let pattern: UnsafeMutablePointer<Bool>
   private let size: Int
   private var initialized = false
@@ -14,11 +18,8 @@ public final class ActivationPatternTracker {
 
   public init(architecture: Architecture, sampleCount: Int) {
     size = architecture.hiddenUnitCount * sampleCount
-    pattern = .allocate(capacity: max(size, 1))
-    pattern.initialize(repeating: false, count: max(size, 1))
+    pattern = arena.buffer(count: size)
   }
-
-  deinit { pattern.deallocate() }
 
   /// Compares the pattern of `network`'s last forward pass with the stored one and stores it.
   public func update(from network: NetworkEvaluator) {

@@ -1,5 +1,6 @@
 import CGSL
 import Foundation
+import ODE
 
 /// The quantities the theory talks about, computed from the layer weights at a saved time
 /// (the columns of `trajectory.csv`, THEORY §1–§6):
@@ -29,6 +30,8 @@ public final class Observables {
   public let loss: Loss
   /// The column names, in order.
   public let columnNames: [String]
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   /// The values of the last ``compute(t:theta:patternChanges:)``, one per column.
   public let values: UnsafeMutablePointer<Double>
   /// The network evaluator used for the observables (also used for pattern tracking).
@@ -53,24 +56,15 @@ public final class Observables {
     names += (1...depth).dropFirst().map { "balance_drift_\($0)" }
     names.append("pattern_changes")
     columnNames = names
-    values = .allocate(capacity: names.count)
-    values.initialize(repeating: 0, count: names.count)
+    values = arena.buffer(count: names.count)
     let squares = theta0.withUnsafeBufferPointer { [architecture = network.architecture] in
       Self.layerSquaredNorms($0.baseAddress!, architecture)
     }
     initialBalance = squares.map { $0 - squares[0] }
-    forceWeights = .allocate(capacity: network.sampleCount)
-    outputWeights = .allocate(capacity: network.sampleCount)
-    gradient = .allocate(capacity: architecture.parameterCount)
-    fieldDirection = .allocate(capacity: architecture.parameterCount)
-  }
-
-  deinit {
-    values.deallocate()
-    forceWeights.deallocate()
-    outputWeights.deallocate()
-    gradient.deallocate()
-    fieldDirection.deallocate()
+    forceWeights = arena.buffer(count: network.sampleCount)
+    outputWeights = arena.buffer(count: network.sampleCount)
+    gradient = arena.buffer(count: architecture.parameterCount)
+    fieldDirection = arena.buffer(count: architecture.parameterCount)
   }
 
   /// The value of a column of the last computation.

@@ -1,5 +1,6 @@
 import CGSL
 import Foundation
+import ODE
 
 /// Evaluates scalar summaries of a dynamics state — log L, min_n q_n(W), ρ, γ̄ — for stop conditions
 /// and clock switches, on its own buffers (allocation-free after `init`).
@@ -7,6 +8,8 @@ final class StateProbe {
   let dynamics: any FlowDynamics
   let network: NetworkEvaluator
   let loss: Loss
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let theta: UnsafeMutablePointer<Double>
   private let weights: UnsafeMutablePointer<Double>
   private let blocks: LayerBlocks
@@ -15,14 +18,9 @@ final class StateProbe {
     self.dynamics = dynamics
     self.network = network
     self.loss = loss
-    theta = .allocate(capacity: network.architecture.parameterCount)
-    weights = .allocate(capacity: network.sampleCount)
+    theta = arena.buffer(count: network.architecture.parameterCount)
+    weights = arena.buffer(count: network.sampleCount)
     blocks = LayerBlocks(network.architecture)
-  }
-
-  deinit {
-    theta.deallocate()
-    weights.deallocate()
   }
 
   /// Runs the forward pass for `state`; returns θ.

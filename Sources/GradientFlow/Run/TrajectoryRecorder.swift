@@ -17,6 +17,8 @@ final class TrajectoryRecorder {
   private let margins: (writer: CSVWriter, every: Int)?
   /// The KKT stop (`--stop-at-kkt`), tested at saves with a positive margin.
   private let kktStop: (tolerance: Double, dataset: Dataset, options: KKTCertificate.Options)?
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   /// θ of the state being recorded and the row being written (preallocated: no allocation per save).
   let theta: UnsafeMutablePointer<Double>
   private let row: UnsafeMutablePointer<Double>
@@ -50,17 +52,12 @@ final class TrajectoryRecorder {
     } else {
       kktStop = nil
     }
-    theta = .allocate(capacity: architecture.parameterCount)
+    theta = arena.buffer(count: architecture.parameterCount)
     observableCount = observables.columnNames.count
     invariantEnd = observableCount + flow.invariantNames.count
     rowCount = invariantEnd + SlidingDiagnostics.columnNames.count
-    row = .allocate(capacity: rowCount)
+    row = arena.buffer(count: rowCount)
     tracksPattern = architecture.activation.hasKink && architecture.depth > 1
-  }
-
-  deinit {
-    theta.deallocate()
-    row.deallocate()
   }
 
   /// trajectory.csv's columns.

@@ -21,7 +21,7 @@ extension CrossingCorrectedStepper {
   func addCorrection(sample n: Int, from a: Double, to b: Double, h: Double) {
     guard b > a else { return }
     for node in 0..<3 {
-      // (2 points moved a random 3-layer run by 3e-5 against 2e-6: Δg is not smooth enough for it.)
+      // (Three points, not two: a 2-point rule measurably moved a three-layer run; docs/relu-kinks.md.)
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (b - a) * (x + 1) / 2
       let weight = w * (b - a) / 2 * h

@@ -2,12 +2,11 @@ import ODE
 
 /// Steps of a piecewise-linear network's unconstrained flow θ̇ = F(θ) = −∇L(θ) that integrate one
 /// activation pattern at a time and correct for the pattern changes inside the step (`--sliding
-/// corrected`, README "ReLU kinks").
+/// corrected`, docs/relu-kinks.md).
 ///
-/// F jumps where a pre-activation z_p = W_k[j, :]·h_{k−1,n} changes sign. On a benchmark like D these
-/// crossings come every ~1e-5 in time while the field between them would allow steps of ~1e-3: a
-/// Runge–Kutta step across a jump has an error first order in h, so a plain stepper takes one or
-/// more tiny steps per crossing. Here a step from θ_0 of size h
+/// F jumps where a pre-activation z_p = W_k[j, :]·h_{k−1,n} changes sign. A Runge–Kutta step across a
+/// jump has an error first order in h, so a plain stepper takes one or more tiny steps per crossing, however
+/// smooth the field is between crossings. Here a step from θ_0 of size h
 ///
 /// 1. integrates the **frozen field** F_0 = F(·; P_0) of the pattern P_0 at θ_0 (every slope fixed,
 ///    ``NetworkEvaluator/usesFrozenPattern``; a smooth field) with GSL's rkf45, giving θ̃_1, its error
@@ -45,12 +44,12 @@ import ODE
 /// s = ½, and, when a crossing was found, one for J·v and one of the true F at the corrected θ_1 (the next
 /// step's start). Between crossings the frozen field's end rate is the next start's rate.
 public final class CrossingCorrectedStepper: StepEngine {
-  /// The correction's share of the error estimate. Measured on S and D against the reference answers
-  /// (README "ReLU kinks"): see ``defaultCorrectionWeight``.
+  /// The correction's share of the error estimate: a step is accepted only when `correctionWeight` × the
+  /// second correction term is within tolerance. Positive; below 1 trusts the propagated second-order
+  /// correction (local extrapolation), larger is more cautious. See ``defaultCorrectionWeight``.
   public let correctionWeight: Double
-  /// 0.3: measured on D (README "ReLU kinks"): weight 1 took 21,453 evaluations, 0.3 14,551 and 0.1 10,318,
-  /// with the final loss 4e-8, 2e-8 and 2e-7 from the reference answer; at 0.3 S, D and M stay within 1.4e-7
-  /// of converged references under perturbed step sequences.
+  /// 0.3: a smaller weight takes longer steps (fewer evaluations) at a larger correction error; 0.3 was
+  /// chosen against the benchmark problems' reference answers (the measurements: docs/relu-kinks.md).
   public static let defaultCorrectionWeight = 0.3
 
   public let dimension: Int
@@ -94,6 +93,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// GSL's rkf45 step on the frozen field (set at the end of init: it captures self).
   var frozenStep: EmbeddedStep!
 
+  /// Owns every buffer below (freed with the stepper).
+  private let arena: ScratchArena
   // θ-sized buffers.
   let start: UnsafeMutablePointer<Double>
   let startRate: UnsafeMutablePointer<Double>
@@ -112,8 +113,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   let pieceDifference: UnsafeMutablePointer<Double>
   /// θ̃ at the grid's interior points (cells − 1 states).
   let grid: UnsafeMutablePointer<Double>
-  /// Cells per step in which a followed sample of a deep net is checked (4 missed a double crossing on D
-  /// and moved its loss by 7e-7; 8 kept it within 1e-7 under perturbed step sequences).
+  /// Cells per step in which a followed sample of a deep net is checked: a deeper pair that crosses and
+  /// crosses back within one cell is not seen, so more cells resolve closer double crossings at one pass
+  /// of the sample per cell (8 was chosen against perturbed step sequences: docs/relu-kinks.md).
   static let cells = 8
   // Hidden pre-activations at s = 0, ½, 1 (the network's layout: layer k's N × d_k block at N·offset_k).
   let startZ: UnsafeMutablePointer<Double>
@@ -209,11 +211,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     layerWidths = (1..<architecture.depth).map { architecture.layerSizes[$0] }
 
     let p = dimension
-    func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-      b.initialize(repeating: 0, count: max(count, 1))
-      return b
-    }
+    let arena = ScratchArena()
+    self.arena = arena
+    let buffer = { (count: Int) in arena.buffer(Double.self, count: count) }
     start = buffer(p)
     startRate = buffer(p)
     end = buffer(p)
@@ -237,11 +237,10 @@ public final class CrossingCorrectedStepper: StepEngine {
     slopes = buffer(hiddenCount)
     sampleZ = buffer(hiddenCount)
     rootZ = buffer(hiddenCount)
-    flagged = .allocate(capacity: sampleCount)
-    entered = .allocate(capacity: max(hiddenCount, 1))
-    entered.initialize(repeating: false, count: max(hiddenCount, 1))
+    flagged = arena.buffer(count: sampleCount)
+    entered = arena.buffer(count: hiddenCount)
     continuesAfterEntry = normalization != nil
-    wrongUnits = .allocate(capacity: max(hiddenCount, 1))
+    wrongUnits = arena.buffer(count: hiddenCount)
     let firstWidth = architecture.layerSizes[1]
     startRateZ = buffer(sampleCount * firstWidth)
     endRateZ = buffer(sampleCount * firstWidth)
@@ -249,8 +248,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     rootScratch = buffer(5)
     // Up to a stale flip and three roots per pair.
     eventTimes = buffer(4 * firstWidth + 1)
-    eventUnits = .allocate(capacity: 4 * firstWidth + 1)
-    flagged.initialize(repeating: false, count: sampleCount)
+    eventUnits = arena.buffer(count: 4 * firstWidth + 1)
 
     do {
       frozenStep = try EmbeddedStep(stepper: .rkf45, dimension: p) { [unowned self] y, dydt in
@@ -259,20 +257,5 @@ public final class CrossingCorrectedStepper: StepEngine {
     } catch {
       throw .invalidArchitecture(error.description)
     }
-  }
-
-  deinit {
-    for b in [
-      start, startRate, end, endRate, stepError, path, correction, lever, difference, probeRate, pathDerivative,
-      zGradient, flipDifference, pieceDifference, grid, startZ, midZ,
-      endZ, startSlopes, slopes, sampleZ, rootZ,
-    ] {
-      b.deallocate()
-    }
-    flagged.deallocate()
-    entered.deallocate()
-    wrongUnits.deallocate()
-    for b in [startRateZ, endRateZ, rateTransposed, rootScratch, eventTimes] { b.deallocate() }
-    eventUnits.deallocate()
   }
 }

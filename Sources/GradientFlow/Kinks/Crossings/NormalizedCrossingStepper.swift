@@ -16,6 +16,8 @@ public final class NormalizedCrossingStepper: StepEngine {
   public let dimension: Int
   private let depth: Int
   private let blocks: LayerBlocks
+  /// Owns the buffers below.
+  private let arena = ScratchArena()
   /// The weights the inner stepper steps, and the state last written into the solver's y.
   private let theta: UnsafeMutablePointer<Double>
   private let written: UnsafeMutablePointer<Double>
@@ -28,15 +30,8 @@ public final class NormalizedCrossingStepper: StepEngine {
     depth = architecture.depth
     blocks = LayerBlocks(architecture)
     dimension = architecture.depth + architecture.parameterCount
-    theta = .allocate(capacity: architecture.parameterCount)
-    theta.initialize(repeating: 0, count: architecture.parameterCount)
-    written = .allocate(capacity: dimension)
-    written.initialize(repeating: 0, count: dimension)
-  }
-
-  deinit {
-    theta.deallocate()
-    written.deallocate()
+    theta = arena.buffer(Double.self, count: architecture.parameterCount)
+    written = arena.buffer(Double.self, count: dimension)
   }
 
   public var rejectedSteps: Int { inner.rejectedSteps }

@@ -1,3 +1,5 @@
+import ODE
+
 /// One sample's part of the flow on a given linear piece of a piecewise-linear network: for sample n
 /// and slopes m (one per hidden unit, as in ``NetworkEvaluator/frozenSlopes(ofLayer:)``),
 ///

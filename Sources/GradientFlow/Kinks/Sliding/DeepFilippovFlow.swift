@@ -1,4 +1,5 @@
 import Foundation
+import ODE
 
 /// The unconstrained gradient flow of a ReLU net with K ≥ 3 layers, with the Filippov convex
 /// combination on the (sample, unit) pairs that slide (THEORY §7.1, `--sliding filippov`).
@@ -40,6 +41,8 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   private let inputs: UnsafeMutablePointer<Double>
   /// ‖x_n‖² (layer 1's inputs never change).
   private let inputSquaredNorms: UnsafeMutablePointer<Double>
@@ -106,49 +109,28 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     lowerStride = max(offsets[depth - 1], 1)
     // Capacity: every buffer stays below 2^22 doubles (32 MiB) of lower Jacobians.
     let capacity = max(8, min(256, n * architecture.hiddenWidths.reduce(0, +), (1 << 22) / lowerStride))
-    self.inputs = .allocate(capacity: inputs.count)
-    self.inputs.initialize(from: inputs, count: inputs.count)
-    inputSquaredNorms = .allocate(capacity: n)
+    self.inputs = arena.copy(of: inputs)
+    inputSquaredNorms = arena.buffer(count: n)
     for m in 0..<n {
-      inputSquaredNorms.advanced(by: m).initialize(
-        to: Self.squaredNorm(self.inputs + m * sizes[0], count: sizes[0], rectified: false))
+      inputSquaredNorms[m] = Self.squaredNorm(self.inputs + m * sizes[0], count: sizes[0], rectified: false)
     }
     forces = NetworkForces(network: network, loss: loss)
-    rowNorms = .allocate(capacity: normOffsets[depth])
-    inverseSquaredRowNorms = .allocate(capacity: normOffsets[depth])
-    sampleLayer = .allocate(capacity: n)
+    rowNorms = arena.buffer(count: normOffsets[depth])
+    inverseSquaredRowNorms = arena.buffer(count: normOffsets[depth])
+    sampleLayer = arena.buffer(count: n)
     let widest = sizes.max() ?? 1
-    signal = .allocate(capacity: widest)
-    signalBelow = .allocate(capacity: widest)
-    candidateLayer = .allocate(capacity: capacity)
-    candidateSample = .allocate(capacity: capacity)
-    candidateUnit = .allocate(capacity: capacity)
-    candidateSignal = .allocate(capacity: capacity)
-    candidateZ = .allocate(capacity: capacity)
-    candidateActive = .allocate(capacity: capacity)
-    candidateInputNorm = .allocate(capacity: capacity)
-    candidateInput = .allocate(capacity: capacity * inputStride)
-    lowerJacobian = .allocate(capacity: capacity * lowerStride)
+    signal = arena.buffer(count: widest)
+    signalBelow = arena.buffer(count: widest)
+    candidateLayer = arena.buffer(count: capacity)
+    candidateSample = arena.buffer(count: capacity)
+    candidateUnit = arena.buffer(count: capacity)
+    candidateSignal = arena.buffer(count: capacity)
+    candidateZ = arena.buffer(count: capacity)
+    candidateActive = arena.buffer(count: capacity)
+    candidateInputNorm = arena.buffer(count: capacity)
+    candidateInput = arena.buffer(count: capacity * inputStride)
+    lowerJacobian = arena.buffer(count: capacity * lowerStride)
     solver = FilippovSlopeSolver(capacity: capacity)
-  }
-
-  deinit {
-    inputs.deallocate()
-    inputSquaredNorms.deallocate()
-    rowNorms.deallocate()
-    inverseSquaredRowNorms.deallocate()
-    sampleLayer.deallocate()
-    signal.deallocate()
-    signalBelow.deallocate()
-    candidateLayer.deallocate()
-    candidateSample.deallocate()
-    candidateUnit.deallocate()
-    candidateSignal.deallocate()
-    candidateZ.deallocate()
-    candidateActive.deallocate()
-    candidateInputNorm.deallocate()
-    candidateInput.deallocate()
-    lowerJacobian.deallocate()
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.

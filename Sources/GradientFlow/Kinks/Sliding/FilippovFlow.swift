@@ -1,4 +1,5 @@
 import Foundation
+import ODE
 
 /// The unconstrained gradient flow of a two-layer ReLU net, f(x) = Σ_j a_j σ(w_j·x), with the Filippov
 /// convex combination on the pairs that slide (THEORY §7.1, `--sliding filippov`).
@@ -41,6 +42,8 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
+  /// Owns every buffer below (freed with the flow).
+  private let arena = ScratchArena()
   private let inputs: UnsafeMutablePointer<Double>
   /// Where the output weights a_j start in θ (stored: `Architecture.offset` reduces over the layers).
   private let outputOffset: Int
@@ -92,40 +95,25 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
     self.pullBack = pullBack
     let detector = SlidingPairDetector(inputs: inputs, inputDimension: architecture.inputDimension, band: band)
     let n = network.sampleCount
-    self.inputs = .allocate(capacity: inputs.count)
-    self.inputs.initialize(from: inputs, count: inputs.count)
+    self.inputs = arena.copy(of: inputs)
     outputOffset = architecture.offset(ofLayer: 2)
     forces = NetworkForces(network: network, loss: loss)
     self.band = band
-    inputNorms = .allocate(capacity: n)
-    inputNorms.initialize(from: detector.inputNorms, count: n)
+    inputNorms = arena.buffer(count: n)
+    inputNorms.update(from: detector.inputNorms, count: n)
     let width = architecture.layerSizes[1]
-    weightNorms = .allocate(capacity: width)
-    inverseWeightNorms = .allocate(capacity: width)
-    unitCounts = .allocate(capacity: width)
-    unitStarts = .allocate(capacity: width)
-    unitFill = .allocate(capacity: width)
+    weightNorms = arena.buffer(count: width)
+    inverseWeightNorms = arena.buffer(count: width)
+    unitCounts = arena.buffer(count: width)
+    unitStarts = arena.buffer(count: width)
+    unitFill = arena.buffer(count: width)
     pairCapacity = 4 * n + 1024
-    pairUnits = .allocate(capacity: pairCapacity)
-    pairSamples = .allocate(capacity: pairCapacity)
-    groupedSamples = .allocate(capacity: pairCapacity)
+    pairUnits = arena.buffer(count: pairCapacity)
+    pairSamples = arena.buffer(count: pairCapacity)
+    groupedSamples = arena.buffer(count: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
     coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
-    effectiveWeights = .allocate(capacity: max(n, 1))
-  }
-
-  deinit {
-    inputs.deallocate()
-    inputNorms.deallocate()
-    weightNorms.deallocate()
-    inverseWeightNorms.deallocate()
-    unitCounts.deallocate()
-    unitStarts.deallocate()
-    unitFill.deallocate()
-    pairUnits.deallocate()
-    pairSamples.deallocate()
-    groupedSamples.deallocate()
-    effectiveWeights.deallocate()
+    effectiveWeights = arena.buffer(count: n)
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.

@@ -1,4 +1,5 @@
 import Foundation
+import ODE
 
 /// The Filippov slopes of one hidden unit of a two-layer ReLU net: a small box-constrained convex
 /// quadratic program, solved exactly by block principal pivoting (THEORY §7.1).
@@ -27,6 +28,8 @@ import Foundation
 public final class FilippovSlopeSolver {
   /// The largest candidate set handled exactly; larger sets keep their ReLU slopes (none seen in practice).
   public let capacity: Int
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   /// G (row-major, `size × size`), q, lo, hi: set by the caller before ``solve(size:)``.
   public let gram: UnsafeMutablePointer<Double>
   public let linear: UnsafeMutablePointer<Double>
@@ -48,29 +51,16 @@ public final class FilippovSlopeSolver {
   public init(capacity: Int) {
     self.capacity = max(capacity, 1)
     let k = self.capacity
-    gram = .allocate(capacity: k * k)
-    factor = .allocate(capacity: k * k)
-    linear = .allocate(capacity: k)
-    lower = .allocate(capacity: k)
-    upper = .allocate(capacity: k)
-    solution = .allocate(capacity: k)
-    rhs = .allocate(capacity: k)
-    status = .allocate(capacity: k)
-    aboveKink = .allocate(capacity: k)
-    free = .allocate(capacity: k)
-  }
-
-  deinit {
-    gram.deallocate()
-    factor.deallocate()
-    linear.deallocate()
-    lower.deallocate()
-    upper.deallocate()
-    solution.deallocate()
-    rhs.deallocate()
-    status.deallocate()
-    aboveKink.deallocate()
-    free.deallocate()
+    gram = arena.buffer(count: k * k)
+    factor = arena.buffer(count: k * k)
+    linear = arena.buffer(count: k)
+    lower = arena.buffer(count: k)
+    upper = arena.buffer(count: k)
+    solution = arena.buffer(count: k)
+    rhs = arena.buffer(count: k)
+    status = arena.buffer(count: k)
+    aboveKink = arena.buffer(count: k)
+    free = arena.buffer(count: k)
   }
 
   /// Solves the box QP of the first `size` entries. Indices whose ``status`` is 3 on entry are held at

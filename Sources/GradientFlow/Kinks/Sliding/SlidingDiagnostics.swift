@@ -29,6 +29,8 @@ public final class SlidingDiagnostics {
   private let architecture: Architecture
   private let sampleCount: Int
   private let pairCount: Int
+  /// Owns the buffers of this type (freed with it).
+  private let arena = ScratchArena()
   // Per-pair state and per-step norms, allocated once: ``update(t:network:theta:)`` runs after every
   // accepted step and allocates nothing (raw buffers also avoid exclusivity checks in its loop).
   private let sign: UnsafeMutablePointer<Int8>
@@ -58,34 +60,16 @@ public final class SlidingDiagnostics {
     pairCount =
       architecture.activation.hasKink && architecture.depth > 1 ? architecture.hiddenUnitCount * sampleCount : 0
     let count = max(pairCount, 1)
-    sign = .allocate(capacity: count)
-    sign.initialize(repeating: 0, count: count)
-    streak = .allocate(capacity: count)
-    streak.initialize(repeating: 0, count: count)
-    flips = .allocate(capacity: count)
-    flips.initialize(repeating: 0, count: count)
-    time = .allocate(capacity: count)
-    time.initialize(repeating: 0, count: count)
-    intervalStamp = .allocate(capacity: count)
-    intervalStamp.initialize(repeating: 0, count: count)
-    weightNorms = .allocate(capacity: max(architecture.layerSizes.max() ?? 1, 1))
-    inverseSquaredWeightNorms = .allocate(capacity: max(architecture.layerSizes.max() ?? 1, 1))
-    inputNorms = .allocate(capacity: max(sampleCount, 1))
+    sign = arena.buffer(count: count)
+    streak = arena.buffer(count: count)
+    flips = arena.buffer(count: count)
+    time = arena.buffer(count: count)
+    intervalStamp = arena.buffer(count: count)
+    weightNorms = arena.buffer(count: architecture.layerSizes.max() ?? 1)
+    inverseSquaredWeightNorms = arena.buffer(count: architecture.layerSizes.max() ?? 1)
+    inputNorms = arena.buffer(count: sampleCount)
     let rowCount = max(sampleCount * (architecture.depth - 1), 1)
-    rowActive = .allocate(capacity: rowCount)
-    rowActive.initialize(repeating: false, count: rowCount)
-  }
-
-  deinit {
-    sign.deallocate()
-    streak.deallocate()
-    flips.deallocate()
-    time.deallocate()
-    intervalStamp.deallocate()
-    weightNorms.deallocate()
-    inverseSquaredWeightNorms.deallocate()
-    inputNorms.deallocate()
-    rowActive.deallocate()
+    rowActive = arena.buffer(count: rowCount)
   }
 
   /// Records the accepted step ending at time t (not finite past log t ≈ 709.78: no time then) from
