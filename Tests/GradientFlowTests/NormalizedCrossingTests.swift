@@ -161,4 +161,30 @@ import Testing
       #expect(abs(squared.squareRoot() - 0.5) < 1e-14)
     }
   }
+
+  /// `--sliding corrected` with a normalized flow needs one hidden ReLU layer and the flow (usage errors otherwise).
+  @Test func correctedRefusesWhatItDoesNotCover() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let cases: [(String, (inout SimulationConfig) -> Void)] = [
+      ("one hidden layer only", { $0.widths = [4, 4] }),
+      ("one hidden layer only", { $0.activation = .leakyRelu }),
+      ("not to gradient descent", { $0.gdStep = 0.1 }),
+    ]
+    for (message, edit) in cases {
+      var config = SimulationConfig()
+      config.n = 8
+      config.widths = [4]
+      config.tEnd = 1
+      config.dynamics = .lagrange
+      config.sliding = .corrected
+      edit(&config)
+      #expect {
+        try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/run").run()
+      } throws: { error in
+        guard case SimulationError.usage(let text) = error else { return false }
+        return text.contains(message)
+      }
+    }
+  }
 }

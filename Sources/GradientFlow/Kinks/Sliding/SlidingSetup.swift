@@ -53,7 +53,7 @@ enum SlidingSetup {
     guard problem.dynamics == .unconstrained || (architecture.depth == 2 && architecture.activation == .relu) else {
       throw .invalidArchitecture(
         "--sliding corrected is implemented for --dynamics \(problem.dynamics.rawValue) of a relu net with one "
-          + "hidden layer only (got \(architecture.depth - 1) hidden layers, \(architecture.activation.rawValue)); "
+          + "hidden layer only (this net: \(architecture.depth - 1) hidden, \(architecture.activation.rawValue)); "
           + "use --dynamics unconstrained or --sliding off")
     }
   }
