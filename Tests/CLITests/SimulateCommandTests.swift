@@ -85,7 +85,8 @@ import Testing
     #expect(config["sliding"] as? String == "corrected")
     try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
     for (extra, phrase) in [
-      (["--dynamics", "weightnorm"], "unconstrained"), (["--gd-step", "0.1"], "unconstrained"),
+      (["--dynamics", "weightnorm", "--widths", "4,4"], "one hidden layer"),
+      (["--gd-step", "0.1"], "gradient descent"),
       (["--activation", "identity"], "relu or leaky-relu"),
     ] {
       let refused = try gradflow(

@@ -216,9 +216,15 @@ import Testing
     #expect(try resolved { $0.widths = [] } == .off)  // a linear model has no kink
     #expect(try resolved { $0.activation = .leakyRelu } == .corrected)
     #expect(try resolved { $0.activation = .identity } == .off)
-    // The normalized flows of one hidden ReLU layer take FilippovFlow's slopes; deeper ones keep σ'(0) = 0.
-    #expect(try resolved { $0.dynamics = .lagrange } == .filippov)
-    #expect(try resolved { $0.dynamics = .weightnorm } == .filippov)
+    // The normalized flows of one hidden ReLU layer take the crossing-corrected steps (in W, with FilippovFlow's
+    // slopes), or filippov on coincident surfaces; deeper ones keep σ'(0) = 0.
+    #expect(try resolved { $0.dynamics = .lagrange } == .corrected)
+    #expect(try resolved { $0.dynamics = .weightnorm } == .corrected)
+    #expect(
+      try resolved {
+        $0.dynamics = .lagrange
+        $0.generator = .r2
+      } == .filippov)
     #expect(
       try resolved {
         $0.dynamics = .lagrange

@@ -263,15 +263,24 @@ public final class Simulation {
         solve.kinks.crossingKernel
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
+      // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
+      let normalization: NormalizedWeightField? =
+        switch problem.dynamics {
+        case .unconstrained: nil
+        case .lagrange: NormalizedWeightField(architecture: architecture, scales: [1], dynamics: .lagrange)
+        case .weightnorm: NormalizedWeightField(architecture: architecture, scales: problem.wnScale)
+        }
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
-            holdsChatter: holdsChatter, kernel: kernel)
+            holdsChatter: holdsChatter, kernel: kernel,
+            normalization: normalization)
           engines.steppers.append(stepper)
-          return stepper
+          guard let normalization else { return stepper }
+          return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)
         } catch {
           throw .invalidOptions(error.description)
         }

@@ -34,6 +34,7 @@ extension CrossingCorrectedStepper {
       difference.update(repeating: 0, count: dimension)
       field.addForce(path, sample: n, slopes: slopes, scale: 1, into: difference, scratch: rootZ)
       field.addForce(path, sample: n, slopes: startSlopes, scale: -1, into: difference, scratch: rootZ)
+      normalization?.apply(theta: path, to: difference)
       let leverWeight = weight * (1 - s) * h
       for i in 0..<dimension {
         correction[i] += weight * difference[i]

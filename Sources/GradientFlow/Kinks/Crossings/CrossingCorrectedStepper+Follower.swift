@@ -21,11 +21,19 @@ extension CrossingCorrectedStepper {
     if events > 0 { shallow?.beginSample(n) }
     var differing = 0
     var pieceStart = 0.0
+    if continuesAfterEntry { entered.update(repeating: false, count: width) }
     for e in 0..<events {
       let (s, u) = (eventTimes[e], eventUnits[e])
+      if continuesAfterEntry, entered[u] { continue }
       let slope = firstLayerSlope(sample: n, unit: u, at: s, h: h)
       guard cross(sample: n, unit: u, at: s, slope: slope, h: h, differing: &differing, pieceStart: &pieceStart)
-      else { return true }
+      else {
+        // A sliding entry: with ``continuesAfterEntry`` the sample's other units are followed on (in a net
+        // with one hidden layer a unit's ż does not depend on the others' slopes).
+        guard continuesAfterEntry else { return true }
+        entered[u] = true
+        continue
+      }
     }
     if differing > 0 { addCorrection(sample: n, from: pieceStart, to: 1, h: h) }
     return true
@@ -174,9 +182,11 @@ extension CrossingCorrectedStepper {
   }
 
   /// Takes sample n's crossing of unit u at s (dz_u/ds = `slope`). A pair that starts to slide there gets the
-  /// Filippov share of its flip for the rest of the step, and the sample is not followed further (its later
-  /// crossings in this step are not seen): returns false. Any other crossing closes the sample's current
-  /// piece (its correction, when it differs from P_0) and flips the slope.
+  /// Filippov share of its flip for the rest of the step, and returns false: the sample is not followed further
+  /// (its later crossings in this step are not seen), or, with ``continuesAfterEntry``, only that unit is
+  /// dropped and the sample's piece goes on from s (the share then leaves the piece to ``addCorrection``). Any
+  /// other crossing closes the sample's current piece (its correction, when it differs from P_0) and flips the
+  /// slope.
   func cross(
     sample n: Int, unit u: Int, at s: Double, slope: Double, h: Double, differing: inout Int,
     pieceStart: inout Double
@@ -185,7 +195,9 @@ extension CrossingCorrectedStepper {
     if let chatter, u < chatter.width { chatter.record(sample: n, unit: u) }
     if differing > 0 { addCorrection(sample: n, from: pieceStart, to: s, h: h) }
     if band != nil, s < 1 - 1e-9, entersSurface(sample: n, unit: u, at: s, slope: slope, h: h) {
-      addSlidingCorrection(sample: n, unit: u, from: s, includesPiece: differing > 0, h: h)
+      addSlidingCorrection(
+        sample: n, unit: u, from: s, includesPiece: differing > 0, accumulatesPiece: !continuesAfterEntry, h: h)
+      pieceStart = s
       return false
     }
     slopes[u] = slopes[u] == positiveSlope ? lowerSlope : positiveSlope

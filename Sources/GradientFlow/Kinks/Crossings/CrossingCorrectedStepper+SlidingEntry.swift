@@ -21,8 +21,10 @@ extension CrossingCorrectedStepper {
     let attraction = y * field.loss.force(margin: y * f) * field.outputSignal(path, slopes: slopes, unit: u)
     guard attraction < 0 else { return false }
     let squared = field.jacobianSquaredNorm(path, slopes: slopes, unit: u)
-    // The flip changes u's slope by 1 − α (α = 0 for ReLU).
-    var jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared
+    // The flip changes u's slope by 1 − α (α = 0 for ReLU); a normalized flow moves z_u by a_1 = ρ_1²/c_1²
+    // times the flip's jump (``NormalizedWeightField``).
+    let factor = normalization?.tangentFactor(layer: 0, theta: path) ?? 1
+    var jump = (slopes[u] == positiveSlope ? -1 : 1) * attraction * squared * factor
     if lowerSlope != 0 { jump *= 1 - lowerSlope }
     let rate = slope / h
     return (rate > 0) != (rate + jump > 0)
@@ -53,6 +55,10 @@ extension CrossingCorrectedStepper {
       field.addForce(path, sample: n, slopes: slopes, scale: 1, into: pieceDifference, scratch: rootZ)
       field.addForce(path, sample: n, slopes: startSlopes, scale: -1, into: pieceDifference, scratch: rootZ)
     }
+    if let normalization {
+      normalization.apply(theta: path, to: flipDifference)
+      normalization.apply(theta: path, to: pieceDifference)
+    }
     var rate = 0.0
     var jump = 0.0
     for i in 0..<dimension where zGradient[i] != 0 {
@@ -65,7 +71,9 @@ extension CrossingCorrectedStepper {
   /// Adds sample n's correction over [a, 1] where its unit u slides: the Filippov share λ ∈ [0, 1] of the
   /// flip that keeps ż_u = 0, λ = −rate/jump (``slidingTerms``), on top of the sample's piece if it differs
   /// from P_0 (3-point Gauss–Legendre, like ``addCorrection(sample:from:to:h:)``).
-  func addSlidingCorrection(sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, h: Double) {
+  func addSlidingCorrection(
+    sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, accumulatesPiece: Bool = true, h: Double
+  ) {
     guard a < 1 else { return }
     if let shallow {
       shallow.addSliding(
@@ -81,7 +89,7 @@ extension CrossingCorrectedStepper {
       let share = jump != 0 ? min(max(-rate / jump, 0), 1) : 0
       let leverWeight = weight * (1 - s) * h
       for i in 0..<dimension {
-        let delta = share * flipDifference[i] + pieceDifference[i]
+        let delta = share * flipDifference[i] + (accumulatesPiece ? pieceDifference[i] : 0)
         correction[i] += weight * delta
         lever[i] += leverWeight * delta
       }

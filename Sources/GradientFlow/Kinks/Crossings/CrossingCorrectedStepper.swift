@@ -68,7 +68,10 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The same network's field without Filippov slopes, for the steps that start with no pair sliding
   /// (the flows' candidate scan is then skipped; a pair that starts to slide inside such a step is an entry,
   /// handled by the correction). nil when `dynamics` has no Filippov slopes.
-  let plainDynamics: UnconstrainedFlow?
+  let plainDynamics: (any FlowDynamics)?
+  /// M(θ) of a normalized flow integrated in W (``NormalizedWeightField``): the field is M·G and a crossing
+  /// changes it by M·ΔG. nil for the unconstrained flow (M = 1).
+  let normalization: NormalizedWeightField?
   /// Whether the last evaluation of the true field at a step's start had sliding pairs.
   var holdsSlidingPairs = true
   /// η of the Filippov flows' kink band, or nil (no sliding treatment: leaky ReLU without `leakySliding`).
@@ -131,6 +134,13 @@ public final class CrossingCorrectedStepper: StepEngine {
   let sampleZ: UnsafeMutablePointer<Double>
   let rootZ: UnsafeMutablePointer<Double>
   let flagged: UnsafeMutablePointer<Bool>
+  /// One sample's first-layer units that started to slide in the step (``continuesAfterEntry``).
+  let entered: UnsafeMutablePointer<Bool>
+  /// Whether a one-hidden-layer sample is followed past a sliding entry, so that several of its units can
+  /// start to slide in one step (the normalized flows, whose unit directions converge fast: a sample then
+  /// meets the kinks of several near-parallel units at once). The unconstrained flow keeps stopping at the
+  /// first entry, which its recorded runs replay.
+  let continuesAfterEntry: Bool
   /// The units of one sample on the wrong side at a grid point.
   let wrongUnits: UnsafeMutablePointer<Int>
   /// ż of the first hidden layer at the step's ends under the frozen pattern (N × d_1: X Ẇ_1ᵀ), the
@@ -163,9 +173,15 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
-    kernel: CrossingKernel = .batched
+    kernel: CrossingKernel = .batched, normalization: NormalizedWeightField? = nil
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
+    if normalization != nil, architecture.depth != 2 {
+      throw .invalidArchitecture(
+        "--sliding corrected is implemented for the normalized flows with one hidden layer only "
+          + "(got \(architecture.depth - 1)); use --sliding off")
+    }
+    self.normalization = normalization
     guard correctionWeight > 0, correctionWeight.isFinite else {
       throw .invalidArchitecture("the correction weight must be positive (got \(correctionWeight))")
     }
@@ -173,27 +189,37 @@ public final class CrossingCorrectedStepper: StepEngine {
     network.enableFrozenPattern()
     // Leaky ReLU gets the Filippov slopes (in [α, 1]) with one hidden layer when `leakySliding`.
     let leakyFilippov = leakySliding && architecture.activation == .leakyRelu && architecture.depth == 2
-    plainDynamics =
+    let plain =
       architecture.activation == .relu || leakyFilippov ? UnconstrainedFlow(network: network, loss: loss) : nil
+    let base: any FlowDynamics
     switch (architecture.activation, architecture.depth) {
     case (_, 2) where architecture.activation == .relu || leakyFilippov:
-      dynamics = try FilippovFlow(
+      base = try FilippovFlow(
         network: network, inputs: inputs, loss: loss, band: slidingBand, surfaces: surfaces)
       band = slidingBand
     case (.relu, _):
-      dynamics = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
+      base = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
       band = slidingBand
     default:
-      dynamics = UnconstrainedFlow(network: network, loss: loss)
+      base = UnconstrainedFlow(network: network, loss: loss)
       band = nil
     }
-    slidingFlow = dynamics as? FilippovFlow
+    slidingFlow = base as? FilippovFlow
+    // The chatter hold and the batched correction are built for the unconstrained field; a normalized
+    // flow (M(W)·G(W)) keeps the per-sample correction and no hold.
     chatter =
-      holdsChatter && slidingFlow != nil
+      holdsChatter && normalization == nil && slidingFlow != nil
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
+    if let normalization {
+      dynamics = NormalizedWeightFlow(base: base, field: normalization)
+      plainDynamics = plain.map { NormalizedWeightFlow(base: $0, field: normalization) }
+    } else {
+      dynamics = base
+      plainDynamics = plain
+    }
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
     shallow =
-      kernel == .batched && architecture.depth == 2
+      kernel == .batched && architecture.depth == 2 && normalization == nil
       ? ShallowCorrection(architecture: architecture, inputs: inputs, labels: labels, loss: loss) : nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
@@ -235,6 +261,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     sampleZ = buffer(hiddenCount)
     rootZ = buffer(hiddenCount)
     flagged = arena.buffer(count: sampleCount)
+    entered = arena.buffer(count: hiddenCount)
+    continuesAfterEntry = normalization != nil
     wrongUnits = arena.buffer(count: hiddenCount)
     let firstWidth = architecture.layerSizes[1]
     startRateZ = buffer(sampleCount * firstWidth)

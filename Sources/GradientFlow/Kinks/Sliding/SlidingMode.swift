@@ -11,9 +11,11 @@
 /// - `corrected`: steps that integrate one activation pattern and correct for the pattern changes
 ///   inside them, sample by sample (``CrossingCorrectedStepper``), with the Filippov slopes of `filippov` on
 ///   sliding pairs (ReLU): crossings no longer limit the step. Unconstrained flow of a relu or leaky-relu net
-///   with a hidden layer, in the t clock; later log-t or ρ phases integrate the `filippov` flow (ReLU, and leaky
-///   ReLU with one hidden layer under `leaky_sliding`) or one-sided slopes (deeper leaky ReLU) with GSL. A pair
-///   that chatters is held on its kink (``ChatterMonitor``, config key `chatter`).
+///   with a hidden layer, and the Lagrange and weight-normalized flows of a ReLU net with one hidden layer
+///   (stepped in W, ``NormalizedCrossingStepper``), in the t clock; later log-t or ρ phases integrate the
+///   `filippov` flow (ReLU, and leaky ReLU with one hidden layer under `leaky_sliding`) or one-sided slopes
+///   (deeper leaky ReLU) with GSL. A pair of the unconstrained flow that chatters is held on its kink
+///   (``ChatterMonitor``, config key `chatter`).
 /// - `auto` (the default): `corrected` where it applies — the unconstrained flow (not gradient descent) of
 ///   a relu or leaky-relu net with a hidden layer — and `off` otherwise; but `filippov` for a ReLU net with
 ///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
@@ -21,23 +23,26 @@
 ///   one surface together get two independent sliding shares, overshoot the surface and chatter (docs/kinks.md).
 ///   ``SimulationSetup`` resolves it, so a
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
-///   with one hidden layer get `filippov` too (``LagrangeFlow/slopes``; without it they chatter across the kinks), every
-///   other normalized flow `off`.
+///   with one hidden layer get the same choice (`corrected`, or `filippov` on coincident surfaces; before
+///   `corrected` applied to them they got `filippov`, which their recorded runs replay), every other
+///   normalized flow `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
   case corrected
   case auto
 
-  /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2,
-  /// `filippov` instead for ReLU with K = 2 when `coincidentSurfaces` (some inputs are parallel).
+  /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2
+  /// and for the normalized flows of a ReLU net with K = 2, `filippov` instead for ReLU with K = 2 when
+  /// `coincidentSurfaces` (some inputs are parallel).
   public func resolved(
     architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool, coincidentSurfaces: Bool = false
   ) -> SlidingMode {
     guard self == .auto else { return self }
     if dynamics != .unconstrained {
       let oneHiddenReLU = architecture.depth == 2 && architecture.activation == .relu
-      return oneHiddenReLU && !gradientDescent ? .filippov : .off
+      guard oneHiddenReLU, !gradientDescent else { return .off }
+      return coincidentSurfaces ? .filippov : .corrected
     }
     let piecewiseLinear = architecture.activation == .relu || architecture.activation == .leakyRelu
     let applies = architecture.depth >= 2 && piecewiseLinear && dynamics == .unconstrained && !gradientDescent

@@ -41,13 +41,21 @@ enum SlidingSetup {
     return try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
   }
 
+  /// `corrected` applies to the flow (not gradient descent) of a relu or leaky-relu net with a hidden layer;
+  /// for the Lagrange and weight-normalized flows, of a ReLU net with one hidden layer (as `filippov`).
   static func validateCorrected(problem: Problem, gradientDescent: Bool) throws(ModelError) {
-    guard problem.dynamics == .unconstrained, !gradientDescent else {
+    guard !gradientDescent else {
       throw .invalidArchitecture(
-        "--sliding corrected is implemented for the unconstrained flow (--dynamics unconstrained, no --gd-step); "
-          + "use --sliding off")
+        "--sliding corrected applies to the flow, not to gradient descent (--gd-step); use --sliding off")
     }
     try CrossingCorrectedStepper.checkArchitecture(problem.architecture)
+    let architecture = problem.architecture
+    guard problem.dynamics == .unconstrained || (architecture.depth == 2 && architecture.activation == .relu) else {
+      throw .invalidArchitecture(
+        "--sliding corrected is implemented for --dynamics \(problem.dynamics.rawValue) of a relu net with one "
+          + "hidden layer only (this net: \(architecture.depth - 1) hidden, \(architecture.activation.rawValue)); "
+          + "use --dynamics unconstrained or --sliding off")
+    }
   }
 
   /// The checks both Filippov flows make of their arguments.
