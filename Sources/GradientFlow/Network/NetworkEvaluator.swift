@@ -61,12 +61,12 @@ public final class NetworkEvaluator {
   /// Owns the buffers of this type (freed with it).
   private let arena = ScratchArena()
   /// d_0 … d_K and the offsets of W_1 … W_K in θ (index k; entry 0 unused).
-  private let sizes: UnsafeMutablePointer<Int>
+  let sizes: UnsafeMutablePointer<Int>
   private let offsets: UnsafeMutablePointer<Int>
   private let inputs: UnsafeMutablePointer<Double>
   private let labels: UnsafeMutablePointer<Double>
   /// Pre-activations Z_k (k = 1…K, at index k − 1), each N × d_k; Z_K is the output f.
-  private let preActivations: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+  let preActivations: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
   /// One block of H_k (blockRows × widest).
   private let hidden: UnsafeMutablePointer<Double>
   /// When all samples fit in one block: H_k of every hidden layer from the forward pass (N × d_k at
@@ -86,12 +86,12 @@ public final class NetworkEvaluator {
   /// `hiddenOffsets[k]`), ‖h_{k−1,n}‖ (N per hidden layer, at N·(k − 1)), the gates S (N × d_k per
   /// hidden layer, at N·`hiddenOffsets[k]`), Σ_n t_{nj} (like the row norms) and one block's Σ_j t_{nj}.
   private let gate: SmoothGate?
-  private let hiddenOffsets: UnsafeMutablePointer<Int>
-  private let rowNorms: UnsafeMutablePointer<Double>
-  private let inputNorms: UnsafeMutablePointer<Double>
-  private let gates: UnsafeMutablePointer<Double>
-  private let unitShrink: UnsafeMutablePointer<Double>
-  private let rowShrink: UnsafeMutablePointer<Double>
+  let hiddenOffsets: UnsafeMutablePointer<Int>
+  let rowNorms: UnsafeMutablePointer<Double>
+  let inputNorms: UnsafeMutablePointer<Double>
+  let gates: UnsafeMutablePointer<Double>
+  let unitShrink: UnsafeMutablePointer<Double>
+  let rowShrink: UnsafeMutablePointer<Double>
   /// The slopes m_nj of a frozen activation pattern (N × d_k per hidden layer, at N·`hiddenOffsets[k]`);
   /// allocated by ``enableFrozenPattern()``.
   private var frozenSlopes: UnsafeMutablePointer<Double>?
@@ -341,69 +341,6 @@ public final class NetworkEvaluator {
       for i in 0..<count { h[i] = z[i] * s[i] }
     } else {
       activate(z, into: h, count: count)
-    }
-  }
-
-  /// Smooth gate, forward: ‖h_{k−1,n}‖ of the block's `input` rows (k ≥ 2; ‖x_n‖ is kept from
-  /// `init`) and the gates S_{nj} of layer k.
-  private func openGates(_ gate: SmoothGate, layer k: Int, start: Int, rows: Int, input: UnsafePointer<Double>) {
-    let din = sizes[k - 1]
-    let dout = sizes[k]
-    let norms = inputNorms + sampleCount * (k - 1) + start
-    if k > 1 {
-      for r in 0..<rows {
-        var sum = 0.0
-        for c in 0..<din { sum += input[r * din + c] * input[r * din + c] }
-        norms[r] = sum.squareRoot()
-      }
-    }
-    let z = preActivations[k - 1] + start * dout
-    let s = gates + sampleCount * hiddenOffsets[k] + start * dout
-    let unitNorms = rowNorms + hiddenOffsets[k]
-    for r in 0..<rows {
-      for j in 0..<dout {
-        s[r * dout + j] = SmoothGate.logistic(gate.argument(z[r * dout + j], scale: unitNorms[j] * norms[r]))
-      }
-    }
-  }
-
-  /// Smooth gate, backward at hidden layer k: the signal Δ into the gate becomes D_k = Δ ⊙ (S + uS'),
-  /// and t_nj = Δ_nj z_nj u_nj S'_nj is summed per unit (``unitShrink``) and per row (``rowShrink``).
-  private func closeGates(
-    _ gate: SmoothGate, layer k: Int, start: Int, rows: Int, delta d: UnsafeMutablePointer<Double>
-  ) {
-    let dout = sizes[k]
-    let z = preActivations[k - 1] + start * dout
-    let s = gates + sampleCount * hiddenOffsets[k] + start * dout
-    let norms = inputNorms + sampleCount * (k - 1) + start
-    let unitNorms = rowNorms + hiddenOffsets[k]
-    let units = unitShrink + hiddenOffsets[k]
-    for r in 0..<rows {
-      var rowSum = 0.0
-      for j in 0..<dout {
-        let i = r * dout + j
-        let u = gate.argument(z[i], scale: unitNorms[j] * norms[r])
-        let slope = s[i] * (1 - s[i])
-        let t = d[i] * z[i] * u * slope
-        rowSum += t
-        units[j] += t
-        d[i] *= s[i] + u * slope
-      }
-      rowShrink[r] = rowSum
-    }
-  }
-
-  /// Smooth gate: the signal into layer k's input, p_n −= (Σ_j t_nj / ‖h_{k−1,n}‖²)·h_{k−1,n}.
-  private func shrinkInputSignal(
-    layer k: Int, start: Int, rows: Int, input h: UnsafePointer<Double>, signal p: UnsafeMutablePointer<Double>
-  ) {
-    let din = sizes[k - 1]
-    let norms = inputNorms + sampleCount * (k - 1) + start
-    for r in 0..<rows {
-      let s = norms[r]
-      guard s > 0 else { continue }
-      let factor = rowShrink[r] / (s * s)
-      for c in 0..<din { p[r * din + c] -= factor * h[r * din + c] }
     }
   }
 
