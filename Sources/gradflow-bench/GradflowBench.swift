@@ -42,7 +42,7 @@ struct GradflowBench: ParsableCommand {
     guard let kind = NetworkEvaluator.Kernel(rawValue: kernel) else {
       throw ValidationError("unknown kernel '\(kernel)'; choose automatic, blas or loops")
     }
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.data = data
     config.initialWeights = initialWeights
     if let generator {
@@ -71,7 +71,7 @@ struct GradflowBench: ParsableCommand {
     }
     config.activation = chosen
     config.gateWidth = parts.count == 2 ? Double(parts[1]) : nil
-    let setup = try SimulationSetup(config: config)
+    let setup = try RunSetup(config: config)
     let network = try NetworkEvaluator(
       architecture: setup.architecture, inputs: setup.dataset.inputs, labels: setup.dataset.labels, kernel: kind,
       blockRows: blockRows)

@@ -6,10 +6,10 @@ import GradientFlow
 func resolveConfig(
   path: String?, data: DataOptions, model: ModelOptions, dynamics: DynamicsOption? = nil,
   integration: IntegrationOptions
-) throws -> SimulationConfig {
-  var resolved = SimulationConfig()
+) throws -> RunConfig {
+  var resolved = RunConfig()
   do {
-    if let path { resolved = try SimulationConfig.load(path: path) }
+    if let path { resolved = try RunConfig.load(path: path) }
     try data.apply(to: &resolved)
     try model.apply(to: &resolved)
     dynamics?.apply(to: &resolved)

@@ -46,7 +46,7 @@ struct DataOptions: ParsableArguments {
       .joined(separator: ", ")
   }
 
-  func apply(to config: inout SimulationConfig) throws {
+  func apply(to config: inout RunConfig) throws {
     if let data {
       config.data = data
       config.generator = nil

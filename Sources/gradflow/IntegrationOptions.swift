@@ -139,7 +139,7 @@ struct IntegrationOptions: ParsableArguments {
     }
   }
 
-  func apply(to config: inout SimulationConfig) {
+  func apply(to config: inout RunConfig) {
     if let clock { config.clock = clock }
     if let tEnd {
       config.tEnd = tEnd

@@ -61,7 +61,7 @@ struct ModelOptions: ParsableArguments {
     parsing: .unconditional, help: help("Seed of the Gaussian initialization.", default: "\(ConfigDefaults.seed)"))
   var seed: UInt64?
 
-  func apply(to config: inout SimulationConfig) throws {
+  func apply(to config: inout RunConfig) throws {
     if let widths { config.widths = widths }
     if let depth {
       if let widths = config.widths, widths.count != depth - 1, self.widths != nil {
@@ -112,7 +112,7 @@ struct DynamicsOption: ParsableArguments {
       default: ConfigDefaults.dynamics.rawValue))
   var dynamics: DynamicsKind?
 
-  func apply(to config: inout SimulationConfig) {
+  func apply(to config: inout RunConfig) {
     if let dynamics { config.dynamics = dynamics }
   }
 }

@@ -39,11 +39,11 @@ struct Simulate: ParsableCommand {
     let resolved = try resolveConfig(
       path: config, data: data, model: model, dynamics: dynamics, integration: integration)
 
-    let simulation: Simulation
+    let simulation: Run
     do {
-      let setup = try SimulationSetup(config: resolved)
+      let setup = try RunSetup(config: resolved)
       for note in setup.notes { printNote(note) }  // notes and warnings: even with --quiet
-      simulation = Simulation(setup: setup, outputDirectory: out)
+      simulation = Run(setup: setup, outputDirectory: out)
       simulation.warn = { printNote($0) }
     } catch {
       printError(error.description)
@@ -53,7 +53,7 @@ struct Simulate: ParsableCommand {
     simulation.progress = { logT, steps in display.update(logT: logT, steps: steps) }
 
     Interruption.installSignalHandlers()
-    let result: SimulationResult
+    let result: RunResult
     do {
       result = try simulation.run(force: force, commandLine: CommandLine.arguments)
     } catch {

@@ -3,8 +3,8 @@ import GradientFlow
 
 /// The short human summary printed after a run.
 struct Summary {
-  let setup: SimulationSetup
-  let result: SimulationResult
+  let setup: RunSetup
+  let result: RunResult
 
   /// The kink line, and advice when the run chattered.
   private var slidingText: String {

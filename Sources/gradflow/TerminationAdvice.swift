@@ -20,7 +20,7 @@ extension Termination.Remedy {
 
 /// How a run ended, for the command line: where, then what to change in gradflow's options.
 /// `stepper` is the run's `--stepper` (nil: the per-phase choice of an old run.json).
-func terminationText(_ result: SimulationResult, stepper: Stepper?) -> String {
+func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
   let what = result.termination.event(timeName: result.terminationTimeName)
   let s = result.statistics
   if s.isStiffFailure(result.termination) {

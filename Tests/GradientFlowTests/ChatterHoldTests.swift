@@ -19,8 +19,8 @@ import Testing
     return try #require(entry["log_loss"] as? Double)
   }
 
-  static func run(chatter: ChatterTreatment, rtol: Double? = nil) throws -> SimulationResult {
-    var config = SimulationConfig()
+  static func run(chatter: ChatterTreatment, rtol: Double? = nil) throws -> RunResult {
+    var config = RunConfig()
     config.data = zoo.appendingPathComponent("data/randlab.csv").path
     config.initialWeights = zoo.appendingPathComponent("init/randlab_w16.json").path
     config.widths = [16]
@@ -34,7 +34,7 @@ import Testing
     }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-chatter-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     return result
   }

@@ -28,14 +28,14 @@ import Testing
     return path
   }
 
-  private func run(_ dir: String, name: String, _ edit: (inout SimulationConfig) -> Void) throws -> SimulationResult {
-    var config = SimulationConfig()
+  private func run(_ dir: String, name: String, _ edit: (inout RunConfig) -> Void) throws -> RunResult {
+    var config = RunConfig()
     config.data = dir + "/sym.csv"
     config.widths = [4]
     config.seed = 0
     config.tEnd = 1e7
     edit(&config)
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/" + name).run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/" + name).run()
     #expect(result.termination.isSuccess, "\(name): \(result.terminationMessage)")
     return result
   }
@@ -56,7 +56,7 @@ import Testing
     let referenceMargin = try #require(reference.final["margin"])
     #expect(referenceLoss.isApproximatelyEqual(to: 5.8453e-9, relativeTolerance: 1e-4))  // the value
     #expect(abs(referenceMargin - 0.4305458) < 1e-7)
-    let cases: [(String, (inout SimulationConfig) -> Void)] = [
+    let cases: [(String, (inout RunConfig) -> Void)] = [
       ("filippov", { $0.sliding = .filippov }),
       ("auto", { $0.sliding = .auto }),
       (

@@ -77,14 +77,14 @@ import Testing
   }
 
   @Test func newRunsAreBatchedAndOldRunJSONFilesReplayPerSample() throws {
-    #expect(try SimulationConfig.decode(Data("{}".utf8), source: "test").crossingKernel == .batched)
-    let legacy = try SimulationConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
+    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").crossingKernel == .batched)
+    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
     #expect(legacy.crossingKernel == .perSample)
-    let recorded = try SimulationConfig.decode(
+    let recorded = try RunConfig.decode(
       Data(#"{"config": {"crossing_kernel": "batched"}}"#.utf8), source: "run.json")
     #expect(recorded.crossingKernel == .batched)
     #expect(throws: (any Error).self) {
-      try SimulationConfig.decode(Data(#"{"crossing_kernel": "simd"}"#.utf8), source: "test")
+      try RunConfig.decode(Data(#"{"crossing_kernel": "simd"}"#.utf8), source: "test")
     }
   }
 }

@@ -20,7 +20,7 @@ import Testing
     #expect(first != nil)
     // The directory is empty but claimed: a second run, even with force, must not share it.
     for force in [false, true] {
-      #expect(throws: SimulationError.self) { _ = try OutputDirectory(path: out, force: force) }
+      #expect(throws: RunError.self) { _ = try OutputDirectory(path: out, force: force) }
       do {
         _ = try OutputDirectory(path: out, force: force)
       } catch {

@@ -6,8 +6,8 @@ import Testing
 
 /// Gradient descent is explicit Euler on the flow: at equal t = kη its distance to the flow is O(η).
 @Suite struct GradientDescentTests {
-  private func finalWeights(_ configure: (inout SimulationConfig) -> Void) throws -> [Double] {
-    var config = SimulationConfig()
+  private func finalWeights(_ configure: (inout RunConfig) -> Void) throws -> [Double] {
+    var config = RunConfig()
     config.generator = .blobs
     config.n = 20
     config.widths = []  // linear model: smooth, so the O(η) law is clean
@@ -15,7 +15,7 @@ import Testing
     config.saves = 5
     configure(&config)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     return result.finalWeights
   }
@@ -35,15 +35,15 @@ import Testing
   }
 
   /// Runs gradient descent through the solver and returns the result (it may fail).
-  private func run(_ configure: (inout SimulationConfig) -> Void) throws -> SimulationResult {
-    var config = SimulationConfig()
+  private func run(_ configure: (inout RunConfig) -> Void) throws -> RunResult {
+    var config = RunConfig()
     config.generator = .blobs
     config.n = 12
     config.widths = [4]
     config.saves = 5
     configure(&config)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
-    return try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    return try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
   }
 
   @Test func gradientDescentObeysTheSolversLimits() throws {
@@ -74,14 +74,14 @@ import Testing
   @Test func savesLandOnTheFirstIterateAtOrPastEachSaveTime() throws {
     // Save times are log-spaced; with η = 0.3 none but t_end is an iterate: each row is the first kη ≥ a save time.
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-gd-\(UUID().uuidString)").path
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.generator = .blobs
     config.n = 12
     config.widths = [4]
     config.saves = 4
     config.tEnd = 30
     config.gdStep = 0.3
-    _ = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    _ = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
     let rows = try String(contentsOfFile: dir + "/trajectory.csv", encoding: .utf8).split(separator: "\n").dropFirst()
     let times = rows.map { Double($0.split(separator: ",")[0])! }
     // Several save times can fall before one iterate: it is saved once.

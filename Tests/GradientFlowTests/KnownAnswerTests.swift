@@ -24,16 +24,16 @@ import Testing
   }
 
   /// A run in the auto clock (t until L < 1, then log t) to `logTEnd`, weights saved.
-  private func run(_ configure: (inout SimulationConfig) -> Void, logTEnd: Double, in dir: String) throws -> (
-    SimulationResult, TrajectoryTable
+  private func run(_ configure: (inout RunConfig) -> Void, logTEnd: Double, in dir: String) throws -> (
+    RunResult, TrajectoryTable
   ) {
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.clock = .auto
     config.logTEnd = logTEnd
     config.saves = 24
     config.saveWeights = true
     configure(&config)
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/out").run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/out").run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     return (result, try TrajectoryTable.load(path: dir + "/out/trajectory.csv"))
   }

@@ -49,15 +49,15 @@ import Testing
   @Test(arguments: [Clock.t, .logT, .auto, .rho])
   func linearNonSeparableEndsAtTheNewtonMinimizer(clock: Clock) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-min-\(UUID().uuidString)").path
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.generator = .randomLabels
     config.n = 20
     config.widths = []
     config.clock = clock
     config.tEnd = 1e6
     config.checkAtEnd = true  // the checker's verdict on the same run must agree: not separable
-    let setup = try SimulationSetup(config: config)
-    let result = try Simulation(setup: setup, outputDirectory: dir).run()
+    let setup = try RunSetup(config: config)
+    let result = try Run(setup: setup, outputDirectory: dir).run()
     #expect(result.termination.kind == .reachedMinimizer, "\(result.terminationMessage)")
     let d = setup.dataset.dimension
     let newton = Self.newtonMinimizer(inputs: setup.dataset.inputs, labels: setup.dataset.labels, dimension: d)
@@ -75,24 +75,24 @@ import Testing
   @Test("--stop-when-separated on data that are never separated ends at the minimizer too")
   func stopWhenSeparatedEndsAtTheMinimizer() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-min-\(UUID().uuidString)").path
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.generator = .randomLabels
     config.n = 20
     config.widths = []
     config.stopWhenSeparated = true
     config.tEnd = 1e6
-    let result = try Simulation(setup: try SimulationSetup(config: config), outputDirectory: dir).run()
+    let result = try Run(setup: try RunSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.kind == .reachedMinimizer, "\(result.terminationMessage)")
   }
 
   @Test("a run.json recorded without stop_at_minimizer replays without the minimizer stop")
   func legacyRunsHaveNoMinimizerStop() throws {
     let json = #"{"config": {"generator": "random-labels", "n": 20, "widths": [], "t_end": 100}}"#
-    let config = try SimulationConfig.decode(Data(json.utf8), source: "run.json")
+    let config = try RunConfig.decode(Data(json.utf8), source: "run.json")
     #expect(config.stopAtMinimizer == false)
     #expect(config.stepper == nil)  // and the per-phase stepper choice of those runs
     #expect(config.stepper(forClock: .t) == .rkf45)
-    let fresh = try SimulationConfig.decode(Data(#"{"t_end": 100}"#.utf8), source: "config.json")
+    let fresh = try RunConfig.decode(Data(#"{"t_end": 100}"#.utf8), source: "config.json")
     #expect(fresh.stopAtMinimizer && fresh.stepper == .auto)
   }
 }

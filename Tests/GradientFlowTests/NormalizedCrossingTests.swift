@@ -86,14 +86,14 @@ import Testing
     return path
   }
 
-  private func run(_ dir: String, _ name: String, _ edit: (inout SimulationConfig) -> Void) throws -> SimulationResult {
-    var config = SimulationConfig()
+  private func run(_ dir: String, _ name: String, _ edit: (inout RunConfig) -> Void) throws -> RunResult {
+    var config = RunConfig()
     config.data = Self.problemS + "/data.csv"
     config.initialWeights = Self.problemS + "/weights.json"
     config.rtol = 1e-8
     config.atol = 1e-10
     edit(&config)
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/" + name).run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/" + name).run()
     #expect(result.termination.isSuccess, "\(name): \(result.terminationMessage)")
     return result
   }
@@ -108,7 +108,7 @@ import Testing
   func defaultsMatchTheFilippovFlowInItsOwnCoordinates(dynamics: String, tEnd: Double) throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    func configure(_ config: inout SimulationConfig) {
+    func configure(_ config: inout RunConfig) {
       config.dynamics = DynamicsKind(rawValue: dynamics)!
       config.tEnd = tEnd
       if dynamics == "weightnorm" { config.wnScale = [0.5] }
@@ -166,13 +166,13 @@ import Testing
   @Test func correctedRefusesWhatItDoesNotCover() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let cases: [(String, (inout SimulationConfig) -> Void)] = [
+    let cases: [(String, (inout RunConfig) -> Void)] = [
       ("one hidden layer only", { $0.widths = [4, 4] }),
       ("one hidden layer only", { $0.activation = .leakyRelu }),
       ("not to gradient descent", { $0.gdStep = 0.1 }),
     ]
     for (message, edit) in cases {
-      var config = SimulationConfig()
+      var config = RunConfig()
       config.n = 8
       config.widths = [4]
       config.tEnd = 1
@@ -180,9 +180,9 @@ import Testing
       config.sliding = .corrected
       edit(&config)
       #expect {
-        try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/run").run()
+        try Run(setup: RunSetup(config: config), outputDirectory: dir + "/run").run()
       } throws: { error in
-        guard case SimulationError.usage(let text) = error else { return false }
+        guard case RunError.usage(let text) = error else { return false }
         return text.contains(message)
       }
     }

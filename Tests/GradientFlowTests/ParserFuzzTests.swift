@@ -7,8 +7,8 @@ import Testing
 /// weights parsers (JSON and CSV): thousands of
 /// mutations of valid inputs (bit flips, truncation, inserted commas, quotes, line breaks, NUL bytes, invalid UTF-8, NaN, huge
 /// numbers, byte-order marks, …). Every input must end in a value that satisfies the type's invariants
-/// or in a typed error (`DatasetError`, `ConfigError`, `SimulationError`) — a trap would kill the test
-/// process. A fourth test resolves decoded configs into a ``SimulationSetup`` under small resource limits,
+/// or in a typed error (`DatasetError`, `ConfigError`, `RunError`) — a trap would kill the test
+/// process. A fourth test resolves decoded configs into a ``RunSetup`` under small resource limits,
 /// so absurd sizes must be refused by the checks, not trap in an allocation or an integer overflow.
 ///
 /// The run is deterministic: iteration i of a test uses the generator seeded with (seed, i).
@@ -100,7 +100,7 @@ import Testing
         Array(Self.configSeeds[Int(random.next() % UInt64(Self.configSeeds.count))].utf8), &random)
       Self.record(input, test: "config")
       do {
-        _ = try SimulationConfig.decode(Data(input), source: "fuzz.json")
+        _ = try RunConfig.decode(Data(input), source: "fuzz.json")
         decoded += 1
       } catch {
         #expect(error.description.hasPrefix("config 'fuzz.json': "))
@@ -112,7 +112,7 @@ import Testing
 
   /// Well-formed JSON with random keys and values of random types: errors must name the key.
   @Test func configErrorsNameTheKey() throws {
-    let keys = SimulationConfig.CodingKeys.allCases.map(\.stringValue)
+    let keys = RunConfig.CodingKeys.allCases.map(\.stringValue)
     for i in 0..<(1000 * Self.scale) {
       var random = Self.random(test: 3, iteration: i)
       let key = keys[Int(random.next() % UInt64(keys.count))]
@@ -120,7 +120,7 @@ import Testing
       let text = "{\"\(key)\": \(value)}"
       Self.record(Array(text.utf8), test: "key")
       do {
-        _ = try SimulationConfig.decode(Data(text.utf8), source: "fuzz.json")
+        _ = try RunConfig.decode(Data(text.utf8), source: "fuzz.json")
       } catch {
         if error.description.contains("not valid JSON") { continue }  // e.g. 1e400
         #expect(error.description.contains("key \"\(key)\""), "\(text): \(error)")
@@ -128,7 +128,7 @@ import Testing
     }
   }
 
-  /// Decoded configs with random sizes resolve to a setup or a SimulationError under small limits.
+  /// Decoded configs with random sizes resolve to a setup or a RunError under small limits.
   @Test func setupRefusesWhatItCannotHold() throws {
     let limits = ResourceLimits(maximumFileBytes: 1 << 16, maximumMemoryBytes: 64 << 20)
     let sizes = ["0", "-1", "1", "2", "3", "40", "100000", "1000000000000", "9223372036854775807"]
@@ -144,12 +144,12 @@ import Testing
         """
       Self.record(Array(text.utf8), test: "setup")
       do {
-        let config = try SimulationConfig.decode(Data(text.utf8), source: "fuzz.json")
-        let setup = try SimulationSetup(config: config, limits: limits)
+        let config = try RunConfig.decode(Data(text.utf8), source: "fuzz.json")
+        let setup = try RunSetup(config: config, limits: limits)
         #expect(setup.initialWeights.count == setup.architecture.parameterCount)
       } catch let error as ConfigError {
         #expect(!error.description.isEmpty)
-      } catch let error as SimulationError {
+      } catch let error as RunError {
         #expect(!error.description.isEmpty)
       }
     }

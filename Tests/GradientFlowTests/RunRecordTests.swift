@@ -38,20 +38,20 @@ import Testing
     #expect(try OutputDirectory.jsonText(object) == stored, "\(path)")
   }
 
-  static var configs: [SimulationConfig] {
-    var full = SimulationConfig()
+  static var configs: [RunConfig] {
+    var full = RunConfig()
     (full.data, full.generator, full.noise, full.dataSeed, full.labelColumn) = ("/d.csv", .xor, 0.25, 7, "label")
     (full.widths, full.gateWidth, full.wnScale, full.initialWeights) = ([8, 4], 0.01, [1, 2], "/w.json")
     (full.logTEnd, full.rhoEnd, full.saveFrom, full.gdStep, full.stepper) = (300, 1e9, 1e-3, 0.1, .msbdf)
     (full.maxWallSeconds, full.hmax, full.initialStep, full.stopLoss) = (60, 1, 1e-6, 1e-12)
     (full.stopMargin, full.stopAtKkt, full.kinkBand, full.tEnd) = (0.5, 1e-3, 1e-4, .infinity)
-    return [SimulationConfig(), full]
+    return [RunConfig(), full]
   }
 
-  /// The config's keys are stated in ``SimulationConfig/CodingKeys``; they and its values are written as
+  /// The config's keys are stated in ``RunConfig/CodingKeys``; they and its values are written as
   /// the old `JSONEncoder(.convertToSnakeCase)` → `JSONSerialization` path wrote them.
   @Test(arguments: configs)
-  func configEncodesAsBefore(config: SimulationConfig) throws {
+  func configEncodesAsBefore(config: RunConfig) throws {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -113,11 +113,11 @@ import Testing
 /// names the key and lists the choices.
 @Suite struct GeneratorConfigTests {
   @Test func rawValuesReadAndAnUnknownOneIsAClearError() throws {
-    let config = try SimulationConfig.decode(
+    let config = try RunConfig.decode(
       Data(#"{"config": {"generator": "random-labels"}}"#.utf8), source: "run.json")
     #expect(config.generator == .randomLabels)
     #expect {
-      _ = try SimulationConfig.decode(Data(#"{"config": {"generator": "spirals"}}"#.utf8), source: "old/run.json")
+      _ = try RunConfig.decode(Data(#"{"config": {"generator": "spirals"}}"#.utf8), source: "old/run.json")
     } throws: { error in
       let text = "\(error)"
       return text.contains("old/run.json") && text.contains("\"generator\"") && text.contains("\"spirals\"")
@@ -135,7 +135,7 @@ import Testing
   ])
   func unknownChoiceNamesTheKeyAndTheChoices(key: String, listed: String) throws {
     #expect {
-      _ = try SimulationConfig.decode(Data(#"{"\#(key)": "sundial"}"#.utf8), source: "c.json")
+      _ = try RunConfig.decode(Data(#"{"\#(key)": "sundial"}"#.utf8), source: "c.json")
     } throws: { error in
       let text = "\(error)"
       return text.contains("key \"\(key)\": expected one of") && text.contains(listed) && text.contains("sundial")

@@ -6,8 +6,8 @@ import Testing
 
 /// Saves log-spaced in the clock's own variable (``SaveSpacing``), never twice at the end.
 @Suite struct SaveSpacingTests {
-  private func config(clock: Clock, logTEnd: Double, saves: Int = 50) -> SimulationConfig {
-    var c = SimulationConfig()
+  private func config(clock: Clock, logTEnd: Double, saves: Int = 50) -> RunConfig {
+    var c = RunConfig()
     c.clock = clock
     c.logTEnd = logTEnd
     c.saves = saves
@@ -35,7 +35,7 @@ import Testing
   }
 
   @Test func tClockSavesAreUnchanged() {
-    var c = SimulationConfig()
+    var c = RunConfig()
     c.tEnd = 1e4
     var legacy = c
     legacy.saveSpacing = .logT
@@ -55,11 +55,11 @@ import Testing
 
   @Test func runJSONWithoutTheKeyKeepsTheOldPlacement() throws {
     let text = #"{"config": {"clock": "log-t", "log_t_end": 200, "saves": 50}}"#
-    let old = try SimulationConfig.decode(Data(text.utf8), source: "run.json")
+    let old = try RunConfig.decode(Data(text.utf8), source: "run.json")
     #expect(old.saveSpacing == .logT)
     let a = Foundation.log(old.resolvedSaveFrom)
     #expect(old.saveLogTimes == (0..<50).map { a + (200 - a) * Double($0) / 49 })
-    let fresh = try SimulationConfig.decode(Data(#"{"clock": "log-t", "log_t_end": 200}"#.utf8), source: "c.json")
+    let fresh = try RunConfig.decode(Data(#"{"clock": "log-t", "log_t_end": 200}"#.utf8), source: "c.json")
     #expect(fresh.saveSpacing == .clock)
   }
 
@@ -68,7 +68,7 @@ import Testing
     c.n = 12
     c.widths = [4]
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saves-\(UUID().uuidString)").path
-    let simulation = Simulation(setup: try SimulationSetup(config: c), outputDirectory: directory)
+    let simulation = Run(setup: try RunSetup(config: c), outputDirectory: directory)
     let result = try simulation.run(force: true)
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     let rows = try String(contentsOfFile: directory + "/trajectory.csv", encoding: .utf8).split(separator: "\n")

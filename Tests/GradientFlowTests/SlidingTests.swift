@@ -193,23 +193,23 @@ import Testing
   }
 
   @Test func defaultsAreCorrectedWhereItAppliesAndRMS() throws {
-    let defaults = try SimulationConfig.decode(Data("{}".utf8), source: "test")
+    let defaults = try RunConfig.decode(Data("{}".utf8), source: "test")
     #expect(defaults.sliding == .auto && defaults.errorNorm == .rms)
     // A run.json written before `error_norm` and `sliding` were recorded ran with max/off, and replays so.
-    let legacy = try SimulationConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
+    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
     #expect(legacy.sliding == .off && legacy.errorNorm == .max && legacy.tEnd == 5)
-    #expect(legacy.alignmentVelocity == .backprop && SimulationConfig().alignmentVelocity == .flow)
-    #expect(legacy.kinkSurfaces == .pairwise && SimulationConfig().kinkSurfaces == .merged)
-    let recorded = try SimulationConfig.decode(
+    #expect(legacy.alignmentVelocity == .backprop && RunConfig().alignmentVelocity == .flow)
+    #expect(legacy.kinkSurfaces == .pairwise && RunConfig().kinkSurfaces == .merged)
+    let recorded = try RunConfig.decode(
       Data(#"{"config": {"sliding": "filippov", "error_norm": "rms"}}"#.utf8), source: "run.json")
     #expect(recorded.sliding == .filippov && recorded.errorNorm == .rms)
     // `auto` resolves in the setup (so run.json records the policy that ran).
-    func resolved(_ edit: (inout SimulationConfig) -> Void) throws -> SlidingMode {
-      var config = SimulationConfig()
+    func resolved(_ edit: (inout RunConfig) -> Void) throws -> SlidingMode {
+      var config = RunConfig()
       config.n = 8
       config.tEnd = 1
       edit(&config)
-      return try SimulationSetup(config: config).config.sliding
+      return try RunSetup(config: config).config.sliding
     }
     #expect(try resolved { _ in } == .corrected)
     #expect(try resolved { $0.widths = [4, 3] } == .corrected)
@@ -257,11 +257,11 @@ import Testing
   }
 
   @Test func errorNormIsAConfigKeyAndReachesTheSolver() throws {
-    let config = try SimulationConfig.decode(Data(#"{"error_norm": "max"}"#.utf8), source: "test")
+    let config = try RunConfig.decode(Data(#"{"error_norm": "max"}"#.utf8), source: "test")
     #expect(config.errorNorm == .max)
-    #expect(try SimulationConfig.decode(Data("{}".utf8), source: "test").errorNorm == .rms)
+    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").errorNorm == .rms)
     #expect(throws: ConfigError.self) {
-      try SimulationConfig.decode(Data(#"{"error_norm": "l2"}"#.utf8), source: "test")
+      try RunConfig.decode(Data(#"{"error_norm": "l2"}"#.utf8), source: "test")
     }
     // On the sliding problem the RMS control (3 components, a chattering one) is cheaper than the max one.
     func evaluations(_ norm: ErrorNorm) throws -> Int {

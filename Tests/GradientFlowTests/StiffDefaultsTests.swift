@@ -41,7 +41,7 @@ import Testing
   /// Runs the defaults on the data of margin γ to log t = `logTEnd` in `clock`; returns the result and
   /// the angle ‖w/‖w‖ − e₁‖ between the final weights and the SVM direction (checked against the
   /// checker's independent ``HardMarginSVM`` first).
-  func run(margin gamma: Double, clock: Clock, logTEnd: Double) throws -> (SimulationResult, angle: Double) {
+  func run(margin gamma: Double, clock: Clock, logTEnd: Double) throws -> (RunResult, angle: Double) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-stiff-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let (inputs, labels) = Self.data(margin: gamma)
@@ -55,13 +55,13 @@ import Testing
     // (an NNLS dual) is 1.5e-8 relative on the margin at γ = 1e-4; 1e-6 bounds it for every γ here.
     #expect(abs(svm.margin / gamma - 1) < 1e-6, "SVM margin \(svm.margin) vs \(gamma)")
     #expect(abs(svm.direction[0] - 1) < 1e-9, "SVM direction \(svm.direction)")
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.data = dir + "/data.csv"
     config.widths = []
     config.clock = clock
     config.logTEnd = logTEnd
     #expect(config.stepper == .auto)  // the default
-    let result = try Simulation(setup: try SimulationSetup(config: config), outputDirectory: dir + "/out").run()
+    let result = try Run(setup: try RunSetup(config: config), outputDirectory: dir + "/out").run()
     let w = result.finalWeights
     let norm = w.map { $0 * $0 }.reduce(0, +).squareRoot()
     // Against the exact SVM direction e₁ (the solver's is accurate only to its tolerance, see above).

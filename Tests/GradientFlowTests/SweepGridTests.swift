@@ -73,7 +73,7 @@ import Testing
 
   @Test func twoTasksWithOneDirectoryNameAreRefused() throws {
     let g = try grid(#"{"axes": {"generator": ["a/b", "a-b"]}}"#)
-    #expect(throws: SimulationError.self) {
+    #expect(throws: RunError.self) {
       _ = try SweepDirectory(path: NSTemporaryDirectory() + "sweep-\(UUID().uuidString)", grid: g, checkNames: true)
     }
   }

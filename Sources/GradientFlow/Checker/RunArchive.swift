@@ -1,14 +1,14 @@
 import Foundation
 
 /// A run directory read back for the checker: `run.json` (whose `config` rebuilds the dataset and the
-/// architecture through ``SimulationSetup``), `trajectory.csv`, `final_weights.json` and, when the run
+/// architecture through ``RunSetup``), `trajectory.csv`, `final_weights.json` and, when the run
 /// used `--save-weights`, `weights.csv` (long format `save,t,log_t,layer,row,col,value`, 1-based row and
 /// column; runs written before the save index had `t,layer,row,col,value`).
 public struct RunArchive {
   /// The directory (absolute).
   public let path: String
   /// The run's problem, rebuilt from its config.
-  public let setup: SimulationSetup
+  public let setup: RunSetup
   /// `trajectory.csv`, when present.
   public let trajectory: TrajectoryTable?
   /// Where the run ended (run.json `termination.t`, else the last trajectory row).
@@ -32,7 +32,7 @@ public struct RunArchive {
     // The run recorded its initial weights; use them rather than a path that may have moved.
     let initial = (directory as NSString).appendingPathComponent("initial_weights.json")
     if FileManager.default.fileExists(atPath: initial) { config.initialWeights = initial }
-    do { setup = try SimulationSetup(config: config) } catch {
+    do { setup = try RunSetup(config: config) } catch {
       throw .data("cannot rebuild the run's dataset and network from \(runJSON): \(error)")
     }
     let trajectoryPath = (directory as NSString).appendingPathComponent("trajectory.csv")

@@ -11,7 +11,7 @@ import ODE
 /// | `auto` | t ∈ [0, 1]; if L ≥ 1 there, t onward until L < 1; then s = log t to log t_end |
 /// | `rho` | t until L < 1, then ρ up to `--rho-end` (or until log t = log t_end) |
 ///
-/// Saves follow ``SaveSpacing`` (``SimulationConfig/saveLogTimes``): each phase saves the scheduled
+/// Saves follow ``SaveSpacing`` (``RunConfig/saveLogTimes``): each phase saves the scheduled
 /// times that fall inside it (in its own variable; in the ρ phase, evenly in ρ up to the predicted end
 /// ρ + Δlog t/γ̄ of THEORY P4). The last state of every phase is saved too, so every switch is a row.
 final class PhasedIntegrator {

@@ -1,10 +1,10 @@
 import ODE
 
-/// The default of every run option with one: the single table that ``SimulationConfig``'s initial
+/// The default of every run option with one: the single table that ``RunConfig``'s initial
 /// values (hence its decoder, which starts from them) and the command line's `--help` read.
 /// Options without an entry have no default value: they are off, or derived from other options
-/// (``SimulationConfig/resolvedSaveFrom``, ``KinkOptions/defaultBand(rtol:)``,
-/// ``SimulationConfig/stepper(forClock:)``).
+/// (``RunConfig/resolvedSaveFrom``, ``KinkOptions/defaultBand(rtol:)``,
+/// ``RunConfig/stepper(forClock:)``).
 public enum ConfigDefaults {
   // Data
   public static let generator = ToyDataset.blobs
@@ -35,7 +35,7 @@ public enum ConfigDefaults {
   /// The stepper: rkf45 (or the kink engine) while the problem is not stiff, msbdf while it is
   /// (docs/stiff.md).
   public static let stepper = Stepper.auto
-  /// The stepper of a phase of a run.json recorded without a stepper (``SimulationConfig/stepper(forClock:)``):
+  /// The stepper of a phase of a run.json recorded without a stepper (``RunConfig/stepper(forClock:)``):
   /// a low-order pair copes best with ReLU kinks (THEORY §7.5) …
   public static let legacyStepper = Stepper.rkf45
   /// … except for the Lagrange and weight-normalized flows in the log-t and ρ clocks, where they are

@@ -55,13 +55,13 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 
   /// What each key must hold, in words (nil for a string that is not a key): an exhaustive switch over
-  /// ``SimulationConfig/CodingKeys``, so a new key cannot go without its words, and every closed set of
+  /// ``RunConfig/CodingKeys``, so a new key cannot go without its words, and every closed set of
   /// choices lists its values.
   static func expectation(forKey key: String) -> String? {
     func oneOf<T: RawRepresentable & CaseIterable>(_: T.Type) -> String where T.RawValue == String {
       "one of " + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
     }
-    guard let key = SimulationConfig.CodingKeys(rawValue: key) else { return nil }
+    guard let key = RunConfig.CodingKeys(rawValue: key) else { return nil }
     switch key {
     case .stepper: return oneOf(Stepper.self)
     case .activation: return oneOf(Activation.self)

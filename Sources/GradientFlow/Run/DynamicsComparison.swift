@@ -16,7 +16,7 @@ public enum DynamicsComparison {
   /// One dynamics' outcome.
   public struct Entry: Sendable {
     public let dynamics: DynamicsKind
-    public let result: SimulationResult
+    public let result: RunResult
     /// q_n(V) at the final state.
     public let normalizedMargins: [Double]
   }
@@ -58,15 +58,15 @@ public enum DynamicsComparison {
   /// integrated again, from the same start and without its stop conditions, to end there (t: `t_end`
   /// = that t; ρ: `rho_end` = that ρ), and its output directory holds that run.
   public static func run(
-    config: SimulationConfig, outputDirectory: String, force: Bool, axis: Axis = .t, commandLine: [String] = [],
+    config: RunConfig, outputDirectory: String, force: Bool, axis: Axis = .t, commandLine: [String] = [],
     progress: ((DynamicsKind, Double) -> Void)? = nil, warn: ((String) -> Void)? = nil
-  ) throws(SimulationError) -> Outcome {
+  ) throws(RunError) -> Outcome {
     let output = try OutputDirectory(path: outputDirectory, force: force)
-    func simulate(_ kind: DynamicsKind, _ c: SimulationConfig) throws(SimulationError) -> Entry {
+    func simulate(_ kind: DynamicsKind, _ c: RunConfig) throws(RunError) -> Entry {
       var c = c
       c.dynamics = kind
-      let setup = try SimulationSetup(config: c)
-      let simulation = Simulation(setup: setup, outputDirectory: output.file(kind.rawValue))
+      let setup = try RunSetup(config: c)
+      let simulation = Run(setup: setup, outputDirectory: output.file(kind.rawValue))
       if let progress { simulation.progress = { t, _ in progress(kind, t) } }
       if let warn { simulation.warn = { warn("\(kind.rawValue): \($0)") } }
       let result = try simulation.run(force: true, commandLine: commandLine)
@@ -165,7 +165,7 @@ public enum DynamicsComparison {
   }
 
   /// Concatenates the three trajectories into one long table with a `dynamics` column.
-  private static func writeLongCSV(entries: [Entry], output: OutputDirectory) throws(SimulationError) {
+  private static func writeLongCSV(entries: [Entry], output: OutputDirectory) throws(RunError) {
     var tables: [(DynamicsKind, [String], [[Substring]])] = []
     for entry in entries {
       let path = output.file("\(entry.dynamics.rawValue)/trajectory.csv")

@@ -75,7 +75,7 @@ public struct MemoryEstimate: Sendable, Equatable {
 
   /// Throws a usage error when a size exceeds what BLAS can index or the estimate exceeds `limit`; the
   /// message gives the estimate, the limit, what dominates and how to change it.
-  public func check(limit: UInt64) throws(SimulationError) {
+  public func check(limit: UInt64) throws(RunError) {
     if bytes > Double(limit) { throw .usage(overLimitMessage(limit: limit)) }
     if samples > Self.largestDimension || features > Self.largestDimension
       || hiddenWidths.contains(where: { $0 > Self.largestDimension })
@@ -108,7 +108,7 @@ public struct MemoryEstimate: Sendable, Equatable {
   /// memory, 68 bytes per value — the values and a bias-feature copy (2 × 8) plus the CSV text built
   /// in memory (up to 25 characters per value, doubled while the string grows) — exceeds `limit`.
   public static func checkDataset(samples: Int, features: Int, limit: UInt64)
-    throws(SimulationError)
+    throws(RunError)
   {
     let bytes = 68 * Double(max(samples, 0)) * (Double(max(features, 0)) + 1)
     guard bytes > Double(limit) else { return }

@@ -16,7 +16,7 @@ public struct OutputDirectory: Sendable {
   /// This run's claim on ``path``.
   public let claim: DirectoryClaim
 
-  public init(path: String, force: Bool) throws(SimulationError) {
+  public init(path: String, force: Bool) throws(RunError) {
     guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
       throw .usage("--out is empty; name the output directory (e.g. --out run1)")
     }

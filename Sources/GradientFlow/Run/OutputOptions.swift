@@ -11,7 +11,7 @@ public struct OutputOptions: Sendable, Equatable {
 
   public init() {}
 
-  init(config: SimulationConfig) {
+  init(config: RunConfig) {
     saveWeights = config.saveWeights
     saveMargins = config.saveMargins
     marginsEvery = config.marginsEvery
@@ -19,7 +19,7 @@ public struct OutputOptions: Sendable, Equatable {
   }
 
   /// Checks the output options of a config: the one place each is validated.
-  static func validate(_ c: SimulationConfig) throws(SimulationError) {
+  static func validate(_ c: RunConfig) throws(RunError) {
     guard c.marginsEvery >= 1 else { throw .usage("--margins-every must be at least 1 (got \(c.marginsEvery))") }
   }
 }

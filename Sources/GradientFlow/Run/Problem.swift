@@ -23,7 +23,7 @@ public struct Problem {
   /// Resolves the problem part of `config`, recording in it what was resolved (absolute paths, the
   /// generator, the widths). Input files over `limits` and runs whose ``MemoryEstimate`` exceeds them are
   /// refused before anything large is read, generated or drawn.
-  static func load(config: inout SimulationConfig, limits: ResourceLimits) throws(SimulationError) -> Problem {
+  static func load(config: inout RunConfig, limits: ResourceLimits) throws(RunError) -> Problem {
     try validate(config)
     // 1. The files (each read within the file-size limit).
     var csv: (dataset: Dataset, notes: [String])?
@@ -107,8 +107,8 @@ public struct Problem {
   }
 
   /// The problem options that can be checked before anything is read.
-  private static func validate(_ c: SimulationConfig) throws(SimulationError) {
-    func require(_ condition: Bool, _ message: String) throws(SimulationError) {
+  private static func validate(_ c: RunConfig) throws(RunError) {
+    func require(_ condition: Bool, _ message: String) throws(RunError) {
       if !condition { throw .usage(message) }
     }
     try require(c.data == nil || c.generator == nil, "give either --data or --generator, not both")
@@ -123,7 +123,7 @@ public struct Problem {
 
   /// A weights file must fit the data's features and the widths asked for.
   private static func check(
-    _ loaded: (layerSizes: [Int], theta: [Double]), features: Int, config: SimulationConfig
+    _ loaded: (layerSizes: [Int], theta: [Double]), features: Int, config: RunConfig
   )
     throws(ModelError)
   {
@@ -142,7 +142,7 @@ public struct Problem {
 
   /// A weights file that is unreadable, malformed or does not fit the data is a data error (65); an
   /// impossible network is a usage error (64).
-  private static func error(_ error: ModelError) -> SimulationError {
+  private static func error(_ error: ModelError) -> RunError {
     if case .invalidWeights = error { return .data(error.description) }
     return .usage(error.description)
   }

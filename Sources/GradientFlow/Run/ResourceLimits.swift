@@ -32,7 +32,7 @@ public struct ResourceLimits: Sendable, Equatable {
   public static func fromEnvironment(
     _ environment: [String: String] = ProcessInfo.processInfo.environment,
     override: ResourceLimits? = nil
-  ) throws(SimulationError) -> ResourceLimits {
+  ) throws(RunError) -> ResourceLimits {
     if let override { return override }
     var limits = defaults
     if let text = environment["GRADFLOW_MAX_FILE_BYTES"] {
@@ -45,7 +45,7 @@ public struct ResourceLimits: Sendable, Equatable {
   }
 
   /// "500M" → 524288000. Suffixes K, M, G, T (optionally followed by "iB" or "B") are powers of 1024.
-  static func parse(_ text: String, variable: String) throws(SimulationError) -> UInt64 {
+  static func parse(_ text: String, variable: String) throws(RunError) -> UInt64 {
     var number = text.trimmingCharacters(in: .whitespaces).uppercased()
     for unit in ["IB", "B"] where number.hasSuffix(unit) { number.removeLast(unit.count) }
     var scale = 1.0

@@ -24,7 +24,7 @@ extension RunRecord {
   /// `warnings` (e.g. a stationary start, ``StartCheck``) are recorded as `warnings`, and a stationary
   /// start also as `stationary_start: true`.
   static func make(
-    setup: SimulationSetup, result: SimulationResult?, dynamics: DynamicsKind, commandLine: [String],
+    setup: RunSetup, result: RunResult?, dynamics: DynamicsKind, commandLine: [String],
     warnings: [String] = []
   ) -> RunRecord {
     let architecture = setup.architecture
@@ -74,7 +74,8 @@ extension RunRecord {
       rhsEvals: stats.rhsEvaluations, jacobianEvals: stats.jacobianEvaluations, stepsAccepted: stats.stepsAccepted,
       stepsRejected: stats.stepsRejected, wallSeconds: stats.wallSeconds, lastStepSize: stats.lastStepSize,
       patternChanges: result.patternChangesTotal, sliding: result.sliding.map(SlidingReport.init),
-      implicitSteps: stats.implicitSteps, implicitSeconds: stats.implicitSeconds, jacobianSeconds: stats.jacobianSeconds,
+      implicitSteps: stats.implicitSteps, implicitSeconds: stats.implicitSeconds,
+      jacobianSeconds: stats.jacobianSeconds,
       jacobianRhsEvals: stats.jacobianRHSEvaluations, stiffnessRhsEvals: stats.stiffnessRHSEvaluations,
       explicitHRho: stats.explicitStiffness, stiffButTooLarge: stats.stiffButTooLarge)
     record.final = result.final
@@ -89,11 +90,11 @@ extension RunRecord {
   }
 
   /// Reads a run directory's `run.json`. The `config` is read as `gradflow simulate --config` reads it
-  /// (``SimulationConfig/load(path:)``: old keys' legacy values, relative paths anchored at the file).
+  /// (``RunConfig/load(path:)``: old keys' legacy values, relative paths anchored at the file).
   /// Invalid JSON, a missing section or an unknown value is a ``ConfigError`` naming the file and the key.
   public static func load(path: String) throws(ConfigError) -> RunRecord {
     let bytes = Data(try ConfigError.readFile(path, kind: "a run.json"))
-    let config = try SimulationConfig.load(bytes, path: path)
+    let config = try RunConfig.load(bytes, path: path)
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -18,7 +18,7 @@ public struct RunRecord: Codable, Sendable {
   public var swiftVersion: String
   /// The command line of the run.
   public var command: [String]
-  public var config: SimulationConfig
+  public var config: RunConfig
   public var data: DataSection
   public var model: Model
   public var outputs: Outputs

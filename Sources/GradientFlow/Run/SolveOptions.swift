@@ -31,7 +31,7 @@ public struct SolveOptions {
   public let threads: Int
 
   /// The solve options of a validated `config` for its problem.
-  init(config: SimulationConfig, problem: Problem) {
+  init(config: RunConfig, problem: Problem) {
     let architecture = problem.architecture
     clock = config.clock
     tEnd = config.resolvedTEnd
@@ -87,7 +87,7 @@ public struct SolveOptions {
   /// and Newton iteration assume a smooth right-hand side, which every kink crossing breaks: in the zoo
   /// (docs/stiff.md) switching to msbdf made moons_bias_w8x8 go from 405,106 evaluations to an unfinished
   /// run and xor4_w2 from 6,751 to 23,540; of the ReLU problems only xor4_w8_s1e-3 got faster.
-  static func stepper(_ config: SimulationConfig, architecture: Architecture, clock: Clock) -> Stepper {
+  static func stepper(_ config: RunConfig, architecture: Architecture, clock: Clock) -> Stepper {
     let stepper = config.stepper(forClock: clock)
     let kinked =
       architecture.depth >= 2 && (architecture.activation == .relu || architecture.activation == .leakyRelu)
@@ -97,8 +97,8 @@ public struct SolveOptions {
   }
 
   /// Checks the solve options of a config: the one place each is validated.
-  static func validate(_ c: SimulationConfig) throws(SimulationError) {
-    func require(_ condition: Bool, _ message: String) throws(SimulationError) {
+  static func validate(_ c: RunConfig) throws(RunError) {
+    func require(_ condition: Bool, _ message: String) throws(RunError) {
       if !condition { throw .usage(message) }
     }
     try require(

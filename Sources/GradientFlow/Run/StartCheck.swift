@@ -15,8 +15,8 @@ import Foundation
 enum StartCheck {
   /// The stationary-start warning, or nil when the flow moves.
   static func run(
-    setup: SimulationSetup, flow: any FlowDynamics, probe: StateProbe, initialState: [Double]
-  ) throws(SimulationError) -> String? {
+    setup: RunSetup, flow: any FlowDynamics, probe: StateProbe, initialState: [Double]
+  ) throws(RunError) -> String? {
     let config = setup.config
     var direction = [Double](repeating: 0, count: flow.dimension)
     let velocity = initialState.withUnsafeBufferPointer { state in
@@ -57,7 +57,7 @@ enum StartCheck {
     return nil
   }
 
-  private static func stationaryReason(setup: SimulationSetup, logScale: Double) -> String {
+  private static func stationaryReason(setup: RunSetup, logScale: Double) -> String {
     let largest = setup.initialWeights.reduce(0) { max($0, abs($1)) }
     if largest == 0 { return "every initial weight is zero" }
     if logScale == -.infinity { return "the loss underflows to 0" }
@@ -65,7 +65,7 @@ enum StartCheck {
     return "the gradient vanishes: every hidden unit is inactive on every sample, or the weights underflow"
   }
 
-  private static func nonFiniteMessage(setup: SimulationSetup) -> String {
+  private static func nonFiniteMessage(setup: RunSetup) -> String {
     let feature = setup.dataset.inputs.reduce(0) { max($0, abs($1)) }
     let weight = setup.initialWeights.reduce(0) { max($0, abs($1)) }
     let g = { (x: Double) in String(format: "%.3g", x) }

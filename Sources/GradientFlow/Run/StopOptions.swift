@@ -1,5 +1,5 @@
 /// The user's stop conditions (`--stop-*`, and `--rho-end` outside the ρ clock). Each is located between
-/// steps by bisection to the solver's event tolerance (see ``SimulationStops``), except `kkt`, which is
+/// steps by bisection to the solver's event tolerance (see ``RunStops``), except `kkt`, which is
 /// tested at saves.
 public struct StopOptions: Sendable, Equatable {
   /// Stop when every sample is classified correctly (min_n q_n ≥ 0).

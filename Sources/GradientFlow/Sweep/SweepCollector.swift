@@ -52,7 +52,7 @@ public enum SweepCollector {
     return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
   }
 
-  private struct Run {
+  private struct CollectedRun {
     let id: Int
     let name: String
     var parameters: [String: String]
@@ -60,10 +60,10 @@ public enum SweepCollector {
     let record: RunRecord?
   }
 
-  public static func collect(directory: String, timings: Bool = false) throws(SimulationError) -> Summary {
+  public static func collect(directory: String, timings: Bool = false) throws(RunError) -> Summary {
     let root = absolutePath(directory)
     let manager = FileManager.default
-    var runs: [Run] = []
+    var runs: [CollectedRun] = []
     var parameterKeys: [String] = []
     let sweepRecord = (root as NSString).appendingPathComponent("sweep.json")
     if let data = manager.contents(atPath: sweepRecord) {
@@ -79,7 +79,8 @@ public enum SweepCollector {
         let task = grid.task(id)
         let (status, record) = SweepDirectory.status(of: (root as NSString).appendingPathComponent(task.directoryName))
         let parameters = Dictionary(uniqueKeysWithValues: task.parameterTexts.map { ($0.key, $0.text) })
-        runs.append(Run(id: id, name: task.directoryName, parameters: parameters, status: status, record: record))
+        runs.append(
+          CollectedRun(id: id, name: task.directoryName, parameters: parameters, status: status, record: record))
       }
     } else {
       guard let names = try? manager.contentsOfDirectory(atPath: root) else {
@@ -90,7 +91,7 @@ public enum SweepCollector {
         guard status != .missing else { continue }
         let config = record.flatMap { try? JSONObjectEncoder().encode($0.config) } as? [String: Any] ?? [:]
         runs.append(
-          Run(
+          CollectedRun(
             id: runs.count, name: name, parameters: config.mapValues { SweepTask.cellText($0) }, status: status,
             record: record))
       }
@@ -130,7 +131,7 @@ public enum SweepCollector {
   }
 
   /// trajectories.csv; returns its number of data rows.
-  private static func writeTrajectories(runs: [Run], root: String) throws(SimulationError) -> Int {
+  private static func writeTrajectories(runs: [CollectedRun], root: String) throws(RunError) -> Int {
     var columns: [String] = []
     var index: [String: Int] = [:]
     var tables: [(id: Int, header: [Int], rows: [Substring])] = []
@@ -192,7 +193,7 @@ public enum SweepCollector {
     }.joined(separator: ",") + "\n"
   }
 
-  private static func write(_ text: String, to path: String) throws(SimulationError) {
+  private static func write(_ text: String, to path: String) throws(RunError) {
     let temporary = path + ".partial"
     do throws(OutputError) {
       try AtomicFile.write(Array(text.utf8), to: temporary)

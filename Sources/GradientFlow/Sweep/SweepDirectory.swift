@@ -11,7 +11,7 @@ public struct SweepDirectory {
   /// Opens `path` for `grid`: creates it and writes sweep.json when missing; refuses a directory whose
   /// sweep.json holds another grid (``ConfigError/invalid(path:reason:)``) or, when `checkNames` is set,
   /// a grid in which two tasks would share a directory.
-  public init(path: String, grid: SweepGrid, checkNames: Bool) throws(SimulationError) {
+  public init(path: String, grid: SweepGrid, checkNames: Bool) throws(RunError) {
     let absolute = absolutePath(path)
     self.path = absolute
     self.grid = grid

@@ -9,15 +9,15 @@ public enum SweepRunner {
   public enum Outcome {
     /// The task had finished before: nothing was run.
     case skipped
-    case ran(SimulationResult, SimulationSetup)
+    case ran(RunResult, RunSetup)
   }
 
   /// Runs task `task` of `sweep`. `prepare` sees the simulation before it runs (progress hooks).
   public static func run(
-    task: SweepTask, in sweep: SweepDirectory, commandLine: [String], prepare: (Simulation) -> Void = { _ in }
-  ) throws(SimulationError) -> Outcome {
+    task: SweepTask, in sweep: SweepDirectory, commandLine: [String], prepare: (Run) -> Void = { _ in }
+  ) throws(RunError) -> Outcome {
     let directory = sweep.directory(of: task)
-    let config: SimulationConfig
+    let config: RunConfig
     do { config = try task.config() } catch { throw .usage(error.description) }
     // With --check-at-end the check is written after run.json says success: a task killed in between has
     // no check.json and is run again.
@@ -25,8 +25,8 @@ public enum SweepRunner {
       !config.checkAtEnd
       || FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("check.json"))
     if SweepDirectory.status(of: directory).0 == .success, checked { return .skipped }
-    let setup = try SimulationSetup(config: config)
-    let simulation = Simulation(setup: setup, outputDirectory: directory)
+    let setup = try RunSetup(config: config)
+    let simulation = Run(setup: setup, outputDirectory: directory)
     prepare(simulation)
     return .ran(try simulation.run(force: true, commandLine: commandLine), setup)
   }

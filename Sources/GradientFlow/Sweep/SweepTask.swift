@@ -27,13 +27,13 @@ public struct SweepTask {
 
   /// The task's config: the grid's base with the task's values on top, decoded and checked as a
   /// `--config` file is (an unknown key or a wrong value names the key).
-  public func config() throws(ConfigError) -> SimulationConfig {
+  public func config() throws(ConfigError) -> RunConfig {
     var object = grid.base
     for (key, value) in parameters { object[key] = value }
     guard let data = try? JSONSerialization.data(withJSONObject: object) else {
       throw .invalid(path: grid.path, reason: "task \(id): the parameters are not valid JSON values")
     }
-    return try SimulationConfig.decode(data, source: "\(grid.path) (task \(id): \(listText))")
+    return try RunConfig.decode(data, source: "\(grid.path) (task \(id): \(listText))")
       .anchored(in: grid.directory)
   }
 

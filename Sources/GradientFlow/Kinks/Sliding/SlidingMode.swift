@@ -21,7 +21,7 @@
 ///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
 ///   ``CoincidentKinks``): the corrected steps follow crossings sample by sample, so two samples crossing
 ///   one surface together get two independent sliding shares, overshoot the surface and chatter (docs/kinks.md).
-///   ``SimulationSetup`` resolves it, so a
+///   ``RunSetup`` resolves it, so a
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
 ///   with one hidden layer get the same choice (`corrected`, or `filippov` on coincident surfaces; before
 ///   `corrected` applied to them they got `filippov`, which their recorded runs replay), every other

@@ -5,8 +5,8 @@ import ODE
 /// as the ``SolveOptions`` say, records every save (``TrajectoryRecorder``: `OUT/trajectory.csv`, flushed
 /// per row), then writes `OUT/run.json` and the initial and final weights. An interrupted or failed run
 /// still writes everything computed so far, with the termination reason in run.json.
-public final class Simulation {
-  public let setup: SimulationSetup
+public final class Run {
+  public let setup: RunSetup
   /// The output directory.
   public let outputDirectory: String
   /// The crossing-corrected steppers of the run's t phases (for their Filippov counts).
@@ -22,13 +22,13 @@ public final class Simulation {
   private var problem: Problem { setup.problem }
   private var solve: SolveOptions { setup.solve }
 
-  public init(setup: SimulationSetup, outputDirectory: String) {
+  public init(setup: RunSetup, outputDirectory: String) {
     self.setup = setup
     self.outputDirectory = outputDirectory
   }
 
   /// Integrates and writes the outputs. Throws only for problems that prevent the run or its output.
-  public func run(force: Bool = false, commandLine: [String] = []) throws(SimulationError) -> SimulationResult {
+  public func run(force: Bool = false, commandLine: [String] = []) throws(RunError) -> RunResult {
     warnings = []
     BLASThreads.use(solve.threads)
     let (flow, observables) = try makeDynamics()
@@ -45,7 +45,7 @@ public final class Simulation {
 
   /// The flow the solver integrates (the Filippov flow where the sliding mode asks for it) and the
   /// observables, each on a network evaluator of its own.
-  private func makeDynamics() throws(SimulationError) -> (any FlowDynamics, Observables) {
+  private func makeDynamics() throws(RunError) -> (any FlowDynamics, Observables) {
     let kinks = solve.kinks
     let gradientDescent = solve.gradientDescentStep != nil
     do throws(ModelError) {
@@ -90,7 +90,7 @@ public final class Simulation {
 
   /// A stationary start (zero or underflowed weights, every unit dead for some sample) is reported, not
   /// refused (``StartCheck``).
-  private func checkStart(flow: any FlowDynamics, observables: Observables) throws(SimulationError) {
+  private func checkStart(flow: any FlowDynamics, observables: Observables) throws(RunError) {
     let initialState: [Double]
     do throws(ModelError) {
       initialState = try flow.initialState(weights: problem.initialWeights)
@@ -119,7 +119,7 @@ public final class Simulation {
   /// what a run killed by SIGKILL or a crash leaves behind (an interrupt or a failure replaces it).
   private func startRecording(
     flow: any FlowDynamics, observables: Observables, in output: OutputDirectory, commandLine: [String]
-  ) throws(SimulationError) -> TrajectoryRecorder {
+  ) throws(RunError) -> TrajectoryRecorder {
     do throws(OutputError) {
       let trajectory = try CSVWriter(
         path: output.file("trajectory.csv"),
@@ -149,7 +149,7 @@ public final class Simulation {
   }
 
   /// Integrates through the clock's phases, recording as it goes.
-  private func integrate(flow: any FlowDynamics, recorder: TrajectoryRecorder) throws(SimulationError)
+  private func integrate(flow: any FlowDynamics, recorder: TrajectoryRecorder) throws(RunError)
     -> PhasedIntegrator.Outcome
   {
     let initialState: [Double]
@@ -161,7 +161,7 @@ public final class Simulation {
     let probe = StateProbe(dynamics: flow, network: recorder.observables.network, loss: problem.loss)
     var options = baseOptions()
     options.liveStatistics = recorder.sliding.live
-    options.stopConditions = SimulationStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
+    options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho)
@@ -187,11 +187,11 @@ public final class Simulation {
   /// The result of a finished, stopped or failed integration: the final observables, the phases, the
   /// kink summary.
   private func summarize(_ outcome: PhasedIntegrator.Outcome, recorder: TrajectoryRecorder, output: OutputDirectory)
-    -> SimulationResult
+    -> RunResult
   {
     let (final, finalTheta) = recorder.finalValues(
       t: outcome.finalT, logT: outcome.finalLogT, state: outcome.finalState)
-    var result = SimulationResult(
+    var result = RunResult(
       termination: outcome.termination,
       terminationMessage: outcome.message + longHorizonAdvice(outcome.termination),
       terminationTimeName: outcome.timeName, statistics: outcome.statistics,
@@ -224,8 +224,8 @@ public final class Simulation {
 
   /// Writes the final weights and the final run.json.
   private func finish(
-    _ result: SimulationResult, recorder: TrajectoryRecorder, output: OutputDirectory, commandLine: [String]
-  ) throws(SimulationError) {
+    _ result: RunResult, recorder: TrajectoryRecorder, output: OutputDirectory, commandLine: [String]
+  ) throws(RunError) {
     do throws(OutputError) {
       try output.writeJSON(
         InitialWeights.jsonObject(architecture: problem.architecture, theta: result.finalWeights),
@@ -244,7 +244,7 @@ public final class Simulation {
 
   /// `--check-at-end`: the checker on the run directory just written (check.json, check.csv); an
   /// interrupted run is not checked, and a check that cannot be made is reported, not thrown.
-  private func checkEnd(_ result: inout SimulationResult, output: OutputDirectory) {
+  private func checkEnd(_ result: inout RunResult, output: OutputDirectory) {
     guard result.termination.kind != .interrupted else { return }
     do throws(CheckError) {
       result.check = try EndCheck.run(directory: output).check.verdict
@@ -291,7 +291,7 @@ public final class Simulation {
 }
 
 /// What a finished (or stopped) simulation reports.
-public struct SimulationResult: Sendable {
+public struct RunResult: Sendable {
   /// How the last phase ended (its time variable is that phase's clock).
   public let termination: Termination
   /// The termination in words, naming the clock's variable (run.json `termination.message`).

@@ -5,9 +5,9 @@ import ODE
 /// one flat object so that a config file, the command line and run.json say the same things the same way),
 /// and `gradflow simulate --config run.json` reproduces the run bit for bit: generated data and Gaussian
 /// initial weights are regenerated from their seeds, files are read from the recorded absolute paths.
-/// ``SimulationSetup`` resolves it into the ``Problem``, the ``SolveOptions`` and the ``OutputOptions``;
+/// ``RunSetup`` resolves it into the ``Problem``, the ``SolveOptions`` and the ``OutputOptions``;
 /// nothing that integrates or records a run reads it.
-public struct SimulationConfig: Codable, Sendable, Equatable {
+public struct RunConfig: Codable, Sendable, Equatable {
   // Data
   /// A CSV file with a header (features + a label column); `nil` uses ``generator``.
   public var data: String?
@@ -215,18 +215,18 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
   /// Reads a config JSON: either a config object or a `run.json` (whose `config` object is used).
   /// Unknown keys and wrong types are errors that name the key. Relative `data` and `initial_weights`
   /// paths are taken relative to the config file's directory.
-  public static func load(path: String) throws(ConfigError) -> SimulationConfig {
+  public static func load(path: String) throws(ConfigError) -> RunConfig {
     try load(Data(ConfigError.readFile(path, kind: "a config")), path: path)
   }
 
   /// ``load(path:)`` of the file's bytes, already read.
-  static func load(_ data: Data, path: String) throws(ConfigError) -> SimulationConfig {
+  static func load(_ data: Data, path: String) throws(ConfigError) -> RunConfig {
     // Relative file paths in a config are relative to the config file, not the working directory.
     try decode(data, source: path).anchored(in: (absolutePath(path) as NSString).deletingLastPathComponent)
   }
 
   /// The config with relative `data` and `initial_weights` paths taken relative to `directory`.
-  func anchored(in directory: String) -> SimulationConfig {
+  func anchored(in directory: String) -> RunConfig {
     func anchored(_ file: String) -> String {
       file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
     }
@@ -240,7 +240,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
 
   /// Decodes config JSON; `source` names it in messages. Every failure is a ``ConfigError`` naming the
   /// key at fault: invalid JSON, a top level that is not an object, an unknown key, a wrong type or value.
-  static func decode(_ data: Data, source: String) throws(ConfigError) -> SimulationConfig {
+  static func decode(_ data: Data, source: String) throws(ConfigError) -> RunConfig {
     let parsed: Any
     do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
       throw .invalid(
@@ -278,13 +278,13 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
-      return try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: object))
+      return try decoder.decode(RunConfig.self, from: JSONSerialization.data(withJSONObject: object))
     } catch {
       // Find the key at fault by decoding each key alone: the decoder's own coding path can be empty
       // (e.g. for 1.5 given as an integer).
       for (key, value) in object.sorted(by: { $0.key < $1.key }) {
         do {
-          _ = try decoder.decode(SimulationConfig.self, from: JSONSerialization.data(withJSONObject: [key: value]))
+          _ = try decoder.decode(RunConfig.self, from: JSONSerialization.data(withJSONObject: [key: value]))
         } catch {
           throw ConfigError.wrongValue(key: key, value: value, error: error, path: source)
         }
@@ -343,7 +343,7 @@ public struct SimulationConfig: Codable, Sendable, Equatable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = SimulationConfig()
+    let d = RunConfig()
     data = try c.decodeIfPresent(String.self, forKey: .data)
     generator = try c.decodeIfPresent(ToyDataset.self, forKey: .generator)
     n = try c.decodeIfPresent(Int.self, forKey: .n) ?? d.n

@@ -1,19 +1,19 @@
 import Foundation
 import ODE
 
-/// A run, resolved from a ``SimulationConfig``: the ``Problem`` (what is simulated), the ``SolveOptions``
+/// A run, resolved from a ``RunConfig``: the ``Problem`` (what is simulated), the ``SolveOptions``
 /// (how it is integrated) and the ``OutputOptions`` (what is written), each validated once where it is
 /// built. `config` is the resolved config that run.json records (absolute paths, the generator, the widths
 /// and the sliding mode filled in), so that `gradflow simulate --config run.json` replays the run.
-public struct SimulationSetup {
-  public let config: SimulationConfig
+public struct RunSetup {
+  public let config: RunConfig
   public let problem: Problem
   public let solve: SolveOptions
   public let output: OutputOptions
 
   /// Resolves `config`. Input files over `limits` (default ``ResourceLimits/fromEnvironment(_:override:)``)
   /// and runs whose ``MemoryEstimate`` exceeds them are refused before anything large is read or allocated.
-  public init(config: SimulationConfig, limits: ResourceLimits? = nil) throws(SimulationError) {
+  public init(config: RunConfig, limits: ResourceLimits? = nil) throws(RunError) {
     var config = config
     try SolveOptions.validate(config)
     try OutputOptions.validate(config)
@@ -41,7 +41,7 @@ public struct SimulationSetup {
 }
 
 /// Why a simulation could not run or did not finish; ``exitCode`` follows sysexits.
-public enum SimulationError: Error, Sendable, CustomStringConvertible {
+public enum RunError: Error, Sendable, CustomStringConvertible {
   /// Impossible options, an unusable output directory, or a run over the memory limit (exit 64, EX_USAGE).
   case usage(String)
   /// A dataset or initial-weights file that cannot be used: missing, unreadable, malformed, too large,

@@ -5,7 +5,7 @@ import Testing
 @testable import GradientFlow
 
 /// Whole runs in the log-t, ρ and auto clocks (THEORY §7.3, issue "asymptotic regime").
-@Suite struct SimulationClockTests {
+@Suite struct RunClockTests {
   private func temporaryDirectory() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("gf-clock-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -13,10 +13,10 @@ import Testing
   }
 
   /// THEORY R1 from w(0) = (0.3, −0.2): the generator plus an initial-weights file written into `dir`.
-  private func r1Config(in dir: String) throws -> SimulationConfig {
+  private func r1Config(in dir: String) throws -> RunConfig {
     let initPath = dir + "/init.json"
     try "{\"arch\": [2, 1], \"layers\": [[[0.3, -0.2]]]}".write(toFile: initPath, atomically: true, encoding: .utf8)
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.generator = .r1
     config.initialWeights = initPath
     return config
@@ -39,7 +39,7 @@ import Testing
     config.rtol = 1e-12
     config.atol = 1e-14
     config.maxSteps = 5_000_000
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir + "/out").run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/out").run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     #expect(result.finalLogT.isApproximatelyEqual(to: 1e4, relativeTolerance: 1e-9))
     let w = result.finalWeights
@@ -59,14 +59,14 @@ import Testing
 
   @Test func reluNetReachesLogT1e4WithoutUnderflowAndRhoFollowsLogTOverGamma() throws {
     let dir = try temporaryDirectory()
-    var config = SimulationConfig()
+    var config = RunConfig()
     config.generator = .blobs
     config.n = 40
     config.widths = [8]
     config.clock = .auto
     config.logTEnd = 1e4
     config.saves = 30
-    let result = try Simulation(setup: SimulationSetup(config: config), outputDirectory: dir).run()
+    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     // auto: t on [0, 1], t until L < 1 if needed, then log t; every phase recorded.
     #expect(result.phases.first?.clock == .t)
@@ -92,7 +92,7 @@ import Testing
   }
 }
 
-extension SimulationClockTests {
+extension RunClockTests {
   @Test(arguments: [Clock.logT, .rho])
   func stopAtKKTEndsTheRunWhereTheCertificateHolds(clock: Clock) throws {
     let dir = try temporaryDirectory()
@@ -101,8 +101,8 @@ extension SimulationClockTests {
     config.logTEnd = 1e4
     config.saves = 200
     config.stopAtKkt = 1e-2
-    let setup = try SimulationSetup(config: config)
-    let result = try Simulation(setup: setup, outputDirectory: dir + "/out").run()
+    let setup = try RunSetup(config: config)
+    let result = try Run(setup: setup, outputDirectory: dir + "/out").run()
     guard case .stopCondition(let name, _) = result.termination else {
       Issue.record("expected the KKT stop, got \(result.terminationMessage)")
       return
