@@ -33,6 +33,26 @@ public struct SolverStatistics: Sendable, Equatable, Codable {
 
   public init() {}
 
+  /// Adds a later solve's work (a run's next phase): counts and times add, switches append, the step size,
+  /// and h·ρ(J) are the later solve's (an earlier phase's stiffness is not the failure's), and "stiff but too
+  /// large" holds if it held in either.
+  public mutating func append(_ later: SolverStatistics) {
+    rhsEvaluations += later.rhsEvaluations
+    jacobianEvaluations += later.jacobianEvaluations
+    stepsAccepted += later.stepsAccepted
+    stepsRejected += later.stepsRejected
+    wallSeconds += later.wallSeconds
+    lastStepSize = later.lastStepSize
+    stepperSwitches += later.stepperSwitches
+    implicitSteps += later.implicitSteps
+    implicitSeconds += later.implicitSeconds
+    jacobianSeconds += later.jacobianSeconds
+    jacobianRHSEvaluations += later.jacobianRHSEvaluations
+    stiffnessRHSEvaluations += later.stiffnessRHSEvaluations
+    explicitStiffness = later.explicitStiffness
+    stiffButTooLarge = stiffButTooLarge || later.stiffButTooLarge
+  }
+
   /// The counters alone, wall times set to 0 (for comparing two solves of the same problem).
   public var withoutTimes: SolverStatistics {
     var copy = self

@@ -4,6 +4,22 @@ import Testing
 
 @Suite("Statistics")
 struct StatisticsTests {
+  @Test("two solves appended give one solve's totals: counts add, the later solve's step size and h·ρ(J)")
+  func appendingTwoSolves() throws {
+    let options = makeOptions(.rkf45, rtol: 1e-6, atol: 1e-8, save: .at([0.5]))
+    let solver = ODESolver(system: Problems.oscillator(counter: Counter()), options: options)
+    let first = try solver.solve(from: 0, to: 1, initialState: [1, 0])
+    let second = try solver.solve(from: 1, to: 3, initialState: first.finalState)
+    var total = first.statistics
+    total.append(second.statistics)
+    #expect(total.rhsEvaluations == first.statistics.rhsEvaluations + second.statistics.rhsEvaluations)
+    #expect(total.stepsAccepted == first.statistics.stepsAccepted + second.statistics.stepsAccepted)
+    #expect(total.stepsRejected == first.statistics.stepsRejected + second.statistics.stepsRejected)
+    #expect(total.lastStepSize == second.statistics.lastStepSize)
+    #expect(total.explicitStiffness == second.statistics.explicitStiffness)
+    #expect(total.rhsEvaluations > first.statistics.rhsEvaluations)
+  }
+
   @Test("rhsEvaluations equals the system's own call count", arguments: Stepper.allCases)
   func rhsCount(stepper: Stepper) throws {
     let calls = Counter()

@@ -225,23 +225,7 @@ final class PhasedIntegrator {
     outcome.finalState = dropLast ? Array(solution.finalState.dropLast()) : solution.finalState
     outcome.finalLogT = logT
     outcome.finalT = clock == .t || clock == .gradientDescent ? solution.finalTime : exp(logT)
-    var total = outcome.statistics
-    total.rhsEvaluations += solution.statistics.rhsEvaluations
-    total.jacobianEvaluations += solution.statistics.jacobianEvaluations
-    total.stepsAccepted += solution.statistics.stepsAccepted
-    total.stepsRejected += solution.statistics.stepsRejected
-    total.wallSeconds += solution.statistics.wallSeconds
-    total.lastStepSize = solution.statistics.lastStepSize
-    total.stepperSwitches += solution.statistics.stepperSwitches
-    total.implicitSteps += solution.statistics.implicitSteps
-    total.implicitSeconds += solution.statistics.implicitSeconds
-    total.jacobianSeconds += solution.statistics.jacobianSeconds
-    total.jacobianRHSEvaluations += solution.statistics.jacobianRHSEvaluations
-    total.stiffnessRHSEvaluations += solution.statistics.stiffnessRHSEvaluations
-    // The last phase's measure: the one the run ended in (an earlier phase's stiffness is not the failure's).
-    total.explicitStiffness = solution.statistics.explicitStiffness
-    total.stiffButTooLarge = total.stiffButTooLarge || solution.statistics.stiffButTooLarge
-    outcome.statistics = total
+    outcome.statistics.append(solution.statistics)
   }
 
   /// The internal stop condition that ends a t phase when the loss first falls below 1.

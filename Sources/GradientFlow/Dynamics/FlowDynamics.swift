@@ -48,3 +48,18 @@ public struct FlowVelocity: Sendable, Equatable {
     self.weightedMargin = weightedMargin
   }
 }
+
+/// A flow whose state is θ = vec(W_1 … W_K) itself (P entries): the unconstrained flow, its Filippov flows and
+/// the normalized flows written in W. θ(0) is the state, and the state is the weights.
+public protocol WeightStateFlow: FlowDynamics {}
+
+extension WeightStateFlow {
+  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
+    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
+    return theta
+  }
+
+  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
+    theta.update(from: state, count: dimension)
+  }
+}

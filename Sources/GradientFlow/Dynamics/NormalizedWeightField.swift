@@ -60,7 +60,7 @@ public struct NormalizedWeightField: Sendable {
 /// of `base` (the unconstrained flow, or its Filippov flow) mapped by ``NormalizedWeightField``. The
 /// state is θ itself (P entries), so ‖v_k‖ = c_k holds by construction; the crossing-corrected steps
 /// of the normalized flows use it (``NormalizedCrossingStepper``).
-public final class NormalizedWeightFlow: FlowDynamics, FilippovCounting {
+public final class NormalizedWeightFlow: WeightStateFlow, FilippovCounting {
   public var kind: DynamicsKind { field.dynamics }
   public let base: any FlowDynamics
   public let field: NormalizedWeightField
@@ -77,15 +77,6 @@ public final class NormalizedWeightFlow: FlowDynamics, FilippovCounting {
     let velocity = base.velocity(state: state, direction: direction)
     field.apply(theta: state, to: direction)
     return velocity
-  }
-
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
-    return theta
-  }
-
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    theta.update(from: state, count: dimension)
   }
 
   public var overflowCount: Int { (base as? any FilippovCounting)?.overflowCount ?? 0 }

@@ -11,7 +11,7 @@
 /// the integration tolerance, which makes them the cheapest accuracy monitor (THEORY §7.6).
 /// Failure modes: the right-hand side jumps where a ReLU pre-activation changes sign (sliding
 /// modes, THEORY §7.1); in plain t-time the forces underflow to 0 once ρ·γ ≳ 745 (THEORY §7.2).
-public final class UnconstrainedFlow: FlowDynamics {
+public final class UnconstrainedFlow: WeightStateFlow {
   public let kind = DynamicsKind.unconstrained
   public let forces: NetworkForces
   public var architecture: Architecture { forces.network.architecture }
@@ -26,14 +26,5 @@ public final class UnconstrainedFlow: FlowDynamics {
   /// direction = G = Σ_n w_n ∇_θ q_n(W), so dθ/dt = exp(logScale) · G = −∇L.
   public func velocity(state: UnsafePointer<Double>, direction: UnsafeMutablePointer<Double>) -> FlowVelocity {
     forces.evaluate(theta: state, gradient: direction)
-  }
-
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
-    return theta
-  }
-
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    theta.update(from: state, count: dimension)
   }
 }

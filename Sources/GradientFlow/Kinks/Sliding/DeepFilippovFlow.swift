@@ -30,7 +30,7 @@ import ODE
 ///
 /// Invariants: ⟨W_k, Ẇ_k⟩ = ⟨W_{k+1}, Ẇ_{k+1}⟩ (and the per-neuron balance) hold for any slope on a pair
 /// with z_p = 0, since σ(z) = s·z there; inside the band they drift by O(η). ReLU only.
-public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
+public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public let kind = DynamicsKind.unconstrained
   public let network: NetworkEvaluator
   public let loss: Loss
@@ -369,14 +369,5 @@ public final class DeepFilippovFlow: FlowDynamics, FilippovCounting {
     let sliding = solver.solveKeepingCrossings(size: count)
     for p in 0..<count where solver.solution[p] != 0 { addJacobian(p, scale: solver.solution[p], to: g) }
     return sliding
-  }
-
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
-    return theta
-  }
-
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    theta.update(from: state, count: dimension)
   }
 }

@@ -40,7 +40,7 @@ import ODE
 /// normals: distinct classes of ``CoincidentKinks``).
 /// Invariants: as ``UnconstrainedFlow`` (ρ_1² − ρ_2² and the per-neuron a_j² − ‖w_j‖² are conserved by the
 /// Filippov flow too, since ⟨w_j, ẇ_j⟩ = a_j ȧ_j holds for every slope). K = 2, ReLU or leaky ReLU.
-public final class FilippovFlow: FlowDynamics, FilippovCounting {
+public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   public let kind = DynamicsKind.unconstrained
   public let network: NetworkEvaluator
   public let loss: Loss
@@ -329,14 +329,5 @@ public final class FilippovFlow: FlowDynamics, FilippovCounting {
       for i in 0..<d { row[i] += u * x[i] }
     }
     return sliding
-  }
-
-  public func initialState(weights theta: [Double]) throws(ModelError) -> [Double] {
-    guard theta.count == dimension else { throw .weightCount(theta.count, architecture) }
-    return theta
-  }
-
-  public func weights(from state: UnsafePointer<Double>, into theta: UnsafeMutablePointer<Double>) {
-    theta.update(from: state, count: dimension)
   }
 }
