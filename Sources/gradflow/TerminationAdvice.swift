@@ -32,8 +32,13 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
     }
     // A phase already on --stepper auto that stayed explicit keeps its explicit method on purpose (ReLU kinks):
     // there the implicit method has to be asked for by name.
-    let ranAuto = stepper == .auto
-    let stepperAdvice = ranAuto ? "try --stepper msbdf" : "use --stepper auto (the default) or --stepper msbdf"
+    // The crossing-corrected steps are explicit whatever --stepper says: the implicit method needs the
+    // Filippov flow under GSL (on moons, 40 samples, 2 → 16 → 1, this reached t = 1e4 where the defaults
+    // stopped at max steps; docs/stiff.md).
+    let stepperAdvice =
+      result.sliding?.mode == .corrected
+      ? "try --sliding filippov --stepper msbdf (the corrected steps are explicit)"
+      : stepper == .auto ? "try --stepper msbdf" : "use --stepper auto (the default) or --stepper msbdf"
     let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
       .map(\.commandLineAdvice)
     return what

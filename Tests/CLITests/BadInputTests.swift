@@ -324,6 +324,12 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       ["--generator", "moons", "--n", "40", "--t-end", "1e6", "--max-wall-seconds", "0.3"],
       exit: numerical,
       "raise --max-wall-seconds"),
+    // Stability-limited corrected steps: the advice names what reached t = 1e4 on this problem (docs/stiff.md).
+    BadInput(
+      "stiff under the corrected steps",
+      ["--generator", "moons", "--n", "40", "--t-end", "1e4", "--max-steps", "3000"],
+      exit: numerical,
+      "try --sliding filippov --stepper msbdf"),
 
     // Initial weights (exit 65: the file does not fit).
     BadInput(
