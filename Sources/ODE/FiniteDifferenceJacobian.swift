@@ -17,6 +17,14 @@ import Foundation
 /// sinh(1.2|x|)/(1.2|x|), 1.26 for |x| = 1, and an implicit method's Newton iteration built on such a
 /// Jacobian converges only for steps with h·ρ(J) of order one.) ∂f/∂t is differenced the same way.
 /// Costs 2·(dimension + 1) right-hand-side evaluations; buffers are allocated once.
+///
+/// **A smaller relative step** (``init(dimension:relativeStep:)``, ``SolverOptions/differenceStep``) is for
+/// right-hand sides that are smooth only on a thin band: a ReLU net's Filippov flow holds a sliding pair
+/// inside |z| ≤ η‖w‖‖x‖ (η = 100·rtol), and a difference step that leaves the band on one side measures the
+/// jump of the field across the kink, not its slope, so the Jacobian's entries are off by the ratio of the
+/// jump to the step and an implicit method's Newton iteration stops converging (docs/kinks.md, "Long log-t
+/// runs"). Its rounding error ε·max(|y_j|, 1)/h grows as the step shrinks, which the Newton iteration
+/// tolerates: it needs a Jacobian to a few digits.
 final class FiniteDifferenceJacobian {
   private let dimension: Int
   /// Owns the buffers of this type (freed with it).
@@ -24,13 +32,24 @@ final class FiniteDifferenceJacobian {
   private let yWork: UnsafeMutablePointer<Double>
   private let fPlus: UnsafeMutablePointer<Double>
   private let fMinus: UnsafeMutablePointer<Double>
-  private static let relativeStep = cbrt(Double.ulpOfOne)  // ε^{1/3} ≈ 6.06e-6
+  static let defaultRelativeStep = cbrt(Double.ulpOfOne)  // ε^{1/3} ≈ 6.06e-6
+  /// The step's factor: ``defaultRelativeStep`` unless given.
+  private let relativeStep: Double
 
   /// The difference step for a coordinate of size `x`: ε^{1/3}·max(|x|, 1)^{1/3}.
-  static func step(at x: Double) -> Double { relativeStep * cbrt(max(abs(x), 1)) }
+  static func step(at x: Double) -> Double { step(at: x, relativeStep: defaultRelativeStep) }
 
-  init(dimension: Int) {
+  /// The difference step for a coordinate of size `x` with factor `relativeStep`: relativeStep·max(|x|, 1)^{1/3}.
+  static func step(at x: Double, relativeStep: Double) -> Double { relativeStep * cbrt(max(abs(x), 1)) }
+
+  /// `relativeStep` nil (or not a positive finite number) is ``defaultRelativeStep``.
+  init(dimension: Int, relativeStep: Double? = nil) {
     self.dimension = dimension
+    if let relativeStep, relativeStep > 0, relativeStep.isFinite {
+      self.relativeStep = relativeStep
+    } else {
+      self.relativeStep = Self.defaultRelativeStep
+    }
     yWork = arena.buffer(count: dimension)
     fPlus = arena.buffer(count: dimension)
     fMinus = arena.buffer(count: dimension)
@@ -45,7 +64,7 @@ final class FiniteDifferenceJacobian {
     let n = dimension
     yWork.update(from: y, count: n)
     for j in 0..<n {
-      let h = Self.step(at: y[j])
+      let h = Self.step(at: y[j], relativeStep: relativeStep)
       yWork[j] = y[j] + h
       let up = yWork[j]
       try rhs(t, yWork, fPlus)
@@ -56,7 +75,7 @@ final class FiniteDifferenceJacobian {
       let width = up - down  // the step actually representable
       for i in 0..<n { dfdy[i * n + j] = (fPlus[i] - fMinus[i]) / width }
     }
-    let ht = Self.step(at: t)
+    let ht = Self.step(at: t, relativeStep: relativeStep)
     try rhs(t + ht, y, fPlus)
     try rhs(t - ht, y, fMinus)
     let width = (t + ht) - (t - ht)

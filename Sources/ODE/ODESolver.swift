@@ -35,7 +35,7 @@ public final class ODESolver {
     GSLRuntime.disableAbortOnError()
 
     let clock = ContinuousClock.now
-    let bridge = SystemBridge(system: system)
+    let bridge = SystemBridge(system: system, differenceStep: options.differenceStep)
     let hStart = min(
       max(options.initialStep ?? 1e-6 * max(1, abs(t0)), options.minStep), options.maxStep)
     let base: any StepEngine

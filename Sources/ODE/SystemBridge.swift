@@ -28,11 +28,13 @@ final class SystemBridge {
   /// The time of the last non-finite derivative since the last ``clearFailures()``.
   var nonFiniteAt: Double?
 
-  init(system: any ODESystem) {
+  /// `differenceStep`: the finite-difference Jacobian's relative step (``SolverOptions/differenceStep``).
+  init(system: any ODESystem, differenceStep: Double? = nil) {
     self.system = system
     dimension = system.dimension
     finiteDifference =
-      system.hasAnalyticJacobian ? nil : FiniteDifferenceJacobian(dimension: system.dimension)
+      system.hasAnalyticJacobian
+      ? nil : FiniteDifferenceJacobian(dimension: system.dimension, relativeStep: differenceStep)
     gslSystem = arena.buffer(count: 1)
     gslSystem.pointee =
       (gsl_odeiv2_system(

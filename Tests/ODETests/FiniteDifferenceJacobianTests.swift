@@ -116,4 +116,40 @@ struct FiniteDifferenceJacobianTests {
       #expect(abs(dfdy[i] + x[i]) <= 1e-6 * abs(x[i]), "entry \(i): \(dfdy[i]) vs \(-x[i])")
     }
   }
+
+  /// A field smooth only on a thin band, as a sliding ReLU pair's Filippov field: f(y) = −y for |y| ≤ b, and
+  /// outside the band a push back of size one, f(y) = −sign(y)(1 + |y|) (the two sides' slopes across a
+  /// kink). Its derivative at y = 0 is −1.
+  static func banded(_ y: Double, band: Double) -> Double {
+    abs(y) <= band ? -y : -(y > 0 ? 1 : -1) * (1 + abs(y))
+  }
+
+  func bandedDerivative(band: Double, relativeStep: Double?) -> Double {
+    let jacobian = FiniteDifferenceJacobian(dimension: 1, relativeStep: relativeStep)
+    var (y, dfdy, dfdt) = ([0.0], [Double.nan], [Double.nan])
+    y.withUnsafeMutableBufferPointer { y in
+      dfdy.withUnsafeMutableBufferPointer { dfdy in
+        dfdt.withUnsafeMutableBufferPointer { dfdt in
+          jacobian.evaluate(t: 0, y: y.baseAddress!, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!) {
+            _, y, out in out[0] = Self.banded(y[0], band: band)
+          }
+        }
+      }
+    }
+    return dfdy[0]
+  }
+
+  /// A step inside the band (η/100 for the kink band η = 1e-6 of rtol 1e-8, as ``SolverOptions/differenceStep``
+  /// gets it on kinked nets) differences the smooth piece; the default ε^{1/3} ≈ 6e-6 straddles the band and
+  /// returns the jump over the step, about −1/h ≈ −1.6e5.
+  @Test func aStepInsideTheBandSeesTheBandsSlope() {
+    let band = 1e-6
+    let inside = bandedDerivative(band: band, relativeStep: band / 100)
+    // f is linear on the band: the difference is exact up to rounding, ε/h ≈ 2e-8 relative.
+    #expect(abs(inside + 1) < 1e-7, "in-band step: \(inside)")
+    let straddling = bandedDerivative(band: band, relativeStep: nil)
+    #expect(straddling < -1e4, "default step: \(straddling)")
+    // An invalid step falls back to the default.
+    #expect(bandedDerivative(band: band, relativeStep: 0) == straddling)
+  }
 }

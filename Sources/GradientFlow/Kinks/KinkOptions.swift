@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a run treats ReLU kinks (`--sliding`, `--kink-band`), resolved for its problem, and the two
 /// bands derived from the tolerance — both defined here and nowhere else.
 public struct KinkOptions: Sendable, Equatable {
@@ -17,14 +19,18 @@ public struct KinkOptions: Sendable, Equatable {
   public let leakySliding: LeakySliding
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
   public let crossingKernel: CrossingKernel
+  /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
+  public let jacobian: KinkJacobian
 
   /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
-    leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched
+    leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
+    jacobian: KinkJacobian = .inBand
   ) {
+    self.jacobian = jacobian
     self.crossingKernel = crossingKernel
     self.chatter = chatter
     self.leakySliding = leakySliding
@@ -40,4 +46,12 @@ public struct KinkOptions: Sendable, Equatable {
   /// exceed rtol several-fold, so the band must sit well above it (with η = 10·rtol pairs escaped the band
   /// and chattered; docs/kinks.md).
   public static func defaultBand(rtol: Double) -> Double { min(100 * rtol, 1e-2) }
+
+  /// The relative step of the finite-difference Jacobian (``SolverOptions/differenceStep``): η/100, at most
+  /// ε^{1/3}, where the flow has a kink band (`filippov`, `corrected`) and ``jacobian`` is `in-band`; nil
+  /// (ε^{1/3}) otherwise. See ``KinkJacobian``.
+  public var differenceStep: Double? {
+    guard jacobian == .inBand, sliding == .filippov || sliding == .corrected else { return nil }
+    return min(cbrt(Double.ulpOfOne), band / 100)
+  }
 }

@@ -127,18 +127,20 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var leakySliding: LeakySliding = .filippov
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction (``CrossingKernel``).
   public var crossingKernel: CrossingKernel = .batched
+  /// The step of the implicit steppers' finite-difference Jacobian on kinked nets (``KinkJacobian``).
+  public var kinkJacobian: KinkJacobian = .inBand
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
   /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
-  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, so they still
+  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, so they still
   /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
-      "leaky_sliding": "none", "crossing_kernel": "per-sample",
+      "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
     ]
   }
 
@@ -339,6 +341,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case chatter
     case leakySliding = "leaky_sliding"
     case crossingKernel = "crossing_kernel"
+    case kinkJacobian = "kink_jacobian"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -399,5 +402,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     chatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .chatter) ?? d.chatter
     leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
+    kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
   }
 }

@@ -53,7 +53,6 @@ public struct SolveOptions {
     solver.initialStep = config.initialStep
     solver.recordStates = false
     solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
-    self.solver = solver
     threads = config.threads
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
     // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
@@ -67,7 +66,9 @@ public struct SolveOptions {
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
-      crossingKernel: config.crossingKernel)
+      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian)
+    solver.differenceStep = kinks.differenceStep
+    self.solver = solver
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
     stops.loss = config.stopLoss
