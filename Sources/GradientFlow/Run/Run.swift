@@ -54,6 +54,12 @@ public final class Run {
       if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
+      if kinks.sliding == .exact {
+        // The stepper refuses what it does not integrate (one hidden relu or leaky-relu layer).
+        _ = try FrozenPatternField(
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+          loss: problem.loss)
+      }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
       // location) is the Filippov one for ReLU, and for leaky ReLU with one hidden layer under `leaky_sliding`.
       let architecture = problem.architecture
@@ -61,7 +67,8 @@ public final class Run {
         kinks.leakySliding == .filippov && architecture.activation == .leakyRelu && architecture.depth == 2
       let filippov =
         kinks.sliding == .filippov
-        || (kinks.sliding == .corrected && (architecture.activation == .relu || leakyFilippov))
+        || ((kinks.sliding == .corrected || kinks.sliding == .exact)
+          && (architecture.activation == .relu || leakyFilippov))
       let flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(
@@ -215,6 +222,9 @@ public final class Run {
       mode: solve.kinks.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
         && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
+    if solve.kinks.sliding == .exact {
+      result.sliding?.events = engines.exact.reduce(0) { $0 + $1.events }
+    }
     if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
@@ -257,6 +267,21 @@ public final class Run {
   /// crossing-corrected engine for the t phases when the sliding mode is `corrected`.
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
+    if solve.kinks.sliding == .exact {
+      let (architecture, dataset, loss, stepper) = (problem.architecture, problem.dataset, problem.loss, solve.timeStepper)
+      let engines = self.engines
+      options.stepEngine = { _, tolerances throws(ODEError) in
+        do throws(ModelError) {
+          let engine = try EventDrivenStepper(
+            architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
+            tolerances: tolerances, stepper: stepper)
+          engines.exact.append(engine)
+          return engine
+        } catch {
+          throw .invalidOptions(error.description)
+        }
+      }
+    }
     if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces, kernel) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces,
@@ -352,4 +377,5 @@ public struct MinimizerSummary: Sendable {
 /// The step engines a run made (one per t phase).
 private final class EngineLog {
   var steppers: [CrossingCorrectedStepper] = []
+  var exact: [EventDrivenStepper] = []
 }

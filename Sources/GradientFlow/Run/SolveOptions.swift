@@ -41,7 +41,12 @@ public struct SolveOptions {
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
     // Gradient descent takes its own steps: no stiffness switching around them.
-    timeStepper = config.gdStep != nil ? .rkf45 : Self.stepper(config, architecture: architecture, clock: .t)
+    timeStepper =
+      config.gdStep != nil
+      ? .rkf45
+      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
+        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
+        : Self.stepper(config, architecture: architecture, clock: .t)
     asymptoticStepper = Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
     solver.stepper = timeStepper
@@ -133,6 +138,18 @@ public struct SolveOptions {
         iterations.isFinite && iterations <= Double(c.maxSteps),
         "--gd-step \(eta) needs \(String(format: "%.3g", iterations)) iterations to reach t-end "
           + "\(c.resolvedTEnd), more than --max-steps \(c.maxSteps); raise --gd-step or --max-steps, or lower --t-end")
+    }
+    if c.sliding == .exact {
+      try require(
+        c.clock == .t && c.gdStep == nil && c.dynamics == .unconstrained,
+        "--sliding exact integrates the unconstrained flow in the t clock (got --clock \(c.clock.rawValue), "
+          + "--dynamics \(c.dynamics.rawValue)\(c.gdStep == nil ? "" : ", --gd-step")); use --clock t and "
+          + "--dynamics unconstrained, or --sliding corrected or filippov")
+      let stepper = c.stepper(forClock: .t)
+      try require(
+        [.auto, .rk8pd, .rkck, .rkf45, .rk4, .rk2].contains(stepper),
+        "--sliding exact steps with an explicit Runge–Kutta pair: --stepper rk8pd (its default), rkck, rkf45, rk4 "
+          + "or rk2 (got \(stepper.rawValue))")
     }
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")
