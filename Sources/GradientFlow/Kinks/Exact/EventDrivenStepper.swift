@@ -140,7 +140,13 @@ public final class EventDrivenStepper: StepEngine {
       guard remaining > 0 else { return .accepted }
       let trialStep = min(fixedStep ?? h, remaining)
       guard t0 + trialStep > t0 else { return .stepSizeUnderflow }
-      guard rungeStep(trialStep, into: trial) else { return failed("the frozen-pattern field failed at t=\(t0)") }
+      guard rungeStep(trialStep, into: trial) else {
+        // A stage left the field's finite range (a fast start): a shorter step, as for a rejected one.
+        rejectedSteps += 1
+        h = 0.1 * trialStep
+        guard fixedStep == nil else { return failed("the frozen-pattern field failed at t=\(t0)") }
+        continue
+      }
       var next = h
       if fixedStep == nil {
         let ratio = tolerances.errorRatio(stepError, state: trial, rate: startRate, step: trialStep, dimension: p)
@@ -240,7 +246,9 @@ public final class EventDrivenStepper: StepEngine {
     guard let end = eventValue(trial) else { return (step, -1) }
     var (b, gb, whichB) = (step, end.value, end.which)
     located.update(from: trial, count: p)
-    guard let startValue = eventValue(start), startValue.value > 0 else {
+    // A pair that starts on its kink (g = 0: it was just resolved there) is no event at τ = 0 unless it
+    // starts past it by more than round-off; the bracket is bisected until G > 0 at its left end.
+    guard let startValue = eventValue(start), startValue.value >= -Self.roundoff else {
       located.update(from: start, count: p)
       return (0, eventValue(start)?.which ?? -1)
     }
@@ -249,7 +257,7 @@ public final class EventDrivenStepper: StepEngine {
     for _ in 0..<Self.locatorIterations {
       let resolution = 4 * Double.ulpOfOne * max(abs(pieceTime) + b, b)
       guard b - a > resolution, gb < 0 else { break }
-      var c = b - gb * (b - a) / (gb - ga)
+      var c = ga > 0 ? b - gb * (b - a) / (gb - ga) : 0.5 * (a + b)
       if !(c > a && c < b) { c = 0.5 * (a + b) }
       guard rungeStep(c, into: probe), let value = eventValue(probe) else { break }
       if value.value <= 0 {
