@@ -268,7 +268,9 @@ public final class Run {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.sliding == .exact {
-      let (architecture, dataset, loss, stepper) = (problem.architecture, problem.dataset, problem.loss, solve.timeStepper)
+      let (architecture, dataset, loss, stepper) = (
+        problem.architecture, problem.dataset, problem.loss, solve.timeStepper
+      )
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {

@@ -289,7 +289,9 @@ public final class EventDrivenStepper: StepEngine {
 
   /// Resolves the marked pairs into the new pattern at θ, sets the event offsets of the piece and its start rate.
   private func beginPiece(at theta: UnsafePointer<Double>) -> Bool {
-    guard let slidingCount = field.resolve(theta, atZero: atZero, candidates: candidates, coincident: coincident, scratch: lcp)
+    guard
+      let slidingCount = field.resolve(
+        theta, atZero: atZero, candidates: candidates, coincident: coincident, scratch: lcp)
     else {
       failureMessage =
         "--sliding exact: no consistent activation pattern at a kink (the box LCP has no solution, or one unit has "

@@ -70,7 +70,8 @@ extension FrozenPatternField {
         for t in 0..<k { scratch.jacobian[r * k + t] = aj * matrix[r * k + t] }
       }
       guard k <= Self.enumerationLimit ? scratch.enumerate(size: k) : scratch.pivot(size: k) else { return nil }
-      for (t, s) in range.enumerated() {
+      for t in 0..<range.count {
+        let s = range.lowerBound + t
         let share = scratch.lambda[t]
         let free = scratch.isFree[t]
         if free {

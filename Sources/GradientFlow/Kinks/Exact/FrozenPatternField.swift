@@ -172,7 +172,8 @@ final class FrozenPatternField {
   func unitSystem(surfaces: Range<Int>, of set: KinkSurfaceSet, row: UnsafePointer<Double>) {
     let d = inputDimension
     let k = surfaces.count
-    for (t, s) in surfaces.enumerated() {
+    for t in 0..<surfaces.count {
+      let s = surfaces.lowerBound + t
       let v = directions + t * d
       for i in 0..<d { v[i] = 0 }
       for member in set.members(s) {
@@ -181,7 +182,8 @@ final class FrozenPatternField {
         for i in 0..<d { v[i] += u * x[i] }
       }
     }
-    for (r, s) in surfaces.enumerated() {
+    for r in 0..<surfaces.count {
+      let s = surfaces.lowerBound + r
       let x = inputs + set.representative[s] * d
       var b = 0.0
       for i in 0..<d { b += x[i] * row[i] }
@@ -203,9 +205,10 @@ final class FrozenPatternField {
     unitSystem(surfaces: surfaces, of: sliding, row: row)
     for r in 0..<k { rhs[r] = -rhs[r] }
     if DenseSolve.solve(matrix, rhs, size: k, into: solution) {
-      for (t, s) in surfaces.enumerated() { lambda[s] = solution[t] }
+      for t in 0..<k { lambda[surfaces.lowerBound + t] = solution[t] }
     }
-    for (t, s) in surfaces.enumerated() {
+    for t in 0..<surfaces.count {
+      let s = surfaces.lowerBound + t
       let v = directions + t * d
       let l = lambda[s]
       for i in 0..<d { row[i] += l * v[i] }
