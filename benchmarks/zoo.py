@@ -66,8 +66,8 @@ POLICIES = {
     "msbdf": ["--stepper", "msbdf"],
     "exact": ["--sliding", "exact"],
 }
-# `--sliding exact` integrates in the t clock only (one hidden relu/leaky layer, unconstrained flow): the
-# path is clock-invariant, so its runs take the problem's end in t (`--log-t-end` and `--rho-end` apply there).
+# `--sliding exact` (one hidden relu/leaky layer, unconstrained flow) integrates in the t, log-t and auto
+# clocks, not in ρ: the path is clock-invariant, so a ρ-clock problem runs in t with its `--rho-end` as the stop.
 T_CLOCK_POLICIES = {"exact"}
 STEPPER_POLICIES = {"rkck", "rk8pd", "msadams", "msbdf"}
 
@@ -98,7 +98,7 @@ def command(g, spec, policy, out, max_wall, max_steps):
         cmd += ["--log-t-end", repr(end["log_t_end"])]
     else:
         cmd += ["--rho-end", repr(end["rho_end"])]
-    if policy in T_CLOCK_POLICIES:
+    if policy in T_CLOCK_POLICIES and spec["clock"] == "rho":
         cmd[cmd.index("--clock") + 1] = "t"
     extra = list(POLICIES[policy])
     if policy in STEPPER_POLICIES and spec["activation"] == "relu" and spec["dynamics"] == "unconstrained":

@@ -130,9 +130,10 @@ import Testing
   }
 
   /// One zoo problem (one hidden layer, t clock) under `--sliding exact` at rtol 1e-10.
-  static func runZoo(_ id: String, data: String, widths: [Int], activation: Activation, loss: Loss, tEnd: Double)
-    throws -> RunResult
-  {
+  static func runZoo(
+    _ id: String, data: String, widths: [Int], activation: Activation, loss: Loss, tEnd: Double,
+    clock: Clock = .t, logTEnd: Double? = nil
+  ) throws -> RunResult {
     var config = RunConfig()
     config.data = zoo.appendingPathComponent("data/\(data).csv").path
     config.initialWeights = zoo.appendingPathComponent("init/\(id).json").path
@@ -140,6 +141,8 @@ import Testing
     config.activation = activation
     config.loss = loss
     config.tEnd = tEnd
+    config.clock = clock
+    config.logTEnd = logTEnd
     config.sliding = .exact
     config.rtol = 1e-10
     config.atol = 1e-12
@@ -177,6 +180,22 @@ import Testing
       "\(id): γ̄ \(margin)")
     #expect(abs(rho - referenceRho) / referenceRho <= 10 * check["rho_rel"]! + 1e-11, "\(id): ρ \(rho)")
     #expect((result.sliding?.events ?? 0) > 0)
+  }
+
+  /// The log-t clock (t ∈ [0, 1], then s = log t through ``LogClockEngine``) and `auto` reach the reference of a
+  /// log-t problem whose flow slides (blobs_w16_logt: 17 sliding events in the reference) within the same bound.
+  @Test(arguments: [Clock.logT, .auto])
+  func logTimeClocksReachTheReference(clock: Clock) throws {
+    let reference = try Self.reference("blobs_w16_logt")
+    let check = try #require(reference["self_check"] as? [String: Double])
+    let result = try Self.runZoo(
+      "blobs_w16_logt", data: "blobs", widths: [16], activation: .relu, loss: .exponential, tEnd: 1, clock: clock,
+      logTEnd: 30)
+    #expect(result.phases.last?.clock == .logT)
+    let logLoss = try #require(result.final["log_loss"])
+    let margin = try #require(result.final["margin"])
+    #expect(abs(logLoss - (try #require(reference["log_loss"] as? Double))) <= 10 * check["log_loss"]! + 1e-11)
+    #expect(abs(margin - (try #require(reference["margin"] as? Double))) <= 10 * check["margin"]! + 1e-11)
   }
 
   // MARK: - Mirror-symmetric data, allocation, refusals
@@ -243,7 +262,12 @@ import Testing
     }
     var config = RunConfig()
     config.sliding = .exact
+    config.clock = .rho
+    config.rhoEnd = 10
+    #expect(throws: RunError.self) { _ = try RunSetup(config: config) }
     config.clock = .logT
+    config.rhoEnd = nil
+    config.logTEnd = 800  // t overflows
     #expect(throws: RunError.self) { _ = try RunSetup(config: config) }
   }
 }

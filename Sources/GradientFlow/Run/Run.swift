@@ -171,7 +171,7 @@ public final class Run {
     options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
-      rho: probe.rho)
+      rho: probe.rho, logTimeEngine: solve.kinks.sliding == .exact ? Self.logClock(options.stepEngine) : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -261,6 +261,19 @@ public final class Run {
     } catch {
       result.checkFailure = error.description
     }
+  }
+
+  /// `exact`'s t engine behind ``LogClockEngine``, for the log-t phases.
+  private static func logClock(_ makeEngine: StepEngineFactory?) -> StepEngineFactory? {
+    guard let makeEngine else { return nil }
+    let factory: StepEngineFactory = { dimension, tolerances throws(ODEError) in
+      let engine = try makeEngine(dimension, tolerances)
+      guard let inner = engine as? EventDrivenStepper else {
+        throw ODEError.invalidOptions("the log-t phase of --sliding exact needs its event-driven engine")
+      }
+      return LogClockEngine(inner: inner)
+    }
+    return factory
   }
 
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the

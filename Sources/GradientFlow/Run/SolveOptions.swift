@@ -47,7 +47,9 @@ public struct SolveOptions {
       : config.sliding == .exact && config.stepper(forClock: .t) == .auto
         ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
         : Self.stepper(config, architecture: architecture, clock: .t)
-    asymptoticStepper = Self.stepper(config, architecture: architecture, clock: .logT)
+    asymptoticStepper =
+      config.sliding == .exact && config.stepper(forClock: .logT) == .auto
+      ? .rk8pd : Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
     solver.stepper = timeStepper
     solver.tolerances = Tolerances(relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
@@ -141,10 +143,14 @@ public struct SolveOptions {
     }
     if c.sliding == .exact {
       try require(
-        c.clock == .t && c.gdStep == nil && c.dynamics == .unconstrained,
-        "--sliding exact integrates the unconstrained flow in the t clock (got --clock \(c.clock.rawValue), "
-          + "--dynamics \(c.dynamics.rawValue)\(c.gdStep == nil ? "" : ", --gd-step")); use --clock t and "
-          + "--dynamics unconstrained, or --sliding corrected or filippov")
+        c.clock != .rho && c.gdStep == nil && c.dynamics == .unconstrained,
+        "--sliding exact integrates the unconstrained flow in the t, log-t or auto clock (got --clock "
+          + "\(c.clock.rawValue), --dynamics \(c.dynamics.rawValue)\(c.gdStep == nil ? "" : ", --gd-step")); use "
+          + "--clock t with --rho-end for a ρ end, --dynamics unconstrained, or --sliding corrected or filippov")
+      try require(
+        c.resolvedLogTEnd < 709.78,
+        "--sliding exact steps in t, which overflows past log t ≈ 709.78 (the end is log t = \(c.resolvedLogTEnd)); "
+          + "use --sliding filippov or corrected for a later end")
       let stepper = c.stepper(forClock: .t)
       try require(
         [.auto, .rk8pd, .rkck, .rkf45, .rk4, .rk2].contains(stepper),

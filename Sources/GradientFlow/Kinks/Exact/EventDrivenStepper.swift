@@ -2,7 +2,8 @@ import Foundation
 import ODE
 
 /// Steps of `--sliding exact`: the event-driven reference integration of the unconstrained flow of a net
-/// with one hidden layer (relu or leaky relu), in the t clock (docs/kinks.md "Exact").
+/// with one hidden layer (relu or leaky relu), stepping in t (log-t phases through ``LogClockEngine``;
+/// docs/kinks.md "Exact").
 ///
 /// Between events the activation pattern is frozen (``FrozenPatternField``: every pair's slope fixed, the
 /// sliding surfaces held by the equivalent control) and the field is polynomial in θ, so an embedded

@@ -55,11 +55,13 @@ final class FrozenPatternField {
   var evaluations = 0
 
   init(architecture: Architecture, inputs x: [Double], labels y: [Double], loss: Loss) throws(ModelError) {
-    guard architecture.depth == 2, architecture.activation == .relu || architecture.activation == .leakyRelu
-    else {
+    let kinked = architecture.activation == .relu || architecture.activation == .leakyRelu
+    guard architecture.depth == 2, kinked else {
+      let hidden = architecture.depth - 1
       throw .invalidArchitecture(
-        "--sliding exact is implemented for relu or leaky-relu nets with one hidden layer (got "
-          + "\(architecture.depth - 1) hidden layers, \(architecture.activation.rawValue)); use --sliding corrected")
+        "--sliding exact is implemented for relu or leaky-relu nets with one hidden layer (got \(hidden) hidden "
+          + "layer\(hidden == 1 ? "" : "s"), \(architecture.activation.rawValue)); use "
+          + (kinked ? "--sliding corrected" : "--sliding off (this net has no kinks)"))
     }
     guard architecture.layerSizes[2] == 1 else {
       throw .invalidArchitecture("--sliding exact needs one output (got \(architecture.layerSizes[2]))")
