@@ -49,7 +49,7 @@ public final class EventDrivenStepper: StepEngine {
   let field: FrozenPatternField
   private let candidates: KinkSurfaceSet
   private let coincident: CoincidentKinks
-  private let lcp: LCPScratch
+  private let lcp: UnitBoxLCP
   private let tolerances: Tolerances
   private let order: Double
   private var rungeKutta: EmbeddedStep!
@@ -99,7 +99,7 @@ public final class EventDrivenStepper: StepEngine {
     coincident = CoincidentKinks(inputs: inputs, dimension: d)
     let pairs = max(labels.count * field.width, 1)
     candidates = KinkSurfaceSet(pairs: pairs, width: field.width)
-    lcp = LCPScratch(capacity: field.unitCapacity, inputDimension: d)
+    lcp = UnitBoxLCP(capacity: field.unitCapacity, inputDimension: d)
     let p = dimension
     start = arena.buffer(count: p)
     startRate = arena.buffer(count: p)
