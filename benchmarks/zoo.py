@@ -64,7 +64,11 @@ POLICIES = {
     "rk8pd": ["--stepper", "rk8pd"],
     "msadams": ["--stepper", "msadams"],
     "msbdf": ["--stepper", "msbdf"],
+    "exact": ["--sliding", "exact"],
 }
+# `--sliding exact` (one hidden relu/leaky layer, unconstrained flow) integrates in the t, log-t and auto
+# clocks, not in ρ: the path is clock-invariant, so a ρ-clock problem runs in t with its `--rho-end` as the stop.
+T_CLOCK_POLICIES = {"exact"}
 STEPPER_POLICIES = {"rkck", "rk8pd", "msadams", "msbdf"}
 
 
@@ -94,6 +98,8 @@ def command(g, spec, policy, out, max_wall, max_steps):
         cmd += ["--log-t-end", repr(end["log_t_end"])]
     else:
         cmd += ["--rho-end", repr(end["rho_end"])]
+    if policy in T_CLOCK_POLICIES and spec["clock"] == "rho":
+        cmd[cmd.index("--clock") + 1] = "t"
     extra = list(POLICIES[policy])
     if policy in STEPPER_POLICIES and spec["activation"] == "relu" and spec["dynamics"] == "unconstrained":
         extra += ["--sliding", "filippov"]

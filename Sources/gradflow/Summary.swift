@@ -11,6 +11,7 @@ struct Summary {
     guard let sliding = result.sliding else { return "" }
     let policy = "--sliding \(setup.config.sliding.rawValue), --error-norm \(setup.config.errorNorm.rawValue)"
     var text = "\n  kinks (\(policy)): " + sliding.text
+    if let events = sliding.events { text += "; \(events) kink events located" }
     if let advice = sliding.advice { text += "\n  advice: " + advice }
     return text
   }

@@ -69,6 +69,36 @@ import Testing
     #expect(lagrange.stderr.contains("unconstrained"))
   }
 
+  @Test func exactRunOnMirrorDataPrintsTheReferenceAndReplays() throws {
+    // The mirror-symmetric example under --sliding exact (event-driven reference steps): the summary
+    // prints the reference's loss and margin (benchmarks/zoo/reference.py on the same data and weights:
+    // log L −18.95762261, γ̄ 0.4305458), run.json counts the 3 events, and the run replays bit for bit.
+    let dir = try temporaryDirectory()
+    let data = try writeFile("sym.csv", "x1,x2,y\n1,0,1\n-1,0,-1\n0,2,1\n0,-2,-1\n", in: dir)
+    let first = dir.appendingPathComponent("a").path
+    let run = try gradflow([
+      "simulate", "--data", data, "--widths", "4", "--seed", "0", "--t-end", "1e7", "--sliding", "exact", "--out",
+      first,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("loss 5.845331e-09"), "\(run.stdout)")
+    #expect(run.stdout.contains("margin 0.4305458,"), "\(run.stdout)")
+    #expect(run.stdout.contains("accuracy 1\n"), "\(run.stdout)")
+    #expect(run.stdout.contains("3 kink events located"), "\(run.stdout)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/run.json")))
+    let json = try #require(record as? [String: Any])
+    let sliding = try #require((json["stats"] as? [String: Any])?["sliding"] as? [String: Any])
+    #expect(sliding["events"] as? Int == 3)
+    #expect(sliding["mode"] as? String == "exact")
+    try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
+    let deep = try gradflow([
+      "simulate", "--widths", "4,4", "--t-end", "1", "--sliding", "exact", "--out",
+      dir.appendingPathComponent("c").path, "--quiet",
+    ])
+    #expect(deep.status == 64)
+    #expect(deep.stderr.contains("one hidden layer"))
+  }
+
   @Test func correctedRunIsTheDefaultAndReplaysFromRunJSON() throws {
     // The default on a three-layer ReLU net is --sliding corrected (the crossing-corrected stepper):
     // run.json records it, the run replays bit for bit from run.json, and the options it does not apply

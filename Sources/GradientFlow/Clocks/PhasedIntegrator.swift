@@ -59,13 +59,16 @@ final class PhasedIntegrator {
   /// γ̄ of a state (for the ρ-phase save plan).
   private let margin: (UnsafeBufferPointer<Double>) -> Double
   private let rho: (UnsafeBufferPointer<Double>) -> Double
+  /// The step engine of the log-t phases (`--sliding exact`: its t engine behind ``LogClockEngine``); nil: GSL.
+  private let logTimeEngine: StepEngineFactory?
 
   init(
     dynamics: any FlowDynamics, solve: SolveOptions, baseOptions: SolverOptions,
     logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double,
     margin: @escaping (UnsafeBufferPointer<Double>) -> Double,
-    rho: @escaping (UnsafeBufferPointer<Double>) -> Double
+    rho: @escaping (UnsafeBufferPointer<Double>) -> Double, logTimeEngine: StepEngineFactory? = nil
   ) {
+    self.logTimeEngine = logTimeEngine
     self.dynamics = dynamics
     self.solve = solve
     self.baseOptions = baseOptions
@@ -166,7 +169,8 @@ final class PhasedIntegrator {
   ) throws(ODEError) {
     let start = outcome.finalLogT
     var options = baseOptions
-    options.stepEngine = nil  // an engine steps θ in t (``CrossingCorrectedStepper``), not log t
+    // An engine steps θ in t (``CrossingCorrectedStepper``), not log t; `exact`'s is wrapped for log t.
+    options.stepEngine = logTimeEngine
     options.stepper = solve.stepper(forClock: .logT)
     options.saveSchedule = SaveSchedule(
       times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)

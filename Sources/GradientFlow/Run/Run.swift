@@ -54,6 +54,12 @@ public final class Run {
       if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
+      if kinks.sliding == .exact {
+        // The stepper refuses what it does not integrate (one hidden relu or leaky-relu layer).
+        _ = try FrozenPatternField(
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+          loss: problem.loss)
+      }
       // `corrected` integrates the t clock with its own engine; the flow (log-t and ρ phases, stop-condition
       // location) is the Filippov one for ReLU, and for leaky ReLU with one hidden layer under `leaky_sliding`.
       let architecture = problem.architecture
@@ -61,7 +67,8 @@ public final class Run {
         kinks.leakySliding == .filippov && architecture.activation == .leakyRelu && architecture.depth == 2
       let filippov =
         kinks.sliding == .filippov
-        || (kinks.sliding == .corrected && (architecture.activation == .relu || leakyFilippov))
+        || ((kinks.sliding == .corrected || kinks.sliding == .exact)
+          && (architecture.activation == .relu || leakyFilippov))
       let flow =
         filippov
         ? try SlidingSetup.makeFilippovFlow(
@@ -164,7 +171,7 @@ public final class Run {
     options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
-      rho: probe.rho)
+      rho: probe.rho, logTimeEngine: solve.kinks.sliding == .exact ? Self.logClock(options.stepEngine) : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -215,6 +222,9 @@ public final class Run {
       mode: solve.kinks.sliding,
       canUseFilippov: architecture.depth >= 2 && architecture.activation == .relu
         && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
+    if solve.kinks.sliding == .exact {
+      result.sliding?.events = engines.exact.reduce(0) { $0 + $1.events }
+    }
     if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
@@ -253,10 +263,40 @@ public final class Run {
     }
   }
 
+  /// `exact`'s t engine behind ``LogClockEngine``, for the log-t phases.
+  private static func logClock(_ makeEngine: StepEngineFactory?) -> StepEngineFactory? {
+    guard let makeEngine else { return nil }
+    let factory: StepEngineFactory = { dimension, tolerances throws(ODEError) in
+      let engine = try makeEngine(dimension, tolerances)
+      guard let inner = engine as? EventDrivenStepper else {
+        throw ODEError.invalidOptions("the log-t phase of --sliding exact needs its event-driven engine")
+      }
+      return LogClockEngine(inner: inner)
+    }
+    return factory
+  }
+
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
   /// crossing-corrected engine for the t phases when the sliding mode is `corrected`.
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
+    if solve.kinks.sliding == .exact {
+      let (architecture, dataset, loss, stepper) = (
+        problem.architecture, problem.dataset, problem.loss, solve.timeStepper
+      )
+      let engines = self.engines
+      options.stepEngine = { _, tolerances throws(ODEError) in
+        do throws(ModelError) {
+          let engine = try EventDrivenStepper(
+            architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
+            tolerances: tolerances, stepper: stepper)
+          engines.exact.append(engine)
+          return engine
+        } catch {
+          throw .invalidOptions(error.description)
+        }
+      }
+    }
     if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces, kernel) = (
         problem.architecture, problem.dataset, problem.loss, solve.kinks.band, solve.kinks.surfaces,
@@ -352,4 +392,5 @@ public struct MinimizerSummary: Sendable {
 /// The step engines a run made (one per t phase).
 private final class EngineLog {
   var steppers: [CrossingCorrectedStepper] = []
+  var exact: [EventDrivenStepper] = []
 }

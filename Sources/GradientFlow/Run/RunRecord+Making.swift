@@ -148,6 +148,8 @@ extension RunRecord {
     public var capacityOverflows: Int
     public var topPairs: [TopPair]
     public var advice: String?
+    /// `--sliding exact`: the kink events located (absent for the other modes, and in older run.json files).
+    public var events: Int? = nil
 
     /// One of the pairs that slid longest.
     public struct TopPair: Codable, Sendable {
@@ -167,6 +169,7 @@ extension RunRecord {
       case capacityOverflows = "capacity_overflows"
       case topPairs = "top_pairs"
       case advice
+      case events
     }
   }
 }
@@ -179,6 +182,6 @@ extension RunRecord.SlidingReport {
       capacityOverflows: summary.capacityOverflows,
       topPairs: summary.top.map {
         TopPair(layer: $0.pair.layer, sample: $0.pair.sample, unit: $0.pair.unit, time: $0.time, flips: $0.flips)
-      }, advice: summary.advice)
+      }, advice: summary.advice, events: summary.events)
   }
 }

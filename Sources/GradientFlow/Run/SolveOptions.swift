@@ -41,8 +41,15 @@ public struct SolveOptions {
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
     // Gradient descent takes its own steps: no stiffness switching around them.
-    timeStepper = config.gdStep != nil ? .rkf45 : Self.stepper(config, architecture: architecture, clock: .t)
-    asymptoticStepper = Self.stepper(config, architecture: architecture, clock: .logT)
+    timeStepper =
+      config.gdStep != nil
+      ? .rkf45
+      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
+        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
+        : Self.stepper(config, architecture: architecture, clock: .t)
+    asymptoticStepper =
+      config.sliding == .exact && config.stepper(forClock: .logT) == .auto
+      ? .rk8pd : Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
     solver.stepper = timeStepper
     solver.tolerances = Tolerances(relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
@@ -134,6 +141,22 @@ public struct SolveOptions {
         iterations.isFinite && iterations <= Double(c.maxSteps),
         "--gd-step \(eta) needs \(String(format: "%.3g", iterations)) iterations to reach t-end "
           + "\(c.resolvedTEnd), more than --max-steps \(c.maxSteps); raise --gd-step or --max-steps, or lower --t-end")
+    }
+    if c.sliding == .exact {
+      try require(
+        c.clock != .rho && c.gdStep == nil && c.dynamics == .unconstrained,
+        "--sliding exact integrates the unconstrained flow in the t, log-t or auto clock (got --clock "
+          + "\(c.clock.rawValue), --dynamics \(c.dynamics.rawValue)\(c.gdStep == nil ? "" : ", --gd-step")); use "
+          + "--clock t with --rho-end for a ρ end, --dynamics unconstrained, or --sliding corrected or filippov")
+      try require(
+        c.resolvedLogTEnd < 709.78,
+        "--sliding exact steps in t, which overflows past log t ≈ 709.78 (the end is log t = \(c.resolvedLogTEnd)); "
+          + "use --sliding filippov or corrected for a later end")
+      let stepper = c.stepper(forClock: .t)
+      try require(
+        [.auto, .rk8pd, .rkck, .rkf45, .rk4, .rk2].contains(stepper),
+        "--sliding exact steps with an explicit Runge–Kutta pair: --stepper rk8pd (its default), rkck, rkf45, rk4 "
+          + "or rk2 (got \(stepper.rawValue))")
     }
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")

@@ -222,6 +222,8 @@ public struct SlidingSummary: Sendable {
   public var mode: SlidingMode
   /// Filippov runs: evaluations with more candidate pairs than the slope solver holds (``FilippovCounting``).
   public var capacityOverflows = 0
+  /// `--sliding exact`: the kink events its steps stopped at (nil for the other modes).
+  public var events: Int? = nil
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
   /// normalized dynamics with one hidden layer).
   public var canUseFilippov: Bool

@@ -31,6 +31,12 @@ public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case filippov
   case corrected
   case auto
+  /// The event-driven reference (``EventDrivenStepper``): every switch located to round-off, each pattern's
+  /// piece integrated by an embedded Runge–Kutta pair, sliding by the Filippov equivalent control on the
+  /// surfaces the box LCP picks. Unconstrained flow of a relu or leaky-relu net with one hidden layer, in the t,
+  /// log-t and auto clocks (the log-t phases step in t: ``LogClockEngine``).
+  /// Never chosen by `auto`.
+  case exact
 
   /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2
   /// and for the normalized flows of a ReLU net with K = 2, `filippov` instead for ReLU with K = 2 when

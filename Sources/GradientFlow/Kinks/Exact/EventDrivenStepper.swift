@@ -1,0 +1,315 @@
+import Foundation
+import ODE
+
+/// Steps of `--sliding exact`: the event-driven reference integration of the unconstrained flow of a net
+/// with one hidden layer (relu or leaky relu), stepping in t (log-t phases through ``LogClockEngine``;
+/// docs/kinks.md "Exact").
+///
+/// Between events the activation pattern is frozen (``FrozenPatternField``: every pair's slope fixed, the
+/// sliding surfaces held by the equivalent control) and the field is polynomial in θ, so an embedded
+/// Runge–Kutta pair (rk8pd unless `--stepper` names another explicit one) with its usual error control
+/// integrates it at its full order. After every trial step the end is checked for events:
+///
+/// - a pair off its sliding surfaces whose relative pre-activation side·z/(‖x‖‖w‖) went below −1e-13
+///   (``roundoff``) — it crossed its kink;
+/// - a sliding surface whose share λ left (0, 1) — the flow leaves the surface.
+///
+/// The first event in the step is located to round-off in τ by the Illinois method on G(τ) = the least
+/// event function of the flagged pairs and surfaces at Φ_τ(θ_0), where Φ_τ is one Runge–Kutta step of size τ
+/// from the step's start (each iterate a full step of the method, so the state at the event has the
+/// method's local error, not an interpolant's). The step stops there; the pairs on their kink are resolved
+/// into crossings and sliding surfaces by the box LCP (``FrozenPatternField/resolve(_:atZero:candidates:coincident:scratch:)``),
+/// and the next step integrates the new pattern. A switch therefore costs no order: the global error falls
+/// like the method's (tested in ExactStepperTests), where a stepper that steps across the switch has a
+/// first-order local error there.
+///
+/// A pair may cross and cross back within one step without being seen (as in the Python reference); the
+/// error control keeps steps short where z changes fast. Events at the step's start that repeat without
+/// progress (a pattern the LCP keeps re-entering) end the run after ``stallLimit``.
+public final class EventDrivenStepper: StepEngine {
+  /// Relative |z|/(‖x‖‖w‖) at which a pair counts as on its kink (z is a sum of d products).
+  public static let roundoff = 1e-13
+  /// Consecutive events without progress in t that end the run.
+  static let stallLimit = 1000
+  /// Illinois iterations per event (the bracket reaches a few ulps of t in far fewer).
+  static let locatorIterations = 200
+
+  public let dimension: Int
+  public private(set) var rejectedSteps = 0
+  public var ownEvaluations: Int { field.evaluations }
+  public private(set) var failureMessage: String?
+  /// Events handled (crossings, sliding entries and exits; several pairs may switch at one event).
+  public private(set) var events = 0
+  /// Events after which some surface slides.
+  public private(set) var slidingEvents = 0
+  /// The Runge–Kutta pair and, for tests, a fixed step (nil: error control).
+  public let stepper: Stepper
+  public let fixedStep: Double?
+
+  let field: FrozenPatternField
+  private let candidates: KinkSurfaceSet
+  private let coincident: CoincidentKinks
+  private let lcp: UnitBoxLCP
+  private let tolerances: Tolerances
+  private let order: Double
+  private var rungeKutta: EmbeddedStep!
+
+  private let arena = ScratchArena()
+  private let start: UnsafeMutablePointer<Double>
+  private let startRate: UnsafeMutablePointer<Double>
+  private let trial: UnsafeMutablePointer<Double>
+  private let trialRate: UnsafeMutablePointer<Double>
+  private let stepError: UnsafeMutablePointer<Double>
+  private let probe: UnsafeMutablePointer<Double>
+  private let probeRate: UnsafeMutablePointer<Double>
+  private let located: UnsafeMutablePointer<Double>
+  private let norms: UnsafeMutablePointer<Double>
+  /// Per pair: flagged in the current step, on its kink at an event, and its event function's offset
+  /// min(0, side·z/(‖x‖‖w‖)) at the piece's start (0 but for a pair resolved a few ulps past its kink).
+  private let flagged: UnsafeMutablePointer<Bool>
+  private let atZero: UnsafeMutablePointer<Bool>
+  private let pieceOffset: UnsafeMutablePointer<Double>
+  private let flaggedSurface: UnsafeMutablePointer<Bool>
+
+  private var hasPiece = false
+  private var pieceTime = Double.nan
+  private var stalled = 0
+
+  /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd).
+  public init(
+    architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
+    stepper: Stepper = .rk8pd, fixedStep: Double? = nil
+  ) throws(ModelError) {
+    let orders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
+    guard let order = orders[stepper] else {
+      throw .invalidArchitecture(
+        "--sliding exact steps with an explicit Runge–Kutta pair: --stepper rk8pd (its default), rkck, rkf45, rk4 "
+          + "or rk2 (got \(stepper.rawValue))")
+    }
+    if let fixedStep, !(fixedStep > 0 && fixedStep.isFinite) {
+      throw .invalidArchitecture("the exact stepper's fixed step must be positive (got \(fixedStep))")
+    }
+    field = try FrozenPatternField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
+    self.order = order
+    self.stepper = stepper
+    self.fixedStep = fixedStep
+    self.tolerances = tolerances
+    dimension = field.dimension
+    let d = architecture.inputDimension
+    coincident = CoincidentKinks(inputs: inputs, dimension: d)
+    let pairs = max(labels.count * field.width, 1)
+    candidates = KinkSurfaceSet(pairs: pairs, width: field.width)
+    lcp = UnitBoxLCP(capacity: field.unitCapacity, inputDimension: d)
+    let p = dimension
+    start = arena.buffer(count: p)
+    startRate = arena.buffer(count: p)
+    trial = arena.buffer(count: p)
+    trialRate = arena.buffer(count: p)
+    stepError = arena.buffer(count: p)
+    probe = arena.buffer(count: p)
+    probeRate = arena.buffer(count: p)
+    located = arena.buffer(count: p)
+    norms = arena.buffer(count: field.width)
+    flagged = arena.buffer(count: pairs)
+    atZero = arena.buffer(count: pairs)
+    atZero.update(repeating: false, count: pairs)
+    pieceOffset = arena.buffer(count: pairs)
+    flaggedSurface = arena.buffer(count: pairs)
+    do {
+      rungeKutta = try EmbeddedStep(stepper: stepper, dimension: p) { [unowned self] y, dydt in
+        field.evaluate(y, into: dydt)
+      }
+    } catch {
+      throw .invalidArchitecture(error.description)
+    }
+  }
+
+  public func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
+    let p = dimension
+    if !hasPiece || t != pieceTime || memcmp(y, start, p * MemoryLayout<Double>.stride) != 0 {
+      // A new start (or one the solver moved): the sign pattern there, its pairs on their kinks resolved.
+      start.update(from: y, count: p)
+      field.setSignPattern(start)
+      markPairsOnKinks(start, forced: -1)
+      guard beginPiece(at: start) else { return .failed(failureMessage ?? "") }
+      hasPiece = true
+      pieceTime = t
+    }
+    let t0 = t
+    while true {
+      let remaining = target - t0
+      guard remaining > 0 else { return .accepted }
+      let trialStep = min(fixedStep ?? h, remaining)
+      guard t0 + trialStep > t0 else { return .stepSizeUnderflow }
+      guard rungeStep(trialStep, into: trial) else {
+        // A stage left the field's finite range (a fast start): a shorter step, as for a rejected one.
+        rejectedSteps += 1
+        h = 0.1 * trialStep
+        guard fixedStep == nil else { return failed("the frozen-pattern field failed at t=\(t0)") }
+        continue
+      }
+      var next = h
+      if fixedStep == nil {
+        let ratio = tolerances.errorRatio(stepError, state: trial, rate: startRate, step: trialStep, dimension: p)
+        guard ratio <= 1 else {
+          rejectedSteps += 1
+          h = trialStep * (ratio.isFinite ? max(0.2, 0.9 * pow(ratio, -1 / order)) : 0.2)
+          continue
+        }
+        let grown = trialStep * (ratio > 0 ? min(5, max(0.2, 0.9 * pow(ratio, -1 / order))) : 5)
+        next = trialStep < h ? max(h, grown) : grown
+      }
+      guard field.evaluate(trial, into: trialRate) else { return failed("the frozen-pattern field failed at t=\(t0)") }
+      guard flagEvents(trial) else {
+        // No event: the step stands.
+        y.update(from: trial, count: p)
+        start.update(from: trial, count: p)
+        startRate.update(from: trialRate, count: p)
+        t = trialStep == remaining ? target : t0 + trialStep
+        pieceTime = t
+        h = next
+        stalled = 0
+        return .accepted
+      }
+      let (tau, forced) = locate(step: trialStep)
+      y.update(from: tau == trialStep ? trial : located, count: p)
+      t = tau == remaining ? target : t0 + tau
+      stalled = tau > 0 ? 0 : stalled + 1
+      guard stalled < Self.stallLimit else {
+        return failed(
+          "--sliding exact: \(Self.stallLimit) events at t=\(t) without progress (the kink pattern does not settle); "
+            + "use --sliding filippov")
+      }
+      start.update(from: y, count: p)
+      markPairsOnKinks(start, forced: forced)
+      guard beginPiece(at: start) else { return .failed(failureMessage ?? "") }
+      events += 1
+      pieceTime = t
+      h = next
+      return .accepted
+    }
+  }
+
+  private func failed(_ message: String) -> StepResult {
+    failureMessage = message
+    return .systemFailed
+  }
+
+  /// One Runge–Kutta step of size τ from the step's start into `out` (its error estimate in ``stepError``).
+  private func rungeStep(_ tau: Double, into out: UnsafeMutablePointer<Double>) -> Bool {
+    out.update(from: start, count: dimension)
+    return rungeKutta.apply(t: 0, h: tau, y: out, error: stepError, rateIn: startRate, rateOut: nil)
+  }
+
+  /// Flags the pairs that crossed and the surfaces whose share left (0, 1) at θ (the field's last
+  /// evaluation is at θ); returns whether any did.
+  private func flagEvents(_ theta: UnsafePointer<Double>) -> Bool {
+    field.weightNorms(theta, into: norms)
+    let m = field.width
+    var any = false
+    for pair in 0..<(field.sampleCount * m) {
+      let g = field.violation(pair: pair, theta: theta, weightNorm: norms[pair % m]) - pieceOffset[pair]
+      flagged[pair] = g < -Self.roundoff
+      any = any || flagged[pair]
+    }
+    for s in 0..<field.sliding.count {
+      let share = field.lambda[s]
+      flaggedSurface[s] = !(share > 0 && share < 1)
+      any = any || flaggedSurface[s]
+    }
+    return any
+  }
+
+  /// G at θ (evaluated first): the least event function of the flagged pairs and surfaces, and which
+  /// (a pair index, or −1 − surface).
+  private func eventValue(_ theta: UnsafePointer<Double>) -> (value: Double, which: Int)? {
+    guard field.evaluate(theta, into: probeRate) else { return nil }
+    field.weightNorms(theta, into: norms)
+    let m = field.width
+    var best = (value: Double.infinity, which: -1)
+    for pair in 0..<(field.sampleCount * m) where flagged[pair] {
+      let g = field.violation(pair: pair, theta: theta, weightNorm: norms[pair % m]) - pieceOffset[pair]
+      if g < best.value { best = (g, pair) }
+    }
+    for s in 0..<field.sliding.count where flaggedSurface[s] {
+      let share = field.lambda[s]
+      let g = share.isFinite ? min(share, 1 - share) : -1
+      if g < best.value { best = (g, -1 - s) }
+    }
+    return best
+  }
+
+  /// The first event in (0, step]: the Illinois method on G(τ) at Φ_τ(θ_0), bracket [a, b] with G(a) > 0 ≥ G(b),
+  /// to a few ulps of t. Returns b (the state there in ``located``, or ``trial`` when b is the whole step) and
+  /// the event's pair (−1 for a surface's exit).
+  private func locate(step: Double) -> (tau: Double, forced: Int) {
+    let p = dimension
+    guard let end = eventValue(trial) else { return (step, -1) }
+    var (b, gb, whichB) = (step, end.value, end.which)
+    located.update(from: trial, count: p)
+    // A pair that starts on its kink (g = 0: it was just resolved there) is no event at τ = 0 unless it
+    // starts past it by more than round-off; the bracket is bisected until G > 0 at its left end.
+    guard let startValue = eventValue(start), startValue.value >= -Self.roundoff else {
+      located.update(from: start, count: p)
+      return (0, eventValue(start)?.which ?? -1)
+    }
+    var (a, ga) = (0.0, startValue.value)
+    var side = 0
+    for _ in 0..<Self.locatorIterations {
+      let resolution = 4 * Double.ulpOfOne * max(abs(pieceTime) + b, b)
+      guard b - a > resolution, gb < 0 else { break }
+      var c = ga > 0 ? b - gb * (b - a) / (gb - ga) : 0.5 * (a + b)
+      if !(c > a && c < b) { c = 0.5 * (a + b) }
+      guard rungeStep(c, into: probe), let value = eventValue(probe) else { break }
+      if value.value <= 0 {
+        (b, gb, whichB) = (c, value.value, value.which)
+        located.update(from: probe, count: p)
+        if side == -1 { ga *= 0.5 }
+        side = -1
+      } else {
+        (a, ga) = (c, value.value)
+        if side == 1 { gb *= 0.5 }
+        side = 1
+      }
+    }
+    if b == step { trial.update(from: located, count: p) }
+    return (b, whichB >= 0 ? whichB : -1)
+  }
+
+  /// Marks in ``atZero`` the pairs on their kink at θ (|side·z|/(‖x‖‖w‖) ≤ ``roundoff``), every sliding pair,
+  /// and `forced` (the located event's pair, ≥ 0).
+  private func markPairsOnKinks(_ theta: UnsafePointer<Double>, forced: Int) {
+    field.prepare(theta)
+    field.weightNorms(theta, into: norms)
+    let m = field.width
+    for pair in 0..<(field.sampleCount * m) {
+      let r = field.violation(pair: pair, theta: theta, weightNorm: norms[pair % m])
+      atZero[pair] = field.isSliding[pair] || abs(r) <= Self.roundoff || pair == forced
+    }
+  }
+
+  /// Resolves the marked pairs into the new pattern at θ, sets the event offsets of the piece and its start rate.
+  private func beginPiece(at theta: UnsafePointer<Double>) -> Bool {
+    guard
+      let slidingCount = field.resolve(
+        theta, atZero: atZero, candidates: candidates, coincident: coincident, scratch: lcp)
+    else {
+      failureMessage =
+        "--sliding exact: no consistent activation pattern at a kink (the box LCP has no solution, or one unit has "
+        + "more than \(field.unitCapacity) surfaces on its kink); use --sliding filippov"
+      return false
+    }
+    if slidingCount > 0 { slidingEvents += 1 }
+    field.prepare(theta)
+    field.weightNorms(theta, into: norms)
+    let m = field.width
+    for pair in 0..<(field.sampleCount * m) {
+      pieceOffset[pair] = min(0, field.violation(pair: pair, theta: theta, weightNorm: norms[pair % m]))
+    }
+    guard field.evaluate(theta, into: startRate) else {
+      failureMessage = "the frozen-pattern field failed at the start of a piece"
+      return false
+    }
+    return true
+  }
+}
