@@ -14,7 +14,7 @@ import Testing
   static func solve(
     architecture: Architecture, inputs: [Double], labels: [Double], theta0: [Double], tEnd: Double,
     rtol: Double, weight: Double = CrossingCorrectedStepper.defaultCorrectionWeight,
-    kernel: CrossingKernel = .batched
+    kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck
   ) throws -> (ODESolution, CrossingCorrectedStepper) {
     let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     var options = SolverOptions()
@@ -25,7 +25,7 @@ import Testing
       do {
         let stepper = try CrossingCorrectedStepper(
           architecture: architecture, inputs: inputs, labels: labels, loss: .exponential, tolerances: tolerances,
-          correctionWeight: weight, kernel: kernel)
+          correctionWeight: weight, kernel: kernel, frozenPair: frozenPair)
         made = stepper
         return stepper
       } catch { throw .invalidOptions("\(error)") }

@@ -15,7 +15,8 @@ import Testing
   ) throws -> CrossingCorrectedStepper {
     try CrossingCorrectedStepper(
       architecture: architecture, inputs: inputs, labels: labels, loss: .exponential,
-      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms), kernel: kernel)
+      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms), kernel: kernel,
+      frozenPair: .rkf45)
   }
 
   @Test(arguments: [Activation.relu, .leakyRelu], [UInt64(5), 11])
@@ -35,6 +36,9 @@ import Testing
     b.initialize(from: theta0, count: p)
     var (t, h) = (0.0, 1e-3)
     var (worst, steps, crossings) = (0.0, 0, 0)
+    // Both kernels run Fehlberg's pair, on which the bounds below were measured: the kernels' agreement is a
+    // property of the correction sums, whatever the pair; with Cash–Karp's pair one retried step on seed 5
+    // (leaky) lands 1.6e-11 apart, the size the retried step sizes' allowed 1e-9 difference gives.
     // Every step from one state, by two fresh steppers (both start the step alike; differences do not
     // compound), to t = 100 (~140 steps: through the reorganization, before the weights' growth).
     while t < 100, steps < 1_000 {
@@ -60,20 +64,32 @@ import Testing
     #expect(crossings > 40)
   }
 
-  @Test func trajectoriesAgreeAndCostTheSame() throws {
+  @Test(arguments: FrozenPair.allCases)
+  func trajectoriesAgreeAndCostTheSame(pair: FrozenPair) throws {
     let (architecture, inputs, labels, theta0) = try CrossingCorrectionTests.blobs(widths: [16])
     let (batched, s1) = try CrossingCorrectionTests.solve(
       architecture: architecture, inputs: inputs, labels: labels, theta0: theta0, tEnd: 3, rtol: 1e-8,
-      kernel: .batched)
+      kernel: .batched, frozenPair: pair)
     let (perSample, s2) = try CrossingCorrectionTests.solve(
       architecture: architecture, inputs: inputs, labels: labels, theta0: theta0, tEnd: 3, rtol: 1e-8,
-      kernel: .perSample)
+      kernel: .perSample, frozenPair: pair)
     let scale = perSample.finalState.reduce(0) { max($0, abs($1)) }
     let difference = zip(batched.finalState, perSample.finalState).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
-    // Rounding only (the per-step agreement above), far below the 1e-8 tolerance.
-    #expect(difference < 1e-10, "\(difference)")
-    #expect(s1.crossings == s2.crossings && s1.crossings > 20)
-    #expect(batched.statistics.rhsEvaluations == perSample.statistics.rhsEvaluations)
+    let evaluations = (batched.statistics.rhsEvaluations, perSample.statistics.rhsEvaluations)
+    switch pair {
+    case .rkf45:
+      // Rounding only (the per-step agreement above), far below the 1e-8 tolerance: the same step sequence.
+      #expect(difference < 1e-10, "\(difference)")
+      #expect(s1.crossings == s2.crossings && s1.crossings > 20)
+      #expect(evaluations.0 == evaluations.1)
+    case .rkck:
+      // On this start one of Cash–Karp's trials has an error ratio within rounding of 1, so the kernels' step
+      // sequences part there (measured 1,162 and 1,180 evaluations, end states 4e-9 apart): two accurate
+      // solutions of one problem then agree to the tolerance (1e-8), not to rounding.
+      #expect(difference < 1e-8, "\(difference)")
+      #expect(s1.crossings > 20 && s2.crossings > 20)
+      #expect(abs(evaluations.0 - evaluations.1) * 20 < evaluations.1, "\(evaluations)")
+    }
   }
 
   @Test func newRunsAreBatchedAndOldRunJSONFilesReplayPerSample() throws {

@@ -19,6 +19,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let leakySliding: LeakySliding
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
   public let crossingKernel: CrossingKernel
+  /// The embedded pair of the crossing-corrected steps' frozen field.
+  public let frozenPair: FrozenPair
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -28,8 +30,9 @@ public struct KinkOptions: Sendable, Equatable {
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
-    jacobian: KinkJacobian = .inBand
+    jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck
   ) {
+    self.frozenPair = frozenPair
     self.jacobian = jacobian
     self.crossingKernel = crossingKernel
     self.chatter = chatter

@@ -303,6 +303,7 @@ public final class Run {
         solve.kinks.crossingKernel
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
+      let frozenPair = solve.kinks.frozenPair
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -316,7 +317,7 @@ public final class Run {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
-            holdsChatter: holdsChatter, kernel: kernel,
+            holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
             normalization: normalization)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }

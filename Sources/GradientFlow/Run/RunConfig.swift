@@ -129,18 +129,21 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var crossingKernel: CrossingKernel = .batched
   /// The step of the implicit steppers' finite-difference Jacobian on kinked nets (``KinkJacobian``).
   public var kinkJacobian: KinkJacobian = .inBand
+  /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
+  public var frozenPair: FrozenPair = .rkck
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
   /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
-  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, so they still
+  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, before `frozen_pair` Fehlberg's pair, so they still
   /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
+      "frozen_pair": "rkf45",
     ]
   }
 
@@ -342,6 +345,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case leakySliding = "leaky_sliding"
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
+    case frozenPair = "frozen_pair"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -403,5 +407,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
+    frozenPair = try c.decodeIfPresent(FrozenPair.self, forKey: .frozenPair) ?? d.frozenPair
   }
 }

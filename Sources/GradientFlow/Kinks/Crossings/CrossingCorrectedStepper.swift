@@ -9,7 +9,7 @@ import ODE
 /// smooth the field is between crossings. Here a step from θ_0 of size h
 ///
 /// 1. integrates the **frozen field** F_0 = F(·; P_0) of the pattern P_0 at θ_0 (every slope fixed,
-///    ``NetworkEvaluator/usesFrozenPattern``; a smooth field) with GSL's rkf45, giving θ̃_1, its error
+///    ``NetworkEvaluator/usesFrozenPattern``; a smooth field) with a GSL 4(5) pair (``FrozenPair``), giving θ̃_1, its error
 ///    estimate and F_0(θ̃_1), and the cubic Hermite path θ̃(s), s ∈ [0, 1];
 /// 2. finds, sample by sample, the times where the true pattern leaves P_0 along θ̃(s). A first-layer z
 ///    is linear in θ, so along the path it is an exact cubic in s (end values and rates from X Ẇ_1ᵀ), and
@@ -40,7 +40,7 @@ import ODE
 /// of its step gets the Filippov share of the flip (``addSlidingCorrection``), which leaves it on the
 /// surface for the next step's Filippov slopes.
 ///
-/// Evaluations per attempt: 6 of F_0 (rkf45 with its end-point rate), for deep nets one forward pass at
+/// Evaluations per attempt: 6 of F_0 (the 4(5) pair with its end-point rate), for deep nets one forward pass at
 /// s = ½, and, when a crossing was found, one for J·v and one of the true F at the corrected θ_1 (the next
 /// step's start). Between crossings the frozen field's end rate is the next start's rate.
 public final class CrossingCorrectedStepper: StepEngine {
@@ -97,7 +97,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The slope below the kink (0 for ReLU, the leaky slope otherwise).
   let lowerSlope: Double
 
-  /// GSL's rkf45 step on the frozen field (set at the end of init: it captures self).
+  /// GSL's step of the ``FrozenPair`` on the frozen field (set at the end of init: it captures self).
   var frozenStep: EmbeddedStep!
 
   /// Owns every buffer below (freed with the stepper).
@@ -173,7 +173,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
-    kernel: CrossingKernel = .batched, normalization: NormalizedWeightField? = nil
+    kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
+    normalization: NormalizedWeightField? = nil
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -274,7 +275,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     eventUnits = arena.buffer(count: 4 * firstWidth + 1)
 
     do {
-      frozenStep = try EmbeddedStep(stepper: .rkf45, dimension: p) { [unowned self] y, dydt in
+      frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in
         frozenField(y, into: dydt)
       }
     } catch {
