@@ -44,9 +44,10 @@ public struct StiffnessSwitching: Sendable, Equatable {
   public static let smooth = StiffnessSwitching(warmUpSteps: 0, stiffChecks: 3, switchBack: .nonStiffChecks(5))
 
   /// The rule for ReLU nets' Filippov flows (config key `stiff_kinks` = `switch`). 2,000 accepted steps are
-  /// 12,000 evaluations of a 4(5) pair: every problem of the conformance zoo that is not stiff finishes in
-  /// fewer in its t phase, while the stiff ones run 10⁵–10⁶ explicit steps. At a check every 20 steps, 50
-  /// verdicts span 1,000 steps of a stiff stretch (docs/stiff.md, "Stiff kinks").
+  /// 12,000 evaluations of a 4(5) pair: of the conformance zoo's one-hidden-layer ReLU problems, all but four
+  /// finish their t phase within them (and run unchanged), while the stiff ones run 10⁵–10⁶ explicit steps.
+  /// At a check every 20 steps, 50 verdicts span at least 1,000 steps of a stiff stretch (docs/stiff.md,
+  /// "Stiff kinks: switching").
   public static let kinked = StiffnessSwitching(warmUpSteps: 2_000, stiffChecks: 50, switchBack: .cost)
 
   /// Implicit steps between two cost comparisons (``SwitchBack/cost``).
