@@ -238,7 +238,8 @@ final class StiffnessSwitchingEngine: StepEngine {
     } else {
       guard
         let made = try? GSLDriver(
-          bridge: bridge, stepper: Self.implicitStepper, tolerances: tolerances, initialStep: 1)
+          bridge: bridge, stepper: Self.implicitStepper, tolerances: policy.implicitTolerances(tolerances),
+          initialStep: 1)
       else { return false }
       implicit = made
     }
