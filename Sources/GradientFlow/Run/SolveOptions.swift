@@ -40,18 +40,10 @@ public struct SolveOptions {
     saveTimes = config.saveTimes
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
-    // Gradient descent takes its own steps: no stiffness switching around them.
-    timeStepper =
-      config.gdStep != nil
-      ? .rkf45
-      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
-        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
-        : Self.stepper(config, architecture: architecture, clock: .t)
     asymptoticStepper =
       config.sliding == .exact && config.stepper(forClock: .logT) == .auto
       ? .rk8pd : Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
-    solver.stepper = timeStepper
     solver.tolerances = Tolerances(relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
     solver.maxSteps = config.maxSteps
     solver.wallClockLimit = config.maxWallSeconds
@@ -75,6 +67,20 @@ public struct SolveOptions {
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair)
     solver.differenceStep = kinks.differenceStep
+    // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
+    // right-hand sides (``StiffKinks``).
+    let switchesOnKinks = StiffKinks.applies(
+      config.stiffKinks, stepper: config.stepper(forClock: .t), architecture: architecture,
+      dynamics: config.dynamics, sliding: kinks.sliding, gradientDescent: config.gdStep != nil)
+    // Gradient descent takes its own steps: no stiffness switching around them.
+    timeStepper =
+      config.gdStep != nil
+      ? .rkf45
+      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
+        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
+        : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
+    solver.stepper = timeStepper
+    if switchesOnKinks { solver.switching = .kinked }
     self.solver = solver
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
