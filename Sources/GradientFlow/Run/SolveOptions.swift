@@ -89,6 +89,7 @@ public struct SolveOptions {
     stops.rho = config.clock == .rho ? nil : config.rhoEnd
     stops.kkt = config.stopAtKkt
     stops.minimizer = config.stopAtMinimizer
+    stops.minimizerVelocity = config.minimizerVelocity
     self.stops = stops
   }
 
