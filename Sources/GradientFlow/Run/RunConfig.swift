@@ -131,19 +131,24 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var kinkJacobian: KinkJacobian = .inBand
   /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
   public var frozenPair: FrozenPair = .rkck
+  /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
+  public var slidingCorrection: SlidingCorrection = .projected
+  /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
+  public var coincidentEntries: CoincidentEntries = .merged
 
   /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
   /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
   /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
   /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
-  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, before `frozen_pair` Fehlberg's pair, so they still
+  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, before `frozen_pair` Fehlberg's pair,
+  /// before `sliding_correction` no projection, before `coincident_entries` one entry test per sample, so they still
   /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
-      "frozen_pair": "rkf45",
+      "frozen_pair": "rkf45", "sliding_correction": "free", "coincident_entries": "per-sample",
     ]
   }
 
@@ -346,6 +351,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
     case frozenPair = "frozen_pair"
+    case slidingCorrection = "sliding_correction"
+    case coincidentEntries = "coincident_entries"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -408,5 +415,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
     frozenPair = try c.decodeIfPresent(FrozenPair.self, forKey: .frozenPair) ?? d.frozenPair
+    slidingCorrection =
+      try c.decodeIfPresent(SlidingCorrection.self, forKey: .slidingCorrection) ?? d.slidingCorrection
+    coincidentEntries =
+      try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
   }
 }

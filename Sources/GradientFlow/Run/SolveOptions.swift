@@ -73,7 +73,8 @@ public struct SolveOptions {
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
-      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair)
+      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
+      slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries)
     solver.differenceStep = kinks.differenceStep
     self.solver = solver
     var stops = StopOptions()

@@ -146,6 +146,7 @@ extension CrossingCorrectedStepper {
         startRatesFresh = true
         startZ.update(from: endZ, count: sampleCount * hiddenCount)
       }
+      projectSlidingPairs()
       startTime = t
       y.update(from: start, count: dimension)
       return .accepted
