@@ -5,12 +5,14 @@
 // at the corrected θ_1 after a step with crossings (``restart(at:rate:)``), else the frozen field's end-point
 // rate F_0(θ̃_1) when the step started with sliding pairs (a step without crossings that started with none
 // ends with none). The projection (``SlidingProjection``) moves each such row by O(rtol)‖w_j‖ along the
-// surfaces' normals; the start's rate is kept (the Filippov field is continuous along the sliding set, so the
-// rate at the projected point differs by O(rtol) relative, inside the step's own error), and the moved units'
-// pre-activations at the start are recomputed, so the next step's screen sees z = 0 on the surfaces.
+// surfaces' normals, and the true field is then evaluated again at the projected start (one evaluation per
+// step with sliding pairs), so the next step's rate, pattern and pre-activations are those of the state it
+// starts from. (Keeping the unprojected rate and refreshing only the moved units' z cost more on the zoo's
+// random labels, 5,463 evaluations against 5,003, and left γ̄ 1.1e-7 off the reference against 4.3e-8.)
+
 extension CrossingCorrectedStepper {
-  /// Projects the rows of the pairs sliding at `start` (see above) onto their surfaces and refreshes their
-  /// columns of `startZ`. Returns the number of rows moved.
+  /// Projects the rows of the pairs sliding at `start` (see above) onto their surfaces (and refreshes their
+  /// columns of `startZ`). Returns the number of rows moved; the caller re-evaluates the field when any did.
   @discardableResult
   func projectSlidingPairs() -> Int {
     guard let projection, let slidingFlow, holdsSlidingPairs else { return 0 }

@@ -146,7 +146,13 @@ extension CrossingCorrectedStepper {
         startRatesFresh = true
         startZ.update(from: endZ, count: sampleCount * hiddenCount)
       }
-      projectSlidingPairs()
+      if projectSlidingPairs() > 0 {
+        guard restart(at: start, rate: startRate) else {
+          hasStart = false
+          failureMessage = "the right-hand side is not finite at t=\(t)"
+          return .systemFailed
+        }
+      }
       startTime = t
       y.update(from: start, count: dimension)
       return .accepted
