@@ -11,9 +11,8 @@
 // random labels, 5,463 evaluations against 5,003, and left γ̄ 1.1e-7 off the reference against 4.3e-8.)
 
 extension CrossingCorrectedStepper {
-  /// Projects the rows of the pairs sliding at `start` (see above) onto their surfaces (and refreshes their
-  /// columns of `startZ`). Returns the number of rows moved; the caller re-evaluates the field when any did.
-  @discardableResult
+  /// Projects the rows of the pairs sliding at `start` (see above) onto their surfaces. Returns the number of
+  /// rows moved; the caller re-evaluates the field when any did.
   func projectSlidingPairs() -> Int {
     guard let projection, let slidingFlow, holdsSlidingPairs else { return 0 }
     let count = slidingFlow.recordedSlidingCount
@@ -28,7 +27,6 @@ extension CrossingCorrectedStepper {
       let row = start + unit * d
       let offset = first
       if projection.project(row: row, samples: { slidingFlow.slidingPair(offset + $0).sample }, count: last - first) {
-        projection.refresh(unit: unit, row: row, z: startZ)
         moved += 1
       }
       first = last

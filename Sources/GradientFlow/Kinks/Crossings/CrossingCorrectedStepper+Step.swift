@@ -196,7 +196,7 @@ extension CrossingCorrectedStepper {
     shallow?.beginStep(
       ShallowCorrection.Ends(
         h: h, start: start, startRate: startRate, end: end, endRate: endRate, startZ: startZ, endZ: endZ,
-        startRateZ: startRateZ, endRateZ: endRateZ))
+        startRateZ: startRateZ, endRateZ: endRateZ, frozenSlopes: network.frozenSlopes(ofLayer: 1)))
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
       for n in 0..<sampleCount where flagged[n] {

@@ -225,7 +225,11 @@ public final class CrossingCorrectedStepper: StepEngine {
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
     shallow =
       kernel == .batched && architecture.depth == 2 && normalization == nil
-      ? ShallowCorrection(architecture: architecture, inputs: inputs, labels: labels, loss: loss) : nil
+      ? ShallowCorrection(
+        architecture: architecture, inputs: inputs, labels: labels, loss: loss,
+        coincident: coincidentEntries == .merged && slidingFlow != nil
+          ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
+      : nil
     projection =
       slidingCorrection == .projected && slidingFlow != nil && normalization == nil
       ? SlidingProjection(

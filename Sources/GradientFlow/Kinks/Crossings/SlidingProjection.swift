@@ -96,9 +96,4 @@ final class SlidingProjection {
     }
     return true
   }
-
-  /// z_mj = w_j·x_m for every sample into column j of `z` (N × width).
-  func refresh(unit j: Int, row w: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>) {
-    for m in 0..<sampleCount { z[m * width + j] = dot(m, w) }
-  }
 }
