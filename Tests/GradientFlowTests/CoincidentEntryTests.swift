@@ -1,4 +1,6 @@
+import CAllocCounter
 import Foundation
+import ODE
 import Testing
 
 @testable import GradientFlow
@@ -99,5 +101,39 @@ import Testing
     }
     // The message names the choices (ConfigError).
     #expect(error.map { "\($0)".contains(#""merged", "per-sample""#) } == true)
+  }
+
+  /// Merged entries and the projection allocate nothing per step: the zoo's XOR start (classes of mirror
+  /// corners), stepped by hand through its crossings and sliding entries.
+  @Test func mergedStepsAllocateNothing() throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    var config = RunConfig()
+    config.data = Self.zoo.appendingPathComponent("data/xor4.csv").path
+    config.initialWeights = Self.zoo.appendingPathComponent("init/xor4_w8_s0.3_t1e4.json").path
+    config.widths = [8]
+    let setup = try RunSetup(config: config)
+    let stepper = try CrossingCorrectedStepper(
+      architecture: setup.architecture, inputs: setup.dataset.inputs, labels: setup.dataset.labels,
+      loss: .exponential, tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms),
+      holdsChatter: true)
+    let theta0 = setup.initialWeights
+    let y = UnsafeMutablePointer<Double>.allocate(capacity: theta0.count)
+    defer { y.deallocate() }
+    y.initialize(from: theta0, count: theta0.count)
+    var (t, h) = (0.0, 1e-3)
+    // Warm-up: the runtime's lazy type metadata is set up once, on the first steps through every path.
+    for _ in 0..<20 { _ = stepper.step(t: &t, target: 1e4, h: &h, y: y) }
+    let crossingsBefore = stepper.crossings
+    alloc_counter_start()
+    var failed = 0
+    var sliding = 0
+    for _ in 0..<100 {
+      if stepper.step(t: &t, target: 1e4, h: &h, y: y) != .accepted { failed += 1 }
+      if stepper.holdsSlidingPairs { sliding += 1 }
+    }
+    let count = alloc_counter_stop()
+    #expect(failed == 0 && t < 1e4)
+    #expect(count == 0)
+    #expect(stepper.crossings > crossingsBefore && sliding > 0, "\(stepper.crossings) \(sliding)")
   }
 }
