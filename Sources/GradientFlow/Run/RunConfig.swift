@@ -135,6 +135,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var frozenPair: FrozenPair = .rkck
   /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer ReLU net (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
+  /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
+  public var slidingCorrection: SlidingCorrection = .projected
+  /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
+  public var coincidentEntries: CoincidentEntries = .merged
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -143,7 +147,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `stop_at_minimizer`: no minimizer stop; `minimizer_velocity`: the backprop gradient in that test;
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
-  ///   stiffness switching on ReLU nets.
+  ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
+  ///   test per sample.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -151,6 +156,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
+      "sliding_correction": "free", "coincident_entries": "per-sample",
     ]
   }
 
@@ -355,6 +361,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case frozenPair = "frozen_pair"
     case minimizerVelocity = "minimizer_velocity"
     case stiffKinks = "stiff_kinks"
+    case slidingCorrection = "sliding_correction"
+    case coincidentEntries = "coincident_entries"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -420,5 +428,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     minimizerVelocity =
       try c.decodeIfPresent(MinimizerVelocity.self, forKey: .minimizerVelocity) ?? d.minimizerVelocity
     stiffKinks = try c.decodeIfPresent(StiffKinks.self, forKey: .stiffKinks) ?? d.stiffKinks
+    slidingCorrection =
+      try c.decodeIfPresent(SlidingCorrection.self, forKey: .slidingCorrection) ?? d.slidingCorrection
+    coincidentEntries =
+      try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
   }
 }

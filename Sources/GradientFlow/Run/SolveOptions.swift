@@ -54,10 +54,15 @@ public struct SolveOptions {
     solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
     threads = config.threads
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
-    // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
+    // their samples share one kink surface per unit, which the crossing-corrected steps treat as two —
+    // unless they merge the class's crossings (`coincident_entries` `merged`, with the batched kernel of the
+    // unconstrained flow: ``ShallowCorrection``).
+    let mergesEntries =
+      config.coincidentEntries == .merged && config.crossingKernel == .batched && config.dynamics == .unconstrained
+      && config.gdStep == nil
     let coincident =
       config.sliding == .auto && config.kinkSurfaces == .merged && architecture.activation == .relu
-      && architecture.depth == 2
+      && architecture.depth == 2 && !mergesEntries
       && !CoincidentKinks(inputs: problem.dataset.inputs, dimension: problem.dataset.dimension).isEmpty
     kinks = KinkOptions(
       sliding: config.sliding.resolved(
@@ -65,7 +70,8 @@ public struct SolveOptions {
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
-      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair)
+      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
+      slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).
