@@ -8,7 +8,7 @@ import ODE
 ///
 ///   data         3 N (d + 1)                          the dataset and the copy each of the two network
 ///                                                     evaluators (flow and observables) keeps
-///   activations  3 N (Σ_{k≥1} d_k + Σ_{0<k<K} d_k + 2 max_k d_k + 1)
+///   activations  4.25 N (Σ_{k≥1} d_k + Σ_{0<k<K} d_k + 2 max_k d_k + 1)
 ///                                                     Z_k, H_k, two backprop buffers and the margins,
 ///                                                     per evaluator, and the crossing-corrected
 ///                                                     stepper's per-sample values
@@ -22,7 +22,7 @@ import ODE
 ///   saves        2 S                                  the save schedule
 ///   process      30 MiB                               the runtime, Foundation and OpenBLAS loaded
 ///
-/// The factors 3 and 136 and the process term are fitted to the peak resident set size measured
+/// The factors 4.25 and 136 and the process term are fitted to the peak resident set size measured
 /// (getrusage) on one-hidden-layer runs with the default steppers (docs/robustness.md has the commands),
 /// so that the estimate is within 20 % of it for widths 10³ to 10⁵; runs recorded in run.json carry both
 /// (`memory.estimate_bytes`, `memory.peak_rss_bytes`). It is computed in
@@ -62,7 +62,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     parameters = p
     let d = Double(max(features, 0))
     sampleBytes =
-      8 * (3 * n * (d + 1) + 3 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
+      8 * (3 * n * (d + 1) + 4.25 * n * (outputs + hidden + 2 * widest + 1) + 6 * n + n * hidden / 8)
     // auto allocates its implicit method's P × P matrices only up to its size limit.
     let implicit =
       stepper.needsJacobian && (stepper != .auto || p <= Double(Stepper.autoMaximumImplicitDimension))

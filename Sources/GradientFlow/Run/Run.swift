@@ -186,16 +186,10 @@ public final class Run {
   private var minimizer: MinimizerTest?
   private func minimizerTest(_ flow: any FlowDynamics, _ recorder: TrajectoryRecorder) -> MinimizerTest {
     if let minimizer { return minimizer }
-    // The flow's velocity where the run has a Filippov field: a field of its own (on its own network), so
-    // the observables' and the integrator's evaluations are untouched.
-    var field: (any FlowDynamics & FilippovCounting)?
-    if solve.stops.minimizerVelocity == .flow, recorder.observables.velocityField != nil {
-      field = try? SlidingSetup.makeFilippovFlow(
-        kinks: solve.kinks, problem: problem, dynamics: .unconstrained, gradientDescent: false,
-        network: NetworkEvaluator(
-          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels))
-        as? any FlowDynamics & FilippovCounting
-    }
+    // The flow's velocity where the run has a Filippov field: the observables' (on a network of its own, so
+    // the integrator's evaluations are untouched; a velocity depends on θ alone, so sharing it with the saves'
+    // `alignment` changes neither).
+    let field = solve.stops.minimizerVelocity == .flow ? recorder.observables.velocityField : nil
     let made = MinimizerTest(
       dynamics: flow, network: recorder.observables.network, loss: problem.loss, velocityField: field)
     minimizer = made
