@@ -152,7 +152,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
       exit: dataError, "larger than the 16 B limit (GRADFLOW_MAX_FILE_BYTES)"),
     BadInput(
       "million rows over the memory limit", ["--generator", "blobs", "--n", "1000000"],
-      env: ["GRADFLOW_MAX_MEMORY": "64M"], exit: usage, "needs an estimated 1.63 GiB of memory"),
+      env: ["GRADFLOW_MAX_MEMORY": "64M"], exit: usage, "needs an estimated 2.25 GiB of memory"),
     BadInput("10^12 samples", ["--n", "1000000000000"], exit: usage, "more than the limit"),
     BadInput(
       "10^12 input dimensions", ["--dimension", "1000000000000"], exit: usage, "more than the limit"
