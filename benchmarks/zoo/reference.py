@@ -593,9 +593,11 @@ class EventDriven:
             sl = self.sliding_pairs()
 
             def fun(xx, yy, D=D):
-                sc = self.clock_scale(clock, xx, yy, D)
-                Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
-                dy = self.clock_rhs(yy, Dv, sc)
+                # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
+                with np.errstate(over="ignore", invalid="ignore"):
+                    sc = self.clock_scale(clock, xx, yy, D)
+                    Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+                    dy = self.clock_rhs(yy, Dv, sc)
                 return np.append(dy, math.exp(sc)) if clock == "tau" else dy
 
             solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
