@@ -47,6 +47,7 @@ ROUNDOFF = 1e-13  # relative |z| below which a pair counts as on its kink (z is 
 # DOP853's step underflows near log L ~ 300) until log L falls to TAU_END, where the t clock is cheap again
 TAU_START = 30.0
 TAU_END = 5.0
+MAX_REPEATS = 6  # switches at one point before the reference gives up (a pattern cycle, not a path)
 GRID = 16  # samples of each accepted step's dense output scanned for sign changes (double crossings)
 
 
@@ -200,6 +201,7 @@ class EventDriven:
         self.tau_exit = None  # (t, reason) where the τ clock handed over, if it was used
         self.sliding = []  # list of surfaces: dict(pairs=[(k,n,j,orient)], ref=(k,n,j,scale))
         self.lam = np.zeros(0)
+        self.lam_warm = np.zeros(0)  # the last equivalent control along a sliding piece (deep nets)
 
     # ---- slopes ----
     def apply_slopes(self, D, lam):
@@ -249,20 +251,48 @@ class EventDriven:
         return self.p.rhs(y, D, sc)
 
     def solve_slopes(self, y, D, sc):
-        """Equivalent control: slopes of the sliding surfaces with ż_ref = 0 (Newton on a multi-affine map)."""
+        """Equivalent control: the slopes λ of the sliding surfaces with ż_ref(λ) = 0.
+
+        One hidden layer: ż is affine in λ, and one secant solve through unit differences is exact.
+        Deeper nets: see `newton`; it starts from the last solution along the piece."""
         refs = [surf["ref"][:3] for surf in self.sliding]
+        if self.p.K > 2:
+            lam = self.newton(lambda l: self.zdot(y, self.apply_slopes(D, l), sc, refs)[0],
+                              self.lam_warm if len(self.lam_warm) == len(self.lam) else self.lam.copy())
+            self.lam_warm = lam
+            return lam
         lam = self.lam.copy()
-        for _ in range(8):
-            F0, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
-            J = np.empty((len(lam), len(lam)))
-            for i in range(len(lam)):
-                e = lam.copy()
-                e[i] += 1.0
-                Fi, _ = self.zdot(y, self.apply_slopes(D, e), sc, refs)
-                J[:, i] = Fi - F0
+        F0, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
+        J = np.empty((len(lam), len(lam)))
+        for i in range(len(lam)):
+            e = lam.copy()
+            e[i] += 1.0
+            Fi, _ = self.zdot(y, self.apply_slopes(D, e), sc, refs)
+            J[:, i] = Fi - F0
+        return lam + np.linalg.lstsq(J, -F0, rcond=None)[0]
+
+    @staticmethod
+    def newton(F, lam, iters=40):
+        """Solves F(λ) = 0 for the slopes of a net with two or more hidden layers.
+
+        F is a polynomial of degree ≤ 2 in each λ_s: a slope enters the weights' velocity once (the
+        backprop factor D of its pair) and, for a pair of a lower layer, once more through the
+        forward-mode term D·ż of the layers above. Central differences of half-width ½ are then the
+        exact partial derivatives, and Newton is re-linearised until |Δλ| ≤ 1e-14 (quadratic
+        convergence: a few iterations), not stopped after one linearisation."""
+        lam = np.array(lam, float)
+        n = len(lam)
+        for _ in range(iters):
+            F0 = F(lam)
+            J = np.empty((n, n))
+            for i in range(n):
+                hi, lo = lam.copy(), lam.copy()
+                hi[i] += 0.5
+                lo[i] -= 0.5
+                J[:, i] = F(hi) - F(lo)
             step = np.linalg.lstsq(J, -F0, rcond=None)[0]
             lam = lam + step
-            if np.max(np.abs(step)) < 1e-15 or self.p.K == 2:
+            if np.max(np.abs(step), initial=0.0) <= 1e-14:
                 break
         return lam
 
@@ -349,6 +379,10 @@ class EventDriven:
             sol = self.blockwise_lcp(F0, J, tol)
             if sol is not None and consistent(sol):
                 best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        if p.K > 2:  # multi-affine F: principal pivoting on F itself, each free set solved by Newton
+            sol = self.pivot_newton(F, F0, J, tol)
+            if sol is not None and consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
         if best is None and S > 8:  # too many for enumeration: principal pivoting, then BVLS
             sol = self.pivot_lcp(F0, J, tol)
             if sol is None or not consistent(sol):
@@ -371,10 +405,13 @@ class EventDriven:
                         except np.linalg.LinAlgError:
                             continue
                         if np.any(sol <= 1e-12) or np.any(sol >= 1 - 1e-12):
-                            continue
+                            if p.K == 2:
+                                continue
+                            sol = np.clip(sol, 0.05, 0.95)  # the secant model only starts Newton here
                         lam[fr] = sol
                         if p.K > 2:
                             self.lam = lam[fr]
+                            self.lam_warm = self.lam.copy()
                             self.sliding = [surfaces[i] for i in fr]
                             Dfix = self.apply_slopes_fixed(D, surfaces, lam, fixed)
                             lam[fr] = self.solve_slopes(y, Dfix, sc)
@@ -411,6 +448,7 @@ class EventDriven:
                 Dn[k][n, j] = 1.0 if on else a
         self.sliding = [surfaces[i] for i in free]
         self.lam = np.array([lam[i] for i in free])
+        self.lam_warm = self.lam.copy()
         # pairs whose input h_{k-1,n} is 0 (every lower unit off on sample n) sit at z ≡ 0 and leave it
         # only when a lower unit switches on; their side is the sign of ż along the new field
         degenerate = []
@@ -481,6 +519,48 @@ class EventDriven:
                 return None
             lam = found
         return lam
+
+    def pivot_newton(self, F, F0, J, tol, max_iter=200):
+        """Box LCP for a multi-affine F (two or more hidden layers): principal pivoting as in pivot_lcp,
+        started from the active set of the secant model F0 + Jλ, but each free set solves F(λ) = 0 by
+        Newton (see `newton`) and every condition is checked on F itself. None if it cycles."""
+        S = len(F0)
+        lin = self.pivot_lcp(F0, J, tol)
+        if lin is None:
+            lin = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
+        state = np.where(lin <= 1e-12, 0, np.where(lin >= 1 - 1e-12, 1, 2))
+        lam, seen = lin.copy(), set()
+        for _ in range(max_iter):
+            if tuple(state) in seen:
+                return None
+            seen.add(tuple(state))
+            lam = np.where(state == 1, 1.0, np.where(state == 0, 0.0, np.clip(lam, 0.05, 0.95)))
+            fr = np.nonzero(state == 2)[0]
+            if len(fr):
+                base = lam.copy()
+
+                def F_free(l, base=base, fr=fr):
+                    full = base.copy()
+                    full[fr] = l
+                    return F(full)[fr]
+                lam[fr] = self.newton(F_free, lam[fr])
+            Fv = F(lam)
+            for i in range(S):
+                if state[i] == 2 and lam[i] <= 0:
+                    state[i] = 0
+                    break
+                if state[i] == 2 and lam[i] >= 1:
+                    state[i] = 1
+                    break
+                if state[i] == 0 and Fv[i] > tol:
+                    state[i] = 2
+                    break
+                if state[i] == 1 and Fv[i] < -tol:
+                    state[i] = 2
+                    break
+            else:
+                return lam
+        return None
 
     @staticmethod
     def pivot_lcp(F0, J, tol, max_iter=500):
@@ -589,6 +669,7 @@ class EventDriven:
         "tau_end" (log L fell to TAU_END) or "t_end" (t reached t_stop in the τ clock)."""
         x = x0
         last = None  # (x, pairs) of the previous switch: a pair crossing back at once is a reversed switch
+        repeats = 0
         while x < x1:
             sl = self.sliding_pairs()
 
@@ -627,10 +708,15 @@ class EventDriven:
             strict = kind == "pair" and last is not None and xr <= last[0] and what in last[1]
             if strict:
                 self.reversals += 1
+            repeats = repeats + 1 if last is not None and xr <= last[0] else 0
+            if repeats > MAX_REPEATS:
+                raise RuntimeError(f"zero-length pieces: {repeats} switches at one point (x = {xr!r}); the box LCP's "
+                                   "pattern is left at once (a fold of the equivalent control, or non-unique slopes)")
             if self.sliding:
                 lam = self.solve_slopes(y, D, sc)
                 D = self.apply_slopes(D, np.clip(lam, 0, 1))
                 self.sliding, self.lam = [], np.zeros(0)
+                self.lam_warm = self.lam.copy()
             self.crossings += 1
             D = self.resolve(y, D, sc, at_zero, strict=strict)
             last = (xr, at_zero)
