@@ -201,7 +201,6 @@ class EventDriven:
         self.tau_exit = None  # (t, reason) where the τ clock handed over, if it was used
         self.sliding = []  # list of surfaces: dict(pairs=[(k,n,j,orient)], ref=(k,n,j,scale))
         self.lam = np.zeros(0)
-        self.lam_warm = np.zeros(0)  # the last equivalent control along a sliding piece (deep nets)
 
     # ---- slopes ----
     def apply_slopes(self, D, lam):
@@ -254,13 +253,11 @@ class EventDriven:
         """Equivalent control: the slopes λ of the sliding surfaces with ż_ref(λ) = 0.
 
         One hidden layer: ż is affine in λ, and one secant solve through unit differences is exact.
-        Deeper nets: see `newton`; it starts from the last solution along the piece."""
+        Deeper nets: see `newton`; it starts from the slopes the box LCP chose at the piece's start
+        (not from the last call's answer), so the root followed never depends on the call history."""
         refs = [surf["ref"][:3] for surf in self.sliding]
         if self.p.K > 2:
-            lam = self.newton(lambda l: self.zdot(y, self.apply_slopes(D, l), sc, refs)[0],
-                              self.lam_warm if len(self.lam_warm) == len(self.lam) else self.lam.copy())
-            self.lam_warm = lam
-            return lam
+            return self.newton(lambda l: self.zdot(y, self.apply_slopes(D, l), sc, refs)[0], self.lam.copy())
         lam = self.lam.copy()
         F0, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
         J = np.empty((len(lam), len(lam)))
@@ -411,7 +408,6 @@ class EventDriven:
                         lam[fr] = sol
                         if p.K > 2:
                             self.lam = lam[fr]
-                            self.lam_warm = self.lam.copy()
                             self.sliding = [surfaces[i] for i in fr]
                             Dfix = self.apply_slopes_fixed(D, surfaces, lam, fixed)
                             lam[fr] = self.solve_slopes(y, Dfix, sc)
@@ -448,7 +444,6 @@ class EventDriven:
                 Dn[k][n, j] = 1.0 if on else a
         self.sliding = [surfaces[i] for i in free]
         self.lam = np.array([lam[i] for i in free])
-        self.lam_warm = self.lam.copy()
         # pairs whose input h_{k-1,n} is 0 (every lower unit off on sample n) sit at z ≡ 0 and leave it
         # only when a lower unit switches on; their side is the sign of ż along the new field
         degenerate = []
@@ -524,10 +519,17 @@ class EventDriven:
         """Box LCP for a multi-affine F (two or more hidden layers): principal pivoting as in pivot_lcp,
         started from the active set of the secant model F0 + Jλ, but each free set solves F(λ) = 0 by
         Newton (see `newton`) and every condition is checked on F itself. None if it cycles."""
-        S = len(F0)
-        lin = self.pivot_lcp(F0, J, tol)
-        if lin is None:
-            lin = lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x
+        starts = [self.blockwise_lcp(F0, J, tol), self.pivot_lcp(F0, J, tol),
+                  lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x]
+        for lin in starts:  # the secant model's solutions, block by block, pivoted, least squares
+            if lin is not None:
+                sol = self.pivot_newton_from(F, lin, tol, max_iter)
+                if sol is not None:
+                    return sol
+        return None
+
+    def pivot_newton_from(self, F, lin, tol, max_iter):
+        S = len(lin)
         state = np.where(lin <= 1e-12, 0, np.where(lin >= 1 - 1e-12, 1, 2))
         lam, seen = lin.copy(), set()
         for _ in range(max_iter):
@@ -546,10 +548,10 @@ class EventDriven:
                 lam[fr] = self.newton(F_free, lam[fr])
             Fv = F(lam)
             for i in range(S):
-                if state[i] == 2 and lam[i] <= 0:
-                    state[i] = 0
+                if state[i] == 2 and lam[i] <= 1e-12:  # (a slope at its bound to round-off is that bound:
+                    state[i] = 0                       # sliding there would exit at once)
                     break
-                if state[i] == 2 and lam[i] >= 1:
+                if state[i] == 2 and lam[i] >= 1 - 1e-12:
                     state[i] = 1
                     break
                 if state[i] == 0 and Fv[i] > tol:
@@ -716,7 +718,6 @@ class EventDriven:
                 lam = self.solve_slopes(y, D, sc)
                 D = self.apply_slopes(D, np.clip(lam, 0, 1))
                 self.sliding, self.lam = [], np.zeros(0)
-                self.lam_warm = self.lam.copy()
             self.crossings += 1
             D = self.resolve(y, D, sc, at_zero, strict=strict)
             last = (xr, at_zero)
