@@ -11,24 +11,35 @@ Dynamics (state y):
     weightnorm     y = (g_k, v_k),          ġ_k = ⟨v̂_k, G_k⟩,  v̇_k = (g_k/‖v_k‖) P_k(G_k) (W_k = g_k v̂_k)
 with P_k(X) = X − ⟨V̂_k, X⟩ V̂_k. The path is integrated in t on [0, min(1, t_end)] and then in
 s = log t (dy/ds = t ẏ, with the forces formed as exp(s − q_n) so nothing underflows); a path
-is clock-invariant, so this reaches the same point as any clock a run used.
+is clock-invariant, so this reaches the same point as any clock a run used. When log L(0) > 30
+(large initial scales: e^{434} on blobs at scale 10) the run starts in τ with dτ = L dt, i.e.
+dy/dτ = ẏ/L with forces a_n/L = softmax(−q)_n ≤ 1 and t carried as one more state (dt/dτ = 1/L),
+until log L = 5; the t clock takes over from there.
 
 Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
 activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
 piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12. After
-every accepted step the pre-activations are checked against their sides; the first sign change is
-located on the step's dense output by brentq to round-off, the step is cut there and the
-new pattern is chosen by the sliding-mode complementarity problem:
+every accepted step the step's dense output is sampled at 17 points (GRID = 16 intervals) and the
+pre-activations are checked against their sides at each; a sampled local minimum near zero (ż
+changes sign there) is minimised on the dense output too, so a pair that crosses and crosses back
+inside one step is not missed. The first sign change is located on the dense output by brentq to
+round-off, the step is cut there and the new pattern is chosen by the sliding-mode
+complementarity problem:
 
     pairs at z = 0 are grouped into geometric surfaces (pairs of one unit whose inputs are
     parallel share one surface: x and −x give z and −z); surface s gets one slope λ_s ∈ [0, 1],
     its pairs D = α + (1−α)λ_s (same orientation) or α + (1−α)(1−λ_s) (opposite); with
     F_s(λ) = ż_s along the field with those slopes, find λ with
         λ_s = 0 ⇒ F_s ≤ 0,   λ_s = 1 ⇒ F_s ≥ 0,   0 < λ_s < 1 ⇒ F_s = 0.
-F is affine in λ (multi-affine for deeper nets, handled by re-linearising); the box LCP is
-solved by enumeration, fewest sliding surfaces first. λ_s ∈ {0, 1} is a crossing; an interior
-λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the
-slopes (the equivalent control), and the exits λ_s → 0 or 1 are events located like crossings.
+For one hidden layer F is affine in λ and the box LCP is solved block by block (units do not
+couple), by enumeration, fewest sliding surfaces first. For two or three hidden layers F is a
+polynomial of degree ≤ 2 in each λ_s; the LCP is solved by principal pivoting on F itself, each
+free set by Newton iterated to convergence (see `newton`). λ_s ∈ {0, 1} is a crossing; an interior
+λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the slopes (the
+equivalent control). The exits λ_s → 0 or 1 are events found on the same 17 samples and located by
+brentq on the dense output of the equivalent control. A pattern left at once (a pair switched by the
+LCP crossing straight back: a reversed switch) is resolved again with the LCP's tolerance 1e4×
+tighter; more than six zero-length pieces in a row are an error, not a path.
 """
 
 from __future__ import annotations
