@@ -252,10 +252,15 @@ def main():
                     help="recompute errors, verdicts, ZOO.md and ZOO.json from the stored runs (after new references)")
     ap.add_argument("--max-wall", type=float, default=10.0, help="--max-wall-seconds per run (default 10)")
     ap.add_argument("--max-steps", type=int, default=200000, help="--max-steps per run (default 200000)")
+    ap.add_argument("--references", default=str(ZOO / "references.json"),
+                    help="cached references to score against (default benchmarks/zoo/references.json)")
     args = ap.parse_args()
-    g = gradflow_path(args.gradflow)
+    if args.rescore:  # no binary needed: the stored runs keep the one that made them
+        g = str(ROOT / json.loads(OUT_JSON.read_text())["gradflow"])
+    else:
+        g = gradflow_path(args.gradflow)
     problems = json.loads((ZOO / "problems.json").read_text())
-    refs = json.loads((ZOO / "references.json").read_text())
+    refs = json.loads(Path(args.references).read_text())
     if args.subset:
         return subset(g, problems, refs, args)
     want = set(filter(None, args.problems.split(",")))

@@ -58,6 +58,9 @@ ROUNDOFF = 1e-13  # relative |z| below which a pair counts as on its kink (z is 
 # DOP853's step underflows near log L ~ 300) until log L falls to TAU_END, where the t clock is cheap again
 TAU_START = 30.0
 TAU_END = 5.0
+# a pair at a grazing switch (z ≈ c(x − x0)², ż(x0) = 0) is located only to √ε in x, so its z at the
+# event can sit up to ~1e-9 relative on the wrong side; it is not a new crossing unless it comes back
+GRAZE = 1e-9
 MAX_REPEATS = 6  # switches at one point before the reference gives up (a pattern cycle, not a path)
 GRID = 16  # samples of each accepted step's dense output scanned for sign changes (double crossings)
 
@@ -751,6 +754,7 @@ class EventDriven:
             rs = np.array([np.concatenate([r.ravel() for r in self.violations(yy, D, sl)]) for yy in ys])
             shapes = [d.shape for d in D]
             crossed = rs < -ROUNDOFF
+            crossed[0] = rs[0] < -GRAZE  # at the step's start: see GRAZE
             for idx in np.nonzero(crossed.any(axis=0))[0]:
                 i = int(np.argmax(crossed[:, idx]))
                 cands.append(("pair", self.pair_of(idx, shapes), grid[max(i - 1, 0)], grid[i]))
@@ -792,7 +796,16 @@ class EventDriven:
         first = None
         for kind, what, lo, hi in cands:
             g = self.event_function(kind, what, dense, D, clock, rho_end, t_stop)
-            if lo == hi or g(lo) <= 0:
+            glo = g(lo)
+            if kind == "pair" and lo == xa and lo < hi and -GRAZE <= glo <= 0:
+                # a pair that starts on its kink (just switched) on the wrong side by round-off, or by
+                # the √ε of a grazing switch (ż = 0 there, so brentq located it to ~1e-13·scale only):
+                # it crosses only if it comes back, after the largest distance it moves away
+                far = minimize_scalar(lambda xx: -g(xx), bounds=(lo, hi), method="bounded",
+                                      options={"xatol": 1e-14 * max(1.0, abs(hi))})
+                if -far.fun > ROUNDOFF:
+                    lo, glo = far.x, -far.fun
+            if lo == hi or glo <= 0:
                 xr = lo
             else:
                 xr = brentq(g, lo, hi, xtol=4e-16 * max(1.0, abs(hi)), rtol=8.9e-16)
