@@ -142,6 +142,24 @@ ev = e.first_event(lambda x: np.array([(np.asarray(x) - 0.3) * (np.asarray(x) - 
                    0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
 check("double crossing with a negative sample: |x_event − 0.3|", abs(ev[0] - 0.3) if ev else 1.0, 1e-14)
 
+# A pair that starts a piece on its kink on the wrong side by a grazing switch's √ε residue
+# (z(0) = −5e-12 relative, inside GRAZE) is no new crossing while it moves away (z = x² − 5e-12),
+# and is one where it comes back: z = x(0.5 − x) − 5e-12 crosses at x = (0.5 + √(0.25 − 2e-11))/2.
+def path(c):
+    return lambda x: np.array([c(np.asarray(x, float)), np.ones_like(np.asarray(x, float)),
+                               np.ones_like(np.asarray(x, float))])
+
+
+ev = e.first_event(path(lambda x: x * x - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue moving away: no event", 0.0 if ev is None else 1.0, 0.0)
+ev = e.first_event(path(lambda x: x * (0.5 - x) - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue coming back: |x_event − exact|",
+      abs(ev[0] - (0.5 + math.sqrt(0.25 - 2e-11)) / 2) if ev else 1.0, 1e-14)
+# the same inside the step's first sample interval (1/16): z = x(0.05 − x) − 5e-12
+ev = e.first_event(path(lambda x: x * (0.05 - x) - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue coming back within 1/16 of the step: |x_event − exact|",
+      abs(ev[0] - (0.05 + math.sqrt(0.0025 - 2e-11)) / 2) if ev else 1.0, 1e-14)
+
 # Newton for the deep nets' slopes: F(λ) = (λ0² + λ0λ1 − 0.35, λ1² + 0.5λ0 − 0.29) has the root
 # λ = (0.5, 0.2) (0.25 + 0.1 − 0.35 = 0, 0.04 + 0.25 − 0.29 = 0) and degree ≤ 2 in each λ_s, like the
 # slopes of a two-hidden-layer net. Iterated Newton reaches it to round-off; one linearisation does not.
