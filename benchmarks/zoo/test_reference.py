@@ -174,7 +174,8 @@ check("one linearisation is not enough (> 1e-3 off; the test can fail)", 1e-3 / 
 
 # Two hidden layers through kinks and sliding (orthogonally separable data, 8 → 8 ReLU): the
 # per-unit invariants ‖W_k[i,:]‖² − ‖W_{k+1}[:,i]‖² (THEORY §2.3) hold for the Filippov flow too,
-# since the slopes only convexly combine fields that each conserve them. rtol 1e-12, ~30 events: 1e-9.
+# since every field used, fractional slopes D included, is the gradient of a net f_D (σ(z) = D z) that
+# the per-unit rescaling leaves unchanged. rtol 1e-12, ~30 events: 1e-9.
 spec = {"data": "data/orthosep.csv", "bias_feature": False, "init": "init/orthosep_w8x8.json",
         "activation": "relu", "loss": "exponential", "dynamics": "unconstrained", "wn_scale": None}
 raw = np.genfromtxt(Path(__file__).resolve().parent / spec["data"], delimiter=",", skip_header=1)
