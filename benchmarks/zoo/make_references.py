@@ -75,12 +75,13 @@ def run(spec, rtol):
 
 # Problems whose reference is expected to fail, and why (recorded beside the error in references.json)
 HARD = {
-    "nonsep_w8": "not separable by this net: the loss stays O(1) while units keep switching on a kink "
-                 "(the duplicated input under both labels), and the box LCP meets non-unique slopes",
-    "wine_raw_w16": "stiff: raw features of scale 1e3 give forces whose Jacobian has ρ(J)·h ≫ 1 for DOP853 "
-                    "(gradflow stops at max steps at t ≈ 0.5 in every policy too)",
-    "illcond_w8": "stiff and switch-bound: features over six decades; kinks of the 1e-3-scale feature are "
-                  "crossed and recrossed at the stiff feature's time scale (tens of thousands of events)",
+    "nonsep_w8": "not separable (one input repeated under the other label): the loss stays O(1) and samples "
+                 "stay on kinks; at one of them the box LCP finds no consistent pattern",
+    "wine_raw_w16": "stiff: raw features up to ~1e3 (gradflow stops at max steps near t = 0.5 in every policy, "
+                    "its steps limited by stability, h·ρ(J) ≈ 8); the reference stops in a cycle of zero-length "
+                    "pieces at t = 4e-10",
+    "illcond_w8": "stiff: features over six decades (gradflow stops at max steps near t = 0.24, h·ρ(J) ≈ 3.5); "
+                  "the reference's slope solve meets non-finite values (lstsq's SVD does not converge)",
 }
 
 
