@@ -50,7 +50,8 @@ public final class ODESolver {
       options.stepper == .auto
       ? StiffnessSwitchingEngine(
         bridge: bridge, tolerances: options.tolerances, explicit: base,
-        explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName)
+        explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName,
+        policy: options.switching)
       : nil
     let driver: any StepEngine = switching ?? base
     // Event location re-steps with the GSL method that is stepping at the event (``Stepper/auto``: the

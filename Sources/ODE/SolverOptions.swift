@@ -3,6 +3,9 @@ public struct SolverOptions {
   /// The stepping method. Default ``Stepper/rkf45`` (robust at ReLU kinks). ``Stepper/auto`` runs
   /// ``stepEngine`` (or rkf45) while the problem is not stiff and msbdf while it is.
   public var stepper: Stepper = .rkf45
+  /// When ``Stepper/auto`` checks for stiffness, switches to msbdf and back (``StiffnessSwitching``): the rule
+  /// for smooth right-hand sides unless set.
+  public var switching = StiffnessSwitching.smooth
   /// Local error control.
   public var tolerances = Tolerances()
   /// First trial step; `nil` picks 1e-6 · max(1, |t0|), which the error control grows within a few steps.

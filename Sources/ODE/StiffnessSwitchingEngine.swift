@@ -21,6 +21,12 @@ import Foundation
 /// it starts afresh (order 1, history from `y`) only after a reset. So the engine resets it at every
 /// switch to it.
 ///
+/// **Kinked right-hand sides** (``StiffnessSwitching/kinked``, a ReLU net's Filippov flow): no checks in the
+/// first ``StiffnessSwitching/warmUpSteps`` accepted steps, ``StiffnessSwitching/stiffChecks`` stiff checks in
+/// a row to switch, and back when the implicit method costs more evaluations per unit time than the explicit
+/// one did over its stiff stretch (the evaluations and the time from the first of those checks to the switch).
+/// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above.
+///
 /// After ``maximumSwitches`` switches the engine stays where it is (a problem at the border would
 /// otherwise ping-pong). Systems larger than ``Stepper/autoMaximumImplicitDimension`` never switch;
 /// the solve's statistics then say the problem was found stiff. Every switch is recorded
@@ -29,8 +35,6 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// Checks every this many accepted steps (a check costs ``StiffnessEstimator/iterations`` + 1 RHS
   /// evaluations, 4 by default: 20 steps of rkf45 cost 120).
   static let checkInterval = 20
-  static let stiffChecks = 3
-  static let nonStiffChecks = 5
   /// h·ρ(J) at or above which an explicit step is stability-limited (β ≈ 3 for rkf45, with margin
   /// for the step-size controller's oscillation below the limit).
   static let stiffThreshold = 1.5
@@ -49,6 +53,16 @@ final class StiffnessSwitchingEngine: StepEngine {
   let explicitName: String
   private var implicit: GSLDriver?
   private let estimator: StiffnessEstimator
+  private let policy: StiffnessSwitching
+  /// Accepted steps so far (for the warm-up).
+  private var acceptedSteps = 0
+  /// Evaluations and time at the first check of the current run of stiff verdicts (the explicit method's
+  /// stiff stretch), and the explicit method's evaluations per unit time over that stretch at the switch.
+  private var stretchStart = (evaluations: 0, time: 0.0)
+  private var explicitCost = Double.infinity
+  /// Implicit steps since the switch, and evaluations and time at the start of the current cost window.
+  private var implicitSinceSwitch = 0
+  private var windowStart = (evaluations: 0, time: 0.0)
   /// Whether the implicit method is stepping.
   private(set) var isImplicit = false
   private var stepsSinceCheck = 0
@@ -75,7 +89,11 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// Set when the problem was found stiff but the system is too large to switch.
   private(set) var stiffButTooLarge = false
 
-  init(bridge: SystemBridge, tolerances: Tolerances, explicit: any StepEngine, explicitName: String) {
+  init(
+    bridge: SystemBridge, tolerances: Tolerances, explicit: any StepEngine, explicitName: String,
+    policy: StiffnessSwitching = .smooth
+  ) {
+    self.policy = policy
     self.bridge = bridge
     self.tolerances = tolerances
     self.explicit = explicit
@@ -105,6 +123,12 @@ final class StiffnessSwitchingEngine: StepEngine {
       result = explicit.step(t: &t, target: target, h: &h, y: y)
     }
     guard result == .accepted else { return result }
+    acceptedSteps += 1
+    guard acceptedSteps > policy.warmUpSteps else { return result }
+    if isImplicit, policy.switchBack == .cost {
+      compareCost(t: t)
+      return result
+    }
     stepsSinceCheck += 1
     if stepsSinceCheck >= interval {
       stepsSinceCheck = 0
@@ -143,29 +167,63 @@ final class StiffnessSwitchingEngine: StepEngine {
     if !isImplicit {
       largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
       votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0
-      guard votes >= Self.stiffChecks else { return }
+      if votes == 1 { stretchStart = (evaluations, t) }
+      guard votes >= policy.stiffChecks else { return }
       votes = 0
       guard bridge.dimension <= Stepper.autoMaximumImplicitDimension else {
         stiffButTooLarge = true
         return
       }
       guard switches.count < Self.maximumSwitches, startImplicit() else { return }
+      explicitCost = Double(evaluations - stretchStart.evaluations) / (t - stretchStart.time)
+      implicitSinceSwitch = 0
       record(
         t, from: explicitName, to: Self.implicitStepper.rawValue, stiffness: stiffness,
         why:
-          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(Self.stiffChecks) checks in a row "
+          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(policy.stiffChecks) checks in a row "
           + "(steps limited by stability, not accuracy)")
     } else {
+      guard case .nonStiffChecks(let needed) = policy.switchBack else { return }
       votes = stiffness <= Self.nonStiffThreshold ? votes + 1 : 0
-      guard votes >= Self.nonStiffChecks, switches.count < Self.maximumSwitches else { return }
+      guard votes >= needed, switches.count < Self.maximumSwitches else { return }
       votes = 0
       isImplicit = false
       record(
         t, from: Self.implicitStepper.rawValue, to: explicitName, stiffness: stiffness,
         why:
-          "not stiff: h·ρ(J) = \(fmt(stiffness)) ≤ \(fmt(Self.nonStiffThreshold)) in \(Self.nonStiffChecks) checks in a row"
+          "not stiff: h·ρ(J) = \(fmt(stiffness)) ≤ \(fmt(Self.nonStiffThreshold)) in \(needed) checks in a row"
       )
     }
+  }
+
+  /// Every evaluation so far: the system's (steps, Jacobians, stiffness checks) and the explicit engine's own.
+  private var evaluations: Int { bridge.rhsEvaluations + explicit.ownEvaluations }
+
+  /// ``StiffnessSwitching/SwitchBack/cost`` after an accepted implicit step: at the end of each window of
+  /// ``StiffnessSwitching/costWindow`` steps (the first starting ``StiffnessSwitching/costGrace`` steps after
+  /// the switch), back to the explicit method when the window cost more evaluations per unit time than the
+  /// explicit method's stiff stretch.
+  private func compareCost(t: Double) {
+    implicitSinceSwitch += 1
+    let counted = implicitSinceSwitch - StiffnessSwitching.costGrace
+    guard counted >= 0 else { return }
+    if counted == 0 {
+      windowStart = (evaluations, t)
+      return
+    }
+    guard counted % StiffnessSwitching.costWindow == 0 else { return }
+    let cost = Double(evaluations - windowStart.evaluations) / (t - windowStart.time)
+    windowStart = (evaluations, t)
+    guard cost > explicitCost, switches.count < Self.maximumSwitches else { return }
+    isImplicit = false
+    votes = 0
+    stepsSinceCheck = 0
+    interval = Self.checkInterval
+    record(
+      t, from: Self.implicitStepper.rawValue, to: explicitName, stiffness: 0,
+      why:
+        "costlier: \(fmt(cost)) evaluations per unit time over the last \(StiffnessSwitching.costWindow) steps "
+        + "against the explicit method's \(fmt(explicitCost)) before the switch")
   }
 
   private func record(_ t: Double, from: String, to: String, stiffness: Double, why: String) {
@@ -180,7 +238,8 @@ final class StiffnessSwitchingEngine: StepEngine {
     } else {
       guard
         let made = try? GSLDriver(
-          bridge: bridge, stepper: Self.implicitStepper, tolerances: tolerances, initialStep: 1)
+          bridge: bridge, stepper: Self.implicitStepper, tolerances: policy.implicitTolerances(tolerances),
+          initialStep: 1)
       else { return false }
       implicit = made
     }

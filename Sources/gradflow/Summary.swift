@@ -24,8 +24,10 @@ struct Summary {
     let switches = result.phases.flatMap { phase in phase.statistics.stepperSwitches.map { (phase.clock, $0) } }
     if !switches.isEmpty {
       let list = switches.prefix(4).map { clock, change in
+        // A switch back decided by cost (`stiff_kinks`) measured no ρ(J).
         "\(clock.variableName)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) "
-          + "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
+          + (change.reason.hasPrefix("costlier")
+            ? "(costlier per unit \(clock.variableName))" : "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))")
       }
       lines.append(
         "stepper auto: \(switches.count) switch\(switches.count == 1 ? "" : "es"): " + list.joined(separator: ", ")

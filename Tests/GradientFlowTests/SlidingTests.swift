@@ -237,8 +237,21 @@ import Testing
       } == .off)
     #expect(try resolved { $0.gdStep = 0.1 } == .off)
     #expect(try resolved { $0.sliding = .off } == .off)
-    // R2's samples come in mirror pairs x, −x (one kink surface each): filippov for one hidden ReLU layer.
-    #expect(try resolved { $0.generator = .r2 } == .filippov)
+    // R2's samples come in mirror pairs x, −x (one kink surface each). The corrected steps merge the crossings of
+    // such a class (`coincident_entries` `merged`, batched kernel): `auto` keeps them (CoincidentEntryTests
+    // checks the limit against `exact` and the zoo). With per-sample entries it is filippov for one hidden ReLU
+    // layer, as before the key existed.
+    #expect(try resolved { $0.generator = .r2 } == .corrected)
+    #expect(
+      try resolved {
+        $0.generator = .r2
+        $0.coincidentEntries = .perSample
+      } == .filippov)
+    #expect(
+      try resolved {
+        $0.generator = .r2
+        $0.crossingKernel = .perSample
+      } == .filippov)
     #expect(
       try resolved {
         $0.generator = .r2

@@ -21,6 +21,10 @@ public struct KinkOptions: Sendable, Equatable {
   public let crossingKernel: CrossingKernel
   /// The embedded pair of the crossing-corrected steps' frozen field.
   public let frozenPair: FrozenPair
+  /// Whether the crossing-corrected steps project sliding pairs back onto their kinks at each step's end.
+  public let slidingCorrection: SlidingCorrection
+  /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event.
+  public let coincidentEntries: CoincidentEntries
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -30,8 +34,11 @@ public struct KinkOptions: Sendable, Equatable {
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
-    jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck
+    jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
+    slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged
   ) {
+    self.slidingCorrection = slidingCorrection
+    self.coincidentEntries = coincidentEntries
     self.frozenPair = frozenPair
     self.jacobian = jacobian
     self.crossingKernel = crossingKernel

@@ -17,6 +17,10 @@ import Foundation
 /// L − L* ≈ ‖∇L‖²/(2λ_min), the loss has then stopped decreasing at double precision. On data the
 /// flow separates it never holds: ⟨θ, ∇L⟩ = −K Σ_n a_n q_n makes r ≥ K min_n q_n/(1 + max|q|) > 0,
 /// bounded away from 0 once q_n ≥ 0, so the margin test (one forward pass) skips the gradient there.
+/// With a ``velocityField`` (``MinimizerVelocity/flow``), G at a state where that field holds pairs sliding
+/// is its direction (the Filippov slopes on those pairs), the velocity the flow follows: a minimizer on a
+/// kink is then recognized like any other.
+///
 /// Allocation-free after `init`.
 final class MinimizerTest {
   /// The ratio r at or below which the state is a minimizer.
@@ -28,19 +32,28 @@ final class MinimizerTest {
   private let gradient: UnsafeMutablePointer<Double>
   private let lossWeights: UnsafeMutablePointer<Double>
   private let count: Int
+  /// The unconstrained Filippov flow in θ on a network of its own, or nil (backprop only).
+  private let velocityField: (any FlowDynamics & FilippovCounting)?
+  private let fieldDirection: UnsafeMutablePointer<Double>
 
-  init(dynamics: any FlowDynamics, network: NetworkEvaluator, loss: Loss) {
+  init(
+    dynamics: any FlowDynamics, network: NetworkEvaluator, loss: Loss,
+    velocityField: (any FlowDynamics & FilippovCounting)? = nil
+  ) {
     self.dynamics = dynamics
+    self.velocityField = velocityField
     forces = NetworkForces(network: network, loss: loss)
     count = network.architecture.parameterCount
     theta = .allocate(capacity: count)
     gradient = .allocate(capacity: count)
+    fieldDirection = .allocate(capacity: count)
     lossWeights = .allocate(capacity: network.sampleCount)
   }
 
   deinit {
     theta.deallocate()
     gradient.deallocate()
+    fieldDirection.deallocate()
     lossWeights.deallocate()
   }
 
@@ -90,6 +103,13 @@ final class MinimizerTest {
       return Report(ratio: .infinity, gradientNorm: .nan, logLoss: .nan, misclassified: 0, misclassifiedSamples: [])
     }
     let velocity = forces.evaluate(theta: theta, gradient: gradient)
+    if let field = velocityField {
+      // Same normalization as the backprop direction (Σ_n w_n ∇q_n, dθ/dt = exp(logScale) · direction).
+      let flow = field.velocity(state: theta, direction: fieldDirection)
+      if field.slidingPairCount > 0, flow.logScale == velocity.logScale {
+        gradient.update(from: fieldDirection, count: count)
+      }
+    }
     var g2 = 0.0
     var t2 = 0.0
     for i in 0..<count {

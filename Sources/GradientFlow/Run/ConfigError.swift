@@ -79,6 +79,10 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .crossingKernel: return oneOf(CrossingKernel.self)
     case .kinkJacobian: return oneOf(KinkJacobian.self)
     case .frozenPair: return oneOf(FrozenPair.self)
+    case .minimizerVelocity: return oneOf(MinimizerVelocity.self)
+    case .stiffKinks: return oneOf(StiffKinks.self)
+    case .slidingCorrection: return oneOf(SlidingCorrection.self)
+    case .coincidentEntries: return oneOf(CoincidentEntries.self)
     case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
     case .n, .dimension, .saves, .maxSteps, .marginsEvery, .threads: return "an integer"

@@ -186,7 +186,18 @@ public final class Run {
   private var minimizer: MinimizerTest?
   private func minimizerTest(_ flow: any FlowDynamics, _ recorder: TrajectoryRecorder) -> MinimizerTest {
     if let minimizer { return minimizer }
-    let made = MinimizerTest(dynamics: flow, network: recorder.observables.network, loss: problem.loss)
+    // The flow's velocity where the run has a Filippov field: a field of its own (on its own network), so
+    // the observables' and the integrator's evaluations are untouched.
+    var field: (any FlowDynamics & FilippovCounting)?
+    if solve.stops.minimizerVelocity == .flow, recorder.observables.velocityField != nil {
+      field = try? SlidingSetup.makeFilippovFlow(
+        kinks: solve.kinks, problem: problem, dynamics: .unconstrained, gradientDescent: false,
+        network: NetworkEvaluator(
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels))
+        as? any FlowDynamics & FilippovCounting
+    }
+    let made = MinimizerTest(
+      dynamics: flow, network: recorder.observables.network, loss: problem.loss, velocityField: field)
     minimizer = made
     return made
   }
@@ -304,6 +315,7 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let frozenPair = solve.kinks.frozenPair
+      let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -318,7 +330,7 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
-            normalization: normalization)
+            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

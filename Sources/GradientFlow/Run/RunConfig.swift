@@ -101,6 +101,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// does not separate): the gradient at round-off relative to the loss (``MinimizerTest``). Runs
   /// recorded before this key existed ran without it (``legacyDefaults``).
   public var stopAtMinimizer: Bool = true
+  /// Which −∇L the minimizer test measures (``MinimizerVelocity``).
+  public var minimizerVelocity: MinimizerVelocity = .flow
   /// Also write every sample's margin q_n(W) and q_n(W)/ρ at saves to `margins.csv` (long format).
   public var saveMargins: Bool = false
   /// With ``saveMargins``: margins at every k-th save (save index divisible by k), default every save.
@@ -131,19 +133,30 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var kinkJacobian: KinkJacobian = .inBand
   /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
   public var frozenPair: FrozenPair = .rkck
+  /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer ReLU net (``StiffKinks``).
+  public var stiffKinks: StiffKinks = .switch
+  /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
+  public var slidingCorrection: SlidingCorrection = .projected
+  /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
+  public var coincidentEntries: CoincidentEntries = .merged
 
-  /// The values a run.json without these keys ran with: runs written before `error_norm` and `sliding`
-  /// were recorded used GSL's max norm and no sliding treatment, before `save_spacing` saves evenly spaced in
-  /// log t, before `alignment_velocity` the backprop gradient in `alignment`, and before `kink_surfaces`
-  /// per-pair Filippov slopes, before `stop_at_minimizer` without the minimizer stop, before `chatter` no chatter hold and
-  /// before `leaky_sliding` no leaky-ReLU sliding, before `crossing_kernel` the per-sample correction, before `kink_jacobian` the step ε^{1/3}, before `frozen_pair` Fehlberg's pair, so they still
-  /// replay bit for bit. (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
+  /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
+  /// before the key was recorded used:
+  /// - `error_norm`: GSL's max norm; `sliding`: no sliding treatment; `save_spacing`: saves evenly spaced in log t;
+  /// - `alignment_velocity`: the backprop gradient in `alignment`; `kink_surfaces`: per-pair Filippov slopes;
+  /// - `stop_at_minimizer`: no minimizer stop; `minimizer_velocity`: the backprop gradient in that test;
+  /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
+  ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
+  ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
+  ///   test per sample.
+  /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
-      "frozen_pair": "rkf45",
+      "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
+      "sliding_correction": "free", "coincident_entries": "per-sample",
     ]
   }
 
@@ -346,6 +359,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
     case frozenPair = "frozen_pair"
+    case minimizerVelocity = "minimizer_velocity"
+    case stiffKinks = "stiff_kinks"
+    case slidingCorrection = "sliding_correction"
+    case coincidentEntries = "coincident_entries"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -408,5 +425,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
     frozenPair = try c.decodeIfPresent(FrozenPair.self, forKey: .frozenPair) ?? d.frozenPair
+    minimizerVelocity =
+      try c.decodeIfPresent(MinimizerVelocity.self, forKey: .minimizerVelocity) ?? d.minimizerVelocity
+    stiffKinks = try c.decodeIfPresent(StiffKinks.self, forKey: .stiffKinks) ?? d.stiffKinks
+    slidingCorrection =
+      try c.decodeIfPresent(SlidingCorrection.self, forKey: .slidingCorrection) ?? d.slidingCorrection
+    coincidentEntries =
+      try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
   }
 }

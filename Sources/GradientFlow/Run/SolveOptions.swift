@@ -40,18 +40,10 @@ public struct SolveOptions {
     saveTimes = config.saveTimes
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
-    // Gradient descent takes its own steps: no stiffness switching around them.
-    timeStepper =
-      config.gdStep != nil
-      ? .rkf45
-      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
-        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
-        : Self.stepper(config, architecture: architecture, clock: .t)
     asymptoticStepper =
       config.sliding == .exact && config.stepper(forClock: .logT) == .auto
       ? .rk8pd : Self.stepper(config, architecture: architecture, clock: .logT)
     var solver = SolverOptions()
-    solver.stepper = timeStepper
     solver.tolerances = Tolerances(relative: config.rtol, absolute: config.atol, errorNorm: config.errorNorm)
     solver.maxSteps = config.maxSteps
     solver.wallClockLimit = config.maxWallSeconds
@@ -62,10 +54,15 @@ public struct SolveOptions {
     solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
     threads = config.threads
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
-    // their samples share one kink surface per unit, which the crossing-corrected steps treat as two.
+    // their samples share one kink surface per unit, which the crossing-corrected steps treat as two —
+    // unless they merge the class's crossings (`coincident_entries` `merged`, with the batched kernel of the
+    // unconstrained flow: ``ShallowCorrection``).
+    let mergesEntries =
+      config.coincidentEntries == .merged && config.crossingKernel == .batched && config.dynamics == .unconstrained
+      && config.gdStep == nil
     let coincident =
       config.sliding == .auto && config.kinkSurfaces == .merged && architecture.activation == .relu
-      && architecture.depth == 2
+      && architecture.depth == 2 && !mergesEntries
       && !CoincidentKinks(inputs: problem.dataset.inputs, dimension: problem.dataset.dimension).isEmpty
     kinks = KinkOptions(
       sliding: config.sliding.resolved(
@@ -73,8 +70,23 @@ public struct SolveOptions {
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
-      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair)
+      crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
+      slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries)
     solver.differenceStep = kinks.differenceStep
+    // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
+    // right-hand sides (``StiffKinks``).
+    let switchesOnKinks = StiffKinks.applies(
+      config.stiffKinks, stepper: config.stepper(forClock: .t), architecture: architecture,
+      dynamics: config.dynamics, sliding: kinks.sliding, gradientDescent: config.gdStep != nil)
+    // Gradient descent takes its own steps: no stiffness switching around them.
+    timeStepper =
+      config.gdStep != nil
+      ? .rkf45
+      : config.sliding == .exact && config.stepper(forClock: .t) == .auto
+        ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
+        : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
+    solver.stepper = timeStepper
+    if switchesOnKinks { solver.switching = .kinked }
     self.solver = solver
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
@@ -83,6 +95,7 @@ public struct SolveOptions {
     stops.rho = config.clock == .rho ? nil : config.rhoEnd
     stops.kkt = config.stopAtKkt
     stops.minimizer = config.stopAtMinimizer
+    stops.minimizerVelocity = config.minimizerVelocity
     self.stops = stops
   }
 

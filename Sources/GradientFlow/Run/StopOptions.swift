@@ -14,6 +14,8 @@ public struct StopOptions: Sendable, Equatable {
   public var kkt: Double?
   /// End the run with `reachedMinimizer` when the state is at a minimizer of the loss (``MinimizerTest``).
   public var minimizer = false
+  /// Which −∇L the minimizer test measures (``MinimizerVelocity``).
+  public var minimizerVelocity = MinimizerVelocity.flow
 
   public init() {}
 }

@@ -146,6 +146,13 @@ extension CrossingCorrectedStepper {
         startRatesFresh = true
         startZ.update(from: endZ, count: sampleCount * hiddenCount)
       }
+      if projectSlidingPairs() > 0 {
+        guard restart(at: start, rate: startRate) else {
+          hasStart = false
+          failureMessage = "the right-hand side is not finite at t=\(t)"
+          return .systemFailed
+        }
+      }
       startTime = t
       y.update(from: start, count: dimension)
       return .accepted
@@ -189,7 +196,7 @@ extension CrossingCorrectedStepper {
     shallow?.beginStep(
       ShallowCorrection.Ends(
         h: h, start: start, startRate: startRate, end: end, endRate: endRate, startZ: startZ, endZ: endZ,
-        startRateZ: startRateZ, endRateZ: endRateZ))
+        startRateZ: startRateZ, endRateZ: endRateZ, frozenSlopes: network.frozenSlopes(ofLayer: 1)))
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
       for n in 0..<sampleCount where flagged[n] {

@@ -84,6 +84,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   let field: SampleField
   /// The batched correction of a net with one hidden layer (`crossing_kernel` `batched`), else nil.
   let shallow: ShallowCorrection?
+  /// Projects sliding pairs back onto their surfaces at each step's end (`sliding_correction` `projected`,
+  /// the unconstrained flow of a net with one hidden layer), else nil.
+  let projection: SlidingProjection?
   let tolerances: Tolerances
   let sampleCount: Int
   let hiddenCount: Int
@@ -174,6 +177,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
+    slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     normalization: NormalizedWeightField? = nil
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
@@ -221,7 +225,15 @@ public final class CrossingCorrectedStepper: StepEngine {
     field = SampleField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
     shallow =
       kernel == .batched && architecture.depth == 2 && normalization == nil
-      ? ShallowCorrection(architecture: architecture, inputs: inputs, labels: labels, loss: loss) : nil
+      ? ShallowCorrection(
+        architecture: architecture, inputs: inputs, labels: labels, loss: loss,
+        coincident: coincidentEntries == .merged && slidingFlow != nil
+          ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
+      : nil
+    projection =
+      slidingCorrection == .projected && slidingFlow != nil && normalization == nil
+      ? SlidingProjection(
+        inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
     dimension = architecture.parameterCount

@@ -19,6 +19,19 @@ import ODE
 ///
 /// The sums are those of the per-sample kernel (``SampleField``) in another order: the results agree
 /// to rounding, not bit for bit.
+///
+/// **Coincident entries** (``CoincidentEntries`` `merged`). The members of a class of samples on one kink
+/// surface (x_m = r_m x_rep, ``CoincidentKinks``) cross each unit's kink together, and only the two sides of
+/// that surface meet there. For a member n crossing unit u, the entry test and the Filippov share use the
+/// jump of ż_nu summed over the class,
+///
+///   jump = v_u Σ_m k^flip_{m,u} ⟨x_n, x_m⟩,   k^flip_{m,u} = c_m(u flipped) m'_{m,u} − c_m m_{m,u},
+///
+/// each member with its own slope on the side it leaves (m_{m,u} = m_{n,u} for r_m/r_n > 0, the other side for
+/// r_m/r_n < 0) and the other members on their step-start slopes (their pieces, if they crossed other units in
+/// the same step, are left out of the class's rate). One share λ = −rate/jump then serves the class: each member
+/// adds λ k^flip_m when it is followed, which together keep ż = 0 on the surface (the mirror pair x, −x gets
+/// λ and 1 − λ of the two sides). Lone samples keep the per-sample test, bit for bit.
 final class ShallowCorrection {
   /// Owns every buffer below (freed with the correction).
   private let arena: ScratchArena
@@ -42,6 +55,11 @@ final class ShallowCorrection {
   private let k: UnsafeMutablePointer<Double>
   /// A slope vector with one unit flipped.
   private let flipped: UnsafeMutablePointer<Double>
+  /// The classes of samples on one surface whose crossings are merged (nil: `per-sample`, or none), and a
+  /// member's slopes before and after its flip.
+  private let coincident: CoincidentKinks?
+  private let memberSlopes: UnsafeMutablePointer<Double>
+  private let memberFlipped: UnsafeMutablePointer<Double>
   private let upperSlope = 1.0
   private let lowerSlope: Double
 
@@ -58,10 +76,15 @@ final class ShallowCorrection {
     var endZ: UnsafePointer<Double>
     var startRateZ: UnsafePointer<Double>
     var endRateZ: UnsafePointer<Double>
+    /// The frozen pattern P_0's slopes (N × d_1).
+    var frozenSlopes: UnsafePointer<Double>
   }
   private var ends: Ends?
 
-  init(architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss) {
+  /// `coincident`: the classes whose crossings are merged (nil for `per-sample` entries).
+  init(
+    architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, coincident: CoincidentKinks? = nil
+  ) {
     precondition(architecture.depth == 2, "ShallowCorrection: one hidden layer")
     inputDimension = architecture.inputDimension
     width = architecture.layerSizes[1]
@@ -86,6 +109,9 @@ final class ShallowCorrection {
     hidden = buffer(width)
     k = buffer(width)
     flipped = buffer(width)
+    self.coincident = coincident.flatMap { $0.isEmpty ? nil : $0 }
+    memberSlopes = buffer(width)
+    memberFlipped = buffer(width)
   }
 
   /// Starts a step: no rows yet.
@@ -198,6 +224,11 @@ final class ShallowCorrection {
     -> Bool
   {
     guard slope != 0, let h = ends?.h else { return false }
+    if let cls = classOf(n) {
+      let jump = classJump(sample: n, class: cls, unit: u, at: s, slopes: m)
+      let rate = slope / h
+      return (rate > 0) != (rate + jump > 0)
+    }
     load(sample: n, at: s)
     let attraction = forceFactor(sample: n, slopes: m) * v[u]
     guard attraction < 0 else { return false }
@@ -222,10 +253,14 @@ final class ShallowCorrection {
     let index = n * width + u
     let (z0, z1) = (ends.startZ[index], ends.endZ[index])
     let (r0, r1) = (h * ends.startRateZ[index], h * ends.endRateZ[index])
+    let cls = classOf(n)
     for node in 0..<3 {
       let (x, w) = (Self.gaussNodes[node], Self.gaussWeights[node])
       let s = a + (1 - a) * (x + 1) / 2
       let weight = w * (1 - a) / 2 * h
+      // A class's summed jump (it loads the other members' points, so before this sample's).
+      var summedJump: Double?
+      if let cls { summedJump = classJump(sample: n, class: cls, unit: u, at: s, slopes: m) }
       load(sample: n, at: s)
       let c = forceFactor(sample: n, slopes: m)
       let cFlip = forceFactor(sample: n, slopes: flipped)
@@ -234,7 +269,7 @@ final class ShallowCorrection {
       let zRate = (6 * s2 - 6 * s) * (z0 - z1) + (3 * s2 - 4 * s + 1) * r0 + (3 * s2 - 2 * s) * r1
       let piece = includesPiece ? (c * m[u] - c0 * m0[u]) : 0
       let rate = zRate / h + piece * v[u] * inputNorms[n]
-      let jump = (cFlip * flipped[u] - c * m[u]) * v[u] * inputNorms[n]
+      let jump = summedJump ?? (cFlip * flipped[u] - c * m[u]) * v[u] * inputNorms[n]
       let share = jump != 0 ? min(max(-rate / jump, 0), 1) : 0
       for j in 0..<width {
         let flip = cFlip * flipped[j] - c * m[j]
@@ -244,6 +279,46 @@ final class ShallowCorrection {
       accumulate(weight: weight, leverWeight: leverWeight)
       accumulateOutput(weight: weight, leverWeight: leverWeight, correction: correction, lever: lever)
     }
+  }
+
+  // MARK: - Coincident entries
+
+  /// The class of sample n's surface when its crossings are merged, else nil.
+  private func classOf(_ n: Int) -> Int? {
+    guard let coincident else { return nil }
+    let cls = coincident.classOf[coincident.representative[n]]
+    return cls >= 0 ? cls : nil
+  }
+
+  /// The jump of ż_nu when sample n's class crosses unit u's kink at s (see the type's comment): v_u(s)
+  /// Σ_m k^flip_{m,u}(s) ⟨x_n, x_m⟩, sample n on its current `slopes`, the others on their step-start slopes
+  /// with u on the side they leave. Leaves the last member's point loaded.
+  private func classJump(sample n: Int, class cls: Int, unit u: Int, at s: Double, slopes m: UnsafePointer<Double>)
+    -> Double
+  {
+    guard let coincident, let ends else { return 0 }
+    let d = inputDimension
+    let xn = inputs + n * d
+    let leavesUpper = m[u] == upperSlope
+    var total = 0.0
+    for p in coincident.memberStart[cls]..<coincident.memberStart[cls + 1] {
+      let member = coincident.members[p]
+      if member == n {
+        memberSlopes.update(from: m, count: width)
+      } else {
+        memberSlopes.update(from: ends.frozenSlopes + member * width, count: width)
+        let sameSide = coincident.ratio[member] * coincident.ratio[n] > 0
+        memberSlopes[u] = leavesUpper == sameSide ? upperSlope : lowerSlope
+      }
+      memberFlipped.update(from: memberSlopes, count: width)
+      memberFlipped[u] = memberSlopes[u] == upperSlope ? lowerSlope : upperSlope
+      load(sample: member, at: s)
+      let c = forceFactor(sample: member, slopes: memberSlopes)
+      let cFlip = forceFactor(sample: member, slopes: memberFlipped)
+      let flip = cFlip * memberFlipped[u] - c * memberSlopes[u]
+      total += flip * NetworkKernels.dot(xn, inputs + member * d, d)
+    }
+    return total * v[u]
   }
 
   /// 3-point Gauss–Legendre nodes and weights on [−1, 1] (the per-sample kernel's).

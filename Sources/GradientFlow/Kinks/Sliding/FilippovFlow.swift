@@ -85,6 +85,12 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   private let effectiveWeights: UnsafeMutablePointer<Double>
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
+  /// The sliding pairs of the last evaluation, in unit order (the first ``recordedSlidingCount`` entries):
+  /// a class of samples on one surface (``CoincidentKinks``) appears as its representative.
+  private let slidingUnits: UnsafeMutablePointer<Int>
+  private let slidingSamples: UnsafeMutablePointer<Int>
+  /// How many of the last evaluation's sliding pairs are recorded (all but those past ``pairCapacity``).
+  public private(set) var recordedSlidingCount = 0
   /// Evaluations whose candidates exceeded a capacity — the solver's per unit or ``pairCapacity`` in
   /// all (the pairs beyond it kept ReLU slopes) — counted once per evaluation.
   public private(set) var overflowCount = 0
@@ -127,10 +133,16 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     pairUnits = arena.buffer(count: pairCapacity)
     pairSamples = arena.buffer(count: pairCapacity)
     groupedSamples = arena.buffer(count: pairCapacity)
+    slidingUnits = arena.buffer(count: pairCapacity)
+    slidingSamples = arena.buffer(count: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
     coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
     effectiveWeights = arena.buffer(count: n)
   }
+
+  /// Sliding pair i (< ``recordedSlidingCount``) of the last evaluation: its sample (a class's
+  /// representative) and unit.
+  public func slidingPair(_ i: Int) -> (sample: Int, unit: Int) { (slidingSamples[i], slidingUnits[i]) }
 
   /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
   public func band(sample m: Int, unit j: Int) -> Double {
@@ -168,6 +180,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     let velocity = forces.evaluate(theta: theta, gradient: g)
     let forceSum = forces.forceSum
     slidingPairCount = 0
+    recordedSlidingCount = 0
     overflowed = false
     defer { if overflowed { overflowCount += 1 } }
     let count = collectCandidates(theta)
@@ -322,6 +335,12 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     }
     for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
     let sliding = solver.solveKeepingCrossings(size: k)
+    for p in 0..<k where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
+      guard recordedSlidingCount < pairCapacity else { break }
+      slidingUnits[recordedSlidingCount] = j
+      slidingSamples[recordedSlidingCount] = candidates[p]
+      recordedSlidingCount += 1
+    }
     for p in 0..<k {
       let u = solver.solution[p]
       guard u != 0 else { continue }

@@ -19,8 +19,10 @@
 /// - `auto` (the default): `corrected` where it applies — the unconstrained flow (not gradient descent) of
 ///   a relu or leaky-relu net with a hidden layer — and `off` otherwise; but `filippov` for a ReLU net with
 ///   one hidden layer on data whose kink surfaces coincide (parallel inputs such as x and −x,
-///   ``CoincidentKinks``): the corrected steps follow crossings sample by sample, so two samples crossing
-///   one surface together get two independent sliding shares, overshoot the surface and chatter (docs/kinks.md).
+///   ``CoincidentKinks``) unless the corrected steps merge such a class's crossings (``CoincidentEntries``
+///   `merged`, batched kernel, unconstrained flow: the default for new runs): followed sample by sample, two
+///   samples crossing one surface together get two independent sliding shares, overshoot it and chatter
+///   (docs/kinks.md).
 ///   ``RunSetup`` resolves it, so a
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
 ///   with one hidden layer get the same choice (`corrected`, or `filippov` on coincident surfaces; before
@@ -40,7 +42,8 @@ public enum SlidingMode: String, CaseIterable, Sendable, Codable {
 
   /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2
   /// and for the normalized flows of a ReLU net with K = 2, `filippov` instead for ReLU with K = 2 when
-  /// `coincidentSurfaces` (some inputs are parallel).
+  /// `coincidentSurfaces` (some inputs are parallel and the corrected steps would not merge their entries:
+  /// ``SolveOptions``).
   public func resolved(
     architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool, coincidentSurfaces: Bool = false
   ) -> SlidingMode {

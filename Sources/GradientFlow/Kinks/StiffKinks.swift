@@ -1,0 +1,33 @@
+import ODE
+
+/// Whether `--stepper auto` switches to an implicit method in the t phases of a ReLU net with one hidden
+/// layer (config key `stiff_kinks`).
+///
+/// There the kink treatment (`corrected`: the crossing-corrected steps; `filippov`: rkf45 on the Filippov
+/// flow) is explicit, so on stiff data — real features over several decades, non-separable data whose flow
+/// converges to a finite minimizer — its steps sit at the explicit pair's stability limit h·ρ(J) ≈ 3 and the
+/// run crawls (docs/stiff.md, "Stiff kinks").
+///
+/// - `switch` (the default for new runs): `auto` keeps the kink treatment as its explicit method and may switch
+///   to msbdf on the Filippov flow, with a finite-difference Jacobian whose steps stay inside the kink band
+///   (``KinkJacobian``), under the rule for kinked right-hand sides (``StiffnessSwitching/kinked``): no
+///   stiffness checks in the first 2,000 accepted steps, 50 stiff verdicts in a row to switch, and back when
+///   msbdf costs more evaluations per unit t than the explicit steps did.
+/// - `explicit`: never switches (what runs recorded before the key existed did, so a run.json without it
+///   replays bit for bit).
+public enum StiffKinks: String, CaseIterable, Sendable, Codable {
+  case `switch`
+  case explicit
+
+  /// Whether a phase switches: `switch`, `--stepper auto`, one hidden ReLU layer (no smooth gate), the
+  /// unconstrained flow, the flow (not gradient descent) and a kink treatment with a Filippov flow
+  /// (`corrected` or `filippov`).
+  static func applies(
+    _ value: StiffKinks, stepper: Stepper, architecture: Architecture, dynamics: DynamicsKind, sliding: SlidingMode,
+    gradientDescent: Bool
+  ) -> Bool {
+    value == .switch && stepper == .auto && architecture.depth == 2 && architecture.activation == .relu
+      && architecture.smoothGate == nil && dynamics == .unconstrained && !gradientDescent
+      && (sliding == .corrected || sliding == .filippov)
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+@testable import GradientFlow
+
+/// A minimizer of the loss that lies on a kink (non-separable data, a sample on z_nj = 0 there) is
+/// Clarke-stationary: the velocity the flow follows vanishes, the one-sided backprop gradient does not
+/// (config key `minimizer_velocity`, ``MinimizerVelocity``).
+@Suite struct KinkMinimizerTests {
+  /// 40 moons with a bias feature on a 2-unit ReLU net, init scale 3: no two units separate them, and the
+  /// flow ends on a kink (found with benchmarks/audit.py).
+  static func config() -> RunConfig {
+    var config = RunConfig()
+    config.generator = .moons
+    config.n = 40
+    config.biasFeature = true
+    config.widths = [2]
+    config.loss = .logistic
+    config.initScale = 3
+    config.seed = 37
+    config.tEnd = 1e4
+    return config
+  }
+
+  static func run(_ config: RunConfig) throws -> (RunSetup, RunResult) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-kmin-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let setup = try RunSetup(config: config)
+    return (setup, try Run(setup: setup, outputDirectory: dir).run())
+  }
+
+  @Test func theFlowsVelocityVanishesWhereTheBackpropGradientDoesNot() throws {
+    // The event-driven reference keeps the sliding pair on its kink to round-off.
+    var config = Self.config()
+    config.sliding = .exact
+    config.rtol = 1e-12
+    config.atol = 1e-14
+    let (setup, result) = try Self.run(config)
+    #expect(result.termination.kind == .reachedMinimizer, "\(result.terminationMessage)")
+    let (architecture, inputs, labels) = (setup.problem.architecture, setup.dataset.inputs, setup.dataset.labels)
+    let theta = result.finalWeights
+    // Some pair sits on its kink: |w_j·x_n| ≤ 1e-12 ‖w_j‖‖x_n‖.
+    let d = architecture.inputDimension
+    var onKink = 0
+    for j in 0..<2 {
+      let w = Array(theta[(j * d)..<(j * d + d)])
+      for n in 0..<labels.count {
+        let x = Array(inputs[(n * d)..<(n * d + d)])
+        let z = zip(w, x).map(*).reduce(0, +)
+        let scale = w.map { $0 * $0 }.reduce(0, +).squareRoot() * x.map { $0 * $0 }.reduce(0, +).squareRoot()
+        if abs(z) <= 1e-12 * scale { onKink += 1 }
+      }
+    }
+    #expect(onKink > 0)
+    func ratio(withField: Bool) throws -> Double {
+      let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
+      let field =
+        withField
+        ? try FilippovFlow(
+          network: NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels), inputs: inputs,
+          loss: .logistic, band: KinkOptions.defaultBand(rtol: 1e-8)) : nil
+      let test = MinimizerTest(
+        dynamics: UnconstrainedFlow(network: network, loss: .logistic), network: network, loss: .logistic,
+        velocityField: field)
+      return theta.withUnsafeBufferPointer { test.evaluate($0).ratio }
+    }
+    // The stop holds at r ≤ 1e-12 (``MinimizerTest/threshold``). The backprop gradient leaves out the force
+    // of the sample on the kink, of the size of the others' (r ~ 1e-2 measured); the flow's velocity is the
+    // minimizer's round-off (measured 5e-13).
+    #expect(try ratio(withField: false) > 1e-6)
+    #expect(try ratio(withField: true) <= MinimizerTest.threshold)
+  }
+
+  @Test func theDefaultsEndAtTheSameMinimizer() throws {
+    let (_, reference) = try Self.run(
+      {
+        var config = Self.config()
+        config.sliding = .exact
+        config.rtol = 1e-12
+        config.atol = 1e-14
+        return config
+      }())
+    for clock in [Clock.t, .logT] {
+      var config = Self.config()
+      config.clock = clock
+      if clock == .logT { config.logTEnd = 12 }
+      let (_, result) = try Self.run(config)
+      #expect(result.termination.kind == .reachedMinimizer, "\(clock): \(result.terminationMessage)")
+      // Both stop at r ≤ 1e-12: L − L* ≲ ‖∇L‖²/λ_min, far below 1e-10 in log L.
+      let gap = abs(try #require(result.final["log_loss"]) - (try #require(reference.final["log_loss"])))
+      #expect(gap < 1e-10, "\(clock): \(gap)")
+    }
+  }
+
+  @Test func oldRunJSONFilesReplayTheBackpropTest() throws {
+    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").minimizerVelocity == .flow)
+    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
+    #expect(legacy.minimizerVelocity == .backprop)
+  }
+}
