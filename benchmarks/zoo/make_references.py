@@ -1,7 +1,7 @@
 """Computes and caches (references.json) the event-driven reference of every zoo problem.
 
-Each problem is integrated twice, at rtol 1e-12 (the reference) and at rtol 1e-10; the
-difference of the two is recorded as `self_check` (an estimate of the reference's own error, which
+Each problem is integrated twice, at rtol 1e-12 (the reference) and at rtol 1e-10 (1e-11 where the
+1e-10 run fails: `self_check.coarse_rtol`); the difference of the two is recorded as `self_check` (an estimate of the reference's own error, which
 must sit far below the zoo's criteria, 1e-6 relative in L and 1e-7 in γ̄). Where THEORY §8 has a
 closed form (R1: w(t) = (log(t + e^a), ½ log(4t + e^{2b})); R2: w(t) = ½ log(1 + 8t)(1, 1)) it is
 evaluated too and the reference's distance to it recorded.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -65,13 +66,36 @@ def run(spec, rtol):
     obs = prob.observables(y, s)
     obs = {k: (float(v) if not isinstance(v, list) else [float(x) for x in v]) for k, v in obs.items()}
     obs.update({"rtol": rtol, "nfev": eng.nfev, "events": eng.events, "slides": eng.slides,
+                "reversals": eng.reversals, "dips": eng.dips_found,
                 "cpu_seconds": time.process_time() - t0})
+    if eng.tau_exit:
+        obs["tau_exit"] = {"t": eng.tau_exit[0], "reason": eng.tau_exit[1]}
     return obs
+
+
+# Problems whose reference is expected to fail, and why (recorded beside the error in references.json)
+HARD = {
+    "nonsep_w8": "not separable (one input repeated under the other label): the loss stays O(1) and samples "
+                 "stay on kinks; at one of them the box LCP finds no consistent pattern",
+    "wine_raw_w16": "stiff: raw features up to ~1e3 (gradflow stops at max steps near t = 0.5 in every policy, "
+                    "its steps limited by stability, h·ρ(J) ≈ 8); the reference stops in a cycle of zero-length "
+                    "pieces at t = 4e-10",
+    "illcond_w8": "stiff: features over six decades (gradflow stops at max steps near t = 0.24, h·ρ(J) ≈ 3.5); "
+                  "the reference's slope solve meets non-finite values (lstsq's SVD does not converge)",
+}
+
+
+def timeout(seconds):
+    def handler(signum, frame):
+        raise TimeoutError(f"gave up after {seconds} s")
+    signal.signal(signal.SIGALRM, handler)
+    signal.alarm(seconds)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per problem (both rtols) before giving up")
     ap.add_argument("--skip-existing", action="store_true")
     args = ap.parse_args()
     problems = json.loads((HERE / "problems.json").read_text())
@@ -85,16 +109,24 @@ def main():
         if args.skip_existing and pid in refs:
             continue
         try:
+            timeout(args.timeout)
             fine = run(spec, 1e-12)
-            coarse = run(spec, 1e-10)
+            try:
+                coarse = run(spec, 1e-10)
+            except RuntimeError:  # (deep nets: a pattern cycle at rtol 1e-10 that rtol 1e-11 avoids)
+                coarse = run(spec, 1e-11)
         except Exception as exc:  # recorded, so the zoo reports the problem as unreferenced
+            signal.alarm(0)
             refs = json.loads(path.read_text()) if path.exists() else {}
             refs[pid] = {"error": f"{type(exc).__name__}: {exc}"}
+            if pid in HARD:
+                refs[pid]["why"] = HARD[pid]
             print(pid, "ERROR", exc, flush=True)
             path.write_text(json.dumps(refs, indent=1, sort_keys=True) + "\n")
             continue
+        signal.alarm(0)
         entry = dict(fine)
-        entry["self_check"] = {"log_loss": abs(fine["log_loss"] - coarse["log_loss"]),
+        entry["self_check"] = {"coarse_rtol": coarse["rtol"], "log_loss": abs(fine["log_loss"] - coarse["log_loss"]),
                                "margin": abs(fine["margin"] - coarse["margin"]),
                                "rho_rel": abs(fine["rho"] - coarse["rho"]) / fine["rho"]}
         cf = closed_form(spec, fine["log_t"])

@@ -11,24 +11,35 @@ Dynamics (state y):
     weightnorm     y = (g_k, v_k),          ġ_k = ⟨v̂_k, G_k⟩,  v̇_k = (g_k/‖v_k‖) P_k(G_k) (W_k = g_k v̂_k)
 with P_k(X) = X − ⟨V̂_k, X⟩ V̂_k. The path is integrated in t on [0, min(1, t_end)] and then in
 s = log t (dy/ds = t ẏ, with the forces formed as exp(s − q_n) so nothing underflows); a path
-is clock-invariant, so this reaches the same point as any clock a run used.
+is clock-invariant, so this reaches the same point as any clock a run used. When log L(0) > 30
+(large initial scales: e^{434} on blobs at scale 10) the run starts in τ with dτ = L dt, i.e.
+dy/dτ = ẏ/L with forces a_n/L = softmax(−q)_n ≤ 1 and t carried as one more state (dt/dτ = 1/L),
+until log L = 5; the t clock takes over from there.
 
 Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
 activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
 piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12. After
-every accepted step the pre-activations are checked against their sides; the first sign change is
-located on the step's dense output by brentq to round-off, the step is cut there and the
-new pattern is chosen by the sliding-mode complementarity problem:
+every accepted step the step's dense output is sampled at 17 points (GRID = 16 intervals) and the
+pre-activations are checked against their sides at each; a sampled local minimum near zero (ż
+changes sign there) is minimised on the dense output too, so a pair that crosses and crosses back
+inside one step is not missed. The first sign change is located on the dense output by brentq to
+round-off, the step is cut there and the new pattern is chosen by the sliding-mode
+complementarity problem:
 
     pairs at z = 0 are grouped into geometric surfaces (pairs of one unit whose inputs are
     parallel share one surface: x and −x give z and −z); surface s gets one slope λ_s ∈ [0, 1],
     its pairs D = α + (1−α)λ_s (same orientation) or α + (1−α)(1−λ_s) (opposite); with
     F_s(λ) = ż_s along the field with those slopes, find λ with
         λ_s = 0 ⇒ F_s ≤ 0,   λ_s = 1 ⇒ F_s ≥ 0,   0 < λ_s < 1 ⇒ F_s = 0.
-F is affine in λ (multi-affine for deeper nets, handled by re-linearising); the box LCP is
-solved by enumeration, fewest sliding surfaces first. λ_s ∈ {0, 1} is a crossing; an interior
-λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the
-slopes (the equivalent control), and the exits λ_s → 0 or 1 are events located like crossings.
+For one hidden layer F is affine in λ and the box LCP is solved block by block (units do not
+couple), by enumeration, fewest sliding surfaces first. For two or three hidden layers F is a
+polynomial of degree ≤ 2 in each λ_s; the LCP is solved by principal pivoting on F itself, each
+free set by Newton iterated to convergence (see `newton`). λ_s ∈ {0, 1} is a crossing; an interior
+λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the slopes (the
+equivalent control). The exits λ_s → 0 or 1 are events found on the same 17 samples and located by
+brentq on the dense output of the equivalent control. A pattern left at once (a pair switched by the
+LCP crossing straight back: a reversed switch) is resolved again with the LCP's tolerance 1e4×
+tighter; more than six zero-length pieces in a row are an error, not a path.
 """
 
 from __future__ import annotations
@@ -38,10 +49,20 @@ import math
 
 import numpy as np
 from scipy.integrate import DOP853, Radau
-from scipy.optimize import brentq, lsq_linear
+from scipy.optimize import brentq, lsq_linear, minimize_scalar
 from scipy.special import expit, log_expit
 
 ROUNDOFF = 1e-13  # relative |z| below which a pair counts as on its kink (z is a sum of d products)
+# τ clock (dτ = L dt): forces a_n/L = softmax(−q)_n stay O(1) however large L is; used from t = 0 when
+# log L(0) > TAU_START (e^30 ≈ 1e13: the t clock's first steps would be ~1e-13 of the forces' scale and
+# DOP853's step underflows near log L ~ 300) until log L falls to TAU_END, where the t clock is cheap again
+TAU_START = 30.0
+TAU_END = 5.0
+# a pair at a grazing switch (z ≈ c(x − x0)², ż(x0) = 0) is located only to √ε in x, so its z at the
+# event can sit up to ~1e-9 relative on the wrong side; it is not a new crossing unless it comes back
+GRAZE = 1e-9
+MAX_REPEATS = 6  # switches at one point before the reference gives up (a pattern cycle, not a path)
+GRID = 16  # samples of each accepted step's dense output scanned for sign changes (double crossings)
 
 
 class Problem:
@@ -138,11 +159,13 @@ class Problem:
             ddir.append((y[k] if self.dynamics == "lagrange" else y[k] / nv) * proj)
         return np.concatenate([dnorm] + ddir)
 
-    def observables(self, y, s):
+    def log_loss(self, y):
+        """log L at state y (continuous across kinks, so the exact activations are used)."""
         Ws = self.weights(y)
-        D = self.sign_pattern(Ws)
-        f, _, _ = self.forward(Ws, D)
-        q = self.y * f
+        f, _, _ = self.forward(Ws, self.sign_pattern(Ws))
+        return self.log_loss_of(self.y * f)
+
+    def log_loss_of(self, q):
         if self.loss == "exponential":
             log_terms = -q
         else:  # log softplus(−q); for q > 30, softplus(−q) = e^{−q}(1 − e^{−q}/2 + …)
@@ -150,7 +173,14 @@ class Problem:
             log_terms = np.where(big, -q - 0.5 * np.exp(-np.where(big, q, 30.0)),
                                  np.log(np.logaddexp(0.0, -np.where(big, 0.0, q))))
         m = log_terms.max()
-        log_loss = m + math.log(np.exp(log_terms - m).sum())
+        return m + math.log(np.exp(log_terms - m).sum())
+
+    def observables(self, y, s):
+        Ws = self.weights(y)
+        D = self.sign_pattern(Ws)
+        f, _, _ = self.forward(Ws, D)
+        q = self.y * f
+        log_loss = self.log_loss_of(q)
         norms = [np.linalg.norm(W) for W in Ws]
         rho = float(np.prod(norms))
         return {"log_loss": log_loss, "loss": math.exp(log_loss) if log_loss > -745 else 0.0,
@@ -180,6 +210,9 @@ class EventDriven:
         self.crossings = 0
         self.slides = 0
         self.nfev = 0
+        self.reversals = 0  # switches re-resolved because a pair crossed back at once (strict LCP)
+        self.dips_found = 0  # crossings found only by minimising a sampled dip (double crossings)
+        self.tau_exit = None  # (t, reason) where the τ clock handed over, if it was used
         self.sliding = []  # list of surfaces: dict(pairs=[(k,n,j,orient)], ref=(k,n,j,scale))
         self.lam = np.zeros(0)
 
@@ -192,10 +225,10 @@ class EventDriven:
                 D[k][n, j] = a + (1 - a) * (l if o > 0 else 1 - l)
         return D
 
-    def zdot(self, y, D, s, clock_t, pairs):
-        """ż for pairs [(k, n, j)] along the field with derivative pattern D (per unit of clock)."""
+    def zdot(self, y, D, sc, pairs):
+        """ż for pairs [(k, n, j)] along the field with derivative pattern D, times e^{sc} (sc: clock_scale)."""
         p = self.p
-        dy = self.clock_rhs(y, D, s, clock_t)
+        dy = self.clock_rhs(y, D, sc)
         # forward-mode derivative of the pre-activations along the velocity
         Ws = p.weights(y)
         dWs = self.weight_velocity(y, dy)
@@ -226,25 +259,51 @@ class EventDriven:
             i += sz
         return out
 
-    def clock_rhs(self, y, D, s, clock_t):
+    def clock_rhs(self, y, D, sc):
         self.nfev += 1
-        return self.p.rhs(y, D, 0.0 if clock_t else s)
+        return self.p.rhs(y, D, sc)
 
-    def solve_slopes(self, y, D, s, clock_t):
-        """Equivalent control: slopes of the sliding surfaces with ż_ref = 0 (Newton on a multi-affine map)."""
+    def solve_slopes(self, y, D, sc):
+        """Equivalent control: the slopes λ of the sliding surfaces with ż_ref(λ) = 0.
+
+        One hidden layer: ż is affine in λ, and one secant solve through unit differences is exact.
+        Deeper nets: see `newton`; it starts from the slopes the box LCP chose at the piece's start
+        (not from the last call's answer), so the root followed never depends on the call history."""
         refs = [surf["ref"][:3] for surf in self.sliding]
+        if self.p.K > 2:
+            return self.newton(lambda l: self.zdot(y, self.apply_slopes(D, l), sc, refs)[0], self.lam.copy())
         lam = self.lam.copy()
-        for _ in range(8):
-            F0, _ = self.zdot(y, self.apply_slopes(D, lam), s, clock_t, refs)
-            J = np.empty((len(lam), len(lam)))
-            for i in range(len(lam)):
-                e = lam.copy()
-                e[i] += 1.0
-                Fi, _ = self.zdot(y, self.apply_slopes(D, e), s, clock_t, refs)
-                J[:, i] = Fi - F0
+        F0, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
+        J = np.empty((len(lam), len(lam)))
+        for i in range(len(lam)):
+            e = lam.copy()
+            e[i] += 1.0
+            Fi, _ = self.zdot(y, self.apply_slopes(D, e), sc, refs)
+            J[:, i] = Fi - F0
+        return lam + np.linalg.lstsq(J, -F0, rcond=None)[0]
+
+    @staticmethod
+    def newton(F, lam, iters=40):
+        """Solves F(λ) = 0 for the slopes of a net with two or more hidden layers.
+
+        F is a polynomial of degree ≤ 2 in each λ_s: a slope enters the weights' velocity once (the
+        backprop factor D of its pair) and, for a pair of a lower layer, once more through the
+        forward-mode term D·ż of the layers above. Central differences of half-width ½ are then the
+        exact partial derivatives, and Newton is re-linearised until |Δλ| ≤ 1e-14 (quadratic
+        convergence: a few iterations), not stopped after one linearisation."""
+        lam = np.array(lam, float)
+        n = len(lam)
+        for _ in range(iters):
+            F0 = F(lam)
+            J = np.empty((n, n))
+            for i in range(n):
+                hi, lo = lam.copy(), lam.copy()
+                hi[i] += 0.5
+                lo[i] -= 0.5
+                J[:, i] = F(hi) - F(lo)
             step = np.linalg.lstsq(J, -F0, rcond=None)[0]
             lam = lam + step
-            if np.max(np.abs(step)) < 1e-15 or self.p.K == 2:
+            if np.max(np.abs(step), initial=0.0) <= 1e-14:
                 break
         return lam
 
@@ -269,7 +328,7 @@ class EventDriven:
             h = D[k] * z
         return out
 
-    def resolve(self, y, D, s, clock_t, at_zero):
+    def resolve(self, y, D, sc, at_zero, strict=False):
         """Choose the pattern after an event: group the pairs at z = 0 into surfaces and solve the box LCP."""
         p = self.p
         Ws = p.weights(y)
@@ -299,7 +358,7 @@ class EventDriven:
         self.sliding = surfaces
 
         def F(lam):
-            v, _ = self.zdot(y, self.apply_slopes(D, lam), s, clock_t, refs)
+            v, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
             return v
 
         # F is affine in λ for one hidden layer; for deeper nets it is multi-affine and the secant
@@ -314,7 +373,7 @@ class EventDriven:
             J[:, i] = F(hi) - F(lo)
         F0 = Fc - J @ centre
         scale = np.max(np.abs(J)) + np.max(np.abs(F0)) + 1e-300
-        tol = 1e-10 * scale
+        tol = (1e-14 if strict else 1e-10) * scale  # strict: after a reversed switch
         best = None
         def consistent(lam):
             Fv = F(lam)
@@ -329,6 +388,10 @@ class EventDriven:
 
         if p.K == 2 and S > 1:  # F affine: solve each coupled block (J's connected components) apart
             sol = self.blockwise_lcp(F0, J, tol)
+            if sol is not None and consistent(sol):
+                best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
+        if p.K > 2:  # multi-affine F: principal pivoting on F itself, each free set solved by Newton
+            sol = self.pivot_newton(F, F0, J, tol)
             if sol is not None and consistent(sol):
                 best = (sol, tuple(i for i in range(S) if 0 < sol[i] < 1))
         if best is None and S > 8:  # too many for enumeration: principal pivoting, then BVLS
@@ -353,13 +416,15 @@ class EventDriven:
                         except np.linalg.LinAlgError:
                             continue
                         if np.any(sol <= 1e-12) or np.any(sol >= 1 - 1e-12):
-                            continue
+                            if p.K == 2:
+                                continue
+                            sol = np.clip(sol, 0.05, 0.95)  # the secant model only starts Newton here
                         lam[fr] = sol
                         if p.K > 2:
                             self.lam = lam[fr]
                             self.sliding = [surfaces[i] for i in fr]
                             Dfix = self.apply_slopes_fixed(D, surfaces, lam, fixed)
-                            lam[fr] = self.solve_slopes(y, Dfix, s, clock_t)
+                            lam[fr] = self.solve_slopes(y, Dfix, sc)
                             self.sliding = surfaces
                             if np.any(lam[fr] <= 0) or np.any(lam[fr] >= 1):
                                 continue
@@ -402,7 +467,7 @@ class EventDriven:
             degenerate += [(k, int(n), j) for n in dead for j in range(Dn[k].shape[1])]
         if degenerate:
             Dlam = self.apply_slopes(Dn, self.lam) if self.sliding else Dn
-            zd, _ = self.zdot(y, Dlam, s, clock_t, degenerate)
+            zd, _ = self.zdot(y, Dlam, sc, degenerate)
             for (k, n, j), v in zip(degenerate, zd):
                 Dn[k][n, j] = 1.0 if v > 0 else a
         if free:
@@ -464,6 +529,55 @@ class EventDriven:
             lam = found
         return lam
 
+    def pivot_newton(self, F, F0, J, tol, max_iter=200):
+        """Box LCP for a multi-affine F (two or more hidden layers): principal pivoting as in pivot_lcp,
+        started from the active set of the secant model F0 + Jλ, but each free set solves F(λ) = 0 by
+        Newton (see `newton`) and every condition is checked on F itself. None if it cycles."""
+        starts = [self.blockwise_lcp(F0, J, tol), self.pivot_lcp(F0, J, tol),
+                  lsq_linear(J, -F0, bounds=(0.0, 1.0), method="bvls", lsmr_tol=None).x]
+        for lin in starts:  # the secant model's solutions, block by block, pivoted, least squares
+            if lin is not None:
+                sol = self.pivot_newton_from(F, lin, tol, max_iter)
+                if sol is not None:
+                    return sol
+        return None
+
+    def pivot_newton_from(self, F, lin, tol, max_iter):
+        S = len(lin)
+        state = np.where(lin <= 1e-12, 0, np.where(lin >= 1 - 1e-12, 1, 2))
+        lam, seen = lin.copy(), set()
+        for _ in range(max_iter):
+            if tuple(state) in seen:
+                return None
+            seen.add(tuple(state))
+            lam = np.where(state == 1, 1.0, np.where(state == 0, 0.0, np.clip(lam, 0.05, 0.95)))
+            fr = np.nonzero(state == 2)[0]
+            if len(fr):
+                base = lam.copy()
+
+                def F_free(l, base=base, fr=fr):
+                    full = base.copy()
+                    full[fr] = l
+                    return F(full)[fr]
+                lam[fr] = self.newton(F_free, lam[fr])
+            Fv = F(lam)
+            for i in range(S):
+                if state[i] == 2 and lam[i] <= 1e-12:  # (a slope at its bound to round-off is that bound:
+                    state[i] = 0                       # sliding there would exit at once)
+                    break
+                if state[i] == 2 and lam[i] >= 1 - 1e-12:
+                    state[i] = 1
+                    break
+                if state[i] == 0 and Fv[i] > tol:
+                    state[i] = 2
+                    break
+                if state[i] == 1 and Fv[i] < -tol:
+                    state[i] = 2
+                    break
+            else:
+                return lam
+        return None
+
     @staticmethod
     def pivot_lcp(F0, J, tol, max_iter=500):
         """Box LCP for the affine F = F0 + Jλ by principal pivoting: each surface is at 0, at 1 or
@@ -508,30 +622,52 @@ class EventDriven:
         return D
 
     # ---- main loop ----
+    def clock_scale(self, clock, x, y, D=None):
+        """log of dy/d(clock) ÷ ẏ: 0 in t, s in s = log t (ds = dt/t), −log L in τ (dτ = L dt).
+
+        With the piece's pattern D, L is the piece's own loss (equal to L on the path, where the pattern
+        is right), so the τ-clock forces a_n/L stay ≤ 1 even at the trial states of a rejected step."""
+        if clock == "t":
+            return 0.0
+        if clock == "s":
+            return x
+        if D is None:
+            return -self.p.log_loss(y)
+        f, _, _ = self.p.forward(self.p.weights(y), D)
+        return -self.p.log_loss_of(self.p.y * f)
+
     def run(self, t_end=None, log_t_end=None, rho_end=None):
-        """Integrate to t_end (or log_t_end, or the first time ρ = rho_end); returns the final state and s."""
+        """Integrate to t_end (or log_t_end, or the first time ρ = rho_end); returns the final state and s = log t.
+
+        Phases: τ (only while log L > TAU_END, and only if log L(0) > TAU_START), then t up to t = 1,
+        then s = log t. The path does not depend on the clock, so the phases join exactly."""
         p = self.p
         y = p.initial_state()
+        if log_t_end is None and t_end is not None:
+            log_t_end = math.log(t_end)
+        t_stop = math.inf if log_t_end is None else math.exp(min(log_t_end, 700.0))
+        t1 = min(1.0, t_stop)
+        clock = "tau" if p.log_loss(y) > TAU_START else "t"
         D = p.sign_pattern(p.weights(y)) if p.kinked else [np.ones((len(p.X), sh[0])) for sh in p.shapes[:-1]]
         if p.kinked:
             zero = self.pairs_at_zero(y, D, set())
             if zero:
-                D = self.resolve(y, D, 0.0, True, zero)
-        if log_t_end is None and t_end is not None:
-            log_t_end = math.log(t_end)
-        phases = []
-        t1 = 1.0 if t_end is None else min(1.0, t_end)
-        phases.append(("t", 0.0, t1))
-        if (log_t_end is not None and log_t_end > 0) or rho_end is not None:
-            phases.append(("s", 0.0, log_t_end if log_t_end is not None else 1e6))
-        s_final = None
-        for (clock, a, b) in phases:
-            clock_t = clock == "t"
-            y, D, x_end, hit_rho = self.integrate(y, D, a, b, clock_t, rho_end)
-            s_final = math.log(x_end) if clock_t else x_end
-            if hit_rho:
-                break
-        return y, s_final
+                D = self.resolve(y, D, self.clock_scale(clock, 0.0, y), zero)
+        t = 0.0
+        if clock == "tau":
+            ya, D, _, stop = self.integrate(np.append(y, 0.0), D, "tau", 0.0, 1e300, rho_end, t_stop=t1)
+            y, t = ya[:-1], float(ya[-1])
+            self.tau_exit = (t, stop)
+            if stop == "rho":
+                return y, math.log(t)
+        if t < t1:
+            y, D, t, stop = self.integrate(y, D, "t", t, t1, rho_end)
+            if stop == "rho":
+                return y, math.log(t)
+        s = math.log(t) if t > 0 else -math.inf
+        if (log_t_end is not None and log_t_end > s) or (rho_end is not None and log_t_end is None):
+            y, D, s, _ = self.integrate(y, D, "s", s, log_t_end if log_t_end is not None else 1e6, rho_end)
+        return y, s
 
     def pairs_at_zero(self, y, D, exclude):
         viol = self.violations(y, D, exclude)
@@ -544,18 +680,22 @@ class EventDriven:
     def sliding_pairs(self):
         return {(k, n, j) for surf in self.sliding for (k, n, j, _) in surf["pairs"]}
 
-    def integrate(self, y, D, x0, x1, clock_t, rho_end):
-        p = self.p
+    def integrate(self, y, D, clock, x0, x1, rho_end, t_stop=None):
+        """One clock's phase from x0 to x1; returns (y, D, x, stop) with stop None (x1 reached), "rho",
+        "tau_end" (log L fell to TAU_END) or "t_end" (t reached t_stop in the τ clock)."""
         x = x0
+        last = None  # (x, pairs) of the previous switch: a pair crossing back at once is a reversed switch
+        repeats = 0
         while x < x1:
             sl = self.sliding_pairs()
 
             def fun(xx, yy, D=D):
-                s = 0.0 if clock_t else xx
-                if self.sliding:
-                    lam = self.solve_slopes(yy, D, s, clock_t)
-                    return self.clock_rhs(yy, self.apply_slopes(D, lam), s, clock_t)
-                return self.clock_rhs(yy, D, s, clock_t)
+                # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
+                with np.errstate(over="ignore", invalid="ignore"):
+                    sc = self.clock_scale(clock, xx, yy, D)
+                    Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+                    dy = self.clock_rhs(yy, Dv, sc)
+                return np.append(dy, math.exp(sc)) if clock == "tau" else dy
 
             solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
             event = None
@@ -563,78 +703,158 @@ class EventDriven:
                 msg = solver.step()
                 if solver.status == "failed":
                     raise RuntimeError(f"reference integrator failed at {solver.t}: {msg}")
-                xa, xb = solver.t_old, solver.t
-                yb = solver.y
-                cands = []
-                if p.kinked:
-                    viol = self.violations(yb, D, sl)
-                    for k, r in enumerate(viol):
-                        for n, j in zip(*np.nonzero(r < -ROUNDOFF)):
-                            cands.append(("pair", (k, int(n), int(j))))
-                    if self.sliding:
-                        lam = self.solve_slopes(yb, D, 0.0 if clock_t else xb, clock_t)
-                        for i, l in enumerate(lam):
-                            if l <= 0 or l >= 1:
-                                cands.append(("slope", i))
-                if rho_end is not None:
-                    if p.observables(yb, xb)["rho"] >= rho_end:
-                        cands.append(("rho", None))
-                if not cands:
-                    continue
-                dense = solver.dense_output()
-                first = None
-                for kind, what in cands:
-                    g = self.event_function(kind, what, dense, D, clock_t, rho_end)
-                    ga = g(xa)
-                    if ga <= 0:
-                        xr = xa
-                    else:
-                        xr = brentq(g, xa, xb, xtol=4e-16 * max(1.0, abs(xb)), rtol=8.9e-16)
-                    if first is None or xr < first[0]:
-                        first = (xr, kind, what)
-                event = first
-                y = dense(first[0])
-                x = first[0]
-                break
+                event = self.first_event(solver.dense_output(), solver.t_old, solver.t, D, clock, sl,
+                                         rho_end, t_stop)
+                if event is not None:
+                    break
             if event is None:
-                return solver.y, D, solver.t, False
+                return solver.y, D, solver.t, None
             xr, kind, what = event
+            y, x = solver.dense_output()(xr), xr
             self.events += 1
             if self.events > self.max_events:
                 raise RuntimeError("too many kink events")
-            if kind == "rho":
-                return y, D, xr, True
-            s = 0.0 if clock_t else xr
+            if kind in ("rho", "tau_end", "t_end"):
+                return y, D, xr, kind
+            sc = self.clock_scale(clock, xr, y)
             # the sliding surfaces remain at zero; collect every pair at its kink now
             at_zero = self.pairs_at_zero(y, D, self.sliding_pairs()) | self.sliding_pairs()
             if kind == "pair":
                 at_zero.add(what)
+            strict = kind == "pair" and last is not None and xr <= last[0] and what in last[1]
+            if strict:
+                self.reversals += 1
+            repeats = repeats + 1 if last is not None and xr <= last[0] else 0
+            if repeats > MAX_REPEATS:
+                raise RuntimeError(f"zero-length pieces: {repeats} switches at one point (x = {xr!r}); the box LCP's "
+                                   "pattern is left at once (a fold of the equivalent control, or non-unique slopes)")
             if self.sliding:
-                lam = self.solve_slopes(y, D, s, clock_t)
+                lam = self.solve_slopes(y, D, sc)
                 D = self.apply_slopes(D, np.clip(lam, 0, 1))
                 self.sliding, self.lam = [], np.zeros(0)
             self.crossings += 1
-            D = self.resolve(y, D, s, clock_t, at_zero)
-        return y, D, x, False
+            D = self.resolve(y, D, sc, at_zero, strict=strict)
+            last = (xr, at_zero)
+        return y, D, x, None
 
-    def event_function(self, kind, what, dense, D, clock_t, rho_end):
+    def first_event(self, dense, xa, xb, D, clock, sl, rho_end, t_stop):
+        """The first event inside the accepted step [xa, xb], or None.
+
+        The step's dense output is sampled at GRID + 1 points: an event function g (positive before
+        its event) is bracketed between the last sample with g > 0 and the first with g ≤ 0, so a
+        pair that crosses and crosses back inside one step is caught if it stays across for 1/GRID of
+        the step. A pre-activation whose sampled values have a local minimum (the derivative changes
+        sign) near zero is minimised on the dense output as well, which catches shorter excursions.
+        Each bracket is then closed by brentq to round-off."""
+        p = self.p
+        grid = np.linspace(xa, xb, GRID + 1)
+        ys = dense(grid).T
+        cands = []  # (kind, what, lo, hi): g(lo) > 0 ≥ g(hi)
+        if p.kinked:
+            rs = np.array([np.concatenate([r.ravel() for r in self.violations(yy, D, sl)]) for yy in ys])
+            shapes = [d.shape for d in D]
+            crossed = rs < -ROUNDOFF
+            crossed[0] = rs[0] < -GRAZE  # at the step's start: see GRAZE
+            for idx in np.nonzero(crossed.any(axis=0))[0]:
+                i = int(np.argmax(crossed[:, idx]))
+                cands.append(("pair", self.pair_of(idx, shapes), grid[max(i - 1, 0)], grid[i]))
+            # ṙ at the step's start, by a difference over 1e-6 of the step: a dip in the first interval
+            # needs r to fall first
+            r_eps = np.concatenate([r.ravel() for r in self.violations(dense(xa + 1e-6 * (xb - xa)), D, sl)])
+            falling = r_eps < rs[0]
+            for idx, i in self.dips(rs, crossed):
+                if i == 0 and not falling[idx]:
+                    continue
+                what = self.pair_of(idx, shapes)
+                g = self.event_function("pair", what, dense, D, clock, rho_end, t_stop)
+                lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, GRID)]
+                m = minimize_scalar(g, bounds=(lo, hi), method="bounded", options={"xatol": 1e-14 * max(1.0, abs(hi))})
+                if m.fun < -ROUNDOFF:
+                    self.dips_found += 1
+                    cands.append(("pair", what, lo, m.x))
+            if self.sliding:
+                sc = [self.clock_scale(clock, xx, yy) for xx, yy in zip(grid, ys)]
+                lam = np.array([self.solve_slopes(yy, D, c) for yy, c in zip(ys, sc)])
+                out = (lam <= 0) | (lam >= 1)
+                for i_s in np.nonzero(out.any(axis=0))[0]:
+                    i = int(np.argmax(out[:, i_s]))
+                    cands.append(("slope", int(i_s), grid[max(i - 1, 0)], grid[i]))
+        if rho_end is not None:
+            for i, yy in enumerate(ys):
+                if p.observables(yy, 0.0)["rho"] >= rho_end:
+                    cands.append(("rho", None, grid[max(i - 1, 0)], grid[i]))
+                    break
+        if clock == "tau":
+            for i, yy in enumerate(ys):
+                if p.log_loss(yy) <= TAU_END:
+                    cands.append(("tau_end", None, grid[max(i - 1, 0)], grid[i]))
+                    break
+            if t_stop is not None:
+                hit = np.nonzero(ys[:, -1] >= t_stop)[0]
+                if len(hit):
+                    cands.append(("t_end", None, grid[max(hit[0] - 1, 0)], grid[hit[0]]))
+        first = None
+        for kind, what, lo, hi in cands:
+            g = self.event_function(kind, what, dense, D, clock, rho_end, t_stop)
+            glo = g(lo)
+            if kind == "pair" and lo == xa and lo < hi and -GRAZE <= glo <= 0:
+                # a pair that starts on its kink (just switched) on the wrong side by round-off, or by
+                # the √ε of a grazing switch (ż = 0 there, so brentq located it to ~1e-13·scale only):
+                # it crosses only if it comes back, after the largest distance it moves away
+                far = minimize_scalar(lambda xx: -g(xx), bounds=(lo, hi), method="bounded",
+                                      options={"xatol": 1e-14 * max(1.0, abs(hi))})
+                if -far.fun > ROUNDOFF:
+                    lo, glo = far.x, -far.fun
+            if lo == hi or glo <= 0:
+                xr = lo
+            else:
+                xr = brentq(g, lo, hi, xtol=4e-16 * max(1.0, abs(hi)), rtol=8.9e-16)
+            if first is None or xr < first[0]:
+                first = (xr, kind, what)
+        return first
+
+    @staticmethod
+    def dips(rs, crossed):
+        """(pair index, grid index i) of sampled local minima of r (rs: samples × pairs) that are near zero
+        relative to r's change to the neighbouring samples and not already crossed: a sign change of ṙ
+        there may hide a double crossing. i = 0 (the step's start) needs r to rise to the next sample
+        (the caller also requires ṙ(xa) < 0); the last sample is checked directly and never a dip."""
+        out = []
+        n = rs.shape[0]
+        ok = ~crossed.any(axis=0)
+        with np.errstate(invalid="ignore"):  # inf − inf where a pair is excluded (sliding, h = 0): never a dip
+            for i in range(n - 1):
+                right = rs[i + 1] - rs[i]
+                left = rs[i - 1] - rs[i] if i > 0 else right
+                step = np.maximum(left, right)
+                mask = ok & (left >= 0) & (right >= 0) & np.isfinite(rs[i]) & (rs[i] < 4 * step)
+                out += [(int(idx), i) for idx in np.nonzero(mask)[0]]
+        return out
+
+    @staticmethod
+    def pair_of(idx, shapes):
+        for k, (a, b) in enumerate(shapes):
+            if idx < a * b:
+                return (k, int(idx // b), int(idx % b))
+            idx -= a * b
+        raise IndexError(idx)
+
+    def event_function(self, kind, what, dense, D, clock, rho_end, t_stop):
         p = self.p
         if kind == "pair":
             k, n, j = what
             sl = self.sliding_pairs()
-
-            def g(xx):
-                r = self.violations(dense(xx), D, sl)[k][n, j]
-                return r
-            return g
+            return lambda xx: self.violations(dense(xx), D, sl)[k][n, j]
         if kind == "slope":
             i = what
 
             def g(xx):
-                lam = self.solve_slopes(dense(xx), D, 0.0 if clock_t else xx, clock_t)
+                yy = dense(xx)
+                lam = self.solve_slopes(yy, D, self.clock_scale(clock, xx, yy))
                 return min(lam[i], 1 - lam[i])
             return g
-
-        def g(xx):
-            return rho_end - p.observables(dense(xx), xx)["rho"]
-        return g
+        if kind == "tau_end":
+            return lambda xx: p.log_loss(dense(xx)) - TAU_END
+        if kind == "t_end":
+            return lambda xx: t_stop - dense(xx)[-1]
+        return lambda xx: rho_end - p.observables(dense(xx), 0.0)["rho"]

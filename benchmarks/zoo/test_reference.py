@@ -6,6 +6,7 @@ identities; exits 1 on a failure and ends with `zoo reference: N passed, F faile
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference  # noqa: E402
 from reference import EventDriven, Problem  # noqa: E402
 
 results = []
@@ -85,6 +87,109 @@ for rtol in (1e-9, 1e-11, 1e-13):
     finals[rtol] = p.observables(y, s)["log_loss"]
 check("XOR with kinks: |log L(rtol 1e-9) − log L(rtol 1e-13)|", abs(finals[1e-9] - finals[1e-13]), 1e-7)
 check("XOR with kinks: |log L(rtol 1e-11) − log L(rtol 1e-13)|", abs(finals[1e-11] - finals[1e-13]), 1e-9)
+
+# τ clock (dτ = L dt) against R1's closed form: w(0) = (a, b) = (−40, −20) gives L(0) = 2e^{40}
+# (log L(0) = 40.7 > TAU_START), so the run starts in τ and hands over to t where log L = TAU_END.
+# The closed form holds for any (a, b). Bound 1e-10: DOP853 at rtol 1e-12 over ~100 steps, and a run
+# that ends inside the τ phase (log t = −30) stops at an event on the integrated t, whose relative
+# error δt/t enters w as δt/(t + e^a).
+p = Problem([[1, 0], [0, -2]], [1, -1], [[[-40.0, -20.0]]], activation="identity")
+for log_t in (-30.0, math.log(10.0)):
+    e = EventDriven(p)
+    y, s = e.run(log_t_end=log_t)
+    t = math.exp(log_t)
+    exact = np.array([math.log(t + math.exp(-40.0)), 0.5 * math.log(4 * t + math.exp(-40.0))])
+    check(f"τ clock: R1 from log L(0) = 40.7 to log t = {log_t:.3g} (τ used: {e.tau_exit is not None})",
+          np.abs(y - exact).max() / np.abs(exact).max() if e.tau_exit else 1.0, 1e-10)
+
+# τ clock against the plain t clock where both work, through kinks: XOR, 8 units, init scale 3
+# (log L(0) = 7.3). Forcing τ from t = 0 (TAU_START = 0) must reach the same point as the t clock.
+rng_tau = np.random.default_rng(5)
+Wt = [3 * rng_tau.normal(size=(8, 2)) / math.sqrt(2), 3 * rng_tau.normal(size=(1, 8)) / math.sqrt(8)]
+p = Problem([[1, 1], [-1, -1], [1, -1], [-1, 1]], [1, 1, -1, -1], Wt)
+logs = []
+for start in (1e9, 0.0):
+    reference.TAU_START = start
+    e = EventDriven(p)
+    y, s = e.run(t_end=10.0)
+    logs.append((p.observables(y, s), e.tau_exit))
+reference.TAU_START = 30.0
+# two rtol-1e-12 integrations in different clocks through the same switches: 1e-9
+check(f"τ clock = t clock through kinks (τ handed over at t = {logs[1][1][0]:.2e}): log L",
+      abs(logs[0][0]["log_loss"] - logs[1][0]["log_loss"]), 1e-9)
+check("τ clock = t clock through kinks: γ̄", abs(logs[0][0]["margin"] - logs[1][0]["margin"]), 1e-9)
+
+# Interior double crossing, built by hand: one unit, input x = (1, 0), a path on which the unit's
+# weight is (c(x), 1) with c(x) = (x − 0.251)(x − 0.26). z = c(x) is positive at both ends of the
+# step [0, 1] and at every one of its 17 samples; it is negative only on (0.251, 0.26). The scan
+# must find the first crossing, x = 0.251, to round-off (an end-of-step sign check sees nothing).
+p = Problem([[1.0, 0.0]], [1.0], [[[0.1, 1.0]], [[1.0]]])
+
+
+def dense(x):
+    x = np.asarray(x, float)
+    c = (x - 0.251) * (x - 0.26)
+    return np.array([c, np.ones_like(x), np.ones_like(x)])
+
+
+e = EventDriven(p)
+ev = e.first_event(dense, 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("double crossing inside one step: |x_event − 0.251|", abs(ev[0] - 0.251) if ev else 1.0, 1e-14)
+check("double crossing found by the dip search (no sample is negative)", 0.0 if e.dips_found == 1 else 1.0, 0.0)
+# and a crossing pair whose samples are negative is bracketed by them: roots 0.3 and 0.35
+ev = e.first_event(lambda x: np.array([(np.asarray(x) - 0.3) * (np.asarray(x) - 0.35), np.ones_like(np.asarray(x, float)),
+                                        np.ones_like(np.asarray(x, float))]),
+                   0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("double crossing with a negative sample: |x_event − 0.3|", abs(ev[0] - 0.3) if ev else 1.0, 1e-14)
+
+# A pair that starts a piece on its kink on the wrong side by a grazing switch's √ε residue
+# (z(0) = −5e-12 relative, inside GRAZE) is no new crossing while it moves away (z = x² − 5e-12),
+# and is one where it comes back: z = x(0.5 − x) − 5e-12 crosses at x = (0.5 + √(0.25 − 2e-11))/2.
+def path(c):
+    return lambda x: np.array([c(np.asarray(x, float)), np.ones_like(np.asarray(x, float)),
+                               np.ones_like(np.asarray(x, float))])
+
+
+ev = e.first_event(path(lambda x: x * x - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue moving away: no event", 0.0 if ev is None else 1.0, 0.0)
+ev = e.first_event(path(lambda x: x * (0.5 - x) - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue coming back: |x_event − exact|",
+      abs(ev[0] - (0.5 + math.sqrt(0.25 - 2e-11)) / 2) if ev else 1.0, 1e-14)
+# the same inside the step's first sample interval (1/16): z = x(0.05 − x) − 5e-12
+ev = e.first_event(path(lambda x: x * (0.05 - x) - 5e-12), 0.0, 1.0, [np.array([[1.0]])], "t", set(), None, None)
+check("grazing residue coming back within 1/16 of the step: |x_event − exact|",
+      abs(ev[0] - (0.05 + math.sqrt(0.0025 - 2e-11)) / 2) if ev else 1.0, 1e-14)
+
+# Newton for the deep nets' slopes: F(λ) = (λ0² + λ0λ1 − 0.35, λ1² + 0.5λ0 − 0.29) has the root
+# λ = (0.5, 0.2) (0.25 + 0.1 − 0.35 = 0, 0.04 + 0.25 − 0.29 = 0) and degree ≤ 2 in each λ_s, like the
+# slopes of a two-hidden-layer net. Iterated Newton reaches it to round-off; one linearisation does not.
+def Fq(l):
+    return np.array([l[0] ** 2 + l[0] * l[1] - 0.35, l[1] ** 2 + 0.5 * l[0] - 0.29])
+
+
+root = EventDriven.newton(Fq, np.array([0.3, 0.4]))
+check("Newton on a degree-2 slope map: |λ − (0.5, 0.2)|", np.abs(root - [0.5, 0.2]).max(), 1e-14)
+one = EventDriven.newton(Fq, np.array([0.3, 0.4]), iters=1)
+check("one linearisation is not enough (> 1e-3 off; the test can fail)", 1e-3 / np.abs(one - [0.5, 0.2]).max(), 1.0)
+
+# Two hidden layers through kinks and sliding (orthogonally separable data, 8 → 8 ReLU): the
+# per-unit invariants ‖W_k[i,:]‖² − ‖W_{k+1}[:,i]‖² (THEORY §2.3) hold for the Filippov flow too,
+# since every field used, fractional slopes D included, is the gradient of a net f_D (σ(z) = D z) that
+# the per-unit rescaling leaves unchanged. rtol 1e-12, ~30 events: 1e-9.
+spec = {"data": "data/orthosep.csv", "bias_feature": False, "init": "init/orthosep_w8x8.json",
+        "activation": "relu", "loss": "exponential", "dynamics": "unconstrained", "wn_scale": None}
+raw = np.genfromtxt(Path(__file__).resolve().parent / spec["data"], delimiter=",", skip_header=1)
+init = json.loads((Path(__file__).resolve().parent / spec["init"]).read_text())["layers"]
+p = Problem(raw[:, :-1], raw[:, -1], init)
+e = EventDriven(p)
+y, s = e.run(t_end=100.0)
+Ws, W0 = p.weights(y), [np.asarray(W) for W in init]
+worst = 0.0
+for k in range(p.K - 1):
+    inv0 = np.sum(W0[k] ** 2, axis=1) - np.sum(W0[k + 1] ** 2, axis=0)
+    inv = np.sum(Ws[k] ** 2, axis=1) - np.sum(Ws[k + 1] ** 2, axis=0)
+    worst = max(worst, np.abs(inv - inv0).max() / max(1.0, np.abs(inv0).max()))
+check(f"two hidden layers, {e.events} events, {e.slides} with sliding: per-unit invariants", worst, 1e-9)
 
 passed = sum(results)
 print(f"zoo reference: {passed} passed, {len(results) - passed} failed")
