@@ -560,23 +560,29 @@ class EventDriven:
                     full[fr] = l
                     return F(full)[fr]
                 lam[fr] = self.newton(F_free, lam[fr])
-            Fv = F(lam)
-            for i in range(S):
-                if state[i] == 2 and lam[i] <= 1e-12:  # (a slope at its bound to round-off is that bound:
-                    state[i] = 0                       # sliding there would exit at once)
-                    break
-                if state[i] == 2 and lam[i] >= 1 - 1e-12:
-                    state[i] = 1
-                    break
-                if state[i] == 0 and Fv[i] > tol:
-                    state[i] = 2
-                    break
-                if state[i] == 1 and Fv[i] < -tol:
-                    state[i] = 2
-                    break
-            else:
+            # (A slope at its bound to round-off is that bound: sliding there would exit at once.)
+            if not self.pivot_step(state, lam, F(lam), tol, 1e-12):
                 return lam
         return None
+
+    @staticmethod
+    def pivot_step(state, lam, Fv, tol, margin=None):
+        """One principal pivot of a box LCP: the lowest-index violated condition changes set (a free λ
+        beyond a bound, or within `margin` of it when given, goes to the bound; a bound λ whose F points
+        inside frees). Returns False when no condition is violated (λ solves the LCP)."""
+        for i in range(len(state)):
+            low = lam[i] <= margin if margin is not None else lam[i] < 0
+            high = lam[i] >= 1 - margin if margin is not None else lam[i] > 1
+            if state[i] == 2 and low:
+                state[i] = 0
+            elif state[i] == 2 and high:
+                state[i] = 1
+            elif (state[i] == 0 and Fv[i] > tol) or (state[i] == 1 and Fv[i] < -tol):
+                state[i] = 2
+            else:
+                continue
+            return True
+        return False
 
     @staticmethod
     def pivot_lcp(F0, J, tol, max_iter=500):
@@ -594,21 +600,7 @@ class EventDriven:
                     lam[fr] = np.linalg.solve(J[np.ix_(fr, fr)], b)
                 except np.linalg.LinAlgError:
                     return None
-            Fv = F0 + J @ lam
-            for i in range(S):
-                if state[i] == 2 and lam[i] < 0:
-                    state[i] = 0
-                    break
-                if state[i] == 2 and lam[i] > 1:
-                    state[i] = 1
-                    break
-                if state[i] == 0 and Fv[i] > tol:
-                    state[i] = 2
-                    break
-                if state[i] == 1 and Fv[i] < -tol:
-                    state[i] = 2
-                    break
-            else:
+            if not EventDriven.pivot_step(state, lam, F0 + J @ lam, tol):
                 return lam
         return None
 
