@@ -172,6 +172,10 @@ final class PhasedIntegrator {
     // An engine steps θ in t (``CrossingCorrectedStepper``), not log t; `exact`'s is wrapped for log t.
     options.stepEngine = logTimeEngine
     options.stepper = solve.stepper(forClock: .logT)
+    // The t phases' engine stepping in t keeps their stiffness switch (``StiffnessSwitching/kinked``): on
+    // data the net cannot separate, the approach to the minimizer is stiff, and msbdf on the log-t system
+    // takes over there as it does in the t phases.
+    if logTimeEngine != nil, baseOptions.switching == .kinked { options.stepper = .auto }
     options.saveSchedule = SaveSchedule(
       times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)
     let solution = try ODESolver(system: LogTimeSystem(dynamics: dynamics), options: options).solve(

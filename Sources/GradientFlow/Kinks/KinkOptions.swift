@@ -25,6 +25,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let slidingCorrection: SlidingCorrection
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event.
   public let coincidentEntries: CoincidentEntries
+  /// How the log-t phases treat kinks under `corrected`.
+  public let logTimeKinks: LogTimeKinks
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -35,10 +37,12 @@ public struct KinkOptions: Sendable, Equatable {
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
-    slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged
+    slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
+    logTimeKinks: LogTimeKinks = .corrected
   ) {
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
+    self.logTimeKinks = logTimeKinks
     self.frozenPair = frozenPair
     self.jacobian = jacobian
     self.crossingKernel = crossingKernel

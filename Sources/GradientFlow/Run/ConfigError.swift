@@ -33,18 +33,17 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// An unknown key, with the closest known key when one is close (a typo) and the full list.
+  /// An unknown key: the closest known key when one is close (a typo), else the full list (which, at some
+  /// sixty keys, would bury the one suggestion).
   static func unknownKey(_ key: String, known: Set<String>, path: String) -> ConfigError {
     let sorted = known.sorted()
     let closest =
       key.count > 40 ? nil : sorted.min { editDistance(key, $0) < editDistance(key, $1) }
-    let hint = closest.flatMap {
-      editDistance(key, $0) <= max(2, key.count / 3) ? " (did you mean \"\($0)\"?)" : nil
+    if let closest, editDistance(key, closest) <= max(2, key.count / 3) {
+      return .invalid(path: path, reason: "unknown key \(jsonText(key)) (did you mean \"\(closest)\"?)")
     }
     return .invalid(
-      path: path,
-      reason:
-        "unknown key \(jsonText(key))\(hint ?? ""); known keys: \(sorted.joined(separator: ", "))")
+      path: path, reason: "unknown key \(jsonText(key)); known keys: \(sorted.joined(separator: ", "))")
   }
 
   /// A key whose value cannot be decoded: what the key must hold and what it holds.
@@ -83,6 +82,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .stiffKinks: return oneOf(StiffKinks.self)
     case .slidingCorrection: return oneOf(SlidingCorrection.self)
     case .coincidentEntries: return oneOf(CoincidentEntries.self)
+    case .logTimeKinks: return oneOf(LogTimeKinks.self)
     case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
     case .n, .dimension, .saves, .maxSteps, .marginsEvery, .threads: return "an integer"

@@ -171,7 +171,7 @@ public final class Run {
     options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
-      rho: probe.rho, logTimeEngine: solve.kinks.sliding == .exact ? Self.logClock(options.stepEngine) : nil)
+      rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine) : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -268,15 +268,28 @@ public final class Run {
     }
   }
 
-  /// `exact`'s t engine behind ``LogClockEngine``, for the log-t phases.
+  /// Whether the log-t phases step in t with the t phases' engine (``LogClockEngine``): always for `exact`;
+  /// for `corrected` on the unconstrained flow with `log_t_kinks` `corrected`, an end at log t ≤
+  /// ``LogTimeKinks/latestEnd`` and the t phases' stiffness switch (``StiffKinks``: one hidden ReLU layer,
+  /// `--stepper auto`), which the log-t phase keeps (``LogTimeKinks``). Without the switch, a run on data the
+  /// net cannot separate would approach its minimizer with an explicit engine held to its stability bound
+  /// (a leaky-ReLU XOR, 7,288 → 1.6M evaluations). The normalized flows keep their log-t phases' implicit
+  /// stepper: there their V-rates grow like ρ_k² and an explicit engine would be held to small steps.
+  private var stepsLogTimeInT: Bool {
+    switch solve.kinks.sliding {
+    case .exact: true
+    case .corrected:
+      solve.kinks.logTimeKinks == .corrected && problem.dynamics == .unconstrained
+        && solve.logTEnd <= LogTimeKinks.latestEnd && solve.solver.switching == .kinked
+    default: false
+    }
+  }
+
+  /// The t phases' engine behind ``LogClockEngine``, for the log-t phases.
   private static func logClock(_ makeEngine: StepEngineFactory?) -> StepEngineFactory? {
     guard let makeEngine else { return nil }
     let factory: StepEngineFactory = { dimension, tolerances throws(ODEError) in
-      let engine = try makeEngine(dimension, tolerances)
-      guard let inner = engine as? EventDrivenStepper else {
-        throw ODEError.invalidOptions("the log-t phase of --sliding exact needs its event-driven engine")
-      }
-      return LogClockEngine(inner: inner)
+      LogClockEngine(inner: try makeEngine(dimension, tolerances))
     }
     return factory
   }

@@ -139,6 +139,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var slidingCorrection: SlidingCorrection = .projected
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
   public var coincidentEntries: CoincidentEntries = .merged
+  /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
+  public var logTimeKinks: LogTimeKinks = .corrected
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -148,7 +150,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample.
+  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -156,7 +158,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
-      "sliding_correction": "free", "coincident_entries": "per-sample",
+      "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
     ]
   }
 
@@ -363,6 +365,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case stiffKinks = "stiff_kinks"
     case slidingCorrection = "sliding_correction"
     case coincidentEntries = "coincident_entries"
+    case logTimeKinks = "log_t_kinks"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -432,5 +435,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
       try c.decodeIfPresent(SlidingCorrection.self, forKey: .slidingCorrection) ?? d.slidingCorrection
     coincidentEntries =
       try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
+    logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
   }
 }

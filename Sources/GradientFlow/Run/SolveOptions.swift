@@ -71,7 +71,8 @@ public struct SolveOptions {
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
-      slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries)
+      slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
+      logTimeKinks: config.logTimeKinks)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).
