@@ -88,7 +88,8 @@ import Testing
     }
   }
 
-  /// Where the rule applies: `auto`, one hidden ReLU layer, the unconstrained flow, `corrected` or `filippov`.
+  /// Where the rule applies: `auto`, one hidden relu or leaky-relu layer, the unconstrained flow, `corrected` or
+  /// `filippov`.
   @Test func theRuleAppliesOnlyToOneHiddenReLULayerUnderAuto() throws {
     let one = try Architecture(inputDimension: 2, hiddenWidths: [8], activation: .relu)
     let deep = try Architecture(inputDimension: 2, hiddenWidths: [8, 8], activation: .relu)
@@ -105,7 +106,7 @@ import Testing
     #expect(!applies(one, value: .explicit))
     #expect(!applies(one, stepper: .rkf45))
     #expect(!applies(deep))
-    #expect(!applies(leaky))
+    #expect(applies(leaky))
     #expect(!applies(one, dynamics: .lagrange))
     #expect(!applies(one, sliding: .exact))
     #expect(!applies(one, sliding: .off))

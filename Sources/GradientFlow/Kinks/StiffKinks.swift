@@ -1,7 +1,8 @@
 import ODE
 
-/// Whether `--stepper auto` switches to an implicit method in the t phases of a ReLU net with one hidden
-/// layer (config key `stiff_kinks`).
+/// Whether `--stepper auto` switches to an implicit method in the t phases of a relu or leaky-relu net with one
+/// hidden layer (config key `stiff_kinks`; leaky ReLU since the log-t phases step in t too, ``LogTimeKinks``:
+/// docs/kinks.md, "Kinks in the log-t clock").
 ///
 /// There the kink treatment (`corrected`: the crossing-corrected steps; `filippov`: rkf45 on the Filippov
 /// flow) is explicit, so on stiff data — real features over several decades, non-separable data whose flow
@@ -19,14 +20,15 @@ public enum StiffKinks: String, CaseIterable, Sendable, Codable {
   case `switch`
   case explicit
 
-  /// Whether a phase switches: `switch`, `--stepper auto`, one hidden ReLU layer (no smooth gate), the
+  /// Whether a phase switches: `switch`, `--stepper auto`, one hidden relu or leaky-relu layer (no smooth gate), the
   /// unconstrained flow, the flow (not gradient descent) and a kink treatment with a Filippov flow
   /// (`corrected` or `filippov`).
   static func applies(
     _ value: StiffKinks, stepper: Stepper, architecture: Architecture, dynamics: DynamicsKind, sliding: SlidingMode,
     gradientDescent: Bool
   ) -> Bool {
-    value == .switch && stepper == .auto && architecture.depth == 2 && architecture.activation == .relu
+    value == .switch && stepper == .auto && architecture.depth == 2
+      && (architecture.activation == .relu || architecture.activation == .leakyRelu)
       && architecture.smoothGate == nil && dynamics == .unconstrained && !gradientDescent
       && (sliding == .corrected || sliding == .filippov)
   }

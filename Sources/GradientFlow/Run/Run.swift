@@ -270,10 +270,10 @@ public final class Run {
 
   /// Whether the log-t phases step in t with the t phases' engine (``LogClockEngine``): always for `exact`;
   /// for `corrected` on the unconstrained flow with `log_t_kinks` `corrected`, an end at log t ≤
-  /// ``LogTimeKinks/latestEnd`` and the t phases' stiffness switch (``StiffKinks``: one hidden ReLU layer,
-  /// `--stepper auto`), which the log-t phase keeps (``LogTimeKinks``). Without the switch, a run on data the
-  /// net cannot separate would approach its minimizer with an explicit engine held to its stability bound
-  /// (a leaky-ReLU XOR, 7,288 → 1.6M evaluations). The normalized flows keep their log-t phases' implicit
+  /// ``LogTimeKinks/latestEnd`` and the t phases' stiffness switch (``StiffKinks``: one hidden relu or
+  /// leaky-relu layer, `--stepper auto`), which the log-t phase keeps (``LogTimeKinks``). Without the switch, a
+  /// run on data the net cannot separate would approach its minimizer with an explicit engine held to its
+  /// stability bound (a leaky-ReLU XOR, 7,288 → 1.6M evaluations before leaky ReLU got the switch). The normalized flows keep their log-t phases' implicit
   /// stepper: there their V-rates grow like ρ_k² and an explicit engine would be held to small steps.
   private var stepsLogTimeInT: Bool {
     switch solve.kinks.sliding {

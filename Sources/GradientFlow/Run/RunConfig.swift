@@ -133,7 +133,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var kinkJacobian: KinkJacobian = .inBand
   /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
   public var frozenPair: FrozenPair = .rkck
-  /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer ReLU net (``StiffKinks``).
+  /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer relu or leaky-relu net (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .projected
