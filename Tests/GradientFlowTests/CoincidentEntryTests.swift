@@ -89,20 +89,6 @@ import Testing
     #expect(perSample.margin > 1e-7, "\(perSample.margin)")
   }
 
-  @Test func newRunsMergeAndOldRunJSONFilesReplayPerSample() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").coincidentEntries == .merged)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.coincidentEntries == .perSample)
-    let recorded = try RunConfig.decode(
-      Data(#"{"config": {"coincident_entries": "merged"}}"#.utf8), source: "run.json")
-    #expect(recorded.coincidentEntries == .merged)
-    let error = #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"coincident_entries": "pairwise"}"#.utf8), source: "test")
-    }
-    // The message names the choices (ConfigError).
-    #expect(error.map { "\($0)".contains(#""merged", "per-sample""#) } == true)
-  }
-
   /// Merged entries and the projection allocate nothing per step: the zoo's XOR start (classes of mirror
   /// corners), stepped by hand through its crossings and sliding entries.
   @Test func mergedStepsAllocateNothing() throws {

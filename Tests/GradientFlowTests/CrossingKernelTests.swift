@@ -91,16 +91,4 @@ import Testing
       #expect(abs(evaluations.0 - evaluations.1) * 20 < evaluations.1, "\(evaluations)")
     }
   }
-
-  @Test func newRunsAreBatchedAndOldRunJSONFilesReplayPerSample() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").crossingKernel == .batched)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.crossingKernel == .perSample)
-    let recorded = try RunConfig.decode(
-      Data(#"{"config": {"crossing_kernel": "batched"}}"#.utf8), source: "run.json")
-    #expect(recorded.crossingKernel == .batched)
-    #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"crossing_kernel": "simd"}"#.utf8), source: "test")
-    }
-  }
 }

@@ -51,15 +51,4 @@ import Testing
     let ratio = Double(cashKarp.statistics.rhsEvaluations) / Double(fehlberg.statistics.rhsEvaluations)
     #expect(ratio < 1.15, "\(ratio)")
   }
-
-  @Test func newRunsUseCashKarpAndOldRunJSONFilesReplayFehlberg() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").frozenPair == .rkck)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.frozenPair == .rkf45)
-    let recorded = try RunConfig.decode(Data(#"{"config": {"frozen_pair": "rkck"}}"#.utf8), source: "run.json")
-    #expect(recorded.frozenPair == .rkck)
-    #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"frozen_pair": "rk8pd"}"#.utf8), source: "test")
-    }
-  }
 }

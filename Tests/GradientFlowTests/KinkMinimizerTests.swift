@@ -91,10 +91,4 @@ import Testing
       #expect(gap < 1e-10, "\(clock): \(gap)")
     }
   }
-
-  @Test func oldRunJSONFilesReplayTheBackpropTest() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").minimizerVelocity == .flow)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.minimizerVelocity == .backprop)
-  }
 }

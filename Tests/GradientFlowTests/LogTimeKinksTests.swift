@@ -60,13 +60,4 @@ import Testing
     #expect(result.statistics.rhsEvaluations < 100_000, "\(result.statistics.rhsEvaluations)")
     #expect(result.phases.contains { !$0.statistics.stepperSwitches.isEmpty })
   }
-
-  @Test func oldRunJSONFilesReplayTheFilippovLogTimePhase() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").logTimeKinks == .corrected)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.logTimeKinks == .filippov)
-    #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"log_t_kinks": "exact"}"#.utf8), source: "test")
-    }
-  }
 }

@@ -130,18 +130,4 @@ import Testing
     #expect(margin <= 1e-7, "\(margin)")
     #expect(freeLoss > 2 * loss, "\(freeLoss) vs \(loss)")
   }
-
-  @Test func newRunsProjectAndOldRunJSONFilesReplayFree() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").slidingCorrection == .projected)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.slidingCorrection == .free)
-    let recorded = try RunConfig.decode(
-      Data(#"{"config": {"sliding_correction": "projected"}}"#.utf8), source: "run.json")
-    #expect(recorded.slidingCorrection == .projected)
-    let error = #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"sliding_correction": "pulled"}"#.utf8), source: "test")
-    }
-    // The message names the choices (ConfigError).
-    #expect(error.map { "\($0)".contains(#""projected", "free""#) } == true)
-  }
 }

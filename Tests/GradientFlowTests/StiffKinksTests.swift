@@ -77,17 +77,6 @@ import Testing
     #expect(switching.statistics.stepsAccepted == explicit.statistics.stepsAccepted)
   }
 
-  @Test func newRunsSwitchAndOldRunJSONFilesReplayTheExplicitSteps() throws {
-    #expect(try RunConfig.decode(Data("{}".utf8), source: "test").stiffKinks == .switch)
-    let legacy = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(legacy.stiffKinks == .explicit)
-    let recorded = try RunConfig.decode(Data(#"{"config": {"stiff_kinks": "switch"}}"#.utf8), source: "run.json")
-    #expect(recorded.stiffKinks == .switch)
-    #expect(throws: (any Error).self) {
-      try RunConfig.decode(Data(#"{"stiff_kinks": "implicit"}"#.utf8), source: "test")
-    }
-  }
-
   /// Where the rule applies: `auto`, one hidden relu or leaky-relu layer, the unconstrained flow, `corrected` or
   /// `filippov`.
   @Test func theRuleAppliesOnlyToOneHiddenReLULayerUnderAuto() throws {

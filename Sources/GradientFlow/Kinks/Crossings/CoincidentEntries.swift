@@ -6,8 +6,9 @@
 /// class starts to slide depends on the jump of ż across it summed over the class, and one Filippov share λ
 /// (λ for r > 0, 1 − λ for r < 0) serves all its members.
 ///
-/// - `merged` (the default): the members' crossings of one unit within ``CrossingCorrectedStepper/coincidenceWindow``
-///   of each other form one event; the entry test uses the summed jump and the sliding correction one share.
+/// - `merged` (the default): a member's crossing of a unit is tested for entry with the jump summed over its
+///   class (the classes of ``CoincidentKinks``: inputs parallel to 1e-14, so no time window is needed), and the
+///   class slides with one share (``ShallowCorrection``, batched kernel only).
 /// - `per-sample`: each member's crossing is its own event with its own entry test and share, what runs
 ///   recorded before the key used (a run.json without it replays so, bit for bit). On mirror data it chatters
 ///   or slides on the wrong side, which is why `auto` chose `filippov` there.
