@@ -29,8 +29,12 @@ public struct KinkOptions: Sendable, Equatable {
   public let logTimeKinks: LogTimeKinks
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
+  /// The crossing-corrected steps' share of the second correction term in their error estimate
+  /// (``CrossingCorrectedStepper/correctionWeight``).
+  public let correctionWeight: Double
 
-  /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
+  /// `band` nil takes ``defaultBand(rtol:)``, `correctionWeight` nil
+  /// ``CrossingCorrectedStepper/defaultCorrectionWeight``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
@@ -38,8 +42,9 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected
+    logTimeKinks: LogTimeKinks = .corrected, correctionWeight: Double? = nil
   ) {
+    self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks
