@@ -323,6 +323,7 @@ public final class Run {
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let frozenPair = solve.kinks.frozenPair
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
+      let pullBack = solve.kinks.slidingPullBack
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -337,7 +338,8 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
-            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
+            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
+            normalization: normalization)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)
