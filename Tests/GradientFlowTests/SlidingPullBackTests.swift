@@ -3,7 +3,7 @@ import Testing
 
 @testable import GradientFlow
 
-/// The crossing-corrected steps cap the Filippov pull-back's rate at 1/h (config key `sliding_pull_back`,
+/// The crossing-corrected steps cap the Filippov pull-back's rate at 1/h (config key `pull_back`,
 /// ``SlidingPullBack``), checked against the event-driven reference (`--sliding exact`, every switch located
 /// to round-off, no pull-back: it agrees with the zoo's numpy/scipy reference to 1e-10 in log L) on a problem
 /// where the uncapped pull-back made the steps unstable (found by benchmarks/audit.py, seed 31). An old

@@ -152,7 +152,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `sliding_pull_back`: the
+  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
   ///   pull-back's rate not capped.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
@@ -162,7 +162,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
-      "sliding_pull_back": "fixed",
+      "pull_back": "fixed",
     ]
   }
 
@@ -370,7 +370,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingCorrection = "sliding_correction"
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
-    case slidingPullBack = "sliding_pull_back"
+    case slidingPullBack = "pull_back"
   }
 
   public init(from decoder: any Decoder) throws {

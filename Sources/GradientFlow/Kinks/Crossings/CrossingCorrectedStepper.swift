@@ -87,7 +87,7 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// Projects sliding pairs back onto their surfaces at each step's end (`sliding_correction` `projected`,
   /// the unconstrained flow of a net with one hidden layer), else nil.
   let projection: SlidingProjection?
-  /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`sliding_pull_back`
+  /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`pull_back`
   /// `step-limited`, ``SlidingPullBack``; the unconstrained flow of a net with one hidden layer).
   let limitsPullBack: Bool
   let tolerances: Tolerances

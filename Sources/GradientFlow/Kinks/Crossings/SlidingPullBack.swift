@@ -1,5 +1,5 @@
 /// How fast the Filippov slopes of the crossing-corrected steps pull a sliding pair back onto its kink
-/// (config key `sliding_pull_back`, docs/kinks.md "The pull-back's rate").
+/// (config key `pull_back`, docs/kinks.md "The pull-back's rate").
 ///
 /// Inside its band a candidate pair (n, j) gets the slope that makes ż_nj = −κ_nj z_nj, with
 /// κ_nj = κ₀ Σ_m|a_m| |a_j| ‖x_n‖/‖w_j‖ (``FilippovFlow``). That rate follows the force scale and the unit's
