@@ -27,6 +27,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let coincidentEntries: CoincidentEntries
   /// How the log-t phases treat kinks under `corrected`.
   public let logTimeKinks: LogTimeKinks
+  /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h.
+  public let slidingPullBack: SlidingPullBack
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -42,9 +44,11 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected, correctionWeight: Double? = nil
+    logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .stepLimited,
+    correctionWeight: Double? = nil
   ) {
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
+    self.slidingPullBack = slidingPullBack
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

@@ -323,6 +323,7 @@ public final class Run {
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let (frozenPair, correctionWeight) = (solve.kinks.frozenPair, solve.kinks.correctionWeight)
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
+      let pullBack = solve.kinks.slidingPullBack
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -338,7 +339,8 @@ public final class Run {
             tolerances: tolerances, slidingBand: band, correctionWeight: correctionWeight, surfaces: surfaces,
             leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
-            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
+            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
+            normalization: normalization)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

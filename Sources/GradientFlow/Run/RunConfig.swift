@@ -145,6 +145,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var coincidentEntries: CoincidentEntries = .merged
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
+  /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h (``SlidingPullBack``).
+  public var slidingPullBack: SlidingPullBack = .stepLimited
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -154,7 +156,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases.
+  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
+  ///   pull-back's rate not capped.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -163,6 +166,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
+      "pull_back": "fixed",
     ]
   }
 
@@ -371,6 +375,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingCorrection = "sliding_correction"
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
+    case slidingPullBack = "pull_back"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -442,5 +447,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     coincidentEntries =
       try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
     logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
+    slidingPullBack =
+      try c.decodeIfPresent(SlidingPullBack.self, forKey: .slidingPullBack) ?? d.slidingPullBack
   }
 }

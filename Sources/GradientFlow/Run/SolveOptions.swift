@@ -72,7 +72,8 @@ public struct SolveOptions {
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
-      logTimeKinks: config.logTimeKinks, correctionWeight: config.correctionWeight)
+      logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
+      correctionWeight: config.correctionWeight)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

@@ -87,6 +87,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// Projects sliding pairs back onto their surfaces at each step's end (`sliding_correction` `projected`,
   /// the unconstrained flow of a net with one hidden layer), else nil.
   let projection: SlidingProjection?
+  /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`pull_back`
+  /// `step-limited`, ``SlidingPullBack``; the unconstrained flow of a net with one hidden layer).
+  let limitsPullBack: Bool
   let tolerances: Tolerances
   let sampleCount: Int
   let hiddenCount: Int
@@ -178,7 +181,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    normalization: NormalizedWeightField? = nil
+    pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -230,6 +233,7 @@ public final class CrossingCorrectedStepper: StepEngine {
         coincident: coincidentEntries == .merged && slidingFlow != nil
           ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
       : nil
+    limitsPullBack = pullBack == .stepLimited && slidingFlow != nil && normalization == nil
     projection =
       slidingCorrection == .projected && slidingFlow != nil && normalization == nil
       ? SlidingProjection(

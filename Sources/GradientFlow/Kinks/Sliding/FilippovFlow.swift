@@ -46,6 +46,10 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   public let loss: Loss
   /// κ₀ of the pull-back (0: none).
   public let pullBack: Double
+  /// The largest rate, in the flow's own time t, at which the pull-back may act: κ_nj ← min(κ_nj, limit), with
+  /// κ_nj = e^{logScale} κ₀ Σ|w| |a_j| ‖x_n‖ / ‖w_j‖ the rate of ż_nj = −κ_nj z_nj. ∞ (the default) leaves it
+  /// as it is; the crossing-corrected steps set it to 1/h per step (``SlidingPullBack/stepLimited``).
+  public var pullBackLimit = Double.infinity
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -196,7 +200,8 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       }
       slidingPairCount += filippovCorrection(
         unit: j, a: theta[outputOffset + j], wNorm: weightNorms[j], forceSum: forceSum,
-        candidates: groupedSamples + unitStarts[j], count: k, z: z, width: width, gradient: g + j * d)
+        logScale: velocity.logScale, candidates: groupedSamples + unitStarts[j], count: k, z: z, width: width,
+        gradient: g + j * d)
     }
     return velocity
   }
@@ -308,8 +313,8 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// Replaces the slopes of unit j's candidate pairs in its gradient row (`row` = ẇ_j, d entries, as
   /// backprop wrote it with σ'(0) = 0) by the Filippov slopes; returns the number of sliding pairs.
   private func filippovCorrection(
-    unit j: Int, a: Double, wNorm: Double, forceSum: Double, candidates: UnsafePointer<Int>, count k: Int,
-    z: UnsafePointer<Double>, width: Int, gradient row: UnsafeMutablePointer<Double>
+    unit j: Int, a: Double, wNorm: Double, forceSum: Double, logScale: Double, candidates: UnsafePointer<Int>,
+    count k: Int, z: UnsafePointer<Double>, width: Int, gradient row: UnsafeMutablePointer<Double>
   ) -> Int {
     let d = architecture.inputDimension
     let c = coincident.isEmpty ? outputWeights : UnsafePointer(effectiveWeights)
@@ -321,7 +326,9 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       let x = inputs + m * d
       var q = 0.0
       for i in 0..<d { q += x[i] * row[i] }
-      solver.linear[p] = q + rate * inputNorms[m] * z[m * width + j]
+      var kappa = rate * inputNorms[m]
+      if pullBackLimit.isFinite { kappa = min(kappa, pullBackLimit * exp(-logScale)) }
+      solver.linear[p] = q + kappa * z[m * width + j]
       solver.lower[p] = lowerSlope == 0 ? a * c[m] : (1 - lowerSlope) * (a * c[m])
       solver.upper[p] = 0
       solver.status[p] = 0
