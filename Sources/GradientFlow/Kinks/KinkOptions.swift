@@ -27,6 +27,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let coincidentEntries: CoincidentEntries
   /// How the log-t phases treat kinks under `corrected`.
   public let logTimeKinks: LogTimeKinks
+  /// Whether the normalized flows' corrected steps get the projection and the chatter hold.
+  public let normalizedKinks: NormalizedKinks
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -38,8 +40,9 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected
+    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .shared
   ) {
+    self.normalizedKinks = normalizedKinks
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

@@ -321,7 +321,7 @@ public final class Run {
         solve.kinks.crossingKernel
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
-      let frozenPair = solve.kinks.frozenPair
+      let (frozenPair, normalizedKinks) = (solve.kinks.frozenPair, solve.kinks.normalizedKinks)
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
@@ -337,7 +337,8 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
-            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
+            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization,
+            normalizedKinks: normalizedKinks)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

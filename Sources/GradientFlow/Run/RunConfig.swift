@@ -141,6 +141,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var coincidentEntries: CoincidentEntries = .merged
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
+  /// Whether the normalized flows' corrected steps get the projection and the chatter hold (``NormalizedKinks``).
+  public var normalizedKinks: NormalizedKinks = .shared
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -150,7 +152,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases.
+  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `normalized_kinks`: no projection
+  ///   or chatter hold in the normalized flows' corrected steps.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -159,6 +162,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
+      "normalized_kinks": "separate",
     ]
   }
 
@@ -366,6 +370,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingCorrection = "sliding_correction"
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
+    case normalizedKinks = "normalized_kinks"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -436,5 +441,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     coincidentEntries =
       try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
     logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
+    normalizedKinks =
+      try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
   }
 }
