@@ -29,6 +29,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let logTimeKinks: LogTimeKinks
   /// Whether the normalized flows' corrected steps get the projection and the chatter hold.
   public let normalizedKinks: NormalizedKinks
+  /// The correction weight of the normalized flows' corrected steps.
+  public let normalizedCorrection: NormalizedCorrection
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -40,9 +42,11 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .shared
+    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .shared,
+    normalizedCorrection: NormalizedCorrection = .relaxed
   ) {
     self.normalizedKinks = normalizedKinks
+    self.normalizedCorrection = normalizedCorrection
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

@@ -322,6 +322,10 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let (frozenPair, normalizedKinks) = (solve.kinks.frozenPair, solve.kinks.normalizedKinks)
+      // The normalized flows' correction weight (``NormalizedCorrection``); the unconstrained flow keeps its own.
+      let correctionWeight =
+        problem.dynamics == .unconstrained
+        ? CrossingCorrectedStepper.defaultCorrectionWeight : solve.kinks.normalizedCorrection.weight
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
@@ -335,7 +339,8 @@ public final class Run {
         do throws(ModelError) {
           let stepper = try CrossingCorrectedStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
+            tolerances: tolerances, slidingBand: band, correctionWeight: correctionWeight, surfaces: surfaces,
+            leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization,
             normalizedKinks: normalizedKinks)
