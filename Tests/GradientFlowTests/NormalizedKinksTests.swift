@@ -5,8 +5,7 @@ import Testing
 @testable import GradientFlow
 
 /// The unconstrained flow's sliding projection and chatter hold in the normalized flows' corrected steps
-/// (config key `normalized_kinks`, ``NormalizedKinks``) and their correction weight (`normalized_correction`,
-/// ``NormalizedCorrection``).
+/// and their correction weight (config key `normalized_kinks`, ``NormalizedKinks``).
 @Suite struct NormalizedKinksTests {
   static let problemS = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("benchmarks/problems/S_s0").path
@@ -29,7 +28,7 @@ import Testing
   /// control: other coordinates, another kink treatment) within issue 17's bounds, 1e-6 relative in the loss and
   /// 1e-7 in γ̄ (measured: 3.1e-10 and 3.9e-10; the legacy keys 2.2e-8 and 2.3e-9).
   ///
-  /// Evaluations, measured (release): defaults 17,259; `normalized_correction` `standard` 19,072; both legacy
+  /// Evaluations, measured (release): defaults (`relaxed`) 17,259; `shared` 19,072; both legacy
   /// values 22,539; the unconstrained flow 6,415. The bounds — defaults below 0.85× legacy (measured 0.77), the
   /// projection and hold alone below 0.92× legacy (0.85), defaults below 3.0× the unconstrained flow (2.69; legacy
   /// 3.51) — leave ~8–10 % for debug builds and other platforms' BLAS rounding moving step sequences, and fail for
@@ -41,12 +40,11 @@ import Testing
     let defaults = try run(dir, "defaults") { $0.dynamics = .lagrange }
     let standard = try run(dir, "standard") {
       $0.dynamics = .lagrange
-      $0.normalizedCorrection = .standard
+      $0.normalizedKinks = .shared
     }
     let legacy = try run(dir, "legacy") {
       $0.dynamics = .lagrange
       $0.normalizedKinks = .separate
-      $0.normalizedCorrection = .standard
     }
     let unconstrained = try run(dir, "unconstrained") { _ in }
     let reference = try run(dir, "reference") {
@@ -65,12 +63,14 @@ import Testing
     #expect(evaluations(defaults) < 3.0 * evaluations(unconstrained), "\(evaluations(defaults)) vs unconstrained")
   }
 
-  /// A run.json without the keys replays with `separate` and `standard` (what runs recorded before them did); a
-  /// new config defaults to `shared` and `relaxed`. (``LegacyDefaultsTests`` checks the same for every key.)
+  /// A run.json without the key replays with `separate` (what runs recorded before it did); a new config defaults
+  /// to `relaxed`. (``LegacyDefaultsTests`` checks the same for every key.)
   @Test func absentKeysSelectTheLegacyBehaviour() throws {
     let old = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(old.normalizedKinks == .separate && old.normalizedCorrection == .standard)
-    #expect(RunConfig().normalizedKinks == .shared && RunConfig().normalizedCorrection == .relaxed)
-    #expect(NormalizedCorrection.standard.weight == CrossingCorrectedStepper.defaultCorrectionWeight)
+    #expect(old.normalizedKinks == .separate)
+    #expect(RunConfig().normalizedKinks == .relaxed)
+    #expect(NormalizedKinks.separate.correctionWeight == CrossingCorrectedStepper.defaultCorrectionWeight)
+    #expect(NormalizedKinks.shared.correctionWeight == CrossingCorrectedStepper.defaultCorrectionWeight)
+    #expect(!NormalizedKinks.separate.sharesSliding && NormalizedKinks.relaxed.sharesSliding)
   }
 }

@@ -27,10 +27,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let coincidentEntries: CoincidentEntries
   /// How the log-t phases treat kinks under `corrected`.
   public let logTimeKinks: LogTimeKinks
-  /// Whether the normalized flows' corrected steps get the projection and the chatter hold.
+  /// The normalized flows' sliding treatment and correction weight in their corrected steps.
   public let normalizedKinks: NormalizedKinks
-  /// The correction weight of the normalized flows' corrected steps.
-  public let normalizedCorrection: NormalizedCorrection
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
 
@@ -42,11 +40,9 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .shared,
-    normalizedCorrection: NormalizedCorrection = .relaxed
+    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .relaxed
   ) {
     self.normalizedKinks = normalizedKinks
-    self.normalizedCorrection = normalizedCorrection
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

@@ -322,10 +322,10 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let (frozenPair, normalizedKinks) = (solve.kinks.frozenPair, solve.kinks.normalizedKinks)
-      // The normalized flows' correction weight (``NormalizedCorrection``); the unconstrained flow keeps its own.
+      // The normalized flows' correction weight (``NormalizedKinks``); the unconstrained flow keeps its own.
       let correctionWeight =
         problem.dynamics == .unconstrained
-        ? CrossingCorrectedStepper.defaultCorrectionWeight : solve.kinks.normalizedCorrection.weight
+        ? CrossingCorrectedStepper.defaultCorrectionWeight : normalizedKinks.correctionWeight
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =

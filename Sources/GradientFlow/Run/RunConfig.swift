@@ -141,10 +141,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var coincidentEntries: CoincidentEntries = .merged
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
-  /// Whether the normalized flows' corrected steps get the projection and the chatter hold (``NormalizedKinks``).
-  public var normalizedKinks: NormalizedKinks = .shared
-  /// The correction weight of the normalized flows' corrected steps (``NormalizedCorrection``).
-  public var normalizedCorrection: NormalizedCorrection = .relaxed
+  /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).
+  public var normalizedKinks: NormalizedKinks = .relaxed
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -155,7 +153,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
   ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `normalized_kinks`: no projection
-  ///   or chatter hold in the normalized flows' corrected steps; `normalized_correction`: their correction weight 0.3.
+  ///   or chatter hold in the normalized flows' corrected steps, their correction weight 0.3.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -164,7 +162,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
-      "normalized_kinks": "separate", "normalized_correction": "standard",
+      "normalized_kinks": "separate",
     ]
   }
 
@@ -373,7 +371,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
     case normalizedKinks = "normalized_kinks"
-    case normalizedCorrection = "normalized_correction"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -446,7 +443,5 @@ public struct RunConfig: Codable, Sendable, Equatable {
     logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
     normalizedKinks =
       try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
-    normalizedCorrection =
-      try c.decodeIfPresent(NormalizedCorrection.self, forKey: .normalizedCorrection) ?? d.normalizedCorrection
   }
 }

@@ -72,8 +72,7 @@ public struct SolveOptions {
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
-      logTimeKinks: config.logTimeKinks, normalizedKinks: config.normalizedKinks,
-      normalizedCorrection: config.normalizedCorrection)
+      logTimeKinks: config.logTimeKinks, normalizedKinks: config.normalizedKinks)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

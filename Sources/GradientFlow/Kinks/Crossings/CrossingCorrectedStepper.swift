@@ -213,7 +213,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
     // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its
     // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``).
-    let sharesSliding = normalization == nil || normalizedKinks == .shared
+    let sharesSliding = normalization == nil || normalizedKinks.sharesSliding
     chatter =
       holdsChatter && sharesSliding && slidingFlow != nil
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
