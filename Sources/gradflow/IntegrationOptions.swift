@@ -129,6 +129,13 @@ struct IntegrationOptions: ParsableArguments {
       default: "min(100·rtol, 1e-2)"))
   var kinkBand: Double?
 
+  @Option(
+    parsing: .unconditional,
+    help: help(
+      "--sliding corrected: the share of the second correction term in a step's error estimate; smaller takes longer steps across crossings at a larger correction error (docs/kinks.md).",
+      default: "\(CrossingCorrectedStepper.defaultCorrectionWeight)"))
+  var correctionWeight: Double?
+
   /// `--kink-band`'s name before one word per concept (issue #16); still read, not listed.
   @Option(name: .customLong("sliding-band"), parsing: .unconditional, help: .hidden)
   var slidingBand: Double?
@@ -170,5 +177,6 @@ struct IntegrationOptions: ParsableArguments {
     if checkAtEnd { config.checkAtEnd = true }
     if let sliding { config.sliding = sliding }
     if let band = kinkBand ?? slidingBand { config.kinkBand = band }
+    if let correctionWeight { config.correctionWeight = correctionWeight }
   }
 }

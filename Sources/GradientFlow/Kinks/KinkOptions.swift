@@ -31,8 +31,15 @@ public struct KinkOptions: Sendable, Equatable {
   public let normalizedKinks: NormalizedKinks
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
+  /// The crossing-corrected steps' share of the second correction term in their error estimate
+  /// (``CrossingCorrectedStepper/correctionWeight``).
+  public let correctionWeight: Double
+  /// The correction weight of the normalized flows' corrected steps: `correctionWeight` when set, else
+  /// ``NormalizedKinks/correctionWeight``.
+  public let normalizedCorrectionWeight: Double
 
-  /// `band` nil takes ``defaultBand(rtol:)``. The diagnostics' band is max(1e-6, 100·rtol): chattering
+  /// `band` nil takes ``defaultBand(rtol:)``, `correctionWeight` nil
+  /// ``CrossingCorrectedStepper/defaultCorrectionWeight``. The diagnostics' band is max(1e-6, 100·rtol): chattering
   /// pairs hover at |z| ~ rtol·‖w‖‖x‖, so it sits two decades above that.
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
@@ -40,9 +47,12 @@ public struct KinkOptions: Sendable, Equatable {
     leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected, normalizedKinks: NormalizedKinks = .relaxed
+    logTimeKinks: LogTimeKinks = .corrected, correctionWeight: Double? = nil,
+    normalizedKinks: NormalizedKinks = .relaxed
   ) {
     self.normalizedKinks = normalizedKinks
+    self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
+    normalizedCorrectionWeight = correctionWeight ?? normalizedKinks.correctionWeight
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

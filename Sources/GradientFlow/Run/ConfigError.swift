@@ -92,7 +92,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
       return "true or false"
     case .data, .labelColumn, .initialWeights: return "a string"
     case .noise, .leakySlope, .gateWidth, .initScale, .tEnd, .logTEnd, .rhoEnd, .saveFrom, .gdStep, .rtol, .atol,
-      .maxWallSeconds, .hmin, .hmax, .initialStep, .stopLoss, .stopMargin, .stopAtKkt, .kinkBand:
+      .maxWallSeconds, .hmin, .hmax, .initialStep, .stopLoss, .stopMargin, .stopAtKkt, .kinkBand,
+      .correctionWeight:
       return "a number (or \"inf\", \"-inf\", \"nan\")"
     }
   }

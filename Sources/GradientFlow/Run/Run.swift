@@ -322,10 +322,9 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let (frozenPair, normalizedKinks) = (solve.kinks.frozenPair, solve.kinks.normalizedKinks)
-      // The normalized flows' correction weight (``NormalizedKinks``); the unconstrained flow keeps its own.
+      // The normalized flows get their own default weight (``NormalizedKinks``); an explicit one serves both.
       let correctionWeight =
-        problem.dynamics == .unconstrained
-        ? CrossingCorrectedStepper.defaultCorrectionWeight : normalizedKinks.correctionWeight
+        problem.dynamics == .unconstrained ? solve.kinks.correctionWeight : solve.kinks.normalizedCorrectionWeight
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =

@@ -119,6 +119,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// `kink_band`; `sliding_band` in older run.json files): the relative kink band |z| ≤ η‖w‖‖x‖;
   /// `nil` uses ``KinkOptions/defaultBand(rtol:)``.
   public var kinkBand: Double?
+  /// The crossing-corrected steps' share of the second correction term in their error estimate
+  /// (`--correction-weight`, key `correction_weight`; ``CrossingCorrectedStepper/correctionWeight``);
+  /// `nil` uses ``CrossingCorrectedStepper/defaultCorrectionWeight``, which every run.json without the key ran with.
+  public var correctionWeight: Double?
   /// The −∇L of the `alignment` and `grad_norm` columns (``AlignmentVelocity``).
   public var alignmentVelocity: AlignmentVelocity = .flow
   /// Whether the Filippov slopes treat coincident kink surfaces as one (``CoincidentKinks/Treatment``).
@@ -356,6 +360,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case stopAtMinimizer = "stop_at_minimizer"
     case sliding
     case kinkBand = "kink_band"
+    case correctionWeight = "correction_weight"
     case alignmentVelocity = "alignment_velocity"
     case kinkSurfaces = "kink_surfaces"
     case saveSpacing = "save_spacing"
@@ -424,6 +429,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     checkAtEnd = try c.decodeIfPresent(Bool.self, forKey: .checkAtEnd) ?? d.checkAtEnd
     sliding = try c.decodeIfPresent(SlidingMode.self, forKey: .sliding) ?? d.sliding
     kinkBand = try c.decodeIfPresent(Double.self, forKey: .kinkBand)
+    correctionWeight = try c.decodeIfPresent(Double.self, forKey: .correctionWeight)
     saveSpacing = try c.decodeIfPresent(SaveSpacing.self, forKey: .saveSpacing) ?? d.saveSpacing
     alignmentVelocity =
       try c.decodeIfPresent(AlignmentVelocity.self, forKey: .alignmentVelocity) ?? d.alignmentVelocity

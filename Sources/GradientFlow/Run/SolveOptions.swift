@@ -72,7 +72,8 @@ public struct SolveOptions {
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
-      logTimeKinks: config.logTimeKinks, normalizedKinks: config.normalizedKinks)
+      logTimeKinks: config.logTimeKinks, correctionWeight: config.correctionWeight,
+      normalizedKinks: config.normalizedKinks)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).
@@ -155,6 +156,10 @@ public struct SolveOptions {
         iterations.isFinite && iterations <= Double(c.maxSteps),
         "--gd-step \(eta) needs \(String(format: "%.3g", iterations)) iterations to reach t-end "
           + "\(c.resolvedTEnd), more than --max-steps \(c.maxSteps); raise --gd-step or --max-steps, or lower --t-end")
+    }
+    if let weight = c.correctionWeight {
+      try require(
+        weight > 0 && weight.isFinite, "--correction-weight must be a positive, finite number (got \(weight))")
     }
     if c.sliding == .exact {
       try require(
