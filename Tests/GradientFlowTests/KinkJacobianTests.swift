@@ -53,6 +53,10 @@ import Testing
       config.data = Self.problemS + "/data.csv"
       config.initialWeights = Self.problemS + "/weights.json"
       config.dynamics = .lagrange
+      // The t phase's corrected steps as when these bounds were set: the msbdf phase through the crossings is
+      // sensitive to its start at the 1e-8 level (with `separate` at rtol 0.8e-8 … 1.2e-8 its γ̄ lands 6.8e-7 to
+      // 1.8e-6 from the reference, 1.4e-8 at 1e-8), and this test is about its Jacobian, not the t phase.
+      config.normalizedKinks = .separate
       edit(&config)
       let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/" + name).run()
       #expect(result.termination.isSuccess, "\(name): \(result.terminationMessage)")

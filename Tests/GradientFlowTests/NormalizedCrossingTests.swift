@@ -128,14 +128,17 @@ import Testing
     #expect(abs(try #require(corrected.final["v_norm_drift_1"])) < 1e-14)
   }
 
-  /// The normalized engine's steps (the maps between (g, v) and W, the inner steps with M) allocate nothing.
-  @Test func stepsAllocateNothing() throws {
+  /// The normalized engine's steps (the maps between (g, v) and W, the inner steps with M) allocate nothing,
+  /// with and without the sliding projection and chatter hold (``NormalizedKinks``).
+  @Test(arguments: [NormalizedKinks.separate, .shared])
+  func stepsAllocateNothing(kinks: NormalizedKinks) throws {
     try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
     let (architecture, inputs, labels, theta0) = try CrossingCorrectionTests.blobs(widths: [8])
     let field = NormalizedWeightField(architecture: architecture, scales: [0.5])
     let inner = try CrossingCorrectedStepper(
       architecture: architecture, inputs: inputs, labels: labels, loss: .exponential,
-      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms), normalization: field)
+      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms), holdsChatter: true,
+      normalization: field, normalizedKinks: kinks)
     let stepper = NormalizedCrossingStepper(inner: inner, architecture: architecture, field: field)
     let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     let state = try WeightNormFlow(network: network, loss: .exponential, scales: [0.5]).initialState(weights: theta0)

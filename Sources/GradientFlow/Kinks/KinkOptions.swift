@@ -29,11 +29,16 @@ public struct KinkOptions: Sendable, Equatable {
   public let logTimeKinks: LogTimeKinks
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h.
   public let slidingPullBack: SlidingPullBack
+  /// The normalized flows' sliding treatment and correction weight in their corrected steps.
+  public let normalizedKinks: NormalizedKinks
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
   /// (``CrossingCorrectedStepper/correctionWeight``).
   public let correctionWeight: Double
+  /// The correction weight of the normalized flows' corrected steps: `correctionWeight` when set, else
+  /// ``NormalizedKinks/correctionWeight``.
+  public let normalizedCorrectionWeight: Double
 
   /// `band` nil takes ``defaultBand(rtol:)``, `correctionWeight` nil
   /// ``CrossingCorrectedStepper/defaultCorrectionWeight``. The diagnostics' band is max(1e-6, 100·rtol): chattering
@@ -45,10 +50,12 @@ public struct KinkOptions: Sendable, Equatable {
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .stepLimited,
-    correctionWeight: Double? = nil
+    correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed
   ) {
+    self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack
+    normalizedCorrectionWeight = correctionWeight ?? normalizedKinks.correctionWeight
     self.slidingCorrection = slidingCorrection
     self.coincidentEntries = coincidentEntries
     self.logTimeKinks = logTimeKinks

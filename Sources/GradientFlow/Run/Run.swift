@@ -321,7 +321,10 @@ public final class Run {
         solve.kinks.crossingKernel
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
-      let (frozenPair, correctionWeight) = (solve.kinks.frozenPair, solve.kinks.correctionWeight)
+      let (frozenPair, normalizedKinks) = (solve.kinks.frozenPair, solve.kinks.normalizedKinks)
+      // The normalized flows get their own default weight (``NormalizedKinks``); an explicit one serves both.
+      let correctionWeight =
+        problem.dynamics == .unconstrained ? solve.kinks.correctionWeight : solve.kinks.normalizedCorrectionWeight
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
@@ -340,7 +343,7 @@ public final class Run {
             leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
-            normalization: normalization)
+            normalization: normalization, normalizedKinks: normalizedKinks)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -147,6 +147,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var logTimeKinks: LogTimeKinks = .corrected
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h (``SlidingPullBack``).
   public var slidingPullBack: SlidingPullBack = .stepLimited
+  /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).
+  public var normalizedKinks: NormalizedKinks = .relaxed
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -157,7 +159,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
   ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
-  ///   pull-back's rate not capped.
+  ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
+  ///   flows' corrected steps, their correction weight 0.3.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -167,6 +170,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
       "pull_back": "fixed",
+      "normalized_kinks": "separate",
     ]
   }
 
@@ -376,6 +380,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
     case slidingPullBack = "pull_back"
+    case normalizedKinks = "normalized_kinks"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -449,5 +454,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
     slidingPullBack =
       try c.decodeIfPresent(SlidingPullBack.self, forKey: .slidingPullBack) ?? d.slidingPullBack
+    normalizedKinks =
+      try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
   }
 }

@@ -181,7 +181,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil
+    pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
+    normalizedKinks: NormalizedKinks = .separate
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -213,10 +214,12 @@ public final class CrossingCorrectedStepper: StepEngine {
       band = nil
     }
     slidingFlow = base as? FilippovFlow
-    // The chatter hold and the batched correction are built for the unconstrained field; a normalized
-    // flow (M(W)·G(W)) keeps the per-sample correction and no hold.
+    // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
+    // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its
+    // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``).
+    let sharesSliding = normalization == nil || normalizedKinks.sharesSliding
     chatter =
-      holdsChatter && normalization == nil && slidingFlow != nil
+      holdsChatter && sharesSliding && slidingFlow != nil
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
     if let normalization {
       dynamics = NormalizedWeightFlow(base: base, field: normalization)
@@ -235,7 +238,7 @@ public final class CrossingCorrectedStepper: StepEngine {
       : nil
     limitsPullBack = pullBack == .stepLimited && slidingFlow != nil && normalization == nil
     projection =
-      slidingCorrection == .projected && slidingFlow != nil && normalization == nil
+      slidingCorrection == .projected && slidingFlow != nil && sharesSliding
       ? SlidingProjection(
         inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
     self.tolerances = tolerances
