@@ -133,7 +133,9 @@ struct IntegrationOptions: ParsableArguments {
     parsing: .unconditional,
     help: help(
       "--sliding corrected: the share of the second correction term in a step's error estimate; smaller takes longer steps across crossings at a larger correction error (docs/kinks.md).",
-      default: "\(CrossingCorrectedStepper.defaultCorrectionWeight)"))
+      default:
+        "\(CrossingCorrectedStepper.defaultCorrectionWeight); \(NormalizedKinks.relaxed.correctionWeight) for the Lagrange and weight-normalized flows"
+    ))
   var correctionWeight: Double?
 
   /// `--kink-band`'s name before one word per concept (issue #16); still read, not listed.
