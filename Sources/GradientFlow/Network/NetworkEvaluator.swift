@@ -204,8 +204,16 @@ public final class NetworkEvaluator {
       let count = sampleCount * sizes[k]
       let z = preActivations[k - 1]
       let m = frozenSlopes(ofLayer: k)
-      for i in 0..<count { m[i] = 1 }
-      applyDerivative(z, to: m, count: count)
+      // One pass, m = σ'(z): the same values as 1 · σ'(z).
+      switch activation {
+      case .relu:
+        for i in 0..<count { m[i] = z[i] > 0 ? 1 : 0 }
+      case .leakyRelu:
+        let slope = slope
+        for i in 0..<count { m[i] = z[i] > 0 ? 1 : slope }
+      case .identity, .smoothRelu:
+        m.update(repeating: 1, count: count)
+      }
     }
   }
 
@@ -275,16 +283,23 @@ public final class NetworkEvaluator {
       let cBlock = c + start
       let last = depth - 1
       let dLast = sizes[last]
+      // Without kept H_{K−1} or a gate, H_{K−1} and D_{K−1} of the block come from one pass over Z_{K−1}.
+      let fused = depth > 1 && !keepsHidden && gate == nil
+      if fused { lastHiddenAndSignal(cBlock, theta + offsets[depth], start: start, rows: rows) }
       let aLast =
-        last == 0 ? UnsafePointer(inputs + start * sizes[0]) : hiddenBlock(layer: last, start: start, rows: rows)
+        last == 0
+        ? UnsafePointer(inputs + start * sizes[0])
+        : fused ? UnsafePointer(hidden) : hiddenBlock(layer: last, start: start, rows: rows)
       NetworkKernels.accumulateGradient(
         blas: blas, rows: rows, din: dLast, dout: 1, d: cBlock, a: aLast, g: gradient + offsets[depth],
         gT: transposedGradient + offsets[depth])
       if depth > 1 {
         var delta = deltaA
         var spare = deltaB
-        outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
-        applyDerivative(layer: last, start: start, rows: rows, to: delta)
+        if !fused {
+          outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
+          applyDerivative(layer: last, start: start, rows: rows, to: delta)
+        }
         for k in stride(from: depth - 1, through: 1, by: -1) {
           let din = sizes[k - 1]
           let dout = sizes[k]
@@ -330,6 +345,59 @@ public final class NetworkEvaluator {
     if keepsHidden { return UnsafePointer(keptHidden + sampleCount * hiddenOffsets[k] + start * sizes[k]) }
     computeHidden(layer: k, start: start, rows: rows, into: hidden)
     return UnsafePointer(hidden)
+  }
+
+  /// For rows [start, start + rows) of the last hidden layer k = K − 1 (no gate): `hidden` ← H_k = σ(Z_k)
+  /// and `deltaA` ← D_k = (c ⊗ w_K) ⊙ σ'(Z_k), in one pass that reads Z_k (and the frozen slopes) once.
+  /// Each entry is computed as in ``computeHidden`` and ``outerProduct`` followed by ``applyDerivative``
+  /// (z·m, and (c_r w_j)·σ'), so the values are the same bit for bit.
+  private func lastHiddenAndSignal(
+    _ c: UnsafePointer<Double>, _ w: UnsafePointer<Double>, start: Int, rows: Int
+  ) {
+    let k = depth - 1
+    let columns = sizes[k]
+    let z = preActivations[k - 1] + start * columns
+    let (h, d) = (hidden, deltaA)
+    if usesFrozenPattern {
+      let m = frozenSlopes! + sampleCount * hiddenOffsets[k] + start * columns
+      for r in 0..<rows {
+        let (s, o) = (c[r], r * columns)
+        for j in 0..<columns {
+          h[o + j] = z[o + j] * m[o + j]
+          d[o + j] = (s * w[j]) * m[o + j]
+        }
+      }
+      return
+    }
+    switch activation {
+    case .relu:
+      for r in 0..<rows {
+        let (s, o) = (c[r], r * columns)
+        for j in 0..<columns {
+          let positive = z[o + j] > 0
+          h[o + j] = positive ? z[o + j] : 0
+          d[o + j] = (s * w[j]) * (positive ? 1 : 0)
+        }
+      }
+    case .leakyRelu:
+      let slope = slope
+      for r in 0..<rows {
+        let (s, o) = (c[r], r * columns)
+        for j in 0..<columns {
+          let positive = z[o + j] > 0
+          h[o + j] = positive ? z[o + j] : slope * z[o + j]
+          d[o + j] = (s * w[j]) * (positive ? 1 : slope)
+        }
+      }
+    case .identity, .smoothRelu:
+      for r in 0..<rows {
+        let (s, o) = (c[r], r * columns)
+        for j in 0..<columns {
+          h[o + j] = z[o + j]
+          d[o + j] = s * w[j]
+        }
+      }
+    }
   }
 
   /// h = σ(Z_k) for rows [start, start + rows) (the smooth gate: Z_k ⊙ S from ``openGates``).

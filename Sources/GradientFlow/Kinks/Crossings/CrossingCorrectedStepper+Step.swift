@@ -142,9 +142,10 @@ extension CrossingCorrectedStepper {
       } else {
         start.update(from: end, count: dimension)
         startRate.update(from: endRate, count: dimension)
-        startRateZ.update(from: endRateZ, count: sampleCount * layerWidths[0])
+        // The end's z and ż become the start's (the buffers trade places; the next attempt overwrites `end*`).
+        swap(&startRateZ, &endRateZ)
         startRatesFresh = true
-        startZ.update(from: endZ, count: sampleCount * hiddenCount)
+        swap(&startZ, &endZ)
       }
       if projectSlidingPairs() > 0 {
         guard restart(at: start, rate: startRate) else {

@@ -128,9 +128,11 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// of the sample per cell (8 was chosen against perturbed step sequences: docs/relu-kinks.md).
   static let cells = 8
   // Hidden pre-activations at s = 0, ½, 1 (the network's layout: layer k's N × d_k block at N·offset_k).
-  let startZ: UnsafeMutablePointer<Double>
+  // `startZ` and `endZ` (like `startRateZ` and `endRateZ`) trade buffers when a step without crossings is
+  // accepted, instead of copying N × width values.
+  var startZ: UnsafeMutablePointer<Double>
   let midZ: UnsafeMutablePointer<Double>
-  let endZ: UnsafeMutablePointer<Double>
+  var endZ: UnsafeMutablePointer<Double>
   // One sample: the pattern at the start, the current slopes, pre-activations (two scratch rows).
   let startSlopes: UnsafeMutablePointer<Double>
   let slopes: UnsafeMutablePointer<Double>
@@ -148,8 +150,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   let wrongUnits: UnsafeMutablePointer<Int>
   /// ż of the first hidden layer at the step's ends under the frozen pattern (N × d_1: X Ẇ_1ᵀ), the
   /// transposed rate block of W_1 for that product, a cubic's roots, and one sample's crossings in order.
-  let startRateZ: UnsafeMutablePointer<Double>
-  let endRateZ: UnsafeMutablePointer<Double>
+  var startRateZ: UnsafeMutablePointer<Double>
+  var endRateZ: UnsafeMutablePointer<Double>
   let rateTransposed: UnsafeMutablePointer<Double>
   let rootScratch: UnsafeMutablePointer<Double>
   let eventTimes: UnsafeMutablePointer<Double>
