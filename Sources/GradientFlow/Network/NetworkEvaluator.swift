@@ -100,11 +100,11 @@ public final class NetworkEvaluator {
     didSet { precondition(!usesFrozenPattern || frozenSlopes != nil, "enableFrozenPattern() first") }
   }
 
-  /// `inputs` is row-major N × d_0; `labels` are ±1. `blockRows` overrides the block size (tests
-  /// and benchmarks).
+  /// `inputs` is row-major N × d_0; `labels` are ±1. `blocks` sizes the blocks of rows with OpenBLAS
+  /// (``NetworkBlocks``); `blockRows` overrides it (tests and benchmarks).
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], kernel: Kernel = .automatic,
-    blockRows: Int? = nil
+    blocks: NetworkBlocks = .cache, blockRows: Int? = nil
   ) throws(ModelError) {
     let n = labels.count
     guard n >= 1, inputs.count == n * architecture.inputDimension else {
@@ -124,7 +124,7 @@ public final class NetworkEvaluator {
     case .loops: usesBLAS = false
     }
     let widest = architecture.layerSizes.max() ?? 1
-    self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? max(16, Self.blockBytes / (8 * widest)) : n)))
+    self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? blocks.rows(sizes: architecture.layerSizes) : n)))
     sizes = arena.buffer(count: depth + 1)
     offsets = arena.buffer(count: depth + 1)
     for k in 0...depth {
@@ -356,46 +356,31 @@ public final class NetworkEvaluator {
   ) {
     let k = depth - 1
     let columns = sizes[k]
-    let z = preActivations[k - 1] + start * columns
-    let (h, d) = (hidden, deltaA)
-    if usesFrozenPattern {
-      let m = frozenSlopes! + sampleCount * hiddenOffsets[k] + start * columns
-      for r in 0..<rows {
-        let (s, o) = (c[r], r * columns)
-        for j in 0..<columns {
-          h[o + j] = z[o + j] * m[o + j]
-          d[o + j] = (s * w[j]) * m[o + j]
-        }
+    let slope = slope
+    let frozen = usesFrozenPattern ? frozenSlopes! + sampleCount * hiddenOffsets[k] + start * columns : nil
+    // Row by row with row pointers, so that each inner loop is a plain elementwise loop over contiguous
+    // memory that LLVM vectorizes.
+    for r in 0..<rows {
+      let s = c[r]
+      let z = UnsafePointer(preActivations[k - 1] + (start + r) * columns)
+      let h = hidden + r * columns
+      let d = deltaA + r * columns
+      if let frozen {
+        let m = UnsafePointer(frozen + r * columns)
+        for j in 0..<columns { h[j] = z[j] * m[j] }
+        for j in 0..<columns { d[j] = (s * w[j]) * m[j] }
+        continue
       }
-      return
-    }
-    switch activation {
-    case .relu:
-      for r in 0..<rows {
-        let (s, o) = (c[r], r * columns)
-        for j in 0..<columns {
-          let positive = z[o + j] > 0
-          h[o + j] = positive ? z[o + j] : 0
-          d[o + j] = (s * w[j]) * (positive ? 1 : 0)
-        }
-      }
-    case .leakyRelu:
-      let slope = slope
-      for r in 0..<rows {
-        let (s, o) = (c[r], r * columns)
-        for j in 0..<columns {
-          let positive = z[o + j] > 0
-          h[o + j] = positive ? z[o + j] : slope * z[o + j]
-          d[o + j] = (s * w[j]) * (positive ? 1 : slope)
-        }
-      }
-    case .identity, .smoothRelu:
-      for r in 0..<rows {
-        let (s, o) = (c[r], r * columns)
-        for j in 0..<columns {
-          h[o + j] = z[o + j]
-          d[o + j] = s * w[j]
-        }
+      switch activation {
+      case .relu:
+        for j in 0..<columns { h[j] = z[j] > 0 ? z[j] : 0 }
+        for j in 0..<columns { d[j] = (s * w[j]) * (z[j] > 0 ? 1 : 0) }
+      case .leakyRelu:
+        for j in 0..<columns { h[j] = z[j] > 0 ? z[j] : slope * z[j] }
+        for j in 0..<columns { d[j] = (s * w[j]) * (z[j] > 0 ? 1 : slope) }
+      case .identity, .smoothRelu:
+        for j in 0..<columns { h[j] = z[j] }
+        for j in 0..<columns { d[j] = s * w[j] }
       }
     }
   }

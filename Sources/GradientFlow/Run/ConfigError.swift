@@ -78,6 +78,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .crossingKernel: return oneOf(CrossingKernel.self)
     case .kinkJacobian: return oneOf(KinkJacobian.self)
     case .frozenPair: return oneOf(FrozenPair.self)
+    case .networkBlocks: return oneOf(NetworkBlocks.self)
     case .minimizerVelocity: return oneOf(MinimizerVelocity.self)
     case .stiffKinks: return oneOf(StiffKinks.self)
     case .slidingCorrection: return oneOf(SlidingCorrection.self)

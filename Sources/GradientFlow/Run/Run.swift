@@ -50,7 +50,8 @@ public final class Run {
     let gradientDescent = solve.gradientDescentStep != nil
     do throws(ModelError) {
       let network = try NetworkEvaluator(
-        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+        blocks: solve.networkBlocks)
       if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
@@ -75,14 +76,16 @@ public final class Run {
           kinks: kinks, problem: problem, gradientDescent: gradientDescent, network: network)
         : try problem.dynamics.make(network: network, loss: problem.loss, wnScale: problem.wnScale)
       let observerNetwork = try NetworkEvaluator(
-        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+        blocks: solve.networkBlocks)
       let observables = Observables(
         network: observerNetwork, loss: problem.loss, initialWeights: problem.initialWeights)
       if filippov, kinks.alignmentVelocity == .flow {
         // `alignment` and `grad_norm` use the velocity the flow follows on sliding pairs (the unconstrained
         // Filippov field in θ; for the normalized flows, the slopes they take from it).
         let velocityNetwork = try NetworkEvaluator(
-          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+          blocks: solve.networkBlocks)
         observables.velocityField =
           try SlidingSetup.makeFilippovFlow(
             kinks: kinks, problem: problem, dynamics: .unconstrained, gradientDescent: false,
@@ -322,6 +325,7 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let frozenPair = solve.kinks.frozenPair
+      let blocks = solve.networkBlocks
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
@@ -337,7 +341,8 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, surfaces: surfaces, leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
-            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
+            slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization,
+            blocks: blocks)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

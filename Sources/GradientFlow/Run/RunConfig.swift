@@ -133,6 +133,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var kinkJacobian: KinkJacobian = .inBand
   /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
   public var frozenPair: FrozenPair = .rkck
+  /// How the network evaluators cut the samples into blocks for OpenBLAS (``NetworkBlocks``).
+  public var networkBlocks: NetworkBlocks = .smallGemm
   /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer relu or leaky-relu net (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
@@ -150,7 +152,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `chatter`: no chatter hold; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases.
+  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `network_blocks`: blocks
+  ///   sized for the L2 cache.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -159,6 +162,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
+      "network_blocks": "cache",
     ]
   }
 
@@ -361,6 +365,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
     case frozenPair = "frozen_pair"
+    case networkBlocks = "network_blocks"
     case minimizerVelocity = "minimizer_velocity"
     case stiffKinks = "stiff_kinks"
     case slidingCorrection = "sliding_correction"
@@ -428,6 +433,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
     frozenPair = try c.decodeIfPresent(FrozenPair.self, forKey: .frozenPair) ?? d.frozenPair
+    networkBlocks = try c.decodeIfPresent(NetworkBlocks.self, forKey: .networkBlocks) ?? d.networkBlocks
     minimizerVelocity =
       try c.decodeIfPresent(MinimizerVelocity.self, forKey: .minimizerVelocity) ?? d.minimizerVelocity
     stiffKinks = try c.decodeIfPresent(StiffKinks.self, forKey: .stiffKinks) ?? d.stiffKinks

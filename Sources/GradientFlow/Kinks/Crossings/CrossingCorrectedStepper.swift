@@ -180,7 +180,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
-    normalization: NormalizedWeightField? = nil
+    normalization: NormalizedWeightField? = nil, blocks: NetworkBlocks = .cache
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -192,7 +192,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     guard correctionWeight > 0, correctionWeight.isFinite else {
       throw .invalidArchitecture("the correction weight must be positive (got \(correctionWeight))")
     }
-    network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
+    network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels, blocks: blocks)
     network.enableFrozenPattern()
     // Leaky ReLU gets the Filippov slopes (in [α, 1]) with one hidden layer when `leakySliding`.
     let leakyFilippov = leakySliding && architecture.activation == .leakyRelu && architecture.depth == 2
