@@ -62,6 +62,10 @@ public final class CrossingCorrectedStepper: StepEngine {
   public internal(set) var crossings = 0
 
   let network: NetworkEvaluator
+  /// Rows per product of ``firstLayerRates(_:into:)``: the network's blocks under `small-gemm` (OpenBLAS's
+  /// small-matrix kernels, no packing or zeroing of the N × d_1 result), all N at once under `cache` (the
+  /// legacy single product).
+  let rateBlockRows: Int
   /// The field on the network: ReLU nets get the Filippov slopes on sliding pairs (``FilippovFlow``,
   /// ``DeepFilippovFlow``), which see the frozen pattern through ``NetworkEvaluator/isActive(layer:at:)``.
   let dynamics: any FlowDynamics
@@ -194,6 +198,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     }
     network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels, blocks: blocks)
     network.enableFrozenPattern()
+    rateBlockRows = blocks == .smallGemm ? network.blockRowsUsed : labels.count
     // Leaky ReLU gets the Filippov slopes (in [α, 1]) with one hidden layer when `leakySliding`.
     let leakyFilippov = leakySliding && architecture.activation == .leakyRelu && architecture.depth == 2
     let plain =
