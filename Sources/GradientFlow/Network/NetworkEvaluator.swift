@@ -100,11 +100,11 @@ public final class NetworkEvaluator {
     didSet { precondition(!usesFrozenPattern || frozenSlopes != nil, "enableFrozenPattern() first") }
   }
 
-  /// `inputs` is row-major N × d_0; `labels` are ±1. `blockRows` overrides the block size (tests
-  /// and benchmarks).
+  /// `inputs` is row-major N × d_0; `labels` are ±1. `blocks` sizes the blocks of rows with OpenBLAS
+  /// (``NetworkBlocks``); `blockRows` overrides it (tests and benchmarks).
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], kernel: Kernel = .automatic,
-    blockRows: Int? = nil
+    blocks: NetworkBlocks = .cache, blockRows: Int? = nil
   ) throws(ModelError) {
     let n = labels.count
     guard n >= 1, inputs.count == n * architecture.inputDimension else {
@@ -124,7 +124,7 @@ public final class NetworkEvaluator {
     case .loops: usesBLAS = false
     }
     let widest = architecture.layerSizes.max() ?? 1
-    self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? max(16, Self.blockBytes / (8 * widest)) : n)))
+    self.blockRows = min(n, max(1, blockRows ?? (usesBLAS ? blocks.rows(sizes: architecture.layerSizes) : n)))
     sizes = arena.buffer(count: depth + 1)
     offsets = arena.buffer(count: depth + 1)
     for k in 0...depth {
@@ -204,8 +204,16 @@ public final class NetworkEvaluator {
       let count = sampleCount * sizes[k]
       let z = preActivations[k - 1]
       let m = frozenSlopes(ofLayer: k)
-      for i in 0..<count { m[i] = 1 }
-      applyDerivative(z, to: m, count: count)
+      // One pass, m = σ'(z): the same values as 1 · σ'(z).
+      switch activation {
+      case .relu:
+        for i in 0..<count { m[i] = z[i] > 0 ? 1 : 0 }
+      case .leakyRelu:
+        let slope = slope
+        for i in 0..<count { m[i] = z[i] > 0 ? 1 : slope }
+      case .identity, .smoothRelu:
+        m.update(repeating: 1, count: count)
+      }
     }
   }
 
@@ -275,16 +283,23 @@ public final class NetworkEvaluator {
       let cBlock = c + start
       let last = depth - 1
       let dLast = sizes[last]
+      // Without kept H_{K−1} or a gate, H_{K−1} and D_{K−1} of the block come from one pass over Z_{K−1}.
+      let fused = depth > 1 && !keepsHidden && gate == nil
+      if fused { lastHiddenAndSignal(cBlock, theta + offsets[depth], start: start, rows: rows) }
       let aLast =
-        last == 0 ? UnsafePointer(inputs + start * sizes[0]) : hiddenBlock(layer: last, start: start, rows: rows)
+        last == 0
+        ? UnsafePointer(inputs + start * sizes[0])
+        : fused ? UnsafePointer(hidden) : hiddenBlock(layer: last, start: start, rows: rows)
       NetworkKernels.accumulateGradient(
         blas: blas, rows: rows, din: dLast, dout: 1, d: cBlock, a: aLast, g: gradient + offsets[depth],
         gT: transposedGradient + offsets[depth])
       if depth > 1 {
         var delta = deltaA
         var spare = deltaB
-        outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
-        applyDerivative(layer: last, start: start, rows: rows, to: delta)
+        if !fused {
+          outerProduct(cBlock, theta + offsets[depth], rows: rows, columns: dLast, into: delta)
+          applyDerivative(layer: last, start: start, rows: rows, to: delta)
+        }
         for k in stride(from: depth - 1, through: 1, by: -1) {
           let din = sizes[k - 1]
           let dout = sizes[k]
@@ -330,6 +345,44 @@ public final class NetworkEvaluator {
     if keepsHidden { return UnsafePointer(keptHidden + sampleCount * hiddenOffsets[k] + start * sizes[k]) }
     computeHidden(layer: k, start: start, rows: rows, into: hidden)
     return UnsafePointer(hidden)
+  }
+
+  /// For rows [start, start + rows) of the last hidden layer k = K − 1 (no gate): `hidden` ← H_k = σ(Z_k)
+  /// and `deltaA` ← D_k = (c ⊗ w_K) ⊙ σ'(Z_k), in one pass that reads Z_k (and the frozen slopes) once.
+  /// Each entry is computed as in ``computeHidden`` and ``outerProduct`` followed by ``applyDerivative``
+  /// (z·m, and (c_r w_j)·σ'), so the values are the same bit for bit.
+  private func lastHiddenAndSignal(
+    _ c: UnsafePointer<Double>, _ w: UnsafePointer<Double>, start: Int, rows: Int
+  ) {
+    let k = depth - 1
+    let columns = sizes[k]
+    let slope = slope
+    let frozen = usesFrozenPattern ? frozenSlopes! + sampleCount * hiddenOffsets[k] + start * columns : nil
+    // Row by row with row pointers, so that each inner loop is a plain elementwise loop over contiguous
+    // memory that LLVM vectorizes.
+    for r in 0..<rows {
+      let s = c[r]
+      let z = UnsafePointer(preActivations[k - 1] + (start + r) * columns)
+      let h = hidden + r * columns
+      let d = deltaA + r * columns
+      if let frozen {
+        let m = UnsafePointer(frozen + r * columns)
+        for j in 0..<columns { h[j] = z[j] * m[j] }
+        for j in 0..<columns { d[j] = (s * w[j]) * m[j] }
+        continue
+      }
+      switch activation {
+      case .relu:
+        for j in 0..<columns { h[j] = z[j] > 0 ? z[j] : 0 }
+        for j in 0..<columns { d[j] = (s * w[j]) * (z[j] > 0 ? 1 : 0) }
+      case .leakyRelu:
+        for j in 0..<columns { h[j] = z[j] > 0 ? z[j] : slope * z[j] }
+        for j in 0..<columns { d[j] = (s * w[j]) * (z[j] > 0 ? 1 : slope) }
+      case .identity, .smoothRelu:
+        for j in 0..<columns { h[j] = z[j] }
+        for j in 0..<columns { d[j] = s * w[j] }
+      }
+    }
   }
 
   /// h = σ(Z_k) for rows [start, start + rows) (the smooth gate: Z_k ⊙ S from ``openGates``).

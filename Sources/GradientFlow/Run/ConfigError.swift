@@ -42,8 +42,11 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     if let closest, editDistance(key, closest) <= max(2, key.count / 3) {
       return .invalid(path: path, reason: "unknown key \(jsonText(key)) (did you mean \"\(closest)\"?)")
     }
+    // A long unknown key (pasted text, a mangled file) is shown by its first 32 characters, so that the
+    // message stays short however long the key is.
+    let shown = key.count > 32 ? String(key.prefix(32)) + "…" : key
     return .invalid(
-      path: path, reason: "unknown key \(jsonText(key)); known keys: \(sorted.joined(separator: ", "))")
+      path: path, reason: "unknown key \(jsonText(shown)); known keys: \(sorted.joined(separator: ", "))")
   }
 
   /// A key whose value cannot be decoded: what the key must hold and what it holds.
@@ -78,6 +81,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .crossingKernel: return oneOf(CrossingKernel.self)
     case .kinkJacobian: return oneOf(KinkJacobian.self)
     case .frozenPair: return oneOf(FrozenPair.self)
+    case .networkBlocks: return oneOf(NetworkBlocks.self)
     case .minimizerVelocity: return oneOf(MinimizerVelocity.self)
     case .stiffKinks: return oneOf(StiffKinks.self)
     case .slidingCorrection: return oneOf(SlidingCorrection.self)

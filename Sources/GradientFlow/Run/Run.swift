@@ -50,7 +50,8 @@ public final class Run {
     let gradientDescent = solve.gradientDescentStep != nil
     do throws(ModelError) {
       let network = try NetworkEvaluator(
-        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+        blocks: solve.networkBlocks)
       if kinks.sliding == .corrected {
         try SlidingSetup.validateCorrected(problem: problem, gradientDescent: gradientDescent)
       }
@@ -75,14 +76,16 @@ public final class Run {
           kinks: kinks, problem: problem, gradientDescent: gradientDescent, network: network)
         : try problem.dynamics.make(network: network, loss: problem.loss, wnScale: problem.wnScale)
       let observerNetwork = try NetworkEvaluator(
-        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+        architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+        blocks: solve.networkBlocks)
       let observables = Observables(
         network: observerNetwork, loss: problem.loss, initialWeights: problem.initialWeights)
       if filippov, kinks.alignmentVelocity == .flow {
         // `alignment` and `grad_norm` use the velocity the flow follows on sliding pairs (the unconstrained
         // Filippov field in θ; for the normalized flows, the slopes they take from it).
         let velocityNetwork = try NetworkEvaluator(
-          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels)
+          architecture: problem.architecture, inputs: problem.dataset.inputs, labels: problem.dataset.labels,
+          blocks: solve.networkBlocks)
         observables.velocityField =
           try SlidingSetup.makeFilippovFlow(
             kinks: kinks, problem: problem, dynamics: .unconstrained, gradientDescent: false,
@@ -325,6 +328,7 @@ public final class Run {
       // The normalized flows get their own default weight (``NormalizedKinks``); an explicit one serves both.
       let correctionWeight =
         problem.dynamics == .unconstrained ? solve.kinks.correctionWeight : solve.kinks.normalizedCorrectionWeight
+      let blocks = solve.networkBlocks
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
@@ -343,7 +347,7 @@ public final class Run {
             leakySliding: leakySliding,
             holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
-            normalization: normalization, normalizedKinks: normalizedKinks)
+            normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -137,6 +137,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var kinkJacobian: KinkJacobian = .inBand
   /// The embedded pair of the crossing-corrected steps' frozen field (``FrozenPair``).
   public var frozenPair: FrozenPair = .rkck
+  /// How the network evaluators cut the samples into blocks for OpenBLAS (``NetworkBlocks``).
+  public var networkBlocks: NetworkBlocks = .smallGemm
   /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer relu or leaky-relu net (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
@@ -160,7 +162,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
   ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
   ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
-  ///   flows' corrected steps, their correction weight 0.3.
+  ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -171,6 +173,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
       "pull_back": "fixed",
       "normalized_kinks": "separate",
+      "network_blocks": "cache",
     ]
   }
 
@@ -374,6 +377,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
     case frozenPair = "frozen_pair"
+    case networkBlocks = "network_blocks"
     case minimizerVelocity = "minimizer_velocity"
     case stiffKinks = "stiff_kinks"
     case slidingCorrection = "sliding_correction"
@@ -444,6 +448,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian
     frozenPair = try c.decodeIfPresent(FrozenPair.self, forKey: .frozenPair) ?? d.frozenPair
+    networkBlocks = try c.decodeIfPresent(NetworkBlocks.self, forKey: .networkBlocks) ?? d.networkBlocks
     minimizerVelocity =
       try c.decodeIfPresent(MinimizerVelocity.self, forKey: .minimizerVelocity) ?? d.minimizerVelocity
     stiffKinks = try c.decodeIfPresent(StiffKinks.self, forKey: .stiffKinks) ?? d.stiffKinks

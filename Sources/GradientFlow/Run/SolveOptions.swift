@@ -29,6 +29,8 @@ public struct SolveOptions {
   public let stops: StopOptions
   /// OpenBLAS threads (``BLASThreads``; changes the summation order of split products, nothing else).
   public let threads: Int
+  /// How the network evaluators block the samples (``NetworkBlocks``; changes summation order only).
+  public let networkBlocks: NetworkBlocks
 
   /// The solve options of a validated `config` for its problem.
   init(config: RunConfig, problem: Problem) {
@@ -53,6 +55,7 @@ public struct SolveOptions {
     solver.recordStates = false
     solver.stepEngineName = "corrected"  // the only step engine ``Stepper/auto`` switches away from
     threads = config.threads
+    networkBlocks = config.networkBlocks
     // `auto` takes the Filippov slopes on one hidden ReLU layer whose data have parallel inputs (x, −x):
     // their samples share one kink surface per unit, which the crossing-corrected steps treat as two —
     // unless they merge the class's crossings (`coincident_entries` `merged`, with the batched kernel of the

@@ -51,9 +51,14 @@ extension CrossingCorrectedStepper {
   func firstLayerRates(_ rate: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
     let (d, width) = (layerSizes[0], layerSizes[1])
     NetworkKernels.transpose(rate, rows: width, columns: d, into: rateTransposed)
-    NetworkKernels.forward(
-      blas: network.usesBLAS, rows: sampleCount, din: d, dout: width, a: field.input(0), w: rate,
-      wT: rateTransposed, z: out)
+    var first = 0
+    while first < sampleCount {
+      let rows = min(rateBlockRows, sampleCount - first)
+      NetworkKernels.forward(
+        blas: network.usesBLAS, rows: rows, din: d, dout: width, a: field.input(first), w: rate,
+        wT: rateTransposed, z: out + first * width)
+      first += rows
+    }
   }
 
   /// The network's last hidden pre-activations into `z` (layer k's N × d_k block at N·offset_k).
@@ -142,9 +147,10 @@ extension CrossingCorrectedStepper {
       } else {
         start.update(from: end, count: dimension)
         startRate.update(from: endRate, count: dimension)
-        startRateZ.update(from: endRateZ, count: sampleCount * layerWidths[0])
+        // The end's z and ż become the start's (the buffers trade places; the next attempt overwrites `end*`).
+        swap(&startRateZ, &endRateZ)
         startRatesFresh = true
-        startZ.update(from: endZ, count: sampleCount * hiddenCount)
+        swap(&startZ, &endZ)
       }
       if projectSlidingPairs() > 0 {
         guard restart(at: start, rate: startRate) else {

@@ -62,6 +62,10 @@ public final class CrossingCorrectedStepper: StepEngine {
   public internal(set) var crossings = 0
 
   let network: NetworkEvaluator
+  /// Rows per product of ``firstLayerRates(_:into:)``: the network's blocks under `small-gemm` (OpenBLAS's
+  /// small-matrix kernels, no packing or zeroing of the N × d_1 result), all N at once under `cache` (the
+  /// legacy single product).
+  let rateBlockRows: Int
   /// The field on the network: ReLU nets get the Filippov slopes on sliding pairs (``FilippovFlow``,
   /// ``DeepFilippovFlow``), which see the frozen pattern through ``NetworkEvaluator/isActive(layer:at:)``.
   let dynamics: any FlowDynamics
@@ -131,9 +135,11 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// of the sample per cell (8 was chosen against perturbed step sequences: docs/relu-kinks.md).
   static let cells = 8
   // Hidden pre-activations at s = 0, ½, 1 (the network's layout: layer k's N × d_k block at N·offset_k).
-  let startZ: UnsafeMutablePointer<Double>
+  // `startZ` and `endZ` (like `startRateZ` and `endRateZ`) trade buffers when a step without crossings is
+  // accepted, instead of copying N × width values.
+  var startZ: UnsafeMutablePointer<Double>
   let midZ: UnsafeMutablePointer<Double>
-  let endZ: UnsafeMutablePointer<Double>
+  var endZ: UnsafeMutablePointer<Double>
   // One sample: the pattern at the start, the current slopes, pre-activations (two scratch rows).
   let startSlopes: UnsafeMutablePointer<Double>
   let slopes: UnsafeMutablePointer<Double>
@@ -151,8 +157,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   let wrongUnits: UnsafeMutablePointer<Int>
   /// ż of the first hidden layer at the step's ends under the frozen pattern (N × d_1: X Ẇ_1ᵀ), the
   /// transposed rate block of W_1 for that product, a cubic's roots, and one sample's crossings in order.
-  let startRateZ: UnsafeMutablePointer<Double>
-  let endRateZ: UnsafeMutablePointer<Double>
+  var startRateZ: UnsafeMutablePointer<Double>
+  var endRateZ: UnsafeMutablePointer<Double>
   let rateTransposed: UnsafeMutablePointer<Double>
   let rootScratch: UnsafeMutablePointer<Double>
   let eventTimes: UnsafeMutablePointer<Double>
@@ -182,7 +188,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
-    normalizedKinks: NormalizedKinks = .separate
+    normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -194,8 +200,9 @@ public final class CrossingCorrectedStepper: StepEngine {
     guard correctionWeight > 0, correctionWeight.isFinite else {
       throw .invalidArchitecture("the correction weight must be positive (got \(correctionWeight))")
     }
-    network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
+    network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels, blocks: blocks)
     network.enableFrozenPattern()
+    rateBlockRows = blocks == .smallGemm ? network.blockRowsUsed : labels.count
     // Leaky ReLU gets the Filippov slopes (in [α, 1]) with one hidden layer when `leakySliding`.
     let leakyFilippov = leakySliding && architecture.activation == .leakyRelu && architecture.depth == 2
     let plain =
