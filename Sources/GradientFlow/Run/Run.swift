@@ -322,6 +322,7 @@ public final class Run {
       )
       let (leakySliding, holdsChatter) = (solve.kinks.leakySliding == .filippov, solve.kinks.chatter == .hold)
       let (frozenPair, correctionWeight) = (solve.kinks.frozenPair, solve.kinks.correctionWeight)
+      let holdsDeepChatter = holdsChatter && solve.kinks.deepChatter == .hold
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
@@ -337,7 +338,7 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, correctionWeight: correctionWeight, surfaces: surfaces,
             leakySliding: leakySliding,
-            holdsChatter: holdsChatter, kernel: kernel, frozenPair: frozenPair,
+            holdsChatter: holdsChatter, holdsDeepChatter: holdsDeepChatter, kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, normalization: normalization)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }

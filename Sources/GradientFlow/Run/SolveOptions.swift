@@ -69,7 +69,8 @@ public struct SolveOptions {
         architecture: architecture, dynamics: config.dynamics, gradientDescent: config.gdStep != nil,
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
-      alignmentVelocity: config.alignmentVelocity, chatter: config.chatter, leakySliding: config.leakySliding,
+      alignmentVelocity: config.alignmentVelocity, chatter: config.chatter,
+      deepChatter: config.deepChatter, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, correctionWeight: config.correctionWeight)

@@ -79,8 +79,11 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The two-layer Filippov flow (its per-pair bands), or nil.
   let slidingFlow: FilippovFlow?
   /// Finds chattering first-layer pairs and hands them to the sliding set (nil: `holdsChatter` off, or
-  /// deeper nets).
+  /// deeper nets without `holdsDeepChatter`).
   let chatter: ChatterMonitor?
+  /// The flow whose first-layer pair bands the hold widens (``FilippovFlow``, ``DeepFilippovFlow``), or nil
+  /// when there is no hold.
+  let heldBands: (any HeldPairBands)?
   let field: SampleField
   /// The batched correction of a net with one hidden layer (`crossing_kernel` `batched`), else nil.
   let shallow: ShallowCorrection?
@@ -154,6 +157,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   let rootScratch: UnsafeMutablePointer<Double>
   let eventTimes: UnsafeMutablePointer<Double>
   let eventUnits: UnsafeMutablePointer<Int>
+  /// One first-layer unit's sliding samples (``projectDeepSlidingPairs(_:)``).
+  let unitSamples: UnsafeMutablePointer<Int>
 
   var startTime = Double.nan
   var hasStart = false
@@ -176,6 +181,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
+    holdsDeepChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     normalization: NormalizedWeightField? = nil
@@ -212,9 +218,12 @@ public final class CrossingCorrectedStepper: StepEngine {
     slidingFlow = base as? FilippovFlow
     // The chatter hold and the batched correction are built for the unconstrained field; a normalized
     // flow (M(W)·G(W)) keeps the per-sample correction and no hold.
+    // Deeper nets hold first-layer pairs through ``DeepFilippovFlow``'s per-pair bands (`deep_chatter`).
+    let deepFlow = holdsDeepChatter ? base as? DeepFilippovFlow : nil
     chatter =
-      holdsChatter && normalization == nil && slidingFlow != nil
+      holdsChatter && normalization == nil && (slidingFlow != nil || deepFlow != nil)
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
+    heldBands = chatter == nil ? nil : slidingFlow.map { $0 as any HeldPairBands } ?? deepFlow
     if let normalization {
       dynamics = NormalizedWeightFlow(base: base, field: normalization)
       plainDynamics = plain.map { NormalizedWeightFlow(base: $0, field: normalization) }
@@ -230,8 +239,9 @@ public final class CrossingCorrectedStepper: StepEngine {
         coincident: coincidentEntries == .merged && slidingFlow != nil
           ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
       : nil
+    // Deeper nets project their first-layer sliding pairs only with the deep hold (`deep_chatter`).
     projection =
-      slidingCorrection == .projected && slidingFlow != nil && normalization == nil
+      slidingCorrection == .projected && (slidingFlow != nil || heldBands != nil) && normalization == nil
       ? SlidingProjection(
         inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
     self.tolerances = tolerances
@@ -285,6 +295,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     // Up to a stale flip and three roots per pair.
     eventTimes = buffer(4 * firstWidth + 1)
     eventUnits = arena.buffer(count: 4 * firstWidth + 1)
+    unitSamples = arena.buffer(count: max(sampleCount, 1))
 
     do {
       frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in
