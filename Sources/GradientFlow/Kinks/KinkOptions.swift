@@ -15,6 +15,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let alignmentVelocity: AlignmentVelocity
   /// Whether the crossing-corrected steps hold chattering pairs on their kink.
   public let chatter: ChatterTreatment
+  /// Whether they hold them in nets with two or more hidden layers too (first-layer pairs, under `chatter`).
+  public let deepChatter: ChatterTreatment
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected`.
   public let leakySliding: LeakySliding
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
@@ -46,7 +48,8 @@ public struct KinkOptions: Sendable, Equatable {
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
-    leakySliding: LeakySliding = .filippov, crossingKernel: CrossingKernel = .batched,
+    deepChatter: ChatterTreatment = .hold, leakySliding: LeakySliding = .filippov,
+    crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .stepLimited,
@@ -63,6 +66,7 @@ public struct KinkOptions: Sendable, Equatable {
     self.jacobian = jacobian
     self.crossingKernel = crossingKernel
     self.chatter = chatter
+    self.deepChatter = deepChatter
     self.leakySliding = leakySliding
     self.sliding = sliding
     self.surfaces = surfaces

@@ -76,7 +76,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .sliding: return oneOf(SlidingMode.self)
     case .alignmentVelocity: return oneOf(AlignmentVelocity.self)
     case .kinkSurfaces: return oneOf(CoincidentKinks.Treatment.self)
-    case .chatter: return oneOf(ChatterTreatment.self)
+    case .chatter, .deepChatter: return oneOf(ChatterTreatment.self)
     case .leakySliding: return oneOf(LeakySliding.self)
     case .crossingKernel: return oneOf(CrossingKernel.self)
     case .kinkJacobian: return oneOf(KinkJacobian.self)

@@ -93,10 +93,11 @@ extension CrossingCorrectedStepper {
   func isInBand(_ state: UnsafePointer<Double>, sample n: Int, unit j: Int, z: Double) -> Bool {
     guard var band else { return false }
     let d = layerSizes[0]
-    if chatter != nil, let slidingFlow {
-      // A held pair's wider band holds it only while it is attracted to its kink (a_j y_n < 0).
-      let wide = slidingFlow.band(sample: n, unit: j)
-      if wide > band, state[parameterOffsets[2] + j] * field.label(n) < 0 { band = wide }
+    if let heldBands {
+      // A held pair's wider band holds it only while it is attracted to its kink: y_n ∂f_n/∂h_j < 0 (a_j y_n
+      // with one hidden layer; deeper, the signal through the sample's slopes at the step's start).
+      let wide = heldBands.band(sample: n, unit: j)
+      if wide > band, attractsToKink(state, sample: n, unit: j) { band = wide }
     }
     let w = state + j * d
     let x = field.input(n)
@@ -106,6 +107,15 @@ extension CrossingCorrectedStepper {
       inputs += x[i] * x[i]
     }
     return abs(z) <= band * (weights * inputs).squareRoot()
+  }
+
+  /// Whether first-layer pair (n, j) is attracted to its kink at `state`: y_n ∂f_n/∂h_j < 0, the output
+  /// weight a_j with one hidden layer, else backprop's signal through `startSlopes` (the sample's pattern at
+  /// the step's start, set by the follower before it asks).
+  func attractsToKink(_ state: UnsafePointer<Double>, sample n: Int, unit j: Int) -> Bool {
+    let signal =
+      layerWidths.count == 1 ? state[parameterOffsets[2] + j] : field.outputSignal(state, slopes: startSlopes, unit: j)
+    return signal * field.label(n) < 0
   }
 
   /// Follows sample n along θ̃(s): finds its crossings in order, and adds its correction over the pieces

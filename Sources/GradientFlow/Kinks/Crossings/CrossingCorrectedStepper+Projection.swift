@@ -14,7 +14,8 @@ extension CrossingCorrectedStepper {
   /// Projects the rows of the pairs sliding at `start` (see above) onto their surfaces. Returns the number of
   /// rows moved; the caller re-evaluates the field when any did.
   func projectSlidingPairs() -> Int {
-    guard let projection, let slidingFlow, holdsSlidingPairs else { return 0 }
+    guard let projection, holdsSlidingPairs else { return 0 }
+    guard let slidingFlow else { return projectDeepSlidingPairs(projection) }
     let count = slidingFlow.recordedSlidingCount
     guard count > 0 else { return 0 }
     let d = layerSizes[0]

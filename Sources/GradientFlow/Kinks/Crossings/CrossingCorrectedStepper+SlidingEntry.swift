@@ -102,19 +102,19 @@ extension CrossingCorrectedStepper {
   /// distance from the kink at the next start, |w_j·x_n|/(‖w_j‖‖x_n‖), at least ``ChatterMonitor/floor`` η, at most
   /// ``ChatterMonitor/widestBand``.
   func hold(sample n: Int, unit j: Int) {
-    guard let slidingFlow, let band else { return }
+    guard let heldBands, let band else { return }
     let distance = kinkDistance(sample: n, unit: j)
     guard distance.isFinite else { return }
     let wide = min(max(ChatterMonitor.widening * distance, ChatterMonitor.floor * band), ChatterMonitor.widestBand)
-    slidingFlow.widen(sample: n, unit: j, band: wide)
+    heldBands.widen(sample: n, unit: j, band: wide)
   }
 
   /// Gives held pair (n, j) its band η back when it is outside its wider band at the step's start (it left
   /// its kink); returns whether it did.
   func releaseIfDeparted(sample n: Int, unit j: Int) -> Bool {
-    guard let slidingFlow, let band else { return true }
-    guard kinkDistance(sample: n, unit: j) > slidingFlow.band(sample: n, unit: j) else { return false }
-    slidingFlow.narrow(sample: n, unit: j, band: band)
+    guard let heldBands, let band else { return true }
+    guard kinkDistance(sample: n, unit: j) > heldBands.band(sample: n, unit: j) else { return false }
+    heldBands.narrow(sample: n, unit: j, band: band)
     return true
   }
 

@@ -83,8 +83,11 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// The two-layer Filippov flow (its per-pair bands), or nil.
   let slidingFlow: FilippovFlow?
   /// Finds chattering first-layer pairs and hands them to the sliding set (nil: `holdsChatter` off, or
-  /// deeper nets).
+  /// deeper nets without `holdsDeepChatter`).
   let chatter: ChatterMonitor?
+  /// The flow whose first-layer pair bands the hold widens (``FilippovFlow``, ``DeepFilippovFlow``), or nil
+  /// when there is no hold.
+  let heldBands: (any HeldPairBands)?
   let field: SampleField
   /// The batched correction of a net with one hidden layer (`crossing_kernel` `batched`), else nil.
   let shallow: ShallowCorrection?
@@ -163,6 +166,8 @@ public final class CrossingCorrectedStepper: StepEngine {
   let rootScratch: UnsafeMutablePointer<Double>
   let eventTimes: UnsafeMutablePointer<Double>
   let eventUnits: UnsafeMutablePointer<Int>
+  /// One first-layer unit's sliding samples (``projectDeepSlidingPairs(_:)``).
+  let unitSamples: UnsafeMutablePointer<Int>
 
   var startTime = Double.nan
   var hasStart = false
@@ -185,6 +190,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
+    holdsDeepChatter: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
@@ -223,11 +229,14 @@ public final class CrossingCorrectedStepper: StepEngine {
     slidingFlow = base as? FilippovFlow
     // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
     // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its
-    // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``).
+    // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``). Deeper nets of the
+    // unconstrained flow hold first-layer pairs through ``DeepFilippovFlow``'s per-pair bands (`deep_chatter`).
     let sharesSliding = normalization == nil || normalizedKinks.sharesSliding
+    let deepFlow = holdsDeepChatter && normalization == nil ? base as? DeepFilippovFlow : nil
     chatter =
-      holdsChatter && sharesSliding && slidingFlow != nil
+      holdsChatter && sharesSliding && (slidingFlow != nil || deepFlow != nil)
       ? ChatterMonitor(samples: labels.count, width: architecture.layerSizes[1]) : nil
+    heldBands = chatter == nil ? nil : slidingFlow.map { $0 as any HeldPairBands } ?? deepFlow
     if let normalization {
       dynamics = NormalizedWeightFlow(base: base, field: normalization)
       plainDynamics = plain.map { NormalizedWeightFlow(base: $0, field: normalization) }
@@ -244,8 +253,9 @@ public final class CrossingCorrectedStepper: StepEngine {
           ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
       : nil
     limitsPullBack = pullBack == .stepLimited && slidingFlow != nil && normalization == nil
+    // Deeper nets project their first-layer sliding pairs only with the deep hold (`deep_chatter`).
     projection =
-      slidingCorrection == .projected && slidingFlow != nil && sharesSliding
+      slidingCorrection == .projected && sharesSliding && (slidingFlow != nil || heldBands != nil)
       ? SlidingProjection(
         inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
     self.tolerances = tolerances
@@ -299,6 +309,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     // Up to a stale flip and three roots per pair.
     eventTimes = buffer(4 * firstWidth + 1)
     eventUnits = arena.buffer(count: 4 * firstWidth + 1)
+    unitSamples = arena.buffer(count: max(sampleCount, 1))
 
     do {
       frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in

@@ -28,6 +28,11 @@ import ODE
 /// - Pairs whose slope lands on the bound contradicting the sign of z_p (crossing pairs seen inside the
 ///   band) are fixed to their ReLU slope and the QP is re-solved, as in ``FilippovFlow``.
 ///
+/// - First-layer pairs can be given a wider band than η (``widen(sample:unit:band:)``), as in
+///   ``FilippovFlow``: the crossing-corrected steps do so for a first-layer pair that chatters across its
+///   kink (``ChatterMonitor``), so the next steps hold it there; within that band it is a candidate (when it
+///   attracts) and the pull-back takes it to z = 0. Deeper pairs keep η.
+///
 /// Invariants: ⟨W_k, Ẇ_k⟩ = ⟨W_{k+1}, Ẇ_{k+1}⟩ (and the per-neuron balance) hold for any slope on a pair
 /// with z_p = 0, since σ(z) = s·z there; inside the band they drift by O(η). ReLU only.
 public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
@@ -38,6 +43,10 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public let pullBack: Double
   /// η of the near-kink test of ``SlidingPairDetector``: |z_p| ≤ η‖W_k[j, :]‖‖h_{k−1,n}‖.
   private let band: Double
+  /// Per sample, the widest band of its first-layer pairs (η unless one was widened), and per first-layer
+  /// pair (N × d_1) its band once any was widened (nil before: every pair has η).
+  private let sampleBands: UnsafeMutablePointer<Double>
+  private var pairBands: UnsafeMutablePointer<Double>?
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -79,6 +88,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private let solver: FilippovSlopeSolver
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
+  /// The first-layer pairs that slide at the last evaluation (sample, unit; the first
+  /// ``recordedSlidingCount`` entries, in candidate order): the crossing-corrected steps project their rows
+  /// onto the kink surfaces (``SlidingProjection``).
+  private let slidingSamples: UnsafeMutablePointer<Int>
+  private let slidingUnits: UnsafeMutablePointer<Int>
+  public private(set) var recordedSlidingCount = 0
   /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
   public private(set) var overflowCount = 0
 
@@ -118,6 +133,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     rowNorms = arena.buffer(count: normOffsets[depth])
     inverseSquaredRowNorms = arena.buffer(count: normOffsets[depth])
     sampleLayer = arena.buffer(count: n)
+    sampleBands = arena.buffer(count: max(n, 1))
+    sampleBands.update(repeating: band, count: max(n, 1))
     let widest = sizes.max() ?? 1
     signal = arena.buffer(count: widest)
     signalBelow = arena.buffer(count: widest)
@@ -131,12 +148,48 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     candidateInput = arena.buffer(count: capacity * inputStride)
     lowerJacobian = arena.buffer(count: capacity * lowerStride)
     solver = FilippovSlopeSolver(capacity: capacity)
+    slidingSamples = arena.buffer(count: capacity)
+    slidingUnits = arena.buffer(count: capacity)
   }
+
+  /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
+  public func band(sample m: Int, unit j: Int) -> Double {
+    pairBands?[m * sizes[1] + j] ?? band
+  }
+
+  /// Widens first-layer pair (m, j)'s band to `wide` (never below η, never narrower than before): within it
+  /// the pair is a candidate for sliding when it attracts. Allocates the per-pair bands on first use.
+  public func widen(sample m: Int, unit j: Int, band wide: Double) {
+    let width = sizes[1]
+    if pairBands == nil {
+      let count = max(network.sampleCount * width, 1)
+      let bands = arena.buffer(Double.self, count: count)
+      bands.update(repeating: band, count: count)
+      pairBands = bands
+    }
+    guard let pairBands, wide > pairBands[m * width + j] else { return }
+    pairBands[m * width + j] = wide
+    sampleBands[m] = max(sampleBands[m], wide)
+  }
+
+  /// Gives first-layer pair (m, j) the band `narrow` (at least η) back; sample m's widest band is recomputed.
+  public func narrow(sample m: Int, unit j: Int, band narrow: Double) {
+    guard let pairBands else { return }
+    let width = sizes[1]
+    pairBands[m * width + j] = max(narrow, band)
+    var widest = band
+    for i in 0..<width { widest = max(widest, pairBands[m * width + i]) }
+    sampleBands[m] = widest
+  }
+
+  /// First-layer sliding pair i (< ``recordedSlidingCount``) of the last evaluation.
+  public func slidingPair(_ i: Int) -> (sample: Int, unit: Int) { (slidingSamples[i], slidingUnits[i]) }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
   public func velocity(state theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) -> FlowVelocity {
     let velocity = forces.evaluate(theta: theta, gradient: g)
     let forceSum = forces.forceSum
+    recordedSlidingCount = 0
     let count = collectCandidates(theta)
     slidingPairCount = count > 0 ? applyFilippovSlopes(theta, count: count, forceSum: forceSum, gradient: g) : 0
     return velocity
@@ -148,7 +201,6 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private func collectCandidates(_ theta: UnsafePointer<Double>) -> Int {
     let n = network.sampleCount
     let depth = architecture.depth
-    let band = self.band
     for k in 1..<depth {
       let (rows, columns) = (sizes[k], sizes[k - 1])
       let w = theta + offsets[k]
@@ -174,6 +226,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
         let h = below + m * columns
         let squared = k == 1 ? inputSquaredNorms[m] : Self.squaredNorm(h, count: columns, rectified: true)
         let zRow = z + m * width
+        // The widest band of the sample's pairs in this layer (only first-layer pairs are ever widened).
+        let band = k == 1 ? sampleBands[m] : self.band
+        let pairBands = k == 1 ? self.pairBands.map { $0 + m * width } : nil
         // Most samples have no unit near a kink: the pre-filter works with squares (no square root per
         // sample); its slack keeps it from dropping a pair the exact test below accepts.
         let slack = 1 + 1e-12
@@ -182,10 +237,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
             zRow, inverseSquared: inverse, count: width, limitSquared: band * band * squared * slack * slack)
         else { continue }
         let inputNorm = squared.squareRoot()
-        let threshold = band * inputNorm
         backpropagateSignal(theta, sample: m, toLayer: k)
         let c = outputWeights[m]
-        for j in 0..<width where c * signal[j] < 0 && abs(zRow[j]) <= threshold * norms[j] && inverse[j].isFinite {
+        for j in 0..<width
+        where c * signal[j] < 0 && abs(zRow[j]) <= (pairBands?[j] ?? self.band) * inputNorm * norms[j]
+          && inverse[j].isFinite
+        {
           guard count < solver.capacity else {
             overflowCount += 1
             return count
@@ -367,6 +424,14 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     }
     for p in 0..<count { solver.aboveKink[p] = candidateActive[p] }
     let sliding = solver.solveKeepingCrossings(size: count)
+    for p in 0..<count
+    where candidateLayer[p] == 1 && solver.status[p] == 0 && solver.solution[p] != 0
+      && solver.solution[p] != solver.lower[p]
+    {
+      slidingSamples[recordedSlidingCount] = candidateSample[p]
+      slidingUnits[recordedSlidingCount] = candidateUnit[p]
+      recordedSlidingCount += 1
+    }
     for p in 0..<count where solver.solution[p] != 0 { addJacobian(p, scale: solver.solution[p], to: g) }
     return sliding
   }
