@@ -34,4 +34,24 @@ extension CrossingCorrectedStepper {
     }
     return moved
   }
+
+  /// Cancels the first-layer correction of each unit along its sliding pairs' inputs (``SlidingCorrection``
+  /// `kept`): δ_j ← δ_j − X_Sᵀ(X_S X_Sᵀ)⁻¹X_S δ_j, X_S the inputs of the pairs the frozen field's last evaluation
+  /// (F_0 at the step's end) held on unit j's kink. Called before the J·v term, which then acts on the
+  /// cancelled first-order correction's lever unchanged.
+  func keepSlidingPairsInCorrection() {
+    guard holdsSlidingPairs, let projection, let slidingFlow else { return }
+    let count = slidingFlow.recordedSlidingCount
+    let d = layerSizes[0]
+    var first = 0
+    while first < count {
+      let unit = slidingFlow.slidingPair(first).unit
+      var last = first + 1
+      while last < count, slidingFlow.slidingPair(last).unit == unit { last += 1 }
+      let offset = first
+      projection.project(
+        row: correction + unit * d, samples: { slidingFlow.slidingPair(offset + $0).sample }, count: last - first)
+      first = last
+    }
+  }
 }

@@ -17,8 +17,6 @@ import ODE
 // keeps the larger of the proposed and the current h. After an accepted step with crossings the true F
 // is evaluated at the corrected θ_1 (its pattern is the next P_0); without crossings the frozen field's
 // end rate and pre-activations are the next start's.
-nonisolated(unsafe) let experimentKeepsSliding = ProcessInfo.processInfo.environment["GF_KEEP_SLIDING"] != nil
-
 extension CrossingCorrectedStepper {
   /// F_0(θ) into `rate`: the frozen pattern's field (a counted evaluation). Returns whether it is finite.
   func frozenField(_ theta: UnsafePointer<Double>, into rate: UnsafeMutablePointer<Double>) -> Bool {
@@ -221,20 +219,7 @@ extension CrossingCorrectedStepper {
     }
     let stepRatio = tolerances.errorRatio(stepError, state: end, rate: endRate, step: h, dimension: dimension)
     guard stepCrossings > 0 else { return .ratios(stepRatio, 0) }
-    if experimentKeepsSliding, let projection, let slidingFlow, slidingFlow.recordedSlidingCount > 0 {
-      let count = slidingFlow.recordedSlidingCount
-      let d = layerSizes[0]
-      var first = 0
-      while first < count {
-        let unit = slidingFlow.slidingPair(first).unit
-        var last = first + 1
-        while last < count, slidingFlow.slidingPair(last).unit == unit { last += 1 }
-        let offset = first
-        projection.project(
-          row: correction + unit * d, samples: { slidingFlow.slidingPair(offset + $0).sample }, count: last - first)
-        first = last
-      }
-    }
+    if keepsSlidingInCorrection { keepSlidingPairsInCorrection() }
     guard let correctionRatio = secondOrderCorrection(h: h) else { return .failed }
     return .ratios(stepRatio, correctionRatio)
   }

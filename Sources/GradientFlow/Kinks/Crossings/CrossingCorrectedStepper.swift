@@ -94,6 +94,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// Projects sliding pairs back onto their surfaces at each step's end (`sliding_correction` `projected`,
   /// the unconstrained flow of a net with one hidden layer), else nil.
   let projection: SlidingProjection?
+  /// Whether the correction of a step with crossings keeps the sliding pairs on their surfaces
+  /// (`sliding_correction` `kept`, ``SlidingCorrection``; the unconstrained flow of a net with one hidden layer).
+  let keepsSlidingInCorrection: Bool
   /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`pull_back`
   /// `step-limited`, ``SlidingPullBack``; the unconstrained flow of a net with one hidden layer).
   let limitsPullBack: Bool
@@ -255,9 +258,11 @@ public final class CrossingCorrectedStepper: StepEngine {
     limitsPullBack = pullBack == .stepLimited && slidingFlow != nil && normalization == nil
     // Deeper nets project their first-layer sliding pairs only with the deep hold (`deep_chatter`).
     projection =
-      slidingCorrection == .projected && sharesSliding && (slidingFlow != nil || heldBands != nil)
+      slidingCorrection != .free && sharesSliding && (slidingFlow != nil || heldBands != nil)
       ? SlidingProjection(
         inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
+    keepsSlidingInCorrection =
+      slidingCorrection == .kept && projection != nil && slidingFlow != nil && normalization == nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
     dimension = architecture.parameterCount
