@@ -33,18 +33,6 @@ import ODE
 ///   kink (``ChatterMonitor``), so the next steps hold it there; within that band it is a candidate (when it
 ///   attracts) and the pull-back takes it to z = 0. Deeper pairs keep η.
 ///
-/// **Normalized flows** (`layerScales` c_k given: Lagrange c_k = 1, weight normalization): the slopes this flow
-/// writes into −∇L are then those of the Lagrange or weight-normalized flow at W, whose field is M(W)·G with the
-/// layer-k block a_k I + (1 − a_k) R_k, a_k = ‖W_k‖²/c_k², R_k the projection on W_k (``NormalizedWeightField``).
-/// Since z_p is homogeneous of degree 1 in each W_i, i ≤ k, ∂z_p/∂W_i·W_i = z_p, so the radial parts add
-/// Σ_i (1 − a_i)⟨W_i, G_i⟩ z_p/‖W_i‖², which vanishes on the kink, and there
-///
-///   ż_p = Σ_i a_i J_p^(i)·G^(i),   G_pq = Σ_i a_i J_p^(i)·J_q^(i),   q_p = Σ_i a_i J_p^(i)·base^(i):
-///
-/// the same box QP in the inner product weighted by a_i per layer (still a Gram matrix, so positive
-/// semidefinite). The pull-back uses the weighted ‖J_p‖²; the radial term, O(z_p) inside the band, is left to
-/// it. With one hidden layer only a_1 enters and the slopes are the unconstrained ones (``FilippovFlow``).
-///
 /// Invariants: ⟨W_k, Ẇ_k⟩ = ⟨W_{k+1}, Ẇ_{k+1}⟩ (and the per-neuron balance) hold for any slope on a pair
 /// with z_p = 0, since σ(z) = s·z there; inside the band they drift by O(η). ReLU only.
 public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
@@ -108,18 +96,11 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public private(set) var recordedSlidingCount = 0
   /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
   public private(set) var overflowCount = 0
-  /// c_k of the normalized flow whose slopes are solved (index k − 1), or nil for the unconstrained flow.
-  public let layerScales: [Double]?
-  /// a_k = ‖W_k‖²/c_k² at the last evaluation (index k, hidden layers; 1 for the unconstrained flow).
-  private let layerWeights: UnsafeMutablePointer<Double>
 
-  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``. `layerScales`
-  /// (c_k, one per layer or one for all) makes the slopes those of the Lagrange (c_k = 1) or weight-normalized
-  /// flow at W; nil (the default) those of the unconstrained flow.
-  public init(
-    network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1,
-    layerScales: [Double]? = nil
-  ) throws(ModelError) {
+  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
+  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
+    throws(ModelError)
+  {
     let architecture = network.architecture
     guard architecture.depth >= 3, architecture.activation == .relu else {
       throw .invalidArchitecture(
@@ -133,15 +114,6 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     self.band = band
     let n = network.sampleCount
     let depth = architecture.depth
-    if let scales = layerScales {
-      guard scales.count == 1 || scales.count == depth, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-        throw .invalidArchitecture(
-          "the normalized deep Filippov flow needs one positive scale c_k per layer or one for all (got \(scales))")
-      }
-      self.layerScales = scales.count == 1 ? Array(repeating: scales[0], count: depth) : scales
-    } else {
-      self.layerScales = nil
-    }
     sizes = architecture.layerSizes
     offsets = (0...depth).map { $0 == 0 ? 0 : architecture.offset(ofLayer: $0) }
     var normOffsets = [0]
@@ -178,8 +150,6 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     solver = FilippovSlopeSolver(capacity: capacity)
     slidingSamples = arena.buffer(count: capacity)
     slidingUnits = arena.buffer(count: capacity)
-    layerWeights = arena.buffer(count: depth + 1)
-    layerWeights.update(repeating: 1, count: depth + 1)
   }
 
   /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
@@ -221,15 +191,6 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let forceSum = forces.forceSum
     recordedSlidingCount = 0
     let count = collectCandidates(theta)
-    if let layerScales, count > 0 {
-      // a_k = ‖W_k‖²/c_k² from the row norms collectCandidates just computed.
-      for k in 1..<architecture.depth {
-        let norms = rowNorms + rowNormOffsets[k]
-        var squared = 0.0
-        for j in 0..<sizes[k] { squared += norms[j] * norms[j] }
-        layerWeights[k] = squared / (layerScales[k - 1] * layerScales[k - 1])
-      }
-    }
     slidingPairCount = count > 0 ? applyFilippovSlopes(theta, count: count, forceSum: forceSum, gradient: g) : 0
     return velocity
   }
@@ -399,50 +360,6 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     return s
   }
 
-  /// Σ_i a_i J_p^(i)·v^(i): ``jacobianDot(_:_:)`` in the normalized flow's layer-weighted inner product.
-  private func weightedJacobianDot(_ p: Int, _ v: UnsafePointer<Double>) -> Double {
-    let k = candidateLayer[p]
-    let columns = sizes[k - 1]
-    let h = candidateInput + p * inputStride
-    let rowOfV = v + offsets[k] + candidateUnit[p] * columns
-    var top = 0.0
-    for c in 0..<columns { top += h[c] * rowOfV[c] }
-    var s = layerWeights[k] * top
-    let lower = lowerJacobian + p * lowerStride
-    for i in 1..<k {
-      var block = 0.0
-      for e in offsets[i]..<offsets[i + 1] { block += lower[e] * v[e] }
-      s += layerWeights[i] * block
-    }
-    return s
-  }
-
-  /// Σ_i a_i J_p^(i)·J_q^(i): ``jacobianProduct(_:_:)`` in the layer-weighted inner product.
-  private func weightedJacobianProduct(_ p: Int, _ q: Int) -> Double {
-    let (a, b) = candidateLayer[p] <= candidateLayer[q] ? (p, q) : (q, p)
-    let k = candidateLayer[a]
-    let lowerA = lowerJacobian + a * lowerStride
-    let lowerB = lowerJacobian + b * lowerStride
-    var s = 0.0
-    for i in 1..<k {
-      var block = 0.0
-      for e in offsets[i]..<offsets[i + 1] { block += lowerA[e] * lowerB[e] }
-      s += layerWeights[i] * block
-    }
-    let columns = sizes[k - 1]
-    let h = candidateInput + a * inputStride
-    var top = 0.0
-    if candidateLayer[b] == k {
-      guard candidateUnit[a] == candidateUnit[b] else { return s }
-      let other = candidateInput + b * inputStride
-      for c in 0..<columns { top += h[c] * other[c] }
-    } else {
-      let other = lowerB + offsets[k] + candidateUnit[a] * columns
-      for c in 0..<columns { top += h[c] * other[c] }
-    }
-    return s + layerWeights[k] * top
-  }
-
   /// v += scale · J_p.
   @inline(__always)
   private func addJacobian(_ p: Int, scale: Double, to v: UnsafeMutablePointer<Double>) {
@@ -487,8 +404,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       let squaredLower = writeLowerJacobian(theta, candidate: p)
       let inputNorm = candidateInputNorm[p]
       let weightNorm = rowNorms[rowNormOffsets[candidateLayer[p]] + candidateUnit[p]]
-      let jacobianSquared =
-        layerScales == nil ? squaredLower + inputNorm * inputNorm : weightedJacobianProduct(p, p)
+      let jacobianSquared = squaredLower + inputNorm * inputNorm
       let bound = outputWeights[candidateSample[p]] * candidateSignal[p]
       let scale = weightNorm * inputNorm
       solver.lower[p] = bound
@@ -498,12 +414,10 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       solver.linear[p] = scale > 0 ? pullBack * forceSum * abs(candidateSignal[p]) * jacobianSquared / scale : 0
       if candidateActive[p] { addJacobian(p, scale: -bound, to: g) }
     }
-    let weighted = layerScales != nil
     for p in 0..<count {
-      let drift = weighted ? weightedJacobianDot(p, g) : jacobianDot(p, g)
-      solver.linear[p] = drift + solver.linear[p] * candidateZ[p]
+      solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
       for q in 0...p {
-        let s = weighted ? weightedJacobianProduct(p, q) : jacobianProduct(p, q)
+        let s = jacobianProduct(p, q)
         solver.gram[p * count + q] = s
         solver.gram[q * count + p] = s
       }

@@ -11,9 +11,8 @@ public protocol FilippovCounting: AnyObject {
 /// whose conformers need only the network).
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
-  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net, that flow with
-  /// ``FilippovFlow``'s slopes (one hidden layer) or the layer-weighted ``DeepFilippovFlow``'s (``LagrangeFlow/slopes``);
-  /// a usage error otherwise.
+  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net with one hidden layer,
+  /// that flow with ``FilippovFlow``'s slopes (``LagrangeFlow/slopes``); a usage error otherwise.
   /// `dynamics` overrides the problem's (the unconstrained Filippov field of a normalized flow, for its
   /// observables).
   static func makeFilippovFlow(
@@ -26,15 +25,13 @@ enum SlidingSetup {
     }
     let (inputs, loss, band, surfaces) = (problem.dataset.inputs, problem.loss, kinks.band, kinks.surfaces)
     guard dynamics == .unconstrained else {
-      // One hidden layer: the unconstrained slopes (only a_1 enters). Deeper: the layers' factors a_k = ρ_k²/c_k²
-      // weigh the slope solve (``DeepFilippovFlow``, `layerScales`).
-      let slopes: any FlowDynamics
-      if network.architecture.depth >= 3 {
-        let scales = dynamics == .lagrange ? [1.0] : problem.wnScale
-        slopes = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: band, layerScales: scales)
-      } else {
-        slopes = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+      // One hidden layer only: deeper pairs' rates mix the layers' different ρ_k² factors.
+      guard network.architecture.depth == 2 else {
+        throw .invalidArchitecture(
+          "--sliding filippov is implemented for --dynamics \(dynamics.rawValue) with one hidden layer "
+            + "only (got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
       }
+      let slopes = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
       if dynamics == .lagrange { return LagrangeFlow(network: network, loss: loss, slopes: slopes) }
       return try WeightNormFlow(network: network, loss: loss, scales: problem.wnScale, slopes: slopes)
     }
