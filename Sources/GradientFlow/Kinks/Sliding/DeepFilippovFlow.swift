@@ -43,10 +43,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public let pullBack: Double
   /// η of the near-kink test of ``SlidingPairDetector``: |z_p| ≤ η‖W_k[j, :]‖‖h_{k−1,n}‖.
   private let band: Double
-  /// Per sample, the widest band of its first-layer pairs (η unless one was widened), and per first-layer
-  /// pair (N × d_1) its band once any was widened (nil before: every pair has η).
-  private let sampleBands: UnsafeMutablePointer<Double>
-  private var pairBands: UnsafeMutablePointer<Double>?
+  /// The first-layer pairs' bands (η unless the chatter hold widened them; deeper pairs always have η).
+  private let bands: PairBands
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -133,8 +131,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     rowNorms = arena.buffer(count: normOffsets[depth])
     inverseSquaredRowNorms = arena.buffer(count: normOffsets[depth])
     sampleLayer = arena.buffer(count: n)
-    sampleBands = arena.buffer(count: max(n, 1))
-    sampleBands.update(repeating: band, count: max(n, 1))
+    bands = PairBands(band: band, samples: n, width: sizes[1])
     let widest = sizes.max() ?? 1
     signal = arena.buffer(count: widest)
     signalBelow = arena.buffer(count: widest)
@@ -153,33 +150,15 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   }
 
   /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
-  public func band(sample m: Int, unit j: Int) -> Double {
-    pairBands?[m * sizes[1] + j] ?? band
-  }
+  public func band(sample m: Int, unit j: Int) -> Double { bands.band(sample: m, unit: j) }
 
   /// Widens first-layer pair (m, j)'s band to `wide` (never below η, never narrower than before): within it
-  /// the pair is a candidate for sliding when it attracts. Allocates the per-pair bands on first use.
-  public func widen(sample m: Int, unit j: Int, band wide: Double) {
-    let width = sizes[1]
-    if pairBands == nil {
-      let count = max(network.sampleCount * width, 1)
-      let bands = arena.buffer(Double.self, count: count)
-      bands.update(repeating: band, count: count)
-      pairBands = bands
-    }
-    guard let pairBands, wide > pairBands[m * width + j] else { return }
-    pairBands[m * width + j] = wide
-    sampleBands[m] = max(sampleBands[m], wide)
-  }
+  /// the pair is a candidate for sliding when it attracts.
+  public func widen(sample m: Int, unit j: Int, band wide: Double) { bands.widen(sample: m, unit: j, band: wide) }
 
-  /// Gives first-layer pair (m, j) the band `narrow` (at least η) back; sample m's widest band is recomputed.
+  /// Gives first-layer pair (m, j) the band `narrow` (at least η) back.
   public func narrow(sample m: Int, unit j: Int, band narrow: Double) {
-    guard let pairBands else { return }
-    let width = sizes[1]
-    pairBands[m * width + j] = max(narrow, band)
-    var widest = band
-    for i in 0..<width { widest = max(widest, pairBands[m * width + i]) }
-    sampleBands[m] = widest
+    bands.narrow(sample: m, unit: j, band: narrow)
   }
 
   /// First-layer sliding pair i (< ``recordedSlidingCount``) of the last evaluation.
@@ -227,8 +206,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
         let squared = k == 1 ? inputSquaredNorms[m] : Self.squaredNorm(h, count: columns, rectified: true)
         let zRow = z + m * width
         // The widest band of the sample's pairs in this layer (only first-layer pairs are ever widened).
-        let band = k == 1 ? sampleBands[m] : self.band
-        let pairBands = k == 1 ? self.pairBands.map { $0 + m * width } : nil
+        let band = k == 1 ? bands.samples[m] : self.band
+        let pairBands = k == 1 ? bands.pairs.map { $0 + m * width } : nil
         // Most samples have no unit near a kink: the pre-filter works with squares (no square root per
         // sample); its slack keeps it from dropping a pair the exact test below accepts.
         let slack = 1 + 1e-12

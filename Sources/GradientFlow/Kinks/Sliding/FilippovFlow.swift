@@ -66,10 +66,8 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   private let band: Double
   /// α: the slope below the kink (0 for ReLU).
   private let lowerSlope: Double
-  /// Per sample, the widest band of its pairs (η unless a pair was widened), and per pair (N × width)
-  /// its band once any pair was widened (nil before).
-  private let sampleBands: UnsafeMutablePointer<Double>
-  private var pairBands: UnsafeMutablePointer<Double>?
+  /// The pairs' bands (η unless the chatter hold widened them).
+  private let bands: PairBands
   private let inputNorms: UnsafeMutablePointer<Double>
   /// Per unit: ‖w_j‖, 1/‖w_j‖² (∞ when a_j = 0), candidate count, start and fill cursor in `groupedSamples`.
   private let weightNorms: UnsafeMutablePointer<Double>
@@ -123,8 +121,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     forces = NetworkForces(network: network, loss: loss)
     self.band = band
     lowerSlope = architecture.activation == .leakyRelu ? architecture.leakySlope : 0
-    sampleBands = arena.buffer(count: max(n, 1))
-    sampleBands.update(repeating: band, count: max(n, 1))
+    bands = PairBands(band: band, samples: n, width: architecture.layerSizes[1])
     inputNorms = arena.buffer(count: n)
     inputNorms.update(from: detector.inputNorms, count: n)
     let width = architecture.layerSizes[1]
@@ -149,34 +146,15 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   public func slidingPair(_ i: Int) -> (sample: Int, unit: Int) { (slidingSamples[i], slidingUnits[i]) }
 
   /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
-  public func band(sample m: Int, unit j: Int) -> Double {
-    pairBands?[m * architecture.layerSizes[1] + j] ?? band
-  }
+  public func band(sample m: Int, unit j: Int) -> Double { bands.band(sample: m, unit: j) }
 
   /// Widens pair (m, j)'s band to `wide` (never below η, never narrower than before): within it the pair is a
-  /// candidate for sliding, and the pull-back takes it to z = 0 while it slides. Allocates the per-pair bands
-  /// on first use.
-  public func widen(sample m: Int, unit j: Int, band wide: Double) {
-    let width = architecture.layerSizes[1]
-    if pairBands == nil {
-      let count = max(network.sampleCount * width, 1)
-      let bands = arena.buffer(Double.self, count: count)
-      bands.update(repeating: band, count: count)
-      pairBands = bands
-    }
-    guard let pairBands, wide > pairBands[m * width + j] else { return }
-    pairBands[m * width + j] = wide
-    sampleBands[m] = max(sampleBands[m], wide)
-  }
+  /// candidate for sliding, and the pull-back takes it to z = 0 while it slides.
+  public func widen(sample m: Int, unit j: Int, band wide: Double) { bands.widen(sample: m, unit: j, band: wide) }
 
-  /// Gives pair (m, j) the band `narrow` (η) back; sample m's widest band is recomputed from its pairs.
+  /// Gives pair (m, j) the band `narrow` (η) back.
   public func narrow(sample m: Int, unit j: Int, band narrow: Double) {
-    guard let pairBands else { return }
-    let width = architecture.layerSizes[1]
-    pairBands[m * width + j] = max(narrow, band)
-    var widest = band
-    for i in 0..<width { widest = max(widest, pairBands[m * width + i]) }
-    sampleBands[m] = widest
+    bands.narrow(sample: m, unit: j, band: narrow)
   }
 
   /// direction = Σ_n w_n ∇q_n with the Filippov slopes on sliding pairs, so dθ/dt = exp(logScale) · direction.
@@ -228,9 +206,10 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       unitCounts[j] = 0
     }
     var total = 0
+    let pairBands = bands.pairs
     scan: for m in 0..<n {
       let row = z + m * width
-      let threshold = sampleBands[m] * inputNorms[m]
+      let threshold = bands.samples[m] * inputNorms[m]
       // Pre-filter; the slack keeps it from dropping a pair the exact test below accepts.
       let limit = threshold * (1 + 1e-12)
       guard KinkScan.anyNear(row, inverseSquared: inverseWeightNorms, count: width, limitSquared: limit * limit)
