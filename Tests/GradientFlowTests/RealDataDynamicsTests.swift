@@ -3,8 +3,8 @@ import Testing
 
 @testable import GradientFlow
 
-/// A ReLU net on standardized real data (the conformance zoo's iris_std: setosa against the rest, 4 standardized
-/// features, 2 → 8 → 1 with no bias) in all three dynamics with the defaults, against the zoo's event-driven numpy
+/// A ReLU net on standardized real data (the conformance zoo's iris_std: setosa against versicolor, 4 standardized
+/// features, 4 → 8 → 1 with no bias) in all three dynamics with the defaults, against the zoo's event-driven numpy
 /// reference (benchmarks/zoo/reference.py: every switch located to round-off, pieces by DOP853 at rtol 1e-12,
 /// written independently of the Swift code). The bounds are the zoo's own criteria: 1e-6 in log L (the loss
 /// relative), 1e-7 in γ̄ absolute.
