@@ -2,7 +2,9 @@
 # Writes Tests/CLITests/ReplayCorpus/: one small run per dynamics, clock, kink policy and gradient descent,
 # made by the gradflow given as $1 (default: the debug build). Each directory keeps run.json and the CSVs;
 # ReplayCorpusTests replays every run.json with the current build and requires identical CSVs.
-# Run it only to add a case: regenerating the corpus with a changed build defeats its purpose.
+# Run it only to add a case: regenerating the corpus with a changed build defeats its purpose. A machine whose
+# OpenBLAS kernels differ (ReplayCorpusTests.kernelFamily) keeps the files it reproduces differently in
+# <case>/blas-<family>/, written by a build that reproduced the recorded files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/debug/gradflow}

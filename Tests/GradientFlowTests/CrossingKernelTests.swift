@@ -58,9 +58,11 @@ import Testing
       crossings += batched.crossings
       (t, h) = (tA, hA)
     }
-    // The sums differ in order only: a step's results agree to rounding (measured ≤ 7e-13 on these starts,
-    // where retried step sizes differ in the last bits; a step's correction is ~1e-3 of θ).
-    #expect(worst < 1e-11, "max relative difference \(worst)")
+    // The sums differ in order only: a step's results agree to rounding (measured ≤ 7e-13 on these starts with
+    // one machine's OpenBLAS kernels, 1.5e-11 with an AMD EPYC's Zen kernels, where retried step sizes differ in
+    // the last bits; a step's correction is ~1e-3 of θ). 1e-10 leaves room for the kernels' rounding; a kernel
+    // that treated a crossing differently fails the crossing count above or moves θ by far more.
+    #expect(worst < 1e-10, "max relative difference \(worst)")
     #expect(crossings > 40)
   }
 

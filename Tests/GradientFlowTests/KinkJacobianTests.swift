@@ -42,8 +42,12 @@ import Testing
   /// stalled near log t = 0.42 (5.0M evaluations and 35,735 Jacobians in 30 s of a release build: every
   /// Jacobian of a sliding pair measured its kink's jump); inside the band it takes 43,766 evaluations. The
   /// answer is checked against the Filippov flow in the t clock at rtol 1e-11 (rkf45, other coordinates, no
-  /// Jacobian) at t = e^0.5: msbdf at rtol 1e-8 through the crossings lands 2.3e-6 (relative) from it in the
-  /// loss and 1e-8 in γ̄, so the bounds are 1e-5 and 1e-7; the evaluations bound is about twice the count.
+  /// Jacobian) at t = e^0.5. msbdf through the crossings is not tolerance-proportional there: at rtol 1e-8 it
+  /// landed 2.3e-6 (relative) from it in the loss and 1e-8 in γ̄ with one machine's OpenBLAS kernels, 7.7e-6 and
+  /// 6.8e-7 with an AMD EPYC's; at rtol 1e-9 / 1e-10 (the latter) 2.0e-7 / 1.1e-5 and 1.0e-8 / 1.3e-6. The
+  /// bounds, 5e-5 and 5e-6, hold that spread with room and still fail a Jacobian that stalls or steers the run
+  /// off the flow (the cube-root step stalled at log t ≈ 0.42, the evaluations bound below). The evaluations
+  /// bound is about twice the count.
   @Test func lagrangeInTheLogClockPassesTheKinksOfProblemS() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-kinkjac-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -55,7 +59,7 @@ import Testing
       config.dynamics = .lagrange
       // The t phase's corrected steps as when these bounds were set: the msbdf phase through the crossings is
       // sensitive to its start at the 1e-8 level (with `separate` at rtol 0.8e-8 … 1.2e-8 its γ̄ lands 6.8e-7 to
-      // 1.8e-6 from the reference, 1.4e-8 at 1e-8), and this test is about its Jacobian, not the t phase.
+      // 1.8e-6 from the reference), and this test is about its Jacobian, not the t phase.
       config.normalizedKinks = .separate
       edit(&config)
       let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/" + name).run()
@@ -76,7 +80,7 @@ import Testing
     }
     let (loss, referenceLoss) = (try #require(logClock.final["loss"]), try #require(reference.final["loss"]))
     let (margin, referenceMargin) = (try #require(logClock.final["margin"]), try #require(reference.final["margin"]))
-    #expect(abs(loss / referenceLoss - 1) < 1e-5, "loss \(loss) vs \(referenceLoss)")
-    #expect(abs(margin - referenceMargin) < 1e-7, "γ̄ \(margin) vs \(referenceMargin)")
+    #expect(abs(loss / referenceLoss - 1) < 5e-5, "loss \(loss) vs \(referenceLoss)")
+    #expect(abs(margin - referenceMargin) < 5e-6, "γ̄ \(margin) vs \(referenceMargin)")
   }
 }
