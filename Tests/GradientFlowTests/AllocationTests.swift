@@ -78,7 +78,16 @@ import Testing
     let shallow = try FilippovFlow(network: twoLayer, inputs: SlidingTests.inputs, loss: .exponential)
     let (network, inputs, theta) = try #require(try DeepSlidingTests.forcedKinks(seed: 1))
     let deep = try DeepFilippovFlow(network: network, inputs: inputs, loss: .exponential)
-    let cases: [(flow: any FlowDynamics, state: [Double])] = [(shallow, [0.5, -0.5, 0.8]), (deep, theta)]
+    // The joint slope solve (`deep_sliding` `joint`) at a state where one sample slides on kinks in two layers
+    // (seed 18 of ``DeepJointSlidingTests``: both slopes interior).
+    let (jointInputs, jointLabels, jointTheta) = try #require(DeepJointSlidingTests.problem(seed: 18))
+    let jointNetwork = try NetworkEvaluator(
+      architecture: try Architecture(inputDimension: 3, hiddenWidths: [4, 3]), inputs: jointInputs,
+      labels: jointLabels)
+    let joint = try DeepFilippovFlow(network: jointNetwork, inputs: jointInputs, loss: .exponential, joint: true)
+    let cases: [(flow: any FlowDynamics, state: [Double])] = [
+      (shallow, [0.5, -0.5, 0.8]), (deep, theta), (joint, jointTheta),
+    ]
     for (flow, state) in cases {
       let system = FlowSystem(dynamics: flow)
       let dydt = UnsafeMutablePointer<Double>.allocate(capacity: state.count)
@@ -92,5 +101,6 @@ import Testing
       #expect(count == 0, "\(type(of: flow))")
     }
     #expect(deep.slidingPairCount + shallow.slidingPairCount > 0)
+    #expect(joint.slidingPairCount == 2)
   }
 }

@@ -27,6 +27,9 @@ import Testing
     config.tEnd = 1000
     config.sliding = .corrected
     config.deepChatter = deepChatter
+    // One layer per sample in the Filippov slopes, as when the hold was built: the joint slopes
+    // (`deep_sliding` `joint`) end this chatter without the hold (docs/kinks.md), so they would not measure it.
+    config.deepSliding = .highest
     config.maxSteps = maxSteps
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-deepchatter-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }

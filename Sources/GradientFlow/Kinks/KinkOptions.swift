@@ -17,6 +17,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let chatter: ChatterTreatment
   /// Whether they hold them in nets with two or more hidden layers too (first-layer pairs, under `chatter`).
   public let deepChatter: ChatterTreatment
+  /// Whether the deep Filippov slopes solve a sample's pairs in several hidden layers together.
+  public let deepSliding: DeepSliding
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected`.
   public let leakySliding: LeakySliding
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction.
@@ -48,7 +50,7 @@ public struct KinkOptions: Sendable, Equatable {
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
-    deepChatter: ChatterTreatment = .hold, leakySliding: LeakySliding = .filippov,
+    deepChatter: ChatterTreatment = .hold, deepSliding: DeepSliding = .joint, leakySliding: LeakySliding = .filippov,
     crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .kept, coincidentEntries: CoincidentEntries = .merged,
@@ -67,6 +69,7 @@ public struct KinkOptions: Sendable, Equatable {
     self.crossingKernel = crossingKernel
     self.chatter = chatter
     self.deepChatter = deepChatter
+    self.deepSliding = deepSliding
     self.leakySliding = leakySliding
     self.sliding = sliding
     self.surfaces = surfaces

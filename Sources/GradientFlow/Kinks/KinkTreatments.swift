@@ -13,3 +13,13 @@ public enum LeakySliding: String, CaseIterable, Sendable, Codable {
   case filippov
   case none
 }
+
+/// How ``DeepFilippovFlow`` treats a sample with pairs near their kinks in several hidden layers at once
+/// (config key `deep_sliding`): `joint` (the default) solves the Filippov slopes of all of them together
+/// (``SampleCouplings``: the slope of a deeper pair scales the backprop signal, hence the slope bound, of
+/// the lower ones); `highest` treats only the highest such layer and leaves the lower pairs their ReLU slopes,
+/// as runs recorded before the key existed did (a run.json without it replays so, bit for bit).
+public enum DeepSliding: String, CaseIterable, Sendable, Codable {
+  case joint
+  case highest
+}

@@ -77,6 +77,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .alignmentVelocity: return oneOf(AlignmentVelocity.self)
     case .kinkSurfaces: return oneOf(CoincidentKinks.Treatment.self)
     case .chatter, .deepChatter: return oneOf(ChatterTreatment.self)
+    case .deepSliding: return oneOf(DeepSliding.self)
     case .leakySliding: return oneOf(LeakySliding.self)
     case .crossingKernel: return oneOf(CrossingKernel.self)
     case .kinkJacobian: return oneOf(KinkJacobian.self)

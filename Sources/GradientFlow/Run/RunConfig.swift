@@ -132,6 +132,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Whether they hold a chattering first-layer pair of a net with two or more hidden layers too (under
   /// `chatter` `hold`; ``DeepFilippovFlow``'s per-pair bands).
   public var deepChatter: ChatterTreatment = .hold
+  /// Whether ``DeepFilippovFlow`` solves a sample's near-kink pairs in several hidden layers together (``DeepSliding``).
+  public var deepSliding: DeepSliding = .joint
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected` (``LeakySliding``).
   public var leakySliding: LeakySliding = .filippov
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction (``CrossingKernel``).
@@ -160,7 +162,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// - `error_norm`: GSL's max norm; `sliding`: no sliding treatment; `save_spacing`: saves evenly spaced in log t;
   /// - `alignment_velocity`: the backprop gradient in `alignment`; `kink_surfaces`: per-pair Filippov slopes;
   /// - `stop_at_minimizer`: no minimizer stop; `minimizer_velocity`: the backprop gradient in that test;
-  /// - `chatter`: no chatter hold; `deep_chatter`: none in deeper nets; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
+  /// - `chatter`: no chatter hold; `deep_chatter`: none in deeper nets; `deep_sliding`: one layer per sample in
+  ///   deeper nets' Filippov slopes; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
   ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
@@ -171,6 +174,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     [
       "error_norm": "max", "sliding": "off", "save_spacing": "log-t", "alignment_velocity": "backprop",
       "kink_surfaces": "pairwise", "stop_at_minimizer": false, "chatter": "ignore", "deep_chatter": "ignore",
+      "deep_sliding": "highest",
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
@@ -377,6 +381,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case threads
     case chatter
     case deepChatter = "deep_chatter"
+    case deepSliding = "deep_sliding"
     case leakySliding = "leaky_sliding"
     case crossingKernel = "crossing_kernel"
     case kinkJacobian = "kink_jacobian"
@@ -449,6 +454,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     kinkSurfaces = try c.decodeIfPresent(CoincidentKinks.Treatment.self, forKey: .kinkSurfaces) ?? d.kinkSurfaces
     chatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .chatter) ?? d.chatter
     deepChatter = try c.decodeIfPresent(ChatterTreatment.self, forKey: .deepChatter) ?? d.deepChatter
+    deepSliding = try c.decodeIfPresent(DeepSliding.self, forKey: .deepSliding) ?? d.deepSliding
     leakySliding = try c.decodeIfPresent(LeakySliding.self, forKey: .leakySliding) ?? d.leakySliding
     crossingKernel = try c.decodeIfPresent(CrossingKernel.self, forKey: .crossingKernel) ?? d.crossingKernel
     kinkJacobian = try c.decodeIfPresent(KinkJacobian.self, forKey: .kinkJacobian) ?? d.kinkJacobian

@@ -73,7 +73,7 @@ public struct SolveOptions {
         coincidentSurfaces: coincident),
       band: config.kinkBand, rtol: config.rtol, surfaces: config.kinkSurfaces,
       alignmentVelocity: config.alignmentVelocity, chatter: config.chatter,
-      deepChatter: config.deepChatter, leakySliding: config.leakySliding,
+      deepChatter: config.deepChatter, deepSliding: config.deepSliding, leakySliding: config.leakySliding,
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,

@@ -193,7 +193,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
-    holdsDeepChatter: Bool = false,
+    holdsDeepChatter: Bool = false, jointDeepSliding: Bool = false,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
@@ -223,7 +223,8 @@ public final class CrossingCorrectedStepper: StepEngine {
         network: network, inputs: inputs, loss: loss, band: slidingBand, surfaces: surfaces)
       band = slidingBand
     case (.relu, _):
-      base = try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: slidingBand)
+      base = try DeepFilippovFlow(
+        network: network, inputs: inputs, loss: loss, band: slidingBand, joint: jointDeepSliding)
       band = slidingBand
     default:
       base = UnconstrainedFlow(network: network, loss: loss)

@@ -20,9 +20,14 @@ import ODE
 /// spans W_1 … W_k (its W_k part is h_{k−1,n} in row j, the rest is backprop of z_p through the lower layers).
 ///
 /// - Candidates: pairs near the kink (|z_p| ≤ η‖W_k[j, :]‖‖h_{k−1,n}‖, ``SlidingPairDetector``) that
-///   attract (c_n g_p < 0: slope 1 pushes z_p down, slope 0 up). Per sample only the highest layer with a
-///   candidate is treated; a near-kink pair of a lower layer of the same sample keeps its ReLU slope (the
-///   product of two unknown slopes would make the problem non-linear; not seen on the benchmarks).
+///   attract (c_n g_p < 0: slope 1 pushes z_p down, slope 0 up). Under `deep_sliding` `highest` only the
+///   highest layer with a candidate is treated per sample, and a near-kink pair of a lower layer of the same
+///   sample keeps its ReLU slope. Under `joint` (``joint``) every layer's candidates are, and a sample's
+///   candidates in different layers are solved together: the upper pairs are cut out of the lower pairs'
+///   Jacobians and signals, which keeps θ̇ and ż affine in u and leaves the lower pairs' bounds affine in the
+///   upper pairs' u (``SampleCouplings``); the bounds are iterated to a fixed point. A lower pair is then a
+///   candidate when it attracts through the cut signal g⁰ or through the ReLU one; one whose bound
+///   c_n g_p(s) is not negative at the upper pairs' slopes keeps its ReLU slope.
 /// - Pull-back κ_p = κ₀ (Σ_m |c_m|) |g_p| ‖J_p‖²/(‖W_k[j, :]‖ ‖h_{k−1,n}‖): ``FilippovFlow``'s rate for
 ///   K = 2 (‖J_p‖ = ‖x_n‖ there), the pair's own coupling rate ż/z in direction units.
 /// - Pairs whose slope lands on the bound contradicting the sign of z_p (crossing pairs seen inside the
@@ -45,6 +50,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private let band: Double
   /// The first-layer pairs' bands (η unless the chatter hold widened them; deeper pairs always have η).
   private let bands: PairBands
+  /// Whether a sample's candidates in several layers are solved together (`deep_sliding` `joint`), or only
+  /// its highest layer's (`highest`, the legacy treatment).
+  public let joint: Bool
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -84,6 +92,20 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private let inputStride: Int
   private let lowerStride: Int
   private let solver: FilippovSlopeSolver
+  /// Joint solve only: each sample's candidates as a chain (`sampleHead[m]`, then `candidateNext[p]`; −1
+  /// ends it), the cut signals g⁰_p, the couplings D_pq, and c_n g⁰_p, the current bounds and scratch.
+  private let sampleHead: UnsafeMutablePointer<Int>
+  private let candidateNext: UnsafeMutablePointer<Int>
+  private let candidateCutSignal: UnsafeMutablePointer<Double>
+  private let cutSignal: UnsafeMutablePointer<Double>
+  private let couplings: SampleCouplings
+  private let cutBounds: UnsafeMutablePointer<Double>
+  private let jointBounds: UnsafeMutablePointer<Double>
+  private let boundScratch: UnsafeMutablePointer<Double>
+  /// Joint solves whose bounds had not settled after ``jointIterationLimit`` passes (the last pass's slopes kept).
+  public private(set) var unsettledJointSolves = 0
+  /// Passes of the joint solve's bound iteration, at most.
+  static let jointIterationLimit = 12
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
   /// The first-layer pairs that slide at the last evaluation (sample, unit; the first
@@ -95,10 +117,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
   public private(set) var overflowCount = 0
 
-  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
-  public init(network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1)
-    throws(ModelError)
-  {
+  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``; `joint`
+  /// solves a sample's candidates in several layers together (`deep_sliding` `joint`).
+  public init(
+    network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1,
+    joint: Bool = false
+  ) throws(ModelError) {
     let architecture = network.architecture
     guard architecture.depth >= 3, architecture.activation == .relu else {
       throw .invalidArchitecture(
@@ -110,6 +134,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     self.loss = loss
     self.pullBack = pullBack
     self.band = band
+    self.joint = joint
     let n = network.sampleCount
     let depth = architecture.depth
     sizes = architecture.layerSizes
@@ -147,6 +172,14 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     solver = FilippovSlopeSolver(capacity: capacity)
     slidingSamples = arena.buffer(count: capacity)
     slidingUnits = arena.buffer(count: capacity)
+    sampleHead = arena.buffer(count: max(n, 1))
+    candidateNext = arena.buffer(count: capacity)
+    candidateCutSignal = arena.buffer(count: capacity)
+    cutSignal = arena.buffer(count: widest)
+    couplings = SampleCouplings(capacity: joint ? capacity : 1)
+    cutBounds = arena.buffer(count: capacity)
+    jointBounds = arena.buffer(count: capacity)
+    boundScratch = arena.buffer(count: capacity)
   }
 
   /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
@@ -193,6 +226,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       }
     }
     sampleLayer.update(repeating: 0, count: n)
+    if joint { sampleHead.update(repeating: -1, count: n) }
     var count = 0
     for k in stride(from: depth - 1, through: 1, by: -1) {
       let (width, columns) = (sizes[k], sizes[k - 1])
@@ -200,10 +234,13 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       let below: UnsafePointer<Double> = k == 1 ? UnsafePointer(inputs) : network.preActivations(ofLayer: k - 1)
       let norms = rowNorms + rowNormOffsets[k]
       let inverse = inverseSquaredRowNorms + rowNormOffsets[k]
-      for m in 0..<n where sampleLayer[m] == 0 {
+      for m in 0..<n where joint || sampleLayer[m] == 0 {
         // ‖h_{k−1,m}‖² (σ(z) = max(z, 0); the inputs themselves for k = 1, kept from init).
         let h = below + m * columns
         let squared = k == 1 ? inputSquaredNorms[m] : Self.squaredNorm(h, count: columns, rectified: true)
+        // Joint solve: h_{k−1,m} = 0 (every unit below dead) puts the layer's pairs at z ≡ 0 with J_p = 0 in
+        // W_k; they leave only when a lower unit switches on, so they are no sliding candidates.
+        if joint, !(squared > 0) { continue }
         let zRow = z + m * width
         // The widest band of the sample's pairs in this layer (only first-layer pairs are ever widened).
         let band = k == 1 ? bands.samples[m] : self.band
@@ -216,11 +253,14 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
             zRow, inverseSquared: inverse, count: width, limitSquared: band * band * squared * slack * slack)
         else { continue }
         let inputNorm = squared.squareRoot()
-        backpropagateSignal(theta, sample: m, toLayer: k)
+        backpropagateSignal(theta, sample: m, toLayer: k, cut: false, into: signal)
+        // The cut signal g⁰ (the sample's upper candidates' slopes 0): the ReLU one when it has none.
+        let cut = joint && sampleHead[m] >= 0
+        if cut { backpropagateSignal(theta, sample: m, toLayer: k, cut: true, into: cutSignal) }
         let c = outputWeights[m]
         for j in 0..<width
-        where c * signal[j] < 0 && abs(zRow[j]) <= (pairBands?[j] ?? self.band) * inputNorm * norms[j]
-          && inverse[j].isFinite
+        where (c * signal[j] < 0 || (cut && c * cutSignal[j] < 0))
+          && abs(zRow[j]) <= (pairBands?[j] ?? self.band) * inputNorm * norms[j] && inverse[j].isFinite
         {
           guard count < solver.capacity else {
             overflowCount += 1
@@ -238,6 +278,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
           }
           candidateActive[count] = network.isActive(layer: k, at: m * width + j)
           sampleLayer[m] = k
+          if joint {
+            // Chained at once: the cut signal above was taken before, and only the layers above count there.
+            candidateCutSignal[count] = cut ? cutSignal[j] : signal[j]
+            candidateNext[count] = sampleHead[m]
+            sampleHead[m] = count
+          }
           count += 1
         }
       }
@@ -267,23 +313,60 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     return (s0 + s1) + (s2 + s3)
   }
 
-  /// signal = ∂f_m/∂h_k (d_k entries) with the ReLU slopes above layer k:
-  /// e_{K−1} = W_K[0, :],  e_{i−1} = W_iᵀ (e_i ⊙ σ'(z_i)).
-  private func backpropagateSignal(_ theta: UnsafePointer<Double>, sample m: Int, toLayer k: Int) {
+  /// out = ∂f_m/∂h_k (d_k entries) with the ReLU slopes above layer k:
+  /// e_{K−1} = W_K[0, :],  e_{i−1} = W_iᵀ (e_i ⊙ σ'(z_i)); with `cut`, sample m's candidates above layer k get
+  /// slope 0 (the cut signal g⁰ of the joint solve).
+  private func backpropagateSignal(
+    _ theta: UnsafePointer<Double>, sample m: Int, toLayer k: Int, cut: Bool, into out: UnsafeMutablePointer<Double>
+  ) {
     let depth = architecture.depth
     let top = sizes[depth - 1]
-    for j in 0..<top { signal[j] = theta[offsets[depth] + j] }
+    for j in 0..<top { out[j] = theta[offsets[depth] + j] }
     var i = depth - 1
     while i > k {
       let (rows, columns) = (sizes[i], sizes[i - 1])
       let w = theta + offsets[i]
       for c in 0..<columns { signalBelow[c] = 0 }
       for r in 0..<rows where network.isActive(layer: i, at: m * rows + r) {
-        let e = signal[r]
+        if cut, isCandidate(sample: m, layer: i, unit: r) { continue }
+        let e = out[r]
         for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
       }
-      for c in 0..<columns { signal[c] = signalBelow[c] }
+      for c in 0..<columns { out[c] = signalBelow[c] }
       i -= 1
+    }
+  }
+
+  /// The candidate (sample m, layer k, unit j) of the joint solve's chains, or nil.
+  @inline(__always)
+  private func candidate(sample m: Int, layer k: Int, unit j: Int) -> Int? {
+    var p = sampleHead[m]
+    while p >= 0 {
+      if candidateLayer[p] == k, candidateUnit[p] == j { return p }
+      p = candidateNext[p]
+    }
+    return nil
+  }
+
+  @inline(__always)
+  private func isCandidate(sample m: Int, layer k: Int, unit j: Int) -> Bool {
+    candidate(sample: m, layer: k, unit: j) != nil
+  }
+
+  /// Joint solve: cuts sample m's candidates of layer i out of `delta` (∂z_p/∂z_i of upper candidate p, its
+  /// ReLU slopes applied), recording D_pq = ∂z_p/∂h_q (`preSlope`, before the slopes) for each.
+  @inline(__always)
+  private func cutLowerCandidates(
+    upper p: Int, layer i: Int, delta: UnsafeMutablePointer<Double>, preSlope: UnsafePointer<Double>
+  ) {
+    let m = candidateSample[p]
+    var q = sampleHead[m]
+    while q >= 0 {
+      if candidateLayer[q] == i {
+        couplings.add(upper: p, lower: q, value: preSlope[candidateUnit[q]])
+        delta[candidateUnit[q]] = 0
+      }
+      q = candidateNext[q]
     }
   }
 
@@ -297,6 +380,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let columnsK = sizes[k - 1]
     let wRow = theta + offsets[k] + candidateUnit[p] * columnsK
     for c in 0..<columnsK { signal[c] = network.isActive(layer: k - 1, at: m * columnsK + c) ? wRow[c] : 0 }
+    let cuts = joint && sampleHead[m] >= 0
+    if cuts { cutLowerCandidates(upper: p, layer: k - 1, delta: signal, preSlope: wRow) }
     var squared = 0.0
     var i = k - 1
     while i >= 1 {
@@ -320,6 +405,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
         for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
       }
       for c in 0..<columns { signal[c] = network.isActive(layer: i - 1, at: m * columns + c) ? signalBelow[c] : 0 }
+      if cuts { cutLowerCandidates(upper: p, layer: i - 1, delta: signal, preSlope: signalBelow) }
       i -= 1
     }
     return squared
@@ -378,7 +464,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private func applyFilippovSlopes(
     _ theta: UnsafePointer<Double>, count: Int, forceSum: Double, gradient g: UnsafeMutablePointer<Double>
   ) -> Int {
-    // base = θ̇ without the candidates: remove c_n g_p J_p of the active ones.
+    // base = θ̇ without the candidates: remove c_n g_p J_p of the active ones (J⁰_p and the ReLU signal g_p
+    // in the joint solve: the split of ``SampleCouplings``).
+    if joint { couplings.reset() }
     for p in 0..<count {
       let squaredLower = writeLowerJacobian(theta, candidate: p)
       let inputNorm = candidateInputNorm[p]
@@ -390,7 +478,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       solver.upper[p] = 0
       solver.status[p] = 0
       // The pull-back rate, stored in `linear` until the base is final.
-      solver.linear[p] = scale > 0 ? pullBack * forceSum * abs(candidateSignal[p]) * jacobianSquared / scale : 0
+      let signalSize = joint ? max(abs(candidateSignal[p]), abs(candidateCutSignal[p])) : abs(candidateSignal[p])
+      solver.linear[p] = scale > 0 ? pullBack * forceSum * signalSize * jacobianSquared / scale : 0
       if candidateActive[p] { addJacobian(p, scale: -bound, to: g) }
     }
     for p in 0..<count {
@@ -402,7 +491,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       }
     }
     for p in 0..<count { solver.aboveKink[p] = candidateActive[p] }
-    let sliding = solver.solveKeepingCrossings(size: count)
+    let sliding = joint && couplings.count > 0 ? solveJointly(count: count) : solver.solveKeepingCrossings(size: count)
     for p in 0..<count
     where candidateLayer[p] == 1 && solver.status[p] == 0 && solver.solution[p] != 0
       && solver.solution[p] != solver.lower[p]
@@ -412,6 +501,44 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       recordedSlidingCount += 1
     }
     for p in 0..<count where solver.solution[p] != 0 { addJacobian(p, scale: solver.solution[p], to: g) }
+    return sliding
+  }
+
+  /// The joint solve's bound iteration (``SampleCouplings``): the box of pair p is [b_p, 0] with
+  /// b_p = c_n g_p(s), first at the ReLU slopes (the legacy box), then c_n g⁰_p + Σ D_pq u_q from the last
+  /// pass's u, until the bounds settle (to 1e-14 of the largest; two passes when every coupled lower pair
+  /// slides or sits at slope 0, since its u then does not depend on its bound). A pair whose b_p is not
+  /// negative is not attracted at those slopes and keeps its ReLU slope. Returns the number of sliding pairs.
+  private func solveJointly(count: Int) -> Int {
+    var scale = 0.0
+    for p in 0..<count {
+      let c = outputWeights[candidateSample[p]]
+      cutBounds[p] = c * candidateCutSignal[p]
+      jointBounds[p] = c * candidateSignal[p]
+      scale = max(scale, abs(cutBounds[p]), abs(jointBounds[p]))
+    }
+    var sliding = 0
+    for _ in 0..<Self.jointIterationLimit {
+      for p in 0..<count {
+        let b = jointBounds[p]
+        if b < 0 {
+          solver.lower[p] = b
+          solver.upper[p] = 0
+          solver.status[p] = 0
+        } else {
+          let u = candidateActive[p] ? b : 0
+          solver.lower[p] = u
+          solver.upper[p] = u
+          solver.solution[p] = u
+          solver.status[p] = 3
+        }
+      }
+      sliding = solver.solveKeepingCrossings(size: count)
+      let change = couplings.bounds(
+        cut: cutBounds, solution: solver.solution, into: jointBounds, scratch: boundScratch, size: count)
+      if change <= 1e-14 * scale { return sliding }
+    }
+    unsettledJointSolves += 1
     return sliding
   }
 }

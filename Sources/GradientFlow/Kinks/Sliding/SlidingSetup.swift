@@ -36,7 +36,8 @@ enum SlidingSetup {
       return try WeightNormFlow(network: network, loss: loss, scales: problem.wnScale, slopes: slopes)
     }
     if network.architecture.depth >= 3 {
-      return try DeepFilippovFlow(network: network, inputs: inputs, loss: loss, band: band)
+      return try DeepFilippovFlow(
+        network: network, inputs: inputs, loss: loss, band: band, joint: kinks.deepSliding == .joint)
     }
     return try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
   }
