@@ -4,6 +4,14 @@ reference (`--sliding exact`), as a new user would meet them.
 
     python3 benchmarks/audit.py --count 40 --seed 1000                  # 40 random problems, printed
     python3 benchmarks/audit.py --count 40 --seed 1000 --json a.json    # and every run recorded
+    python3 benchmarks/audit.py --count 120 --seed 7 --only 27,102      # problems 27 and 102 of that draw
+    python3 benchmarks/audit.py --count 40 --seed 7 --references r.json # reuse the two exact runs
+
+`--only` runs the listed indices of the same draw (the generator draws every problem up to `--count`, so
+indices mean the same problems as in a full run). `--references FILE` keeps the two `--sliding exact` runs
+of each problem in FILE, keyed by the binary's path and size and the problem's flags, and reuses them on
+the next call: for comparing two builds of the defaults whose `exact` code is the same (pass the same
+binary for `--exact-gradflow`).
 
 Each problem draws a built-in generator (blobs, xor, circles and moons with --bias-feature, random labels,
 r1, r2), n, a width 2…32, relu or leaky-relu, the exponential or logistic loss, an init scale 0.1…3, a seed
@@ -63,6 +71,11 @@ def run(gradflow, flags, out, max_wall):
             "chatter_flips": stats["sliding"]["chatter_flips"], "sliding": record["config"].get("sliding")}
 
 
+def binary_key(path):
+    st = os.stat(path)
+    return f"{os.path.abspath(path)}:{st.st_size}:{int(st.st_mtime)}"
+
+
 def errors(row, ref):
     return abs(row["log_loss"] - ref["log_loss"]), abs(row["margin"] - ref["margin"])
 
@@ -91,29 +104,49 @@ def main():
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--max-wall", type=float, default=30.0, help="--max-wall-seconds per run (default 30)")
     ap.add_argument("--json", help="write every run here")
+    ap.add_argument("--only", help="comma-separated problem indices (of the --count drawn) to run")
+    ap.add_argument("--references", help="a JSON file caching the exact runs (see above)")
+    ap.add_argument("--exact-gradflow", help="the binary for the two exact runs (default: --gradflow)")
+    ap.add_argument("--extra", default="", help="flags appended to the defaults' run only (e.g. a --config file)")
     args = ap.parse_args()
     if not os.path.exists(args.gradflow):
         sys.exit("audit: no gradflow binary; build with `swift build -c release` or pass --gradflow")
     rng = random.Random(args.seed)
+    only = None if args.only is None else {int(i) for i in args.only.split(",") if i}
+    exact_binary = args.exact_gradflow or args.gradflow
+    cache = {}
+    if args.references and os.path.exists(args.references):
+        with open(args.references) as f:
+            cache = json.load(f)
     scratch = tempfile.mkdtemp(prefix="gf-audit-")
     rows, failed, unscored = [], 0, 0
     try:
         for i in range(args.count):
             flags = draw(rng)
-            runs = {name: run(args.gradflow, flags + extra, os.path.join(scratch, name), args.max_wall)
-                    for name, extra in (("defaults", []),
-                                        ("reference", ["--sliding", "exact", "--rtol", "1e-12", "--atol", "1e-14"]),
-                                        ("exact", ["--sliding", "exact"]))}
+            if only is not None and i not in only:
+                continue
+            runs = {"defaults": run(args.gradflow, flags + args.extra.split(), os.path.join(scratch, "defaults"),
+                                    args.max_wall)}
+            for name, extra in (("reference", ["--sliding", "exact", "--rtol", "1e-12", "--atol", "1e-14"]),
+                                ("exact", ["--sliding", "exact"])):
+                key = f"{binary_key(exact_binary)} {name} {' '.join(flags)}"
+                if key not in cache:
+                    cache[key] = run(exact_binary, flags + extra, os.path.join(scratch, name), args.max_wall)
+                runs[name] = cache[key]
+            if args.references:
+                with open(args.references, "w") as f:
+                    json.dump(cache, f)
             ok, reason = verdict(runs["defaults"], runs["reference"], runs["exact"])
             failed += ok is False
             unscored += ok is None
-            rows.append({"flags": flags, "pass": ok, "reason": reason, **runs})
+            rows.append({"index": i, "flags": flags, "pass": ok, "reason": reason, **runs})
             status = {True: "ok", False: "FAIL", None: "--"}[ok]
             print(f"{i:3d} {status:4s} evals {runs['defaults'].get('rhs_evals')} (exact {runs['exact'].get('rhs_evals')})"
                   f" {reason} | {' '.join(flags)}", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"audit: {args.count - failed - unscored} passed, {failed} failed, {unscored} without a reference")
+    ran = len(rows)
+    print(f"audit: {ran - failed - unscored} passed, {failed} failed, {unscored} without a reference")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"seed": args.seed, "count": args.count, "runs": rows}, f, indent=1)

@@ -53,7 +53,7 @@ public struct KinkOptions: Sendable, Equatable {
     deepChatter: ChatterTreatment = .hold, deepSliding: DeepSliding = .joint, leakySliding: LeakySliding = .filippov,
     crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
-    slidingCorrection: SlidingCorrection = .kept, coincidentEntries: CoincidentEntries = .merged,
+    slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .stepLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed
   ) {

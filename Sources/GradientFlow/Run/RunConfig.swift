@@ -147,7 +147,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer relu or leaky-relu net (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
-  public var slidingCorrection: SlidingCorrection = .kept
+  public var slidingCorrection: SlidingCorrection = .resolved
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
   public var coincidentEntries: CoincidentEntries = .merged
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).

@@ -76,9 +76,17 @@ extension CrossingCorrectedStepper {
   ) {
     guard a < 1 else { return }
     if let shallow {
-      shallow.addSliding(
+      let entry = shallow.addSliding(
         sample: n, unit: u, from: a, includesPiece: includesPiece, slopes: slopes, startSlopes: startSlopes,
         correction: correction, lever: lever)
+      if slopeChange != nil, let entry, entryCount < sampleCount {
+        entrySamples[entryCount] = n
+        entryUnits[entryCount] = u
+        entryTimes[entryCount] = (1 - a) * h
+        entrySlopeTerms[entryCount] = entry.slopeTerm
+        entryLowers[entryCount] = entry.lower
+        entryCount += 1
+      }
       return
     }
     for node in 0..<3 {

@@ -200,6 +200,7 @@ extension CrossingCorrectedStepper {
     correction.update(repeating: 0, count: dimension)
     lever.update(repeating: 0, count: dimension)
     stepCrossings = 0
+    entryCount = 0
     chatter?.beginAttempt()
     shallow?.beginStep(
       ShallowCorrection.Ends(
@@ -219,7 +220,7 @@ extension CrossingCorrectedStepper {
     }
     let stepRatio = tolerances.errorRatio(stepError, state: end, rate: endRate, step: h, dimension: dimension)
     guard stepCrossings > 0 else { return .ratios(stepRatio, 0) }
-    if keepsSlidingInCorrection { keepSlidingPairsInCorrection() }
+    if keepsSlidingInCorrection { keepSlidingPairsInCorrection(h: h) }
     guard let correctionRatio = secondOrderCorrection(h: h) else { return .failed }
     return .ratios(stepRatio, correctionRatio)
   }

@@ -95,8 +95,22 @@ public final class CrossingCorrectedStepper: StepEngine {
   /// the unconstrained flow of a net with one hidden layer), else nil.
   let projection: SlidingProjection?
   /// Whether the correction of a step with crossings keeps the sliding pairs on their surfaces
-  /// (`sliding_correction` `kept`, ``SlidingCorrection``; the unconstrained flow of a net with one hidden layer).
+  /// (`sliding_correction` `kept` or `resolved`, ``SlidingCorrection``; the unconstrained flow of a net with one
+  /// hidden layer).
   let keepsSlidingInCorrection: Bool
+  /// The box QP of the sliding slopes' change after a step's crossings (`sliding_correction` `resolved`), or nil
+  /// (`kept`: the plain cancellation), and its scratch: the samples of one unit's pairs in it.
+  let slopeChange: FilippovSlopeSolver?
+  let resolvedSamples: UnsafeMutablePointer<Int>
+  /// Under `resolved`, the pairs that started to slide in the current attempt (batched kernel, lone samples):
+  /// sample, unit, the time τ_e = (1 − s_e)h they slide in the step, and their slope term U_e and bound L_e
+  /// after the entry (``ShallowCorrection/addSliding``).
+  let entrySamples: UnsafeMutablePointer<Int>
+  let entryUnits: UnsafeMutablePointer<Int>
+  let entryTimes: UnsafeMutablePointer<Double>
+  let entrySlopeTerms: UnsafeMutablePointer<Double>
+  let entryLowers: UnsafeMutablePointer<Double>
+  var entryCount = 0
   /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`pull_back`
   /// `step-limited`, ``SlidingPullBack``; the unconstrained flow of a net with one hidden layer).
   let limitsPullBack: Bool
@@ -263,7 +277,11 @@ public final class CrossingCorrectedStepper: StepEngine {
       ? SlidingProjection(
         inputs: inputs, inputDimension: architecture.inputDimension, width: architecture.layerSizes[1]) : nil
     keepsSlidingInCorrection =
-      slidingCorrection == .kept && projection != nil && slidingFlow != nil && normalization == nil
+      (slidingCorrection == .kept || slidingCorrection == .resolved) && projection != nil && slidingFlow != nil
+      && normalization == nil
+    slopeChange =
+      keepsSlidingInCorrection && slidingCorrection == .resolved
+      ? FilippovSlopeSolver(capacity: min(labels.count, 256)) : nil
     self.tolerances = tolerances
     self.correctionWeight = correctionWeight
     dimension = architecture.parameterCount
@@ -316,6 +334,12 @@ public final class CrossingCorrectedStepper: StepEngine {
     eventTimes = buffer(4 * firstWidth + 1)
     eventUnits = arena.buffer(count: 4 * firstWidth + 1)
     unitSamples = arena.buffer(count: max(sampleCount, 1))
+    resolvedSamples = arena.buffer(count: slopeChange?.capacity ?? 1)
+    entrySamples = arena.buffer(count: max(sampleCount, 1))
+    entryUnits = arena.buffer(count: max(sampleCount, 1))
+    entryTimes = buffer(max(sampleCount, 1))
+    entrySlopeTerms = buffer(max(sampleCount, 1))
+    entryLowers = buffer(max(sampleCount, 1))
 
     do {
       frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in

@@ -241,12 +241,19 @@ final class ShallowCorrection {
   /// of u's flip that keeps ż_u = 0, on top of the sample's piece when `includesPiece` (3-point
   /// Gauss–Legendre). With J_u = ∇_θ z_u (x_n in W_1's row u): rate = J_u·(θ̃'(s)/h + Δg_piece) =
   /// z_u'(s)/h + k^piece_u v_u ‖x_n‖², jump = J_u·(g(u flipped) − g(m)) = k^flip_u v_u ‖x_n‖².
+  ///
+  /// Returns the pair's slope term after the entry at the last node (nearest s = 1), in the units of ẇ_u = …
+  /// + U x_n: U = c (σ − α) v_u with σ its slope there (the share's combination of the two sides), and the bound
+  /// L = c (1 − α) v_u of slope 1 (``FilippovFlow/slidingRate(_:)``'s u and lo), or nil for a class of
+  /// coincident samples (one share for the class).
+  @discardableResult
   func addSliding(
     sample n: Int, unit u: Int, from a: Double, includesPiece: Bool, slopes m: UnsafePointer<Double>,
     startSlopes m0: UnsafePointer<Double>, correction: UnsafeMutablePointer<Double>,
     lever: UnsafeMutablePointer<Double>
-  ) {
-    guard a < 1, let ends else { return }
+  ) -> (slopeTerm: Double, lower: Double)? {
+    guard a < 1, let ends else { return nil }
+    var entry: (slopeTerm: Double, lower: Double)?
     let h = ends.h
     flipped.update(from: m, count: width)
     flipped[u] = m[u] == upperSlope ? lowerSlope : upperSlope
@@ -271,6 +278,10 @@ final class ShallowCorrection {
       let rate = zRate / h + piece * v[u] * inputNorms[n]
       let jump = summedJump ?? (cFlip * flipped[u] - c * m[u]) * v[u] * inputNorms[n]
       let share = jump != 0 ? min(max(-rate / jump, 0), 1) : 0
+      if node == 2, cls == nil {
+        let slope = m[u] + share * (flipped[u] - m[u])
+        entry = (c * (slope - lowerSlope) * v[u], c * (upperSlope - lowerSlope) * v[u])
+      }
       for j in 0..<width {
         let flip = cFlip * flipped[j] - c * m[j]
         k[j] = share * flip + (includesPiece ? c * m[j] - c0 * m0[j] : 0)
@@ -279,6 +290,7 @@ final class ShallowCorrection {
       accumulate(weight: weight, leverWeight: leverWeight)
       accumulateOutput(weight: weight, leverWeight: leverWeight, correction: correction, lever: lever)
     }
+    return entry
   }
 
   // MARK: - Coincident entries

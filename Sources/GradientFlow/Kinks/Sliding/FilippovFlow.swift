@@ -91,6 +91,10 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// a class of samples on one surface (``CoincidentKinks``) appears as its representative.
   private let slidingUnits: UnsafeMutablePointer<Int>
   private let slidingSamples: UnsafeMutablePointer<Int>
+  /// Each recorded sliding pair's QP variable u and its lower bound lo (``FilippovSlopeSolver``: u ∈ [lo, 0],
+  /// slope α + (1 − α) u/lo), both times e^{logScale}: rates, in the units of dθ/dt.
+  private let slidingRates: UnsafeMutablePointer<Double>
+  private let slidingLowerRates: UnsafeMutablePointer<Double>
   /// How many of the last evaluation's sliding pairs are recorded (all but those past ``pairCapacity``).
   public private(set) var recordedSlidingCount = 0
   /// Evaluations whose candidates exceeded a capacity — the solver's per unit or ``pairCapacity`` in
@@ -136,6 +140,8 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     groupedSamples = arena.buffer(count: pairCapacity)
     slidingUnits = arena.buffer(count: pairCapacity)
     slidingSamples = arena.buffer(count: pairCapacity)
+    slidingRates = arena.buffer(count: pairCapacity)
+    slidingLowerRates = arena.buffer(count: pairCapacity)
     solver = FilippovSlopeSolver(capacity: min(n, 256))
     coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
     effectiveWeights = arena.buffer(count: n)
@@ -144,6 +150,11 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// Sliding pair i (< ``recordedSlidingCount``) of the last evaluation: its sample (a class's
   /// representative) and unit.
   public func slidingPair(_ i: Int) -> (sample: Int, unit: Int) { (slidingSamples[i], slidingUnits[i]) }
+
+  /// Sliding pair i's slope term in dθ/dt: ẇ_j gets u x_m with u in (lo, 0), u = lo the slope 1, u = 0 the
+  /// slope α (both times e^{logScale}, so in the units of the rate dθ/dt; for a class of coincident samples, its
+  /// representative's term).
+  public func slidingRate(_ i: Int) -> (u: Double, lower: Double) { (slidingRates[i], slidingLowerRates[i]) }
 
   /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
   public func band(sample m: Int, unit j: Int) -> Double { bands.band(sample: m, unit: j) }
@@ -321,10 +332,13 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     }
     for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
     let sliding = solver.solveKeepingCrossings(size: k)
+    let scale = exp(logScale)
     for p in 0..<k where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
       guard recordedSlidingCount < pairCapacity else { break }
       slidingUnits[recordedSlidingCount] = j
       slidingSamples[recordedSlidingCount] = candidates[p]
+      slidingRates[recordedSlidingCount] = solver.solution[p] * scale
+      slidingLowerRates[recordedSlidingCount] = solver.lower[p] * scale
       recordedSlidingCount += 1
     }
     for p in 0..<k {
