@@ -217,13 +217,21 @@ import Testing
     #expect(try resolved { $0.activation = .leakyRelu } == .corrected)
     #expect(try resolved { $0.activation = .identity } == .off)
     // The normalized flows of one hidden ReLU layer take the crossing-corrected steps (in W, with FilippovFlow's
-    // slopes), or filippov on coincident surfaces; deeper ones keep σ'(0) = 0.
+    // slopes), on coincident surfaces too when those steps project and hold sliding pairs (`normalized_kinks`
+    // `relaxed` or `shared`; NormalizedPullBackTests checks such a run), else filippov there; deeper ones keep
+    // σ'(0) = 0.
     #expect(try resolved { $0.dynamics = .lagrange } == .corrected)
     #expect(try resolved { $0.dynamics = .weightnorm } == .corrected)
     #expect(
       try resolved {
         $0.dynamics = .lagrange
         $0.generator = .r2
+      } == .corrected)
+    #expect(
+      try resolved {
+        $0.dynamics = .weightnorm
+        $0.generator = .r2
+        $0.normalizedKinks = .separate
       } == .filippov)
     #expect(
       try resolved {

@@ -54,7 +54,7 @@ public struct KinkOptions: Sendable, Equatable {
     crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
-    logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .stepLimited,
+    logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed
   ) {
     self.normalizedKinks = normalizedKinks

@@ -153,7 +153,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h (``SlidingPullBack``).
-  public var slidingPullBack: SlidingPullBack = .stepLimited
+  public var slidingPullBack: SlidingPullBack = .flowLimited
   /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).
   public var normalizedKinks: NormalizedKinks = .relaxed
 

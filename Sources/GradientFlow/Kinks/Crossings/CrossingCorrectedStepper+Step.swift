@@ -175,8 +175,11 @@ extension CrossingCorrectedStepper {
 
   /// One trial step of size h: fills `end`, `endRate`, `correction` and `stepCrossings`.
   func attempt(t: Double, h: Double) -> Attempt {
-    // h·κ ≤ 1 for the pull-back of the frozen field's sliding pairs (``SlidingPullBack``).
-    if limitsPullBack, let slidingFlow { slidingFlow.pullBackLimit = 1 / h }
+    // h·κ·max(a_1, 1) ≤ 1 for the pull-back of the frozen field's sliding pairs (``SlidingPullBack``).
+    if limitsPullBack, let slidingFlow {
+      let factor = normalization.map { max($0.tangentFactor(layer: 0, theta: start), 1) } ?? 1
+      slidingFlow.pullBackLimit = 1 / (h * factor)
+    }
     end.update(from: start, count: dimension)
     guard frozenStep.apply(t: t, h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
       return .failed

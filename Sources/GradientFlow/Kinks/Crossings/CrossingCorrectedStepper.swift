@@ -111,8 +111,9 @@ public final class CrossingCorrectedStepper: StepEngine {
   let entrySlopeTerms: UnsafeMutablePointer<Double>
   let entryLowers: UnsafeMutablePointer<Double>
   var entryCount = 0
-  /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/h (`pull_back`
-  /// `step-limited`, ``SlidingPullBack``; the unconstrained flow of a net with one hidden layer).
+  /// Whether each trial step of size h caps the Filippov pull-back's rate at 1/(h·max(a_1, 1)) (`pull_back`
+  /// `flow-limited`, or `step-limited` on the unconstrained flow; ``SlidingPullBack``; a net with one hidden
+  /// layer). a_1 is the normalized flows' tangential factor of the first layer, 1 for the unconstrained flow.
   let limitsPullBack: Bool
   let tolerances: Tolerances
   let sampleCount: Int
@@ -270,7 +271,9 @@ public final class CrossingCorrectedStepper: StepEngine {
         coincident: coincidentEntries == .merged && slidingFlow != nil
           ? CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces) : nil)
       : nil
-    limitsPullBack = pullBack == .stepLimited && slidingFlow != nil && normalization == nil
+    limitsPullBack =
+      slidingFlow != nil
+      && (pullBack == .flowLimited || (pullBack == .stepLimited && normalization == nil))
     // Deeper nets project their first-layer sliding pairs only with the deep hold (`deep_chatter`).
     projection =
       slidingCorrection != .free && sharesSliding && (slidingFlow != nil || heldBands != nil)

@@ -48,7 +48,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   public let pullBack: Double
   /// The largest rate, in the flow's own time t, at which the pull-back may act: κ_nj ← min(κ_nj, limit), with
   /// κ_nj = e^{logScale} κ₀ Σ|w| |a_j| ‖x_n‖ / ‖w_j‖ the rate of ż_nj = −κ_nj z_nj. ∞ (the default) leaves it
-  /// as it is; the crossing-corrected steps set it to 1/h per step (``SlidingPullBack/stepLimited``).
+  /// as it is; the crossing-corrected steps set it to 1/(h·max(a_1, 1)) per step (``SlidingPullBack``).
   public var pullBackLimit = Double.infinity
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }

@@ -25,9 +25,10 @@
 ///   (docs/kinks.md).
 ///   ``RunSetup`` resolves it, so a
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
-///   with one hidden layer get the same choice (`corrected`, or `filippov` on coincident surfaces; before
-///   `corrected` applied to them they got `filippov`, which their recorded runs replay), every other
-///   normalized flow `off`.
+///   with one hidden layer get `corrected`, on coincident surfaces too when their corrected steps project and
+///   hold sliding pairs (`normalized_kinks` `shared` or `relaxed`, ``SolveOptions``), else `filippov` there
+///   (before `corrected` applied to them they got `filippov`, which their recorded runs replay); every other
+///   normalized flow gets `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
