@@ -129,8 +129,9 @@ import Testing
   }
 
   /// The normalized engine's steps (the maps between (g, v) and W, the inner steps with M) allocate nothing,
-  /// with and without the sliding projection and chatter hold (``NormalizedKinks``).
-  @Test(arguments: [NormalizedKinks.separate, .shared])
+  /// with and without the sliding projection and chatter hold, and with the stiff mode's refreshes and exponential
+  /// steps (``NormalizedKinks``).
+  @Test(arguments: [NormalizedKinks.separate, .shared, .exponential])
   func stepsAllocateNothing(kinks: NormalizedKinks) throws {
     try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
     let (architecture, inputs, labels, theta0) = try CrossingCorrectionTests.blobs(widths: [8])

@@ -54,6 +54,24 @@ public struct NormalizedWeightField: Sendable {
       cblas_daxpy(size, (1 - a) * radial, w, 1, g, 1)
     }
   }
+
+  /// out ← M(θ)⁻¹·vector, block by block: (1/a_k) P_k v_k + R_k v_k (M = a_k P_k + R_k, R_k the projection onto W_k,
+  /// P_k = I − R_k). Allocates nothing.
+  public func applyInverse(
+    theta: UnsafePointer<Double>, to vector: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
+  ) {
+    for k in 0..<offsets.count {
+      let size = Int32(sizes[k])
+      let (w, v, o) = (theta + offsets[k], vector + offsets[k], out + offsets[k])
+      o.update(from: v, count: sizes[k])
+      let squared = cblas_ddot(size, w, 1, w, 1)
+      guard squared > 0 else { continue }
+      let a = squared / (scales[k] * scales[k])
+      let radial = cblas_ddot(size, w, 1, v, 1) / squared
+      cblas_dscal(size, 1 / a, o, 1)
+      cblas_daxpy(size, (1 - 1 / a) * radial, w, 1, o, 1)
+    }
+  }
 }
 
 /// A normalized flow (Lagrange or weight normalization) as a field on θ = vec(W_1 … W_K): the velocity

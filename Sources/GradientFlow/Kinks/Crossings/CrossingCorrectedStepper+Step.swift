@@ -103,6 +103,15 @@ extension CrossingCorrectedStepper {
       }
       hasStart = true
     }
+    if let exponentialStep,
+      !exponentialStep.hasMode || stepsSinceMode >= Self.modeRefreshInterval
+        || abs(t - modeTime) > Self.modeRefreshGrowth * abs(modeTime)
+    {
+      // A failed refresh keeps the last mode (or none: the explicit pair then takes every step).
+      _ = exponentialStep.refresh(at: start, rate: startRate)
+      stepsSinceMode = 0
+      modeTime = t
+    }
     var failures = 0
     while true {
       let remaining = target - t
@@ -131,6 +140,7 @@ extension CrossingCorrectedStepper {
         continue
       }
       // Accept.
+      stepsSinceMode += 1
       let next = trial * min(5, max(0.2, factor))
       h = reachesTarget ? max(next, h) : next
       t = reachesTarget ? target : t + trial
@@ -181,8 +191,14 @@ extension CrossingCorrectedStepper {
       slidingFlow.pullBackLimit = 1 / (h * factor)
     }
     end.update(from: start, count: dimension)
-    guard frozenStep.apply(t: t, h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
-      return .failed
+    if let exponentialStep, exponentialStep.lambda * h < -Self.exponentialThreshold {
+      guard exponentialStep.apply(h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
+        return .failed
+      }
+    } else {
+      guard frozenStep.apply(t: t, h: h, y: end, error: stepError, rateIn: startRate, rateOut: endRate) else {
+        return .failed
+      }
     }
     // The last evaluation was F_0(θ̃_1): its pre-activations are the frozen z at s = 1.
     copyPreActivations(into: endZ)

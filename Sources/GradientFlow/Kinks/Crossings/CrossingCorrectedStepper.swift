@@ -130,6 +130,19 @@ public final class CrossingCorrectedStepper: StepEngine {
 
   /// GSL's step of the ``FrozenPair`` on the frozen field (set at the end of init: it captures self).
   var frozenStep: EmbeddedStep!
+  /// Exponential steps for a normalized flow's stiff mode (`normalized_kinks` `exponential`), else nil; set at the
+  /// end of init (it captures self).
+  var exponentialStep: ExponentialFrozenStep?
+  /// Accepted steps since the stiff mode was last refreshed (``exponentialStep``).
+  var stepsSinceMode = 0
+  /// The clock value of the last refresh.
+  var modeTime = 0.0
+  /// Accepted steps between refreshes of the stiff mode, and the relative growth of t that refreshes it sooner:
+  /// λ_1 falls roughly like 1/t late in a run, and a stale λ_1 leaves N a stiff remainder of (λ_1 − λ̃_1).
+  static let modeRefreshInterval = 20
+  static let modeRefreshGrowth = 0.1
+  /// h|λ_1| above which a step is exponential (Cash–Karp's stability interval ends at 3.73).
+  static let exponentialThreshold = 2.0
 
   /// Owns every buffer below (freed with the stepper).
   private let arena: ScratchArena
@@ -350,6 +363,11 @@ public final class CrossingCorrectedStepper: StepEngine {
       }
     } catch {
       throw .invalidArchitecture(error.description)
+    }
+    if let normalization, normalizedKinks.stepsStiffModeExponentially {
+      exponentialStep = ExponentialFrozenStep(
+        dimension: p, field: { [unowned self] y, dydt in frozenField(y, into: dydt) },
+        leftVector: { theta, u, w in normalization.applyInverse(theta: theta, to: u, into: w) })
     }
   }
 }

@@ -18,19 +18,27 @@
 ///   3,019 → 2,581, iris_std_w8_wn_c1_logt 5,809 → 4,841, every error within 2.5× of its `shared` value and far
 ///   inside issue 17's bounds (a weight of 0.03 took blobs_w16_lagrange's γ̄ error to 8.9e-8, too near 1e-7).
 ///   An explicit `correction_weight` wins.
+/// - `exponential`: `relaxed`, and exponential steps for the frozen field's one stiff mode once the explicit pair's
+///   steps would pass h|λ_1| = 2 (``ExponentialFrozenStep``; one hidden layer). Past t ≈ 1 the normalized flows'
+///   explicit steps sit at the pair's stability limit, with λ_1 about a_1 times the unconstrained flow's top
+///   eigenvalue (docs/kinks.md, "Where the evaluations go"). Not the default yet: measured on S and M only.
 /// - `shared`: the projection and the hold, with the unconstrained flow's weight 0.3.
 /// - `separate`: neither, weight 0.3: what runs recorded before the key existed did, so a run.json without it
 ///   replays bit for bit.
 public enum NormalizedKinks: String, CaseIterable, Sendable, Codable {
   case relaxed
+  case exponential
   case shared
   case separate
 
   /// Whether the sliding projection and the chatter hold act on the normalized flows.
   public var sharesSliding: Bool { self != .separate }
 
+  /// Whether the stiff mode gets exponential steps (``ExponentialFrozenStep``).
+  public var stepsStiffModeExponentially: Bool { self == .exponential }
+
   /// The correction weight of the normalized flows' corrected steps when `correction_weight` is not set.
   public var correctionWeight: Double {
-    self == .relaxed ? 0.1 : CrossingCorrectedStepper.defaultCorrectionWeight
+    self == .relaxed || self == .exponential ? 0.1 : CrossingCorrectedStepper.defaultCorrectionWeight
   }
 }
