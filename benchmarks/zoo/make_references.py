@@ -7,6 +7,7 @@ closed form (R1: w(t) = (log(t + e^a), ½ log(4t + e^{2b})); R2: w(t) = ½ log(1
 evaluated too and the reference's distance to it recorded.
 
     python3 benchmarks/zoo/make_references.py [--only ID,ID] [--skip-existing]
+    python3 benchmarks/zoo/make_references.py --compare --only ID,ID   # recompute, print the change, write nothing
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# Radau's LU factorisations (224 unknowns on raw wine) in a multi-threaded OpenBLAS cost 70× the CPU of one
+# thread on a loaded 2-core machine (0.16 s against 2 ms a factorisation); every other product here is tiny
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -56,18 +62,32 @@ def closed_form(spec, log_t):
     return {"log_loss": log_loss, "margin": float(q.min() / rho), "rho": rho}
 
 
+# Stiff problems: their pieces are integrated with Radau IIA (implicit, order 5) instead of DOP853, whose
+# steps these problems hold to their stability bound (h·ρ(J) ≈ 3): raw wine (features up to 1e3) has
+# ż ~ 1e12 at t = 1e-13, and on the ill-conditioned set (features over six decades) DOP853 crawls from
+# t = 1.6e-5 on, where a pair slides. Raw wine also starts in the τ clock (log L(0) = 18.4 < TAU_START):
+# in t its forces a_n ≈ 1e8 make the first 1e-8 of t alone cost an hour of Radau steps.
+STIFF = {
+    "wine_raw_w16": {"method": "Radau", "tau_start": 5.0},
+    "illcond_w8": {"method": "Radau"},
+}
+
+
 def run(spec, rtol):
     prob = load_problem(spec)
     end = spec["end"]
-    method = "DOP853"
+    opts = STIFF.get(spec["id"], {})
+    method = opts.get("method", "DOP853")
     t0 = time.process_time()
-    eng = EventDriven(prob, rtol=rtol, atol=rtol * 1e-2, method=method)
+    eng = EventDriven(prob, rtol=rtol, atol=rtol * 1e-2, method=method, tau_start=opts.get("tau_start"))
     y, s = eng.run(t_end=end.get("t_end"), log_t_end=end.get("log_t_end"), rho_end=end.get("rho_end"))
     obs = prob.observables(y, s)
     obs = {k: (float(v) if not isinstance(v, list) else [float(x) for x in v]) for k, v in obs.items()}
     obs.update({"rtol": rtol, "nfev": eng.nfev, "events": eng.events, "slides": eng.slides,
                 "reversals": eng.reversals, "dips": eng.dips_found,
                 "cpu_seconds": time.process_time() - t0})
+    if opts:
+        obs["integrator"] = dict(opts)
     if eng.tau_exit:
         obs["tau_exit"] = {"t": eng.tau_exit[0], "reason": eng.tau_exit[1]}
     return obs
@@ -75,13 +95,10 @@ def run(spec, rtol):
 
 # Problems whose reference is expected to fail, and why (recorded beside the error in references.json)
 HARD = {
-    "nonsep_w8": "not separable (one input repeated under the other label): the loss stays O(1) and samples "
-                 "stay on kinks; at one of them the box LCP finds no consistent pattern",
-    "wine_raw_w16": "stiff: raw features up to ~1e3 (gradflow stops at max steps near t = 0.5 in every policy, "
-                    "its steps limited by stability, h·ρ(J) ≈ 8); the reference stops in a cycle of zero-length "
-                    "pieces at t = 4e-10",
-    "illcond_w8": "stiff: features over six decades (gradflow stops at max steps near t = 0.24, h·ρ(J) ≈ 3.5); "
-                  "the reference's slope solve meets non-finite values (lstsq's SVD does not converge)",
+    "wine_raw_w16": "stiff: raw features up to ~1e3 (ż ~ 1e12 at t = 1e-13; gradflow's explicit policies stop at max "
+                    "steps near t = 0.5). Since the switch location relative to t (docs/stiff.md) reference.py no "
+                    "longer loops at t = 4e-10, and with Radau from the τ clock it passes the switch cascades near "
+                    "t = 0.0045, but at rtol 1e-10 it had reached only t = 0.0048 after 20 minutes (wall, load 15): not finished",
 }
 
 
@@ -97,11 +114,23 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per problem (both rtols) before giving up")
     ap.add_argument("--skip-existing", action="store_true")
+    ap.add_argument("--compare", action="store_true",
+                    help="recompute the --only problems at rtol 1e-12 and print their change from references.json; write nothing")
     args = ap.parse_args()
     problems = json.loads((HERE / "problems.json").read_text())
     path = HERE / "references.json"
     refs = json.loads(path.read_text()) if path.exists() else {}
     only = set(filter(None, args.only.split(",")))
+    if args.compare:
+        for spec in problems:
+            old = refs.get(spec["id"], {})
+            if (only and spec["id"] not in only) or "log_loss" not in old:
+                continue
+            new = run(spec, 1e-12)
+            print(spec["id"], f"Δlog L {abs(new['log_loss'] - old['log_loss']):.1e}",
+                  f"Δγ̄ {abs(new['margin'] - old['margin']):.1e}", f"Δρ/ρ {abs(new['rho'] - old['rho']) / old['rho']:.1e}",
+                  f"events {new['events']} (was {old['events']})", flush=True)
+        return
     for spec in problems:
         pid = spec["id"]
         if only and pid not in only:

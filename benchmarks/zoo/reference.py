@@ -18,12 +18,14 @@ until log L = 5; the t clock takes over from there.
 
 Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
 activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
-piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12. After
+piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12 (stiff problems:
+Radau IIA, implicit, order 5, whose dense output is its cubic collocation polynomial). After
 every accepted step the step's dense output is sampled at 17 points (GRID = 16 intervals) and the
 pre-activations are checked against their sides at each; a sampled local minimum near zero (ż
 changes sign there) is minimised on the dense output too, so a pair that crosses and crosses back
 inside one step is not missed. The first sign change is located on the dense output by brentq to
-round-off, the step is cut there and the new pattern is chosen by the sliding-mode
+round-off (relative to the clock value too: at t ≪ 1 on stiff data ż is huge), the step is cut there
+and the new pattern is chosen by the sliding-mode
 complementarity problem:
 
     pairs at z = 0 are grouped into geometric surfaces (pairs of one unit whose inputs are
@@ -36,7 +38,7 @@ couple), by enumeration, fewest sliding surfaces first. For two or three hidden 
 polynomial of degree ≤ 2 in each λ_s; the LCP is solved by principal pivoting on F itself, each
 free set by Newton iterated to convergence (see `newton`). λ_s ∈ {0, 1} is a crossing; an interior
 λ_s is Filippov sliding, along which every right-hand side solves F_free(λ) = 0 for the slopes (the
-equivalent control). The exits λ_s → 0 or 1 are events found on the same 17 samples and located by
+equivalent control, solved exactly also off the surfaces, so z_ref is an invariant of the field). The exits λ_s → 0 or 1 are events found on the same 17 samples and located by
 brentq on the dense output of the equivalent control. A pattern left at once (a pair switched by the
 LCP crossing straight back: a reversed switch) is resolved again with the LCP's tolerance 1e4×
 tighter; more than six zero-length pieces in a row are an error, not a path.
@@ -201,7 +203,8 @@ class Problem:
 class EventDriven:
     """Integrates one Problem from t = 0 with exact activation switches (see the module doc)."""
 
-    def __init__(self, prob: Problem, rtol=1e-12, atol=1e-14, method="DOP853", max_events=200000):
+    def __init__(self, prob: Problem, rtol=1e-12, atol=1e-14, method="DOP853", max_events=200000,
+                 exact_slopes=True, tau_start=None):
         self.p = prob
         self.rtol, self.atol = rtol, atol
         self.method = DOP853 if method == "DOP853" else Radau
@@ -215,6 +218,8 @@ class EventDriven:
         self.tau_exit = None  # (t, reason) where the τ clock handed over, if it was used
         self.sliding = []  # list of surfaces: dict(pairs=[(k,n,j,orient)], ref=(k,n,j,scale))
         self.lam = np.zeros(0)
+        self.exact_slopes = exact_slopes
+        self.tau_start = tau_start
 
     # ---- slopes ----
     def apply_slopes(self, D, lam):
@@ -266,7 +271,14 @@ class EventDriven:
     def solve_slopes(self, y, D, sc):
         """Equivalent control: the slopes λ of the sliding surfaces with ż_ref(λ) = 0.
 
-        One hidden layer: ż is affine in λ, and one secant solve through unit differences is exact.
+        One hidden layer: on the surfaces ż is affine in λ, and one secant solve through unit
+        differences is exact. Off them (z_ref ≠ 0 by the integration's round-off, or at a trial stage)
+        the forward pass carries λ·z, so the forces a_n, and ż, are not affine in λ; the one secant
+        solve then leaves ż_ref = O(z_ref), and the surface is repelling for the field it defines: on
+        nonsep_w8 (forces of order one: ż ≈ 250 z in s) z_ref grew from 1e-15 to 1e-2 within 0.07 in
+        s, and the next kink found no consistent pattern. So, when the residual of that solve is above
+        round-off, the secant is iterated to |Δλ| ≤ 1e-14: ż_ref = 0 then holds off the surfaces too,
+        z_ref is a linear invariant of the field, and Runge–Kutta methods keep it to round-off.
         Deeper nets: see `newton`; it starts from the slopes the box LCP chose at the piece's start
         (not from the last call's answer), so the root followed never depends on the call history."""
         refs = [surf["ref"][:3] for surf in self.sliding]
@@ -280,7 +292,24 @@ class EventDriven:
             e[i] += 1.0
             Fi, _ = self.zdot(y, self.apply_slopes(D, e), sc, refs)
             J[:, i] = Fi - F0
-        return lam + np.linalg.lstsq(J, -F0, rcond=None)[0]
+        lam = lam + np.linalg.lstsq(J, -F0, rcond=None)[0]
+        if not self.exact_slopes:
+            return lam
+        scale = np.max(np.abs(F0), initial=0.0) + np.max(np.abs(J), initial=0.0)
+        for _ in range(20):
+            F1, _ = self.zdot(y, self.apply_slopes(D, lam), sc, refs)
+            if not np.all(np.isfinite(F1)) or np.max(np.abs(F1), initial=0.0) <= 1e-13 * scale:
+                break
+            for i in range(len(lam)):
+                e = lam.copy()
+                e[i] += 1.0
+                Fi, _ = self.zdot(y, self.apply_slopes(D, e), sc, refs)
+                J[:, i] = Fi - F1
+            step = np.linalg.lstsq(J, -F1, rcond=None)[0]
+            lam = lam + step
+            if np.max(np.abs(step), initial=0.0) <= 1e-14:
+                break
+        return lam
 
     @staticmethod
     def newton(F, lam, iters=40):
@@ -639,7 +668,8 @@ class EventDriven:
             log_t_end = math.log(t_end)
         t_stop = math.inf if log_t_end is None else math.exp(min(log_t_end, 700.0))
         t1 = min(1.0, t_stop)
-        clock = "tau" if p.log_loss(y) > TAU_START else "t"
+        tau_start = TAU_START if self.tau_start is None else self.tau_start
+        clock = "tau" if p.log_loss(y) > tau_start else "t"
         D = p.sign_pattern(p.weights(y)) if p.kinked else [np.ones((len(p.X), sh[0])) for sh in p.shapes[:-1]]
         if p.kinked:
             zero = self.pairs_at_zero(y, D, set())
@@ -683,16 +713,24 @@ class EventDriven:
 
             def fun(xx, yy, D=D):
                 # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
+                if not np.all(np.isfinite(yy)):
+                    # (an explicit trial step beyond its stability bound on stiff data: illcond_w8 from t = 1.6e-5)
+                    # NaN makes the step's error NaN, which DOP853 rejects (and Radau's Newton fails on)
+                    return np.full(len(yy), np.nan)
                 with np.errstate(over="ignore", invalid="ignore"):
                     sc = self.clock_scale(clock, xx, yy, D)
-                    Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+                    try:
+                        Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+                    except np.linalg.LinAlgError:  # the slope solve met the overflowed forces of such a trial
+                        return np.full(len(yy), np.nan)
                     dy = self.clock_rhs(yy, Dv, sc)
                 return np.append(dy, math.exp(sc)) if clock == "tau" else dy
 
             solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
             event = None
             while solver.status == "running":
-                msg = solver.step()
+                with np.errstate(invalid="ignore", over="ignore"):  # a NaN trial step (see fun) is rejected
+                    msg = solver.step()
                 if solver.status == "failed":
                     raise RuntimeError(f"reference integrator failed at {solver.t}: {msg}")
                 event = self.first_event(solver.dense_output(), solver.t_old, solver.t, D, clock, sl,
@@ -801,6 +839,10 @@ class EventDriven:
                 xr = lo
             else:
                 xr = brentq(g, lo, hi, xtol=4e-16 * max(1.0, abs(hi)), rtol=8.9e-16)
+                if kind == "pair" and abs(g(xr)) > ROUNDOFF:
+                    # the clock value is below 1 (t or τ ≪ 1) and ż is huge (stiff data: ż ~ 1e9 on raw wine at
+                    # t = 4e-10), so the absolute xtol leaves z far from its kink; close the bracket relative to x
+                    xr = brentq(g, lo, hi, xtol=4e-16 * max(abs(lo), abs(hi), 1e-300), rtol=8.9e-16)
             if first is None or xr < first[0]:
                 first = (xr, kind, what)
         return first

@@ -191,6 +191,84 @@ for k in range(p.K - 1):
     worst = max(worst, np.abs(inv - inv0).max() / max(1.0, np.abs(inv0).max()))
 check(f"two hidden layers, {e.events} events, {e.slides} with sliding: per-unit invariants", worst, 1e-9)
 
+# The equivalent control off its surface (nonsep_w8). A sample x repeated under the other label puts
+# two pairs of a unit on one surface; with a slope λ on it the forward pass carries λ·z, so off the
+# surface (z ≠ 0: round-off, a trial stage) ż_ref is not affine in λ. One secant solve then leaves
+# ż_ref = O(z) and the surface repels (z grew from 1e-15 to 1e-2 in nonsep_w8's reference); the iterated
+# solve must leave ż_ref = 0 to round-off. State with z_ref = 1e-3·‖w‖‖x‖ and forces of order one.
+Xn = [[1.0, 0.2], [1.0, 0.2], [0.3, 1.0], [-0.5, 0.8], [0.9, -0.4]]
+yn = [1.0, -1.0, 1.0, -1.0, 1.0]
+wn = np.array([[0.2, 1.0], [0.7, -0.3], [-0.4, 0.9]])
+wn[0] -= (wn[0] @ Xn[0] - 1e-3 * np.linalg.norm(wn[0]) * np.linalg.norm(Xn[0])) / (np.array(Xn[0]) @ Xn[0]) * np.array(Xn[0])
+p = Problem(Xn, yn, [wn, [[1.5, 0.8, -0.6]]])  # ż(λ=0) = 1.35 > 0 > ż(λ=1) = −0.33: an attracting surface
+resid = {}
+for exact in (True, False):
+    e = EventDriven(p, exact_slopes=exact)
+    yv = p.initial_state()
+    Dn = p.sign_pattern(p.weights(yv))
+    e.sliding, e.lam = [{"ref": (0, 0, 0, 1), "pairs": [(0, 0, 0, 1), (0, 1, 0, 1)]}], np.array([0.5])
+    lam = e.solve_slopes(yv, Dn, 0.0)
+    F = [e.zdot(yv, e.apply_slopes(Dn, np.array([v])), 0.0, [(0, 0, 0)])[0][0] for v in (0.0, 1.0)]
+    zd = e.zdot(yv, e.apply_slopes(Dn, lam), 0.0, [(0, 0, 0)])[0][0]
+    resid[exact] = abs(zd) / (abs(F[0]) + abs(F[1] - F[0]))
+# iterated: round-off (1e-13 of ż's scale is the stopping rule); one secant: O(z) = 1e-3 relative
+check(f"equivalent control off the surface (z = 1e-3 relative): ż_ref/scale, iterated (λ = {lam[0]:.3f})",
+      resid[True], 1e-13)
+check("… one secant solve leaves O(z) (> 1e-7; the test can fail)", 1e-7 / resid[False], 1.0)
+
+# Switches at t ≪ 1 on stiff data (raw wine, features up to 1e3: ż ~ 1e12 at t = 1e-13). brentq's
+# absolute xtol 4e-16 is 1e-3 of t there and left z at 1e-8 relative from the kink (beyond GRAZE), so
+# the next piece saw the pair crossed again at its start: 7 switches at one point, and no reference.
+# Every switch must now sit on its kink to round-off. The first four events (t ≤ 3.5e-12).
+zoo_dir = Path(__file__).resolve().parent
+spec = next(q for q in json.loads((zoo_dir / "problems.json").read_text()) if q["id"] == "wine_raw_w16")
+raw = np.genfromtxt(zoo_dir / spec["data"], delimiter=",", skip_header=1)
+p = Problem(raw[:, :-1], raw[:, -1], json.loads((zoo_dir / spec["init"]).read_text())["layers"])
+e = EventDriven(p)
+seen = []
+
+
+class _Stop(Exception):
+    pass
+
+
+_resolve = e.resolve
+
+
+def _record(yy, D, sc, at_zero, strict=False):
+    r = e.violations(yy, D, set())
+    seen.append(max(abs(r[k][n, j]) for (k, n, j) in at_zero))
+    if len(seen) == 4:
+        raise _Stop
+    return _resolve(yy, D, sc, at_zero, strict)
+
+
+e.resolve = _record
+try:
+    e.run(t_end=1e-11)
+except _Stop:
+    pass
+check(f"stiff switches at t ≤ 3.5e-12: max |z|/(‖w‖‖x‖) at {len(seen)} events", max(seen) if len(seen) == 4 else 1.0,
+      reference.ROUNDOFF)
+
+# Radau IIA (the implicit pieces of the stiff problems) against DOP853 through kinks and sliding
+# (XOR, 8 units, as above) and against R1's closed form. Radau's dense output is its cubic
+# collocation polynomial (stage order 3), so switches are located to ~rtol, not to round-off: 1e-9.
+p = Problem([[1, 0], [0, -2]], [1, -1], [[[0.3, -0.2]]], activation="identity")
+y, _ = EventDriven(p, method="Radau").run(log_t_end=30.0)
+exact = np.array([math.log(math.exp(30.0) + math.exp(0.3)), 0.5 * math.log(4 * math.exp(30.0) + math.exp(-0.4))])
+check("Radau: R1 w(t) at log t = 30", np.abs(y - exact).max() / np.abs(exact).max(), 1e-10)
+p = Problem(Xx, [1, 1, -1, -1], [0.3 * np.random.default_rng(11).normal(size=(8, 2)) / math.sqrt(2),
+                                  0.3 * np.random.default_rng(12).normal(size=(1, 8)) / math.sqrt(8)])
+fin = {}
+for m in ("DOP853", "Radau"):
+    e = EventDriven(p, method=m)
+    y, s = e.run(t_end=100.0)
+    fin[m] = (p.observables(y, s), e.events, e.slides)
+check(f"Radau = DOP853 through kinks ({fin['Radau'][1]} and {fin['DOP853'][1]} events, "
+      f"{fin['Radau'][2]} sliding): log L", abs(fin["Radau"][0]["log_loss"] - fin["DOP853"][0]["log_loss"]), 1e-9)
+check("Radau = DOP853 through kinks: γ̄", abs(fin["Radau"][0]["margin"] - fin["DOP853"][0]["margin"]), 1e-9)
+
 passed = sum(results)
 print(f"zoo reference: {passed} passed, {len(results) - passed} failed")
 sys.exit(0 if passed == len(results) else 1)
