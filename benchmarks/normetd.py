@@ -184,28 +184,7 @@ def main():
             h = min(r * t, t_end - t)
             if steps % a.every == 0:
                 lam, u, w = top_mode(th, u, 30 if steps == 0 else 6)
-
-            def op(k, z):
-                c0 = 1 / math.factorial(k)
-                c = phi(k, z) - c0
-                return lambda v: c0 * v + c * u * (w @ v)
-
-            def nonlinear(z):
-                return field(z) - lam * u * (w @ z)
-
-            z = lam * h
-            e2, e1, p2 = op(0, z / 2), op(0, z), op(1, z / 2)
-            f1 = lambda v: op(1, z)(v) - 3 * op(2, z)(v) + 4 * op(3, z)(v)
-            f2 = lambda v: op(2, z)(v) - 2 * op(3, z)(v)
-            f3 = lambda v: -op(2, z)(v) + 4 * op(3, z)(v)
-            nu = nonlinear(th)
-            sa = e2(th) + h / 2 * p2(nu)
-            na = nonlinear(sa)
-            sb = e2(th) + h / 2 * p2(na)
-            nb = nonlinear(sb)
-            sc = e2(sa) + h / 2 * p2(2 * nb - nu)
-            nc = nonlinear(sc)
-            th = e1(th) + h * (f1(nu) + 2 * f2(na + nb) + f3(nc))
+            th = etd_step(th, h, lam, u, w)
             t, steps = t + h, steps + 1
         return th, steps
 
