@@ -175,42 +175,36 @@ def main():
             h = hh * min(5, max(0.2, 0.9 * max(ratio, 1e-10) ** -0.2))
         return th, steps, rejected
 
-    def etdrk4(r):
-        count[0] = 0
-        t, th, steps = t0, theta0.copy(), 0
-        u = np.random.default_rng(0).standard_normal(n)
-        u /= np.linalg.norm(u)
-        while t < t_end * (1 - 1e-12):
-            h = min(r * t, t_end - t)
-            if steps % a.every == 0:
-                lam, u, w = top_mode(th, u, 30 if steps == 0 else 6)
-            th = etd_step(th, h, lam, u, w)
-            t, steps = t + h, steps + 1
-        return th, steps
+    def lawson_step(th, h, lam, u, w):
+        def ex(s, v):
+            return v + (math.exp(s * lam) - 1) * u * (w @ v)
 
-    def lawson(r):
-        count[0] = 0
-        t, th, steps = t0, theta0.copy(), 0
-        u = np.random.default_rng(0).standard_normal(n)
-        u /= np.linalg.norm(u)
-        while t < t_end * (1 - 1e-12):
-            h = min(r * t, t_end - t)
-            if steps % a.every == 0:
-                lam, u, w = top_mode(th, u, 30 if steps == 0 else 6)
+        def nonlinear(z):
+            return field(z) - lam * u * (w @ z)
 
-            def ex(s, v):
-                return v + (math.exp(s * lam) - 1) * u * (w @ v)
+        k1 = nonlinear(th)
+        k2 = nonlinear(ex(h / 2, th) + h / 2 * ex(h / 2, k1))
+        k3 = nonlinear(ex(h / 2, th) + h / 2 * k2)
+        k4 = nonlinear(ex(h, th) + h * ex(h / 2, k3))
+        return ex(h, th) + h / 6 * (ex(h, k1) + 2 * ex(h / 2, k2 + k3) + k4)
 
-            def nonlinear(z):
-                return field(z) - lam * u * (w @ z)
+    def fixed_steps(step):
+        """Steps h = r·t of `step(th, h, lam, u, w)`, the stiff mode refreshed every a.every steps."""
+        def run(r):
+            count[0] = 0
+            t, th, steps = t0, theta0.copy(), 0
+            u = np.random.default_rng(0).standard_normal(n)
+            u /= np.linalg.norm(u)
+            while t < t_end * (1 - 1e-12):
+                h = min(r * t, t_end - t)
+                if steps % a.every == 0:
+                    lam, u, w = top_mode(th, u, 30 if steps == 0 else 6)
+                th = step(th, h, lam, u, w)
+                t, steps = t + h, steps + 1
+            return th, steps
+        return run
 
-            k1 = nonlinear(th)
-            k2 = nonlinear(ex(h / 2, th) + h / 2 * ex(h / 2, k1))
-            k3 = nonlinear(ex(h / 2, th) + h / 2 * k2)
-            k4 = nonlinear(ex(h, th) + h * ex(h / 2, k3))
-            th = ex(h, th) + h / 6 * (ex(h, k1) + 2 * ex(h / 2, k2 + k3) + k4)
-            t, steps = t + h, steps + 1
-        return th, steps
+    etdrk4, lawson = fixed_steps(etd_step), fixed_steps(lawson_step)
 
     for r in [float(v) for v in a.ratios.split(",")]:
         for name, method in (("rk4", rk4), ("lawson", lawson), ("etdrk4", etdrk4)):
