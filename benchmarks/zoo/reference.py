@@ -204,8 +204,10 @@ class EventDriven:
     """Integrates one Problem from t = 0 with exact activation switches (see the module doc)."""
 
     def __init__(self, prob: Problem, rtol=1e-12, atol=1e-14, method="DOP853", max_events=200000,
-                 exact_slopes=True, tau_start=None):
+                 exact_slopes=True, tau_start=None, analytic_jacobian=True):
         self.p = prob
+        self._x_norms = None
+        self.analytic_jacobian = analytic_jacobian  # Radau's Newton matrix from piece_jacobian (else differences)
         self.rtol, self.atol = rtol, atol
         self.method = DOP853 if method == "DOP853" else Radau
         self.max_events = max_events
@@ -356,6 +358,18 @@ class EventDriven:
             out.append(r)
             h = D[k] * z
         return out
+
+    def first_layer_violation(self, y, D, n, j):
+        """violations(y, D, ·)[0][n, j] for one first-layer pair (not sliding), from its own product."""
+        p = self.p
+        x = p.X[n]
+        hn = np.linalg.norm(p.X, axis=1) if self._x_norms is None else self._x_norms
+        self._x_norms = hn
+        if hn[n] <= 1e-12 * hn.max():
+            return np.inf
+        w = p.weights(y)[0][j]
+        side = (1.0 if D[0][n, j] > p.alpha + 1e-300 else -1.0) if p.alpha == 0 else (1.0 if D[0][n, j] > p.alpha else -1.0)
+        return side * (x @ w) / (hn[n] * np.linalg.norm(w) + 1e-300)
 
     def resolve(self, y, D, sc, at_zero, strict=False):
         """Choose the pattern after an event: group the pairs at z = 0 into surfaces and solve the box LCP."""
@@ -712,21 +726,13 @@ class EventDriven:
             sl = self.sliding_pairs()
 
             def fun(xx, yy, D=D):
-                # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
-                if not np.all(np.isfinite(yy)):
-                    # (an explicit trial step beyond its stability bound on stiff data: illcond_w8 from t = 1.6e-5)
-                    # NaN makes the step's error NaN, which DOP853 rejects (and Radau's Newton fails on)
-                    return np.full(len(yy), np.nan)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    sc = self.clock_scale(clock, xx, yy, D)
-                    try:
-                        Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
-                    except np.linalg.LinAlgError:  # the slope solve met the overflowed forces of such a trial
-                        return np.full(len(yy), np.nan)
-                    dy = self.clock_rhs(yy, Dv, sc)
-                return np.append(dy, math.exp(sc)) if clock == "tau" else dy
+                return self.piece_field(xx, yy, D, clock)
 
-            solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
+            def jac(xx, yy, D=D):
+                return self.piece_jacobian(xx, yy, D, clock)
+
+            opts = {"jac": jac} if self.method is Radau and self.analytic_jacobian and self.has_jacobian() else {}
+            solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol, **opts)
             event = None
             while solver.status == "running":
                 with np.errstate(invalid="ignore", over="ignore"):  # a NaN trial step (see fun) is rejected
@@ -766,6 +772,99 @@ class EventDriven:
             D = self.resolve(y, D, sc, at_zero, strict=strict)
             last = (xr, at_zero)
         return y, D, x, None
+
+    def piece_field(self, xx, yy, D, clock):
+        """dy/d(clock) on the piece with pattern D (the sliding surfaces' slopes by the equivalent control)."""
+        # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
+        if not np.all(np.isfinite(yy)):
+            # (an explicit trial step beyond its stability bound on stiff data: illcond_w8 from t = 1.6e-5)
+            # NaN makes the step's error NaN, which DOP853 rejects (and Radau's Newton fails on)
+            return np.full(len(yy), np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sc = self.clock_scale(clock, xx, yy, D)
+            try:
+                Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+            except np.linalg.LinAlgError:  # the slope solve met the overflowed forces of such a trial
+                return np.full(len(yy), np.nan)
+            dy = self.clock_rhs(yy, Dv, sc)
+        return np.append(dy, math.exp(sc)) if clock == "tau" else dy
+
+    def piece_jacobian(self, xx, yy, D, clock):
+        """∂(piece_field)/∂y, exact, for one hidden layer and unconstrained dynamics (Radau's Newton matrix).
+
+        y = (W_1, W_2) with W_1 ∈ R^{m×d} (row-major) and w = W_2 ∈ R^m; on the piece σ(z) = D z, so
+        q_n = y_n Σ_j w_j D_nj (W_1[j]·x_n) and the field is Φ = Σ_n a_n ∇q_n with a_n = e^{sc} (−ℓ')(q_n)
+        (sc: the clock scale, held fixed here and differentiated below for τ). Its Jacobian is
+
+            Φ_y = Σ_n a'_n ∇q_n ∇q_nᵀ + Σ_n a_n ∇²q_n,   a'_n = da_n/dq_n (−a_n exponential, −a_n σ(q_n) logistic),
+
+        where the only second derivatives of q_n are ∂²q_n/∂w_j ∂W_1[j,:] = y_n D_nj x_n. Sliding: the
+        slopes λ of the sliding surfaces enter D (D_nj = α + (1−α)λ_s, or α + (1−α)(1−λ_s) for the opposite
+        orientation) and solve the equivalent control F(y, λ) = R Φ(y, λ) = 0, where R picks each surface's
+        reference pair: ż_ref = x_n·Ẇ_1[j] (z_ref = W_1[j]·x_n is linear in y, so R is constant). By the
+        implicit function theorem λ_y = −(R Φ_λ)⁻¹ R Φ_y, and the field's Jacobian is
+
+            J = Φ_y + Φ_λ λ_y = (I − Φ_λ (R Φ_λ)⁻¹ R) Φ_y,
+
+        with ∂Φ/∂D_nj = a'_n (y_n w_j z_nj) ∇q_n + a_n y_n (z_nj e_{w_j} + w_j x_n ⊗ e_{W_1[j]}) (D_nj enters the
+        forward pass, q_n, and the backward factor). The t and s clocks scale Φ by a constant; the τ clock
+        (sc = −log L_D(y), the piece's loss with pattern D, and t as a last state with dt/dτ = e^{sc}) adds
+        Φ ⊗ ∇sc and the row e^{sc} ∇sc, where ∇sc = −∇L_D/L_D = Σ_n a_n ∇q_n^D is the field with pattern D.
+        (λ does not depend on sc: R Φ = 0 is homogeneous in e^{sc}.) Checked against central differences
+        of piece_field in test_reference.py, with and without a sliding pair, in the t, s and τ clocks."""
+        p = self.p
+        n_w = p.sizes[0] + p.sizes[1]
+        w_state = yy[:n_w]
+        if not np.all(np.isfinite(yy)):
+            return np.full((len(yy), len(yy)), np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sc = self.clock_scale(clock, xx, w_state, D)
+            lam = self.solve_slopes(w_state, D, sc) if self.sliding else np.zeros(0)
+            Dv = self.apply_slopes(D, lam)[0] if self.sliding else D[0]
+            W1, W2 = p.weights(w_state)
+            m, d = W1.shape
+            w = W2[0]
+            X, lab = p.X, p.y
+            z = X @ W1.T
+            q = lab * ((Dv * z) @ w)
+            a = np.exp(p.log_forces(q, sc))
+            da = -a if p.loss == "exponential" else -a * expit(q)
+            md = m * d
+            grad_q = np.empty((len(q), n_w))  # ∇q_n, one row per sample
+            grad_q[:, :md] = ((lab[:, None] * Dv * w)[:, :, None] * X[:, None, :]).reshape(len(q), md)
+            grad_q[:, md:] = lab[:, None] * Dv * z
+            J = grad_q.T @ (da[:, None] * grad_q)
+            rows = np.arange(md)
+            cols = md + np.repeat(np.arange(m), d)
+            cross = (((a * lab)[:, None] * Dv).T @ X).ravel()  # Σ_n a_n y_n D_nj x_n, at (W_1[j,:], w_j)
+            J[rows, cols] += cross
+            J[cols, rows] += cross
+            if self.sliding:
+                S = len(self.sliding)
+                phi_lam = np.zeros((n_w, S))
+                R = np.zeros((S, n_w))
+                for i_s, surf in enumerate(self.sliding):
+                    _, n0, j0, _ = surf["ref"]
+                    R[i_s, j0 * d:(j0 + 1) * d] = X[n0]
+                    for (_, n, j, o) in surf["pairs"]:
+                        sign = (1.0 if o > 0 else -1.0) * (1.0 - p.alpha)  # ∂D_nj/∂λ_s
+                        col = da[n] * lab[n] * w[j] * z[n, j] * grad_q[n]
+                        col[md + j] += a[n] * lab[n] * z[n, j]
+                        col[j * d:(j + 1) * d] += a[n] * lab[n] * w[j] * X[n]
+                        phi_lam[:, i_s] += sign * col
+                J = J - phi_lam @ np.linalg.solve(R @ phi_lam, R @ J)
+            if clock != "tau":
+                return J
+            field = self.p.rhs(w_state, self.apply_slopes(D, lam) if self.sliding else D, sc)
+            grad_sc = self.p.rhs(w_state, D, sc)
+            out = np.zeros((n_w + 1, n_w + 1))
+            out[:n_w, :n_w] = J + np.outer(field, grad_sc)
+            out[n_w, :n_w] = math.exp(sc) * grad_sc
+            return out
+
+    def has_jacobian(self):
+        """piece_jacobian is written for one hidden layer and unconstrained dynamics (the stiff zoo problems)."""
+        return self.p.K == 2 and self.p.dynamics == "unconstrained"
 
     def first_event(self, dense, xa, xb, D, clock, sl, rho_end, t_stop):
         """The first event inside the accepted step [xa, xb], or None.
@@ -878,6 +977,8 @@ class EventDriven:
         if kind == "pair":
             k, n, j = what
             sl = self.sliding_pairs()
+            if k == 0 and what not in sl:  # first layer: z = W_1[j]·x_n alone (the full scan costs N·m)
+                return lambda xx: self.first_layer_violation(dense(xx), D, n, j)
             return lambda xx: self.violations(dense(xx), D, sl)[k][n, j]
         if kind == "slope":
             i = what
