@@ -19,7 +19,8 @@ until log L = 5; the t clock takes over from there.
 Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
 activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
 piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12 (stiff problems:
-Radau IIA, implicit, order 5, whose dense output is its cubic collocation polynomial). After
+Radau IIA, implicit, order 5, whose dense output is its cubic collocation polynomial; its Newton matrix is
+the piece field's exact Jacobian, sliding slopes included, for one hidden layer: `piece_jacobian`). After
 every accepted step the step's dense output is sampled at 17 points (GRID = 16 intervals) and the
 pre-activations are checked against their sides at each; a sampled local minimum near zero (ż
 changes sign there) is minimised on the dense output too, so a pair that crosses and crosses back
