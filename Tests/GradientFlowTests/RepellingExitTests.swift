@@ -19,7 +19,7 @@ import Testing
   /// z_46 / (‖w_6‖‖x_4‖) at the end of `result` (sample 4, unit 6 of the 3 → 8 → 1 net).
   static func exitSide(_ result: RunResult) throws -> Double {
     let text = try String(contentsOf: StiffKinksTests.zoo.appendingPathComponent("data/illcond.csv"), encoding: .utf8)
-    let row = text.split(separator: "\n")[5].split(separator: ",").prefix(3).map { Double($0)! }
+    let row = text.split(whereSeparator: \.isNewline)[5].split(separator: ",").prefix(3).map { Double($0)! }
     let w = Array(result.finalWeights[(6 * 3)..<(7 * 3)])
     let z = zip(w, row).map(*).reduce(0, +)
     let norms = w.map { $0 * $0 }.reduce(0, +).squareRoot() * row.map { $0 * $0 }.reduce(0, +).squareRoot()
