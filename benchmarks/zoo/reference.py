@@ -223,6 +223,7 @@ class EventDriven:
         self.lam = np.zeros(0)
         self.exact_slopes = exact_slopes
         self.tau_start = tau_start
+        self.repelling_exits = 0  # sliding pairs that left a surface turned repelling, to the side of −ds*/dt
 
     # ---- slopes ----
     def apply_slopes(self, D, lam):
@@ -753,6 +754,9 @@ class EventDriven:
                 raise RuntimeError("too many kink events")
             if kind in ("rho", "tau_end", "t_end"):
                 return y, D, xr, kind
+            if kind == "repel":
+                D = self.leave_repelling(y, D, what, solver.dense_output(), solver.t_old, solver.t, xr)
+                continue
             sc = self.clock_scale(clock, xr, y)
             # the sliding surfaces remain at zero; collect every pair at its kink now
             at_zero = self.pairs_at_zero(y, D, self.sliding_pairs()) | self.sliding_pairs()
@@ -909,6 +913,12 @@ class EventDriven:
                 for i_s in np.nonzero(out.any(axis=0))[0]:
                     i = int(np.argmax(out[:, i_s]))
                     cands.append(("slope", int(i_s), grid[max(i - 1, 0)], grid[i]))
+                for i_s in self.lone_surfaces():
+                    g = self.event_function("repel", i_s, dense, D, clock, rho_end, t_stop)
+                    gs = np.array([g(xx) for xx in grid])
+                    if (gs <= 0).any():
+                        i = int(np.argmax(gs <= 0))
+                        cands.append(("repel", i_s, grid[max(i - 1, 0)], grid[i]))
         if rho_end is not None:
             for i, yy in enumerate(ys):
                 if p.observables(yy, 0.0)["rho"] >= rho_end:
@@ -946,6 +956,46 @@ class EventDriven:
             if first is None or xr < first[0]:
                 first = (xr, kind, what)
         return first
+
+    # ---- repelling surfaces ----
+    def lone_surfaces(self):
+        """Sliding surfaces that are one first-layer pair (n, j), the only one on unit j, in the unconstrained flow
+        of a net with one hidden layer: the surfaces whose exit at a_j = 0 has a rule."""
+        if self.p.K != 2 or self.p.dynamics != "unconstrained":
+            return []
+        units = [j for surf in self.sliding for (_, _, j, _) in surf["pairs"]]
+        return [i for i, surf in enumerate(self.sliding)
+                if len(surf["pairs"]) == 1 and surf["pairs"][0][0] == 0 and units.count(surf["pairs"][0][2]) == 1]
+
+    def equivalent_control(self, y, D, n, j):
+        """s* = −B/A of pair (n, j): ż_nj = a_j (B + A s), A = c_n‖x_n‖², B = Σ_{m≠n} c_m D_mj ⟨x_m, x_n⟩, with
+        c_m = y_m (−ℓ'(q_m)). Free of a_j, so well defined where a_j = 0."""
+        p = self.p
+        f, _, _ = p.forward(p.weights(y), D)
+        q = p.y * f
+        lf = p.log_forces(q, 0.0)
+        c = p.y * np.exp(lf - lf.max())  # a common factor cancels in s*
+        x = p.X
+        gram = x @ x[n]
+        others = c * D[0][:, j] * gram
+        others[n] = 0.0
+        return -others.sum() / (c[n] * gram[n])
+
+    def leave_repelling(self, y, D, i_s, dense, xa, xb, xr):
+        """a_j reached 0 while lone surface i_s = (n, j) slid: from now on both sides repel. The smooth-ReLU limit
+        leaves at once to the side of −ds*/dt (docs/kinks.md, "Repelling sliding surfaces"); ds*/dt from s* along
+        the step's dense output over the longer of [xa, xr] and [xr, xb] (s* is smooth there: the same piece)."""
+        (_, n, j, _), = self.sliding[i_s]["pairs"]
+        lo, hi = (xa, xr) if xr - xa >= xb - xr else (xr, xb)
+        rate = self.equivalent_control(dense(hi), D, n, j) - self.equivalent_control(dense(lo), D, n, j)
+        if rate == 0 or not np.isfinite(rate):
+            raise RuntimeError(f"repelling surface ({n}, {j}) at x = {xr!r} with ds*/dt = 0: no exit rule")
+        D = [d.copy() for d in D]
+        D[0][n, j] = self.p.alpha if rate > 0 else 1.0
+        del self.sliding[i_s]
+        self.lam = np.delete(self.lam, i_s)
+        self.repelling_exits += 1
+        return D
 
     @staticmethod
     def dips(rs, crossed):
@@ -989,6 +1039,9 @@ class EventDriven:
                 lam = self.solve_slopes(yy, D, self.clock_scale(clock, xx, yy))
                 return min(lam[i], 1 - lam[i])
             return g
+        if kind == "repel":
+            (_, n, j, _), = self.sliding[what]["pairs"]
+            return lambda xx: -p.weights(dense(xx))[1][0, j] * p.y[n]
         if kind == "tau_end":
             return lambda xx: p.log_loss(dense(xx)) - TAU_END
         if kind == "t_end":

@@ -35,6 +35,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let slidingPullBack: SlidingPullBack
   /// The normalized flows' sliding treatment and correction weight in their corrected steps.
   public let normalizedKinks: NormalizedKinks
+  /// Where a pair leaves a sliding surface that turns repelling (the unconstrained Filippov flow, one hidden layer).
+  public let repellingExit: RepellingExit
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -55,8 +57,9 @@ public struct KinkOptions: Sendable, Equatable {
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
-    correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed
+    correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed, repellingExit: RepellingExit = .rule
   ) {
+    self.repellingExit = repellingExit
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

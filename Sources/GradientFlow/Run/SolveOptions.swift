@@ -82,7 +82,8 @@ public struct SolveOptions {
       crossingKernel: config.crossingKernel, jacobian: config.kinkJacobian, frozenPair: config.frozenPair,
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
-      correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks)
+      correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
+      repellingExit: config.repellingExit)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).
