@@ -28,20 +28,28 @@ import Testing
   static func problem(seed: UInt64, above: (low: Bool, high: Bool) = (false, false))
     -> (inputs: [Double], labels: [Double], theta: [Double])?
   {
+    problem(seed: seed, sides: (above.low ? 1 : 0, above.high ? 1 : 0))
+  }
+
+  /// As ``problem(seed:above:)`` with each pair moved to z = side·1e-12‖w‖‖h‖ (side −1: just below its kink,
+  /// ReLU slope 0 whatever the rounding; 0: on it to rounding; +1: just above).
+  static func problem(seed: UInt64, sides: (low: Double, high: Double))
+    -> (inputs: [Double], labels: [Double], theta: [Double])?
+  {
     var random = SeededRandom(seed: seed)
     let inputs = (0..<(sampleCount * 3)).map { _ in random.gaussian() }
     var theta = (0..<27).map { _ in random.gaussian() }
-    func project(start: Int, onto v: [Double], above: Bool) {
+    func project(start: Int, onto v: [Double], side: Double) {
       let dot = (0..<v.count).reduce(0.0) { $0 + theta[start + $1] * v[$1] }
       let norm = v.reduce(0.0) { $0 + $1 * $1 }
       let w = (0..<v.count).reduce(0.0) { $0 + theta[start + $1] * theta[start + $1] }.squareRoot()
-      let target = above ? 1e-12 * w * norm.squareRoot() : 0
+      let target = side * 1e-12 * w * norm.squareRoot()
       for i in 0..<v.count { theta[start + i] += (target - dot) / norm * v[i] }
     }
-    project(start: lowUnit * 3, onto: Array(inputs[0..<3]), above: above.low)
+    project(start: lowUnit * 3, onto: Array(inputs[0..<3]), side: sides.low)
     let h1 = (0..<4).map { j in max((0..<3).reduce(0.0) { $0 + theta[j * 3 + $1] * inputs[$1] }, 0) }
     guard h1.contains(where: { $0 > 0 }) else { return nil }
-    project(start: offsets[1] + highUnit * 4, onto: h1, above: above.high)
+    project(start: offsets[1] + highUnit * 4, onto: h1, side: sides.high)
     var labels = (0..<sampleCount).map { $0 % 2 == 0 ? 1.0 : -1.0 }
     labels[0] = theta[offsets[2] + highUnit] > 0 ? -1 : 1
     return (inputs, labels, theta)
