@@ -147,11 +147,13 @@ import Testing
   }
 
   /// The kernel's velocity e^{logScale}·direction.
-  static func kernelVelocity(_ theta: [Double], _ inputs: [Double], _ labels: [Double], joint: Bool) throws -> [Double]
-  {
+  static func kernelVelocity(
+    _ theta: [Double], _ inputs: [Double], _ labels: [Double], _ deepSliding: DeepSliding, pullBack: Double = 1
+  ) throws -> [Double] {
     let architecture = try Architecture(inputDimension: 3, hiddenWidths: [4, 3])
     let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
-    let flow = try DeepFilippovFlow(network: network, inputs: inputs, loss: .exponential, joint: joint)
+    let flow = try DeepFilippovFlow(
+      network: network, inputs: inputs, loss: .exponential, pullBack: pullBack, deepSliding: deepSliding)
     var g = [Double](repeating: 0, count: 27)
     let velocity = flow.velocity(state: theta, direction: &g)
     return g.map { $0 * exp(velocity.logScale) }
@@ -179,20 +181,24 @@ import Testing
       }
       let slopePart = corners.dropFirst().map { zip($0, corners[0]).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
       guard slopePart > 1e-6 * scale else { continue }
-      let joint = try Self.kernelVelocity(theta, inputs, labels, joint: true)
+      let joint = try Self.kernelVelocity(theta, inputs, labels, .joint)
       let error = zip(joint, expected).map { abs($0 - $1) }.max() ?? 0
       // 1e-9 of the slope part: both sides are exact up to rounding (Newton to 1e-15, the kernel's Cholesky
       // solve of a well-conditioned 2 × 2 Gram system) and to z ≤ 1e-12‖w‖‖h‖ (the test's h = D·z, the
       // kernel's pull-back); on z = 0 measured ≤ 7e-15 of |F|, and the Python reference's box LCP
       // (benchmarks/zoo/reference.py `resolve`) picks the same slopes there.
       #expect(error <= 1e-9 * slopePart, "seed \(seed): slopes \(s), error \(error / slopePart)")
+      // `coupled` (the default) gives the same velocity where both pairs slide (no pair to fold).
+      let coupled = try Self.kernelVelocity(theta, inputs, labels, .coupled)
+      let coupledError = zip(coupled, expected).map { abs($0 - $1) }.max() ?? 0
+      #expect(coupledError <= 1e-9 * slopePart, "seed \(seed): coupled error \(coupledError / slopePart)")
       // ż = 0 on both surfaces along the kernel's velocity (the slopes it must have used: s*).
       let (rate1, rate2) = Self.rates(theta, inputs, along: joint, slopes: s)
       #expect(
         abs(rate1) <= 1e-9 * slopePart && abs(rate2) <= 1e-9 * slopePart, "seed \(seed): ż \(rate1), \(rate2)")
       // The legacy treatment (`deep_sliding` `highest`) solves only the layer-2 pair; the layer-1 pair keeps
       // its ReLU slope: not this velocity (so the comparison above can fail).
-      let highest = try Self.kernelVelocity(theta, inputs, labels, joint: false)
+      let highest = try Self.kernelVelocity(theta, inputs, labels, .highest)
       let legacyError = zip(highest, expected).map { abs($0 - $1) }.max() ?? 0
       #expect(legacyError > 1e-3 * slopePart, "seed \(seed): the legacy velocity agrees (\(legacyError / slopePart))")
       cases += 1
