@@ -27,7 +27,10 @@ import ODE
 ///   Jacobians and signals, which keeps θ̇ and ż affine in u and leaves the lower pairs' bounds affine in the
 ///   upper pairs' u (``SampleCouplings``); the bounds are iterated to a fixed point. A lower pair is then a
 ///   candidate when it attracts through the cut signal g⁰ or through the ReLU one; one whose bound
-///   c_n g_p(s) is not negative at the upper pairs' slopes keeps its ReLU slope.
+///   c_n g_p(s) is not negative at the upper pairs' slopes keeps its ReLU slope. Under `coupled`
+///   (``deepSliding``, the default) a lower pair held at slope 1 is also folded into its upper partners'
+///   Jacobians and the QP re-solved, so that their conditions see its ż (`solveCoupled`), and a lower pair is
+///   also a candidate when it attracts with the upper candidates at slope 1.
 /// - Pull-back κ_p = κ₀ (Σ_m |c_m|) |g_p| ‖J_p‖²/(‖W_k[j, :]‖ ‖h_{k−1,n}‖): ``FilippovFlow``'s rate for
 ///   K = 2 (‖J_p‖ = ‖x_n‖ there), the pair's own coupling rate ż/z in direction units.
 /// - Pairs whose slope lands on the bound contradicting the sign of z_p (crossing pairs seen inside the
