@@ -150,13 +150,20 @@ import Testing
   static func kernelVelocity(
     _ theta: [Double], _ inputs: [Double], _ labels: [Double], _ deepSliding: DeepSliding, pullBack: Double = 1
   ) throws -> [Double] {
+    try kernelEvaluation(theta, inputs, labels, deepSliding, pullBack: pullBack).velocity
+  }
+
+  /// The kernel's velocity and its count of coupled solves whose folds were inconsistent.
+  static func kernelEvaluation(
+    _ theta: [Double], _ inputs: [Double], _ labels: [Double], _ deepSliding: DeepSliding, pullBack: Double = 1
+  ) throws -> (velocity: [Double], inconsistentFolds: Int) {
     let architecture = try Architecture(inputDimension: 3, hiddenWidths: [4, 3])
     let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels)
     let flow = try DeepFilippovFlow(
       network: network, inputs: inputs, loss: .exponential, pullBack: pullBack, deepSliding: deepSliding)
     var g = [Double](repeating: 0, count: 27)
     let velocity = flow.velocity(state: theta, direction: &g)
-    return g.map { $0 * exp(velocity.logScale) }
+    return (g.map { $0 * exp(velocity.logScale) }, flow.inconsistentFolds)
   }
 
   @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
