@@ -84,9 +84,18 @@ import Testing
     let jointNetwork = try NetworkEvaluator(
       architecture: try Architecture(inputDimension: 3, hiddenWidths: [4, 3]), inputs: jointInputs,
       labels: jointLabels)
-    let joint = try DeepFilippovFlow(network: jointNetwork, inputs: jointInputs, loss: .exponential, joint: true)
+    let joint = try DeepFilippovFlow(
+      network: jointNetwork, inputs: jointInputs, loss: .exponential, deepSliding: .joint)
+    // The coupled solve (`deep_sliding` `coupled`) where it folds a layer-1 pair at slope 1 into its layer-2
+    // partner and re-solves (seed 169 of ``DeepJointSlidingTests``, both pairs just above their kinks).
+    let (foldInputs, foldLabels, foldTheta) = try #require(DeepJointSlidingTests.problem(seed: 169, sides: (1, 1)))
+    let foldNetwork = try NetworkEvaluator(
+      architecture: try Architecture(inputDimension: 3, hiddenWidths: [4, 3]), inputs: foldInputs,
+      labels: foldLabels)
+    let coupled = try DeepFilippovFlow(
+      network: foldNetwork, inputs: foldInputs, loss: .exponential, deepSliding: .coupled)
     let cases: [(flow: any FlowDynamics, state: [Double])] = [
-      (shallow, [0.5, -0.5, 0.8]), (deep, theta), (joint, jointTheta),
+      (shallow, [0.5, -0.5, 0.8]), (deep, theta), (joint, jointTheta), (coupled, foldTheta),
     ]
     for (flow, state) in cases {
       let system = FlowSystem(dynamics: flow)

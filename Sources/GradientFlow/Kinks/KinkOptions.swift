@@ -52,7 +52,7 @@ public struct KinkOptions: Sendable, Equatable {
   public init(
     sliding: SlidingMode, band: Double?, rtol: Double, surfaces: CoincidentKinks.Treatment = .merged,
     alignmentVelocity: AlignmentVelocity = .flow, chatter: ChatterTreatment = .hold,
-    deepChatter: ChatterTreatment = .hold, deepSliding: DeepSliding = .joint, leakySliding: LeakySliding = .filippov,
+    deepChatter: ChatterTreatment = .hold, deepSliding: DeepSliding = .coupled, leakySliding: LeakySliding = .filippov,
     crossingKernel: CrossingKernel = .batched,
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,

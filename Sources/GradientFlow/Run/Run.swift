@@ -336,7 +336,7 @@ public final class Run {
         problem.dynamics == .unconstrained ? solve.kinks.correctionWeight : solve.kinks.normalizedCorrectionWeight
       let blocks = solve.networkBlocks
       let holdsDeepChatter = holdsChatter && solve.kinks.deepChatter == .hold
-      let jointDeepSliding = solve.kinks.deepSliding == .joint
+      let deepSliding = solve.kinks.deepSliding
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
       let repellingExit = solve.kinks.repellingExit
@@ -354,7 +354,7 @@ public final class Run {
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
             tolerances: tolerances, slidingBand: band, correctionWeight: correctionWeight, surfaces: surfaces,
             leakySliding: leakySliding,
-            holdsChatter: holdsChatter, holdsDeepChatter: holdsDeepChatter, jointDeepSliding: jointDeepSliding,
+            holdsChatter: holdsChatter, holdsDeepChatter: holdsDeepChatter, deepSliding: deepSliding,
             kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
             normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks,

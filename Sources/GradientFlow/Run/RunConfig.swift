@@ -133,7 +133,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// `chatter` `hold`; ``DeepFilippovFlow``'s per-pair bands).
   public var deepChatter: ChatterTreatment = .hold
   /// Whether ``DeepFilippovFlow`` solves a sample's near-kink pairs in several hidden layers together (``DeepSliding``).
-  public var deepSliding: DeepSliding = .joint
+  public var deepSliding: DeepSliding = .coupled
   /// Whether leaky-ReLU kinks get the Filippov slopes under `corrected` (``LeakySliding``).
   public var leakySliding: LeakySliding = .filippov
   /// How the crossing-corrected steps compute a one-hidden-layer net's correction (``CrossingKernel``).

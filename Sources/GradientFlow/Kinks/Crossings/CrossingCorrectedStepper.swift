@@ -225,7 +225,7 @@ public final class CrossingCorrectedStepper: StepEngine {
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     slidingBand: Double = 1e-6, correctionWeight: Double = defaultCorrectionWeight,
     surfaces: CoincidentKinks.Treatment = .merged, leakySliding: Bool = false, holdsChatter: Bool = false,
-    holdsDeepChatter: Bool = false, jointDeepSliding: Bool = false,
+    holdsDeepChatter: Bool = false, deepSliding: DeepSliding = .highest,
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
@@ -257,7 +257,7 @@ public final class CrossingCorrectedStepper: StepEngine {
       band = slidingBand
     case (.relu, _):
       base = try DeepFilippovFlow(
-        network: network, inputs: inputs, loss: loss, band: slidingBand, joint: jointDeepSliding)
+        network: network, inputs: inputs, loss: loss, band: slidingBand, deepSliding: deepSliding)
       band = slidingBand
     default:
       base = UnconstrainedFlow(network: network, loss: loss)

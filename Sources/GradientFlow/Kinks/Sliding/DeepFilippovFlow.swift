@@ -27,7 +27,10 @@ import ODE
 ///   Jacobians and signals, which keeps θ̇ and ż affine in u and leaves the lower pairs' bounds affine in the
 ///   upper pairs' u (``SampleCouplings``); the bounds are iterated to a fixed point. A lower pair is then a
 ///   candidate when it attracts through the cut signal g⁰ or through the ReLU one; one whose bound
-///   c_n g_p(s) is not negative at the upper pairs' slopes keeps its ReLU slope.
+///   c_n g_p(s) is not negative at the upper pairs' slopes keeps its ReLU slope. Under `coupled`
+///   (``deepSliding``, the default) a lower pair held at slope 1 is also folded into its upper partners'
+///   Jacobians and the QP re-solved, so that their conditions see its ż (`solveCoupled`), and a lower pair is
+///   also a candidate when it attracts with the upper candidates at slope 1.
 /// - Pull-back κ_p = κ₀ (Σ_m |c_m|) |g_p| ‖J_p‖²/(‖W_k[j, :]‖ ‖h_{k−1,n}‖): ``FilippovFlow``'s rate for
 ///   K = 2 (‖J_p‖ = ‖x_n‖ there), the pair's own coupling rate ż/z in direction units.
 /// - Pairs whose slope lands on the bound contradicting the sign of z_p (crossing pairs seen inside the
@@ -50,9 +53,13 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private let band: Double
   /// The first-layer pairs' bands (η unless the chatter hold widened them; deeper pairs always have η).
   private let bands: PairBands
-  /// Whether a sample's candidates in several layers are solved together (`deep_sliding` `joint`), or only
-  /// its highest layer's (`highest`, the legacy treatment).
+  /// How a sample's candidates in several layers are treated (config key `deep_sliding`, ``DeepSliding``).
+  public let deepSliding: DeepSliding
+  /// Whether a sample's candidates in several layers are solved together (`coupled`, `joint`), or only its
+  /// highest layer's (`highest`, the legacy treatment).
   public let joint: Bool
+  /// Whether lower pairs held at slope 1 are folded into their upper partners (`coupled`).
+  private let coupled: Bool
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -98,6 +105,10 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private let candidateNext: UnsafeMutablePointer<Int>
   private let candidateCutSignal: UnsafeMutablePointer<Double>
   private let cutSignal: UnsafeMutablePointer<Double>
+  /// Coupled solve only: the signal with the sample's upper candidates at slope 1 (``UpperSlopes/on``), and
+  /// per candidate the largest of its three signals (the pull-back's |g_p|).
+  private let onSignal: UnsafeMutablePointer<Double>
+  private let candidateSignalSize: UnsafeMutablePointer<Double>
   private let couplings: SampleCouplings
   private let cutBounds: UnsafeMutablePointer<Double>
   private let jointBounds: UnsafeMutablePointer<Double>
@@ -106,6 +117,19 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public private(set) var unsettledJointSolves = 0
   /// Passes of the joint solve's bound iteration, at most.
   static let jointIterationLimit = 12
+  /// Coupled solve only: whether candidate p is folded (held at slope 1 and no longer cut from the pairs
+  /// above it) or held at its ReLU slope (a crossing pair seen inside the band), and the gradient with the
+  /// ReLU slopes, kept for the re-solves.
+  private let candidateFolded: UnsafeMutablePointer<Bool>
+  private let candidateHeld: UnsafeMutablePointer<Bool>
+  private let reluGradient: UnsafeMutablePointer<Double>
+  /// Its length: P, kept (``Architecture/parameterCount`` builds arrays).
+  private let reluGradientCount: Int
+  /// Passes of the coupled solve, at most (each folds or holds at least one more pair).
+  static let coupledPassLimit = 16
+  /// Coupled solves whose folded pairs' conditions (ż ≥ 0 at slope 1) failed after the last pass, or that
+  /// still had pairs to fold or hold after ``coupledPassLimit`` passes (the last pass's slopes kept).
+  public private(set) var inconsistentFolds = 0
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   public private(set) var slidingPairCount = 0
   /// The first-layer pairs that slide at the last evaluation (sample, unit; the first
@@ -117,11 +141,11 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
   public private(set) var overflowCount = 0
 
-  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``; `joint`
-  /// solves a sample's candidates in several layers together (`deep_sliding` `joint`).
+  /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``;
+  /// `deepSliding` the treatment of a sample's candidates in several layers (``DeepSliding``).
   public init(
     network: NetworkEvaluator, inputs: [Double], loss: Loss, band: Double = 1e-7, pullBack: Double = 1,
-    joint: Bool = false
+    deepSliding: DeepSliding = .highest
   ) throws(ModelError) {
     let architecture = network.architecture
     guard architecture.depth >= 3, architecture.activation == .relu else {
@@ -134,7 +158,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     self.loss = loss
     self.pullBack = pullBack
     self.band = band
-    self.joint = joint
+    self.deepSliding = deepSliding
+    joint = deepSliding.solvesJointly
+    coupled = deepSliding == .coupled
     let n = network.sampleCount
     let depth = architecture.depth
     sizes = architecture.layerSizes
@@ -176,10 +202,16 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     candidateNext = arena.buffer(count: capacity)
     candidateCutSignal = arena.buffer(count: capacity)
     cutSignal = arena.buffer(count: widest)
+    onSignal = arena.buffer(count: widest)
+    candidateSignalSize = arena.buffer(count: capacity)
     couplings = SampleCouplings(capacity: joint ? capacity : 1)
     cutBounds = arena.buffer(count: capacity)
     jointBounds = arena.buffer(count: capacity)
     boundScratch = arena.buffer(count: capacity)
+    candidateFolded = arena.buffer(count: capacity)
+    candidateHeld = arena.buffer(count: capacity)
+    reluGradientCount = coupled ? architecture.parameterCount : 1
+    reluGradient = arena.buffer(count: reluGradientCount)
   }
 
   /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
@@ -253,13 +285,17 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
             zRow, inverseSquared: inverse, count: width, limitSquared: band * band * squared * slack * slack)
         else { continue }
         let inputNorm = squared.squareRoot()
-        backpropagateSignal(theta, sample: m, toLayer: k, cut: false, into: signal)
+        backpropagateSignal(theta, sample: m, toLayer: k, upper: .relu, into: signal)
         // The cut signal g⁰ (the sample's upper candidates' slopes 0): the ReLU one when it has none.
         let cut = joint && sampleHead[m] >= 0
-        if cut { backpropagateSignal(theta, sample: m, toLayer: k, cut: true, into: cutSignal) }
+        if cut { backpropagateSignal(theta, sample: m, toLayer: k, upper: .cut, into: cutSignal) }
+        // Coupled: also the signal with them at slope 1, where a pair whose ReLU and cut signals vanish
+        // (its only active path to f through an upper candidate below its kink) can attract.
+        let on = coupled && cut
+        if on { backpropagateSignal(theta, sample: m, toLayer: k, upper: .on, into: onSignal) }
         let c = outputWeights[m]
         for j in 0..<width
-        where (c * signal[j] < 0 || (cut && c * cutSignal[j] < 0))
+        where (c * signal[j] < 0 || (cut && c * cutSignal[j] < 0) || (on && c * onSignal[j] < 0))
           && abs(zRow[j]) <= (pairBands?[j] ?? self.band) * inputNorm * norms[j] && inverse[j].isFinite
         {
           guard count < solver.capacity else {
@@ -277,10 +313,14 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
             input[i] = k == 1 || network.isActive(layer: k - 1, at: m * columns + i) ? h[i] : 0
           }
           candidateActive[count] = network.isActive(layer: k, at: m * width + j)
+          candidateFolded[count] = false
+          candidateHeld[count] = false
           sampleLayer[m] = k
           if joint {
             // Chained at once: the cut signal above was taken before, and only the layers above count there.
             candidateCutSignal[count] = cut ? cutSignal[j] : signal[j]
+            candidateSignalSize[count] = max(
+              abs(signal[j]), abs(candidateCutSignal[count]), on ? abs(onSignal[j]) : 0)
             candidateNext[count] = sampleHead[m]
             sampleHead[m] = count
           }
@@ -313,11 +353,22 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     return (s0 + s1) + (s2 + s3)
   }
 
+  /// The slopes backprop gives a sample's candidates above the target layer (``backpropagateSignal``).
+  enum UpperSlopes {
+    /// The ReLU slopes.
+    case relu
+    /// Slope 0 (the cut signal g⁰ of the joint solve; folded candidates keep slope 1).
+    case cut
+    /// Slope 1 (the coupled solve's candidate test).
+    case on
+  }
+
   /// out = ∂f_m/∂h_k (d_k entries) with the ReLU slopes above layer k:
-  /// e_{K−1} = W_K[0, :],  e_{i−1} = W_iᵀ (e_i ⊙ σ'(z_i)); with `cut`, sample m's candidates above layer k get
-  /// slope 0 (the cut signal g⁰ of the joint solve).
+  /// e_{K−1} = W_K[0, :],  e_{i−1} = W_iᵀ (e_i ⊙ σ'(z_i)); sample m's candidates above layer k get the slopes
+  /// `upper` says.
   private func backpropagateSignal(
-    _ theta: UnsafePointer<Double>, sample m: Int, toLayer k: Int, cut: Bool, into out: UnsafeMutablePointer<Double>
+    _ theta: UnsafePointer<Double>, sample m: Int, toLayer k: Int, upper: UpperSlopes,
+    into out: UnsafeMutablePointer<Double>
   ) {
     let depth = architecture.depth
     let top = sizes[depth - 1]
@@ -327,8 +378,13 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       let (rows, columns) = (sizes[i], sizes[i - 1])
       let w = theta + offsets[i]
       for c in 0..<columns { signalBelow[c] = 0 }
-      for r in 0..<rows where network.isActive(layer: i, at: m * rows + r) {
-        if cut, isCandidate(sample: m, layer: i, unit: r) { continue }
+      for r in 0..<rows {
+        let active = network.isActive(layer: i, at: m * rows + r)
+        switch upper {
+        case .relu: guard active else { continue }
+        case .cut: guard active, !isCandidate(sample: m, layer: i, unit: r) else { continue }
+        case .on: guard active || isCandidate(sample: m, layer: i, unit: r) else { continue }
+        }
         let e = out[r]
         for c in 0..<columns { signalBelow[c] += w[r * columns + c] * e }
       }
@@ -337,12 +393,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     }
   }
 
-  /// The candidate (sample m, layer k, unit j) of the joint solve's chains, or nil.
+  /// The candidate (sample m, layer k, unit j) of the joint solve's chains, or nil (also when it is folded).
   @inline(__always)
   private func candidate(sample m: Int, layer k: Int, unit j: Int) -> Int? {
     var p = sampleHead[m]
     while p >= 0 {
-      if candidateLayer[p] == k, candidateUnit[p] == j { return p }
+      if candidateLayer[p] == k, candidateUnit[p] == j, !candidateFolded[p] { return p }
       p = candidateNext[p]
     }
     return nil
@@ -354,7 +410,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   }
 
   /// Joint solve: cuts sample m's candidates of layer i out of `delta` (∂z_p/∂z_i of upper candidate p, its
-  /// ReLU slopes applied), recording D_pq = ∂z_p/∂h_q (`preSlope`, before the slopes) for each.
+  /// ReLU slopes applied), recording D_pq = ∂z_p/∂h_q (`preSlope`, before the slopes) for each; folded
+  /// candidates stay in (slope 1).
   @inline(__always)
   private func cutLowerCandidates(
     upper p: Int, layer i: Int, delta: UnsafeMutablePointer<Double>, preSlope: UnsafePointer<Double>
@@ -362,7 +419,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let m = candidateSample[p]
     var q = sampleHead[m]
     while q >= 0 {
-      if candidateLayer[q] == i {
+      if candidateLayer[q] == i, !candidateFolded[q] {
         couplings.add(upper: p, lower: q, value: preSlope[candidateUnit[q]])
         delta[candidateUnit[q]] = 0
       }
@@ -464,34 +521,12 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   private func applyFilippovSlopes(
     _ theta: UnsafePointer<Double>, count: Int, forceSum: Double, gradient g: UnsafeMutablePointer<Double>
   ) -> Int {
-    // base = θ̇ without the candidates: remove c_n g_p J_p of the active ones (J⁰_p and the ReLU signal g_p
-    // in the joint solve: the split of ``SampleCouplings``).
-    if joint { couplings.reset() }
-    for p in 0..<count {
-      let squaredLower = writeLowerJacobian(theta, candidate: p)
-      let inputNorm = candidateInputNorm[p]
-      let weightNorm = rowNorms[rowNormOffsets[candidateLayer[p]] + candidateUnit[p]]
-      let jacobianSquared = squaredLower + inputNorm * inputNorm
-      let bound = outputWeights[candidateSample[p]] * candidateSignal[p]
-      let scale = weightNorm * inputNorm
-      solver.lower[p] = bound
-      solver.upper[p] = 0
-      solver.status[p] = 0
-      // The pull-back rate, stored in `linear` until the base is final.
-      let signalSize = joint ? max(abs(candidateSignal[p]), abs(candidateCutSignal[p])) : abs(candidateSignal[p])
-      solver.linear[p] = scale > 0 ? pullBack * forceSum * signalSize * jacobianSquared / scale : 0
-      if candidateActive[p] { addJacobian(p, scale: -bound, to: g) }
-    }
-    for p in 0..<count {
-      solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
-      for q in 0...p {
-        let s = jacobianProduct(p, q)
-        solver.gram[p * count + q] = s
-        solver.gram[q * count + p] = s
-      }
-    }
-    for p in 0..<count { solver.aboveKink[p] = candidateActive[p] }
-    let sliding = joint && couplings.count > 0 ? solveJointly(count: count) : solver.solveKeepingCrossings(size: count)
+    if coupled { reluGradient.update(from: g, count: reluGradientCount) }
+    assemble(theta, count: count, forceSum: forceSum, gradient: g)
+    let sliding =
+      coupled && couplings.count > 0
+      ? solveCoupled(theta, count: count, forceSum: forceSum, gradient: g)
+      : joint && couplings.count > 0 ? solveJointly(count: count) : solver.solveKeepingCrossings(size: count)
     for p in 0..<count
     where candidateLayer[p] == 1 && solver.status[p] == 0 && solver.solution[p] != 0
       && solver.solution[p] != solver.lower[p]
@@ -504,12 +539,138 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     return sliding
   }
 
+  /// Writes the candidates' Jacobians (and the joint solve's couplings), turns g into base (θ̇ without the
+  /// unfolded candidates: c_n g_p J_p of the active ones removed; J⁰_p and the ReLU signal g_p in the joint
+  /// solve, the split of ``SampleCouplings``) and fills the solver's Gram matrix, linear term and boxes.
+  private func assemble(
+    _ theta: UnsafePointer<Double>, count: Int, forceSum: Double, gradient g: UnsafeMutablePointer<Double>
+  ) {
+    if joint { couplings.reset() }
+    for p in 0..<count {
+      let squaredLower = writeLowerJacobian(theta, candidate: p)
+      let inputNorm = candidateInputNorm[p]
+      let weightNorm = rowNorms[rowNormOffsets[candidateLayer[p]] + candidateUnit[p]]
+      let jacobianSquared = squaredLower + inputNorm * inputNorm
+      let bound = outputWeights[candidateSample[p]] * candidateSignal[p]
+      let scale = weightNorm * inputNorm
+      solver.lower[p] = bound
+      solver.upper[p] = 0
+      solver.status[p] = 0
+      // The pull-back rate, stored in `linear` until the base is final.
+      let signalSize =
+        coupled
+        ? candidateSignalSize[p]
+        : joint ? max(abs(candidateSignal[p]), abs(candidateCutSignal[p])) : abs(candidateSignal[p])
+      solver.linear[p] = scale > 0 ? pullBack * forceSum * signalSize * jacobianSquared / scale : 0
+      if candidateActive[p], !candidateFolded[p] { addJacobian(p, scale: -bound, to: g) }
+    }
+    for p in 0..<count {
+      solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
+      for q in 0...p {
+        let s = jacobianProduct(p, q)
+        solver.gram[p * count + q] = s
+        solver.gram[q * count + p] = s
+      }
+    }
+    for p in 0..<count { solver.aboveKink[p] = candidateActive[p] }
+  }
+
+  /// The coupled solve (`deep_sliding` `coupled`). A lower pair q held at slope 1 (at its bound, or keeping
+  /// its ReLU slope) has ḣ_q = ż_q, which need not vanish, so its upper partners' ż_p = ż⁰_p + Σ D_pq ż_q
+  /// differ from the ż⁰_p of the joint solve. With s_q = 1, u_q = c_n g⁰_q + Σ_p D_pq u_p, and
+  ///
+  ///   θ̇ = (base⁰ + c_n g⁰_q J_q) + Σ_{p ≠ q} u_p (J⁰_p + D_pq J_q),
+  ///
+  /// which is the split of ``SampleCouplings`` without q among the candidates: q is folded (no longer cut
+  /// from the paths above it, its u fixed at 0 since its term is in base and in the partners' Jacobians),
+  /// the Jacobians, couplings and signals are rebuilt from the ReLU gradient and the box QP is re-solved;
+  /// then ż_p = J_p·θ̇ is exact for every upper partner. Each pass solves the box QP (bounds iterated as in
+  /// ``solveJointly(count:keepingCrossings:)``) and then, in this order: folds every lower pair at slope 1
+  /// on its own side (active) that has an unfolded upper partner; else holds every pair whose slope
+  /// contradicts its side of the kink at its ReLU slope (as ``FilippovSlopeSolver/solveKeepingCrossings(size:)``
+  /// does); else stops. The order matters: a crossing judged on ż⁰ before the folds can be none (an upper
+  /// pair put at slope 0 above its kink by ż⁰_p < 0 while ż_p > 0). A folded q must still leave upward,
+  /// ż_q = J_q·θ̇ ≥ 0; a solve where it does not (or that runs out of passes) is counted in
+  /// ``inconsistentFolds``. Returns the number of sliding pairs.
+  private func solveCoupled(
+    _ theta: UnsafePointer<Double>, count: Int, forceSum: Double, gradient g: UnsafeMutablePointer<Double>
+  ) -> Int {
+    var sliding = 0
+    var settled = false
+    for _ in 0..<Self.coupledPassLimit {
+      sliding = solveJointly(count: count, keepingCrossings: false)
+      var folded = false
+      for q in 0..<count where !candidateFolded[q] && isHeldAtSlopeOne(q) && hasUpperPartner(q) {
+        candidateFolded[q] = true
+        folded = true
+      }
+      if folded {
+        // The cut signals of the pairs below a folded one now pass through it.
+        for p in 0..<count where !candidateFolded[p] {
+          backpropagateSignal(
+            theta, sample: candidateSample[p], toLayer: candidateLayer[p], upper: .cut, into: cutSignal)
+          candidateCutSignal[p] = cutSignal[candidateUnit[p]]
+        }
+        g.update(from: reluGradient, count: reluGradientCount)
+        assemble(theta, count: count, forceSum: forceSum, gradient: g)
+        continue
+      }
+      var held = false
+      for p in 0..<count where solver.status[p] == 1 || solver.status[p] == 2 {
+        if candidateActive[p] != (solver.status[p] == 1) {
+          candidateHeld[p] = true
+          held = true
+        }
+      }
+      if !held {
+        settled = true
+        break
+      }
+    }
+    guard settled else {
+      inconsistentFolds += 1
+      return sliding
+    }
+    // ż_q ≥ 0 on the folded pairs, as the solver judges its own conditions.
+    var scale = 0.0
+    for p in 0..<count { scale = max(scale, abs(solver.linear[p])) }
+    for q in 0..<count where candidateFolded[q] {
+      var rate = solver.linear[q]
+      for m in 0..<count { rate += solver.gram[q * count + m] * solver.solution[m] }
+      if rate < -1e-10 * scale {
+        inconsistentFolds += 1
+        break
+      }
+    }
+    return sliding
+  }
+
+  /// Whether candidate p's slope is 1 after the last solve: at its bound (status 1) or held at its ReLU slope
+  /// (status 3) while active.
+  @inline(__always)
+  private func isHeldAtSlopeOne(_ p: Int) -> Bool {
+    candidateActive[p] && (solver.status[p] == 1 || solver.status[p] == 3)
+  }
+
+  /// Whether sample n of candidate q has an unfolded candidate in a higher layer.
+  @inline(__always)
+  private func hasUpperPartner(_ q: Int) -> Bool {
+    var p = sampleHead[candidateSample[q]]
+    while p >= 0 {
+      if candidateLayer[p] > candidateLayer[q], !candidateFolded[p] { return true }
+      p = candidateNext[p]
+    }
+    return false
+  }
+
   /// The joint solve's bound iteration (``SampleCouplings``): the box of pair p is [b_p, 0] with
   /// b_p = c_n g_p(s), first at the ReLU slopes (the legacy box), then c_n g⁰_p + Σ D_pq u_q from the last
   /// pass's u, until the bounds settle (to 1e-14 of the largest; two passes when every coupled lower pair
   /// slides or sits at slope 0, since its u then does not depend on its bound). A pair whose b_p is not
-  /// negative is not attracted at those slopes and keeps its ReLU slope. Returns the number of sliding pairs.
-  private func solveJointly(count: Int) -> Int {
+  /// negative is not attracted at those slopes and keeps its ReLU slope, as does a pair the coupled solve holds.
+  /// `keepingCrossings` re-solves each pass with crossing pairs held (``FilippovSlopeSolver/solveKeepingCrossings(size:)``);
+  /// the coupled solve holds them itself. Returns the number of sliding pairs.
+  private func solveJointly(count: Int, keepingCrossings: Bool = true) -> Int {
     var scale = 0.0
     for p in 0..<count {
       let c = outputWeights[candidateSample[p]]
@@ -521,7 +682,13 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     for _ in 0..<Self.jointIterationLimit {
       for p in 0..<count {
         let b = jointBounds[p]
-        if b < 0 {
+        if candidateFolded[p] {
+          // Folded (coupled solve): its slope-1 term is in base and in the partners' Jacobians.
+          solver.lower[p] = 0
+          solver.upper[p] = 0
+          solver.solution[p] = 0
+          solver.status[p] = 3
+        } else if b < 0, !candidateHeld[p] {
           solver.lower[p] = b
           solver.upper[p] = 0
           solver.status[p] = 0
@@ -533,7 +700,16 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
           solver.status[p] = 3
         }
       }
-      sliding = solver.solveKeepingCrossings(size: count)
+      if keepingCrossings {
+        sliding = solver.solveKeepingCrossings(size: count)
+      } else {
+        solver.solve(size: count)
+        sliding = 0
+        for p in 0..<count
+        where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
+          sliding += 1
+        }
+      }
       let change = couplings.bounds(
         cut: cutBounds, solution: solver.solution, into: jointBounds, scratch: boundScratch, size: count)
       if change <= 1e-14 * scale { return sliding }

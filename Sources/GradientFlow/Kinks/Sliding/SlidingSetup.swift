@@ -49,7 +49,7 @@ enum SlidingSetup {
     }
     if network.architecture.depth >= 3 {
       return try DeepFilippovFlow(
-        network: network, inputs: inputs, loss: loss, band: band, joint: kinks.deepSliding == .joint)
+        network: network, inputs: inputs, loss: loss, band: band, deepSliding: kinks.deepSliding)
     }
     let flow = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
     flow.repellingExit = kinks.repellingExit
