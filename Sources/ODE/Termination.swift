@@ -36,7 +36,8 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
   /// Which case this is, without its values; its raw value (`reachedEnd`, `stopCondition`, …) is how run
   /// files name the end of a solve.
   public enum Kind: String, Sendable, Codable, CaseIterable {
-    case reachedEnd, reachedMinimizer, stopCondition, maxSteps, wallClock, stepTooSmall, nonFinite, rhsFailed, saveFailed, interrupted
+    case reachedEnd, reachedMinimizer, stopCondition, maxSteps, wallClock, stepTooSmall, nonFinite, rhsFailed,
+      saveFailed, interrupted
   }
 
   /// The case without its values.

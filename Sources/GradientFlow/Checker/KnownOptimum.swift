@@ -24,6 +24,8 @@ public struct KnownOptimum: Sendable, Equatable {
     for n in 0..<4 { corners[[inputs[2 * n], inputs[2 * n + 1]]] = labels[n] }
     let xor: [[Double]: Double] = [[1, 1]: 1, [-1, -1]: 1, [1, -1]: -1, [-1, 1]: -1]
     guard corners == xor else { return nil }
-    return KnownOptimum(source: "problem R5 of docs/theory.md (XOR corners, 2-layer ReLU, width >= 4)", gammaProduct: 2.0.squareRoot() / 4)
+    return KnownOptimum(
+      source: "problem R5 of docs/theory.md (XOR corners, 2-layer ReLU, width >= 4)", gammaProduct: 2.0.squareRoot() / 4
+    )
   }
 }
