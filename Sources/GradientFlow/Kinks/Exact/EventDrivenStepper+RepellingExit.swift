@@ -6,6 +6,35 @@ extension EventDrivenStepper {
   /// −1, 0 or 1.
   static func sign(_ a: Double) -> Double { a > 0 ? 1 : (a < 0 ? -1 : 0) }
 
+  /// Accepted steps between the anchors of ṡ*'s chord: the chord at an exit spans the last ``chordSteps`` to
+  /// 2 ``chordSteps`` accepted steps of the piece (fewer after a recent event). Over one step the change of the
+  /// share is of the order of the state's error-controlled noise when the steps are stability-limited: on
+  /// illcond_w8 at the exit, one-step chords of −1.5e-6 (rtol 1e-6), +1.2e-7 (1e-9) and +5.0e-7 (1e-12), where
+  /// ṡ* ≈ +0.6 and h ≈ 1e-6; 100 steps put ṡ*·Δt two decades above that noise at the default tolerances.
+  static let chordSteps = 100
+
+  /// At a piece's start (its shares in the field): both anchors there.
+  func resetAnchors() {
+    for j in 0..<field.width where field.sliding.unitRange(j).count == 1 {
+      anchorShare[j] = field.lambda[field.sliding.unitRange(j).lowerBound]
+      nextAnchorShare[j] = anchorShare[j]
+    }
+    anchorSteps = 0
+  }
+
+  /// After an accepted step without event (the field's last evaluation at its end): every ``chordSteps`` steps
+  /// the next anchor becomes the anchor and the step's end the next anchor.
+  func advanceAnchors() {
+    guard repellingExit == .rule else { return }
+    anchorSteps += 1
+    guard anchorSteps >= Self.chordSteps else { return }
+    for j in 0..<field.width where field.sliding.unitRange(j).count == 1 {
+      anchorShare[j] = nextAnchorShare[j]
+      nextAnchorShare[j] = field.lambda[field.sliding.unitRange(j).lowerBound]
+    }
+    anchorSteps = 0
+  }
+
   /// Whether unit j's crossing of a_j = 0 is an exit event: `rule`, exactly one sliding surface, and a
   /// nonzero a_j at the piece's start.
   func exitEventApplies(unit j: Int) -> Bool {
@@ -25,10 +54,10 @@ extension EventDrivenStepper {
     }
   }
 
-  /// At a located event θ (the step ran from ``start``): for each unit with one sliding surface whose a_j
-  /// crossed 0, the side of −ṡ* from the chord of its share over the step, written into the surface's pairs
-  /// (their slopes α or 1, no longer sliding; marked ``repelled``). Units with two or more surfaces are
-  /// counted. Returns the exits applied. Evaluates the field at the step's start and at θ (the shares).
+  /// At a located event θ: for each unit with one sliding surface whose a_j crossed 0, the side of −ṡ* from the
+  /// chord of its share from the anchor (``chordSteps``) to θ, written into the surface's pairs (their slopes α
+  /// or 1, no longer sliding; marked ``repelled``). Units with two or more surfaces are counted. Returns the
+  /// exits applied. Evaluates the field at θ (the shares).
   func chooseExits(at theta: UnsafePointer<Double>) -> Int {
     countUnresolved(at: theta)
     let m = field.width
@@ -37,16 +66,12 @@ extension EventDrivenStepper {
       crossed = true
     }
     guard crossed else { return 0 }
-    // The shares at the step's start, then at θ (the field keeps its last evaluation's shares).
-    _ = field.evaluate(start, into: probeRate)
-    for j in 0..<m where exitEventApplies(unit: j) {
-      exitShare[j] = field.lambda[field.sliding.unitRange(j).lowerBound]
-    }
+    // The shares at θ (the field keeps its last evaluation's shares).
     _ = field.evaluate(theta, into: probeRate)
     var exits = 0
     for j in 0..<m where exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0 {
       let s = field.sliding.unitRange(j).lowerBound
-      let chord = field.lambda[s] - exitShare[j]
+      let chord = field.lambda[s] - anchorShare[j]
       guard chord != 0, chord.isFinite else {
         unresolvedRepelling += 1
         continue

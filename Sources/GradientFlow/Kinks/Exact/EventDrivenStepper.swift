@@ -31,7 +31,8 @@ import ODE
 /// limit leaves at that instant to the side of −ṡ* (docs/kinks.md "Repelling sliding surfaces"), so under
 /// `rule` the crossing is an event located like the others (event function sign(a_j at the piece's
 /// start)·a_j/‖w_j‖), and at it the surface's pairs are taken off it with the share of that side: λ = 0
-/// (below) if s* rose over the located step (the chord λ(τ) − λ(0), as benchmarks/zoo/reference.py does),
+/// (below) if s* rose up to the event (the chord of λ over the last 100–200 accepted steps of the piece,
+/// ``chordSteps``; benchmarks/zoo/reference.py takes the last step's chord at its tight tolerances),
 /// λ = 1 (above) if it fell. The new pattern is resolved with those pairs held on their side (the box LCP
 /// would put a repelling scalar surface below whatever ṡ*), and until they leave round-off of their kink
 /// they are not re-resolved at later events. A unit with two or more sliding surfaces at a_j = 0 keeps the
@@ -97,8 +98,11 @@ public final class EventDrivenStepper: StepEngine {
   let unitSign: UnsafeMutablePointer<Double>
   let flaggedUnit: UnsafeMutablePointer<Bool>
   let repelled: UnsafeMutablePointer<Bool>
-  /// Per unit: its surface's share at the start of the step of an exit event.
-  let exitShare: UnsafeMutablePointer<Double>
+  /// Per unit: its surface's share at the chord's anchor and at the next anchor (``chordSteps``).
+  let anchorShare: UnsafeMutablePointer<Double>
+  let nextAnchorShare: UnsafeMutablePointer<Double>
+  /// Accepted steps since the next anchor was taken.
+  var anchorSteps = 0
 
   private var hasPiece = false
   private var pieceTime = Double.nan
@@ -151,7 +155,8 @@ public final class EventDrivenStepper: StepEngine {
     flaggedUnit.update(repeating: false, count: max(field.width, 1))
     repelled = arena.buffer(count: pairs)
     repelled.update(repeating: false, count: pairs)
-    exitShare = arena.buffer(count: max(field.width, 1))
+    anchorShare = arena.buffer(count: max(field.width, 1))
+    nextAnchorShare = arena.buffer(count: max(field.width, 1))
     do {
       rungeKutta = try EmbeddedStep(stepper: stepper, dimension: p) { [unowned self] y, dydt in
         field.evaluate(y, into: dydt)
@@ -201,6 +206,7 @@ public final class EventDrivenStepper: StepEngine {
       guard flagEvents(trial) else {
         // No event: the step stands.
         countUnresolved(at: trial)
+        advanceAnchors()
         y.update(from: trial, count: p)
         start.update(from: trial, count: p)
         startRate.update(from: trialRate, count: p)
@@ -365,6 +371,7 @@ public final class EventDrivenStepper: StepEngine {
       failureMessage = "the frozen-pattern field failed at the start of a piece"
       return false
     }
+    resetAnchors()
     return true
   }
 }
