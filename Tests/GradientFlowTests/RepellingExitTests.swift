@@ -50,6 +50,42 @@ import Testing
     #expect(rule.sliding?.unresolvedRepelling == 0)
   }
 
+  /// `--sliding exact` under `rule` leaves the repelling surface at the located a_6 = 0 event on the side of
+  /// −ṡ* (below here), under `rounding` it stays on it. Cut to t = 0.5 (0.021 after the exit; ~6M evaluations
+  /// of the stiff frozen-pattern field at rtol 1e-12 either way, the bulk of this test's time).
+  ///
+  /// The independent answer is the defaults (the Filippov flow with ``RepellingExitRule``, which gives the pair
+  /// an exit slope at every evaluation instead of locating an event; no code in common with the event-driven
+  /// engine but the loss). Measured (release, 2026-12-06): exact/rule 1.3e-8 from the defaults in log L
+  /// (exact/rule to rtol 1e-12, the defaults at their tolerances: the defaults' error), exact/rounding 1.5e-4;
+  /// 1e-6 lies between with two decades on either side. The side: exact/rule −4.3e-3 of ‖w‖‖x‖ (the defaults
+  /// the same), exact/rounding 5e-16 (on the surface, z held by the equivalent control).
+  @Test func exactLeavesARepellingSurfaceAtTheCrossingOfAj() throws {
+    func exact(_ exit: RepellingExit) throws -> RunResult {
+      try Self.run(tEnd: 0.5) {
+        $0.sliding = .exact
+        $0.rtol = 1e-12
+        $0.atol = 1e-14
+        $0.repellingExit = exit
+      }
+    }
+    let rule = try exact(.rule)
+    let rounding = try exact(.rounding)
+    let defaults = try Self.run(tEnd: 0.5)
+    let logLoss = try #require(defaults.final["log_loss"])
+    let ruleError = abs(try #require(rule.final["log_loss"]) - logLoss)
+    let roundingError = abs(try #require(rounding.final["log_loss"]) - logLoss)
+    #expect(ruleError < 1e-6, "\(ruleError)")
+    #expect(roundingError > 1e-5, "\(roundingError)")
+    #expect(try Self.exitSide(rule) < -1e-3)
+    #expect(try Self.exitSide(defaults) < -1e-3)
+    #expect(abs(try Self.exitSide(rounding)) < 1e-12)
+    // One event (pair (4, 6) is unit 6's only sliding surface); `rounding` records no counts.
+    #expect(rule.sliding?.repellingExits == 1)
+    #expect(rule.sliding?.unresolvedRepelling == 0)
+    #expect(rounding.sliding?.repellingExits == nil)
+  }
+
   /// A run.json without the key replays with `rounding`; a new config takes `rule`.
   @Test func absentKeySelectsRounding() throws {
     let old = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")

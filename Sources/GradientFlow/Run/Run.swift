@@ -243,6 +243,12 @@ public final class Run {
           filippov.unresolvedRepellingCount + engines.steppers.reduce(0) { $0 + $1.repellingExits.unresolved }
       }
     }
+    if solve.kinks.sliding == .exact, solve.kinks.repellingExit == .rule {
+      // `exact`'s exits are a_j = 0 events (``EventDrivenStepper``), not evaluations with an exit slope; they
+      // replace the Filippov counts above (the recorder's flow is not what `exact` integrates).
+      result.sliding?.repellingExits = engines.exact.reduce(0) { $0 + $1.repellingExits }
+      result.sliding?.unresolvedRepelling = engines.exact.reduce(0) { $0 + $1.unresolvedRepelling }
+    }
     return result
   }
 
@@ -308,15 +314,15 @@ public final class Run {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.sliding == .exact {
-      let (architecture, dataset, loss, stepper) = (
-        problem.architecture, problem.dataset, problem.loss, solve.timeStepper
+      let (architecture, dataset, loss, stepper, repellingExit) = (
+        problem.architecture, problem.dataset, problem.loss, solve.timeStepper, solve.kinks.repellingExit
       )
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let engine = try EventDrivenStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, stepper: stepper)
+            tolerances: tolerances, stepper: stepper, repellingExit: repellingExit)
           engines.exact.append(engine)
           return engine
         } catch {

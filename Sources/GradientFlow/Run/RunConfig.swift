@@ -171,7 +171,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
   ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
   ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
-  ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it.
+  ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
+  ///   the surface until its equivalent control leaves [0, 1]).
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [

@@ -151,7 +151,8 @@ extension RunRecord {
     /// `--sliding exact`: the kink events located (absent for the other modes, and in older run.json files).
     public var events: Int? = nil
     /// `repelling_exit` `rule`: evaluations with an exit slope, and with two or more repelling pairs on a unit
-    /// (absent otherwise, and in older run.json files).
+    /// (under `--sliding exact`: the a_j = 0 exit events, and crossings it left unresolved; absent otherwise,
+    /// and in older run.json files).
     public var repellingExits: Int? = nil
     public var unresolvedRepelling: Int? = nil
 

@@ -12,7 +12,9 @@ import ODE
 ///
 /// - a pair off its sliding surfaces whose relative pre-activation side·z/(‖x‖‖w‖) went below −1e-13
 ///   (``roundoff``) — it crossed its kink;
-/// - a sliding surface whose share λ left (0, 1) — the flow leaves the surface.
+/// - a sliding surface whose share λ left (0, 1) — the flow leaves the surface;
+/// - with `repelling_exit` `rule`, the output weight a_j of a unit with exactly one sliding surface
+///   crossing 0 — the surface turns repelling and the pair leaves it there (``RepellingExit``; below).
 ///
 /// The first event in the step is located to round-off in τ by the Illinois method on G(τ) = the least
 /// event function of the flagged pairs and surfaces at Φ_τ(θ_0), where Φ_τ is one Runge–Kutta step of size τ
@@ -22,6 +24,20 @@ import ODE
 /// and the next step integrates the new pattern. A switch therefore costs no order: the global error falls
 /// like the method's (tested in ExactStepperTests), where a stepper that steps across the switch has a
 /// first-order local error there.
+///
+/// **Repelling exits.** On a sliding surface of unit j, ż = a_j A (s − s*) with s* the equivalent control,
+/// which does not depend on a_j; when a_j crosses 0 the surface turns repelling and the Filippov solution
+/// is not unique (`rounding`, the legacy behaviour, stays on it until s* leaves (0, 1)). The smooth-ReLU
+/// limit leaves at that instant to the side of −ṡ* (docs/kinks.md "Repelling sliding surfaces"), so under
+/// `rule` the crossing is an event located like the others (event function sign(a_j at the piece's
+/// start)·a_j/‖w_j‖), and at it the surface's pairs are taken off it with the share of that side: λ = 0
+/// (below) if s* rose up to the event (the chord of λ over the last 100–200 accepted steps of the piece,
+/// ``chordSteps``; benchmarks/zoo/reference.py takes the last step's chord at its tight tolerances),
+/// λ = 1 (above) if it fell. The new pattern is resolved with those pairs held on their side (the box LCP
+/// would put a repelling scalar surface below whatever ṡ*), and until they leave round-off of their kink
+/// they are not re-resolved at later events. A unit with two or more sliding surfaces at a_j = 0 keeps the
+/// legacy behaviour (the smooth limit depends on the mollifier there) and is counted in
+/// ``unresolvedRepelling``, as is a crossing whose chord is 0.
 ///
 /// A pair may cross and cross back within one step without being seen (as in the Python reference); the
 /// error control keeps steps short where z changes fast. Events at the step's start that repeat without
@@ -45,6 +61,12 @@ public final class EventDrivenStepper: StepEngine {
   /// The Runge–Kutta pair and, for tests, a fixed step (nil: error control).
   public let stepper: Stepper
   public let fixedStep: Double?
+  /// Whether a repelling surface is left at a_j = 0 (`rule`) or held until s* leaves (0, 1) (`rounding`).
+  public let repellingExit: RepellingExit
+  /// `rule`: exits applied at a_j = 0, and crossings of a_j = 0 left unresolved (two or more sliding surfaces
+  /// on the unit, or a zero chord of s*).
+  public internal(set) var repellingExits = 0
+  public internal(set) var unresolvedRepelling = 0
 
   let field: FrozenPatternField
   private let candidates: KinkSurfaceSet
@@ -55,21 +77,32 @@ public final class EventDrivenStepper: StepEngine {
   private var rungeKutta: EmbeddedStep!
 
   private let arena = ScratchArena()
-  private let start: UnsafeMutablePointer<Double>
+  let start: UnsafeMutablePointer<Double>
   private let startRate: UnsafeMutablePointer<Double>
   private let trial: UnsafeMutablePointer<Double>
   private let trialRate: UnsafeMutablePointer<Double>
   private let stepError: UnsafeMutablePointer<Double>
   private let probe: UnsafeMutablePointer<Double>
-  private let probeRate: UnsafeMutablePointer<Double>
+  let probeRate: UnsafeMutablePointer<Double>
   private let located: UnsafeMutablePointer<Double>
   private let norms: UnsafeMutablePointer<Double>
   /// Per pair: flagged in the current step, on its kink at an event, and its event function's offset
   /// min(0, side·z/(‖x‖‖w‖)) at the piece's start (0 but for a pair resolved a few ulps past its kink).
   private let flagged: UnsafeMutablePointer<Bool>
-  private let atZero: UnsafeMutablePointer<Bool>
+  let atZero: UnsafeMutablePointer<Bool>
   private let pieceOffset: UnsafeMutablePointer<Double>
   private let flaggedSurface: UnsafeMutablePointer<Bool>
+  /// Per unit: sign of a_j at the piece's start if it has a sliding surface (else 0), and whether its
+  /// crossing of a_j = 0 is flagged in the current step. Per pair: left a repelling surface by the rule and
+  /// still within round-off of its kink.
+  let unitSign: UnsafeMutablePointer<Double>
+  let flaggedUnit: UnsafeMutablePointer<Bool>
+  let repelled: UnsafeMutablePointer<Bool>
+  /// Per unit: its surface's share at the chord's anchor and at the next anchor (``chordSteps``).
+  let anchorShare: UnsafeMutablePointer<Double>
+  let nextAnchorShare: UnsafeMutablePointer<Double>
+  /// Accepted steps since the next anchor was taken.
+  var anchorSteps = 0
 
   private var hasPiece = false
   private var pieceTime = Double.nan
@@ -78,7 +111,7 @@ public final class EventDrivenStepper: StepEngine {
   /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd).
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
-    stepper: Stepper = .rk8pd, fixedStep: Double? = nil
+    stepper: Stepper = .rk8pd, fixedStep: Double? = nil, repellingExit: RepellingExit = .rounding
   ) throws(ModelError) {
     let orders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
     guard let order = orders[stepper] else {
@@ -93,6 +126,7 @@ public final class EventDrivenStepper: StepEngine {
     self.order = order
     self.stepper = stepper
     self.fixedStep = fixedStep
+    self.repellingExit = repellingExit
     self.tolerances = tolerances
     dimension = field.dimension
     let d = architecture.inputDimension
@@ -115,6 +149,14 @@ public final class EventDrivenStepper: StepEngine {
     atZero.update(repeating: false, count: pairs)
     pieceOffset = arena.buffer(count: pairs)
     flaggedSurface = arena.buffer(count: pairs)
+    unitSign = arena.buffer(count: max(field.width, 1))
+    unitSign.update(repeating: 0, count: max(field.width, 1))
+    flaggedUnit = arena.buffer(count: max(field.width, 1))
+    flaggedUnit.update(repeating: false, count: max(field.width, 1))
+    repelled = arena.buffer(count: pairs)
+    repelled.update(repeating: false, count: pairs)
+    anchorShare = arena.buffer(count: max(field.width, 1))
+    nextAnchorShare = arena.buffer(count: max(field.width, 1))
     do {
       rungeKutta = try EmbeddedStep(stepper: stepper, dimension: p) { [unowned self] y, dydt in
         field.evaluate(y, into: dydt)
@@ -130,6 +172,7 @@ public final class EventDrivenStepper: StepEngine {
       // A new start (or one the solver moved): the sign pattern there, its pairs on their kinks resolved.
       start.update(from: y, count: p)
       field.setSignPattern(start)
+      repelled.update(repeating: false, count: field.sampleCount * field.width)
       markPairsOnKinks(start, forced: -1)
       guard beginPiece(at: start) else { return .failed(failureMessage ?? "") }
       hasPiece = true
@@ -162,6 +205,8 @@ public final class EventDrivenStepper: StepEngine {
       guard field.evaluate(trial, into: trialRate) else { return failed("the frozen-pattern field failed at t=\(t0)") }
       guard flagEvents(trial) else {
         // No event: the step stands.
+        countUnresolved(at: trial)
+        advanceAnchors()
         y.update(from: trial, count: p)
         start.update(from: trial, count: p)
         startRate.update(from: trialRate, count: p)
@@ -180,8 +225,10 @@ public final class EventDrivenStepper: StepEngine {
           "--sliding exact: \(Self.stallLimit) events at t=\(t) without progress (the kink pattern does not settle); "
             + "use --sliding filippov")
       }
+      let exits = repellingExit == .rule ? chooseExits(at: y) : 0
       start.update(from: y, count: p)
       markPairsOnKinks(start, forced: forced)
+      if exits > 0 { holdExits() }
       guard beginPiece(at: start) else { return .failed(failureMessage ?? "") }
       events += 1
       pieceTime = t
@@ -217,6 +264,10 @@ public final class EventDrivenStepper: StepEngine {
       flaggedSurface[s] = !(share > 0 && share < 1)
       any = any || flaggedSurface[s]
     }
+    for j in 0..<m {
+      flaggedUnit[j] = exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0
+      any = any || flaggedUnit[j]
+    }
     return any
   }
 
@@ -235,6 +286,10 @@ public final class EventDrivenStepper: StepEngine {
       let share = field.lambda[s]
       let g = share.isFinite ? min(share, 1 - share) : -1
       if g < best.value { best = (g, -1 - s) }
+    }
+    for j in 0..<m where flaggedUnit[j] {
+      let g = unitSign[j] * theta[field.outputOffset + j] / (norms[j] + 1e-300)
+      if g < best.value { best = (g, -1 - field.sliding.count - j) }
     }
     return best
   }
@@ -284,7 +339,10 @@ public final class EventDrivenStepper: StepEngine {
     let m = field.width
     for pair in 0..<(field.sampleCount * m) {
       let r = field.violation(pair: pair, theta: theta, weightNorm: norms[pair % m])
-      atZero[pair] = field.isSliding[pair] || abs(r) <= Self.roundoff || pair == forced
+      if repelled[pair] && (abs(r) > Self.roundoff || pair == forced || field.isSliding[pair]) {
+        repelled[pair] = false
+      }
+      atZero[pair] = field.isSliding[pair] || (abs(r) <= Self.roundoff && !repelled[pair]) || pair == forced
     }
   }
 
@@ -300,6 +358,9 @@ public final class EventDrivenStepper: StepEngine {
       return false
     }
     if slidingCount > 0 { slidingEvents += 1 }
+    for j in 0..<field.width {
+      unitSign[j] = field.sliding.unitRange(j).isEmpty ? 0 : Self.sign(theta[field.outputOffset + j])
+    }
     field.prepare(theta)
     field.weightNorms(theta, into: norms)
     let m = field.width
@@ -310,6 +371,7 @@ public final class EventDrivenStepper: StepEngine {
       failureMessage = "the frozen-pattern field failed at the start of a piece"
       return false
     }
+    resetAnchors()
     return true
   }
 }

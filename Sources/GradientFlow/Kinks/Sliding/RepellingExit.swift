@@ -15,7 +15,9 @@
 ///   (a run.json without it replays so, bit for bit).
 ///
 /// Applies to the unconstrained Filippov flow of a net with one hidden layer (``FilippovFlow``), under
-/// `filippov` and `corrected`, in every clock that evaluates it.
+/// `filippov` and `corrected`, in every clock that evaluates it; and to `exact`, where `rule` makes a_j = 0 an
+/// event of a unit with one sliding surface and `rounding` keeps the surface until s* leaves [0, 1]
+/// (``EventDrivenStepper``).
 public enum RepellingExit: String, CaseIterable, Sendable, Codable {
   case rule
   case rounding

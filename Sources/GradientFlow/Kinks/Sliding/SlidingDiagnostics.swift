@@ -225,7 +225,8 @@ public struct SlidingSummary: Sendable {
   /// `--sliding exact`: the kink events its steps stopped at (nil for the other modes).
   public var events: Int? = nil
   /// `repelling_exit` `rule`: evaluations that gave a pair an exit slope from a repelling surface, and those with
-  /// a unit of two or more repelling pairs in its band (nil otherwise).
+  /// a unit of two or more repelling pairs in its band (`--sliding exact`: exit events and unresolved crossings
+  /// of a_j = 0, ``EventDrivenStepper``; nil otherwise).
   public var repellingExits: Int? = nil
   public var unresolvedRepelling: Int? = nil
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
