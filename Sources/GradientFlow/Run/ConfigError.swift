@@ -87,7 +87,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .stiffKinks: return oneOf(StiffKinks.self)
     case .slidingCorrection: return oneOf(SlidingCorrection.self)
     case .coincidentEntries: return oneOf(CoincidentEntries.self)
-    case .logTimeKinks: return oneOf(LogTimeKinks.self)
+    case .logTimeKinks, .normalizedLogTimeKinks: return oneOf(LogTimeKinks.self)
     case .slidingPullBack: return oneOf(SlidingPullBack.self)
     case .normalizedKinks: return oneOf(NormalizedKinks.self)
     case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
