@@ -19,7 +19,8 @@ until log L = 5; the t clock takes over from there.
 Kinks. Between events every hidden pre-activation z = W_k[j]·h_{k-1,n} has a fixed side and the
 activation is the linear map σ(z) = D z with D ∈ {α, 1} (α = leaky slope, 0 for ReLU): each
 piece is smooth (polynomial in W) and integrated with DOP853 (order 8) at rtol 1e-12 (stiff problems:
-Radau IIA, implicit, order 5, whose dense output is its cubic collocation polynomial). After
+Radau IIA, implicit, order 5, whose dense output is its cubic collocation polynomial; its Newton matrix is
+the piece field's exact Jacobian, sliding slopes included, for one hidden layer: `piece_jacobian`). After
 every accepted step the step's dense output is sampled at 17 points (GRID = 16 intervals) and the
 pre-activations are checked against their sides at each; a sampled local minimum near zero (ż
 changes sign there) is minimised on the dense output too, so a pair that crosses and crosses back
@@ -204,8 +205,10 @@ class EventDriven:
     """Integrates one Problem from t = 0 with exact activation switches (see the module doc)."""
 
     def __init__(self, prob: Problem, rtol=1e-12, atol=1e-14, method="DOP853", max_events=200000,
-                 exact_slopes=True, tau_start=None):
+                 exact_slopes=True, tau_start=None, analytic_jacobian=True):
         self.p = prob
+        self._x_norms = None
+        self.analytic_jacobian = analytic_jacobian  # Radau's Newton matrix from piece_jacobian (else differences)
         self.rtol, self.atol = rtol, atol
         self.method = DOP853 if method == "DOP853" else Radau
         self.max_events = max_events
@@ -220,6 +223,7 @@ class EventDriven:
         self.lam = np.zeros(0)
         self.exact_slopes = exact_slopes
         self.tau_start = tau_start
+        self.repelling_exits = 0  # sliding pairs that left a surface turned repelling, to the side of −ds*/dt
 
     # ---- slopes ----
     def apply_slopes(self, D, lam):
@@ -356,6 +360,18 @@ class EventDriven:
             out.append(r)
             h = D[k] * z
         return out
+
+    def first_layer_violation(self, y, D, n, j):
+        """violations(y, D, ·)[0][n, j] for one first-layer pair (not sliding), from its own product."""
+        p = self.p
+        x = p.X[n]
+        hn = np.linalg.norm(p.X, axis=1) if self._x_norms is None else self._x_norms
+        self._x_norms = hn
+        if hn[n] <= 1e-12 * hn.max():
+            return np.inf
+        w = p.weights(y)[0][j]
+        side = (1.0 if D[0][n, j] > p.alpha + 1e-300 else -1.0) if p.alpha == 0 else (1.0 if D[0][n, j] > p.alpha else -1.0)
+        return side * (x @ w) / (hn[n] * np.linalg.norm(w) + 1e-300)
 
     def resolve(self, y, D, sc, at_zero, strict=False):
         """Choose the pattern after an event: group the pairs at z = 0 into surfaces and solve the box LCP."""
@@ -712,21 +728,13 @@ class EventDriven:
             sl = self.sliding_pairs()
 
             def fun(xx, yy, D=D):
-                # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
-                if not np.all(np.isfinite(yy)):
-                    # (an explicit trial step beyond its stability bound on stiff data: illcond_w8 from t = 1.6e-5)
-                    # NaN makes the step's error NaN, which DOP853 rejects (and Radau's Newton fails on)
-                    return np.full(len(yy), np.nan)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    sc = self.clock_scale(clock, xx, yy, D)
-                    try:
-                        Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
-                    except np.linalg.LinAlgError:  # the slope solve met the overflowed forces of such a trial
-                        return np.full(len(yy), np.nan)
-                    dy = self.clock_rhs(yy, Dv, sc)
-                return np.append(dy, math.exp(sc)) if clock == "tau" else dy
+                return self.piece_field(xx, yy, D, clock)
 
-            solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol)
+            def jac(xx, yy, D=D):
+                return self.piece_jacobian(xx, yy, D, clock)
+
+            opts = {"jac": jac} if self.method is Radau and self.analytic_jacobian and self.has_jacobian() else {}
+            solver = self.method(fun, x, y, x1, rtol=self.rtol, atol=self.atol, **opts)
             event = None
             while solver.status == "running":
                 with np.errstate(invalid="ignore", over="ignore"):  # a NaN trial step (see fun) is rejected
@@ -746,6 +754,9 @@ class EventDriven:
                 raise RuntimeError("too many kink events")
             if kind in ("rho", "tau_end", "t_end"):
                 return y, D, xr, kind
+            if kind == "repel":
+                D = self.leave_repelling(y, D, what, solver.dense_output(), solver.t_old, solver.t, xr)
+                continue
             sc = self.clock_scale(clock, xr, y)
             # the sliding surfaces remain at zero; collect every pair at its kink now
             at_zero = self.pairs_at_zero(y, D, self.sliding_pairs()) | self.sliding_pairs()
@@ -766,6 +777,99 @@ class EventDriven:
             D = self.resolve(y, D, sc, at_zero, strict=strict)
             last = (xr, at_zero)
         return y, D, x, None
+
+    def piece_field(self, xx, yy, D, clock):
+        """dy/d(clock) on the piece with pattern D (the sliding surfaces' slopes by the equivalent control)."""
+        # a rejected trial step can overflow the forces; its error is then inf and DOP853 shrinks h
+        if not np.all(np.isfinite(yy)):
+            # (an explicit trial step beyond its stability bound on stiff data: illcond_w8 from t = 1.6e-5)
+            # NaN makes the step's error NaN, which DOP853 rejects (and Radau's Newton fails on)
+            return np.full(len(yy), np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sc = self.clock_scale(clock, xx, yy, D)
+            try:
+                Dv = self.apply_slopes(D, self.solve_slopes(yy, D, sc)) if self.sliding else D
+            except np.linalg.LinAlgError:  # the slope solve met the overflowed forces of such a trial
+                return np.full(len(yy), np.nan)
+            dy = self.clock_rhs(yy, Dv, sc)
+        return np.append(dy, math.exp(sc)) if clock == "tau" else dy
+
+    def piece_jacobian(self, xx, yy, D, clock):
+        """∂(piece_field)/∂y, exact, for one hidden layer and unconstrained dynamics (Radau's Newton matrix).
+
+        y = (W_1, W_2) with W_1 ∈ R^{m×d} (row-major) and w = W_2 ∈ R^m; on the piece σ(z) = D z, so
+        q_n = y_n Σ_j w_j D_nj (W_1[j]·x_n) and the field is Φ = Σ_n a_n ∇q_n with a_n = e^{sc} (−ℓ')(q_n)
+        (sc: the clock scale, held fixed here and differentiated below for τ). Its Jacobian is
+
+            Φ_y = Σ_n a'_n ∇q_n ∇q_nᵀ + Σ_n a_n ∇²q_n,   a'_n = da_n/dq_n (−a_n exponential, −a_n σ(q_n) logistic),
+
+        where the only second derivatives of q_n are ∂²q_n/∂w_j ∂W_1[j,:] = y_n D_nj x_n. Sliding: the
+        slopes λ of the sliding surfaces enter D (D_nj = α + (1−α)λ_s, or α + (1−α)(1−λ_s) for the opposite
+        orientation) and solve the equivalent control F(y, λ) = R Φ(y, λ) = 0, where R picks each surface's
+        reference pair: ż_ref = x_n·Ẇ_1[j] (z_ref = W_1[j]·x_n is linear in y, so R is constant). By the
+        implicit function theorem λ_y = −(R Φ_λ)⁻¹ R Φ_y, and the field's Jacobian is
+
+            J = Φ_y + Φ_λ λ_y = (I − Φ_λ (R Φ_λ)⁻¹ R) Φ_y,
+
+        with ∂Φ/∂D_nj = a'_n (y_n w_j z_nj) ∇q_n + a_n y_n (z_nj e_{w_j} + w_j x_n ⊗ e_{W_1[j]}) (D_nj enters the
+        forward pass, q_n, and the backward factor). The t and s clocks scale Φ by a constant; the τ clock
+        (sc = −log L_D(y), the piece's loss with pattern D, and t as a last state with dt/dτ = e^{sc}) adds
+        Φ ⊗ ∇sc and the row e^{sc} ∇sc, where ∇sc = −∇L_D/L_D = Σ_n a_n ∇q_n^D is the field with pattern D.
+        (λ does not depend on sc: R Φ = 0 is homogeneous in e^{sc}.) Checked against central differences
+        of piece_field in test_reference.py, with and without a sliding pair, in the t, s and τ clocks."""
+        p = self.p
+        n_w = p.sizes[0] + p.sizes[1]
+        w_state = yy[:n_w]
+        if not np.all(np.isfinite(yy)):
+            return np.full((len(yy), len(yy)), np.nan)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sc = self.clock_scale(clock, xx, w_state, D)
+            lam = self.solve_slopes(w_state, D, sc) if self.sliding else np.zeros(0)
+            Dv = self.apply_slopes(D, lam)[0] if self.sliding else D[0]
+            W1, W2 = p.weights(w_state)
+            m, d = W1.shape
+            w = W2[0]
+            X, lab = p.X, p.y
+            z = X @ W1.T
+            q = lab * ((Dv * z) @ w)
+            a = np.exp(p.log_forces(q, sc))
+            da = -a if p.loss == "exponential" else -a * expit(q)
+            md = m * d
+            grad_q = np.empty((len(q), n_w))  # ∇q_n, one row per sample
+            grad_q[:, :md] = ((lab[:, None] * Dv * w)[:, :, None] * X[:, None, :]).reshape(len(q), md)
+            grad_q[:, md:] = lab[:, None] * Dv * z
+            J = grad_q.T @ (da[:, None] * grad_q)
+            rows = np.arange(md)
+            cols = md + np.repeat(np.arange(m), d)
+            cross = (((a * lab)[:, None] * Dv).T @ X).ravel()  # Σ_n a_n y_n D_nj x_n, at (W_1[j,:], w_j)
+            J[rows, cols] += cross
+            J[cols, rows] += cross
+            if self.sliding:
+                S = len(self.sliding)
+                phi_lam = np.zeros((n_w, S))
+                R = np.zeros((S, n_w))
+                for i_s, surf in enumerate(self.sliding):
+                    _, n0, j0, _ = surf["ref"]
+                    R[i_s, j0 * d:(j0 + 1) * d] = X[n0]
+                    for (_, n, j, o) in surf["pairs"]:
+                        sign = (1.0 if o > 0 else -1.0) * (1.0 - p.alpha)  # ∂D_nj/∂λ_s
+                        col = da[n] * lab[n] * w[j] * z[n, j] * grad_q[n]
+                        col[md + j] += a[n] * lab[n] * z[n, j]
+                        col[j * d:(j + 1) * d] += a[n] * lab[n] * w[j] * X[n]
+                        phi_lam[:, i_s] += sign * col
+                J = J - phi_lam @ np.linalg.solve(R @ phi_lam, R @ J)
+            if clock != "tau":
+                return J
+            field = self.p.rhs(w_state, self.apply_slopes(D, lam) if self.sliding else D, sc)
+            grad_sc = self.p.rhs(w_state, D, sc)
+            out = np.zeros((n_w + 1, n_w + 1))
+            out[:n_w, :n_w] = J + np.outer(field, grad_sc)
+            out[n_w, :n_w] = math.exp(sc) * grad_sc
+            return out
+
+    def has_jacobian(self):
+        """piece_jacobian is written for one hidden layer and unconstrained dynamics (the stiff zoo problems)."""
+        return self.p.K == 2 and self.p.dynamics == "unconstrained"
 
     def first_event(self, dense, xa, xb, D, clock, sl, rho_end, t_stop):
         """The first event inside the accepted step [xa, xb], or None.
@@ -809,6 +913,12 @@ class EventDriven:
                 for i_s in np.nonzero(out.any(axis=0))[0]:
                     i = int(np.argmax(out[:, i_s]))
                     cands.append(("slope", int(i_s), grid[max(i - 1, 0)], grid[i]))
+                for i_s in self.lone_surfaces():
+                    g = self.event_function("repel", i_s, dense, D, clock, rho_end, t_stop)
+                    gs = np.array([g(xx) for xx in grid])
+                    if (gs <= 0).any():
+                        i = int(np.argmax(gs <= 0))
+                        cands.append(("repel", i_s, grid[max(i - 1, 0)], grid[i]))
         if rho_end is not None:
             for i, yy in enumerate(ys):
                 if p.observables(yy, 0.0)["rho"] >= rho_end:
@@ -847,6 +957,46 @@ class EventDriven:
                 first = (xr, kind, what)
         return first
 
+    # ---- repelling surfaces ----
+    def lone_surfaces(self):
+        """Sliding surfaces that are one first-layer pair (n, j), the only one on unit j, in the unconstrained flow
+        of a net with one hidden layer: the surfaces whose exit at a_j = 0 has a rule."""
+        if self.p.K != 2 or self.p.dynamics != "unconstrained":
+            return []
+        units = [j for surf in self.sliding for (_, _, j, _) in surf["pairs"]]
+        return [i for i, surf in enumerate(self.sliding)
+                if len(surf["pairs"]) == 1 and surf["pairs"][0][0] == 0 and units.count(surf["pairs"][0][2]) == 1]
+
+    def equivalent_control(self, y, D, n, j):
+        """s* = −B/A of pair (n, j): ż_nj = a_j (B + A s), A = c_n‖x_n‖², B = Σ_{m≠n} c_m D_mj ⟨x_m, x_n⟩, with
+        c_m = y_m (−ℓ'(q_m)). Free of a_j, so well defined where a_j = 0."""
+        p = self.p
+        f, _, _ = p.forward(p.weights(y), D)
+        q = p.y * f
+        lf = p.log_forces(q, 0.0)
+        c = p.y * np.exp(lf - lf.max())  # a common factor cancels in s*
+        x = p.X
+        gram = x @ x[n]
+        others = c * D[0][:, j] * gram
+        others[n] = 0.0
+        return -others.sum() / (c[n] * gram[n])
+
+    def leave_repelling(self, y, D, i_s, dense, xa, xb, xr):
+        """a_j reached 0 while lone surface i_s = (n, j) slid: from now on both sides repel. The smooth-ReLU limit
+        leaves at once to the side of −ds*/dt (docs/kinks.md, "Repelling sliding surfaces"); ds*/dt from s* along
+        the step's dense output over the longer of [xa, xr] and [xr, xb] (s* is smooth there: the same piece)."""
+        (_, n, j, _), = self.sliding[i_s]["pairs"]
+        lo, hi = (xa, xr) if xr - xa >= xb - xr else (xr, xb)
+        rate = self.equivalent_control(dense(hi), D, n, j) - self.equivalent_control(dense(lo), D, n, j)
+        if rate == 0 or not np.isfinite(rate):
+            raise RuntimeError(f"repelling surface ({n}, {j}) at x = {xr!r} with ds*/dt = 0: no exit rule")
+        D = [d.copy() for d in D]
+        D[0][n, j] = self.p.alpha if rate > 0 else 1.0
+        del self.sliding[i_s]
+        self.lam = np.delete(self.lam, i_s)
+        self.repelling_exits += 1
+        return D
+
     @staticmethod
     def dips(rs, crossed):
         """(pair index, grid index i) of sampled local minima of r (rs: samples × pairs) that are near zero
@@ -878,6 +1028,8 @@ class EventDriven:
         if kind == "pair":
             k, n, j = what
             sl = self.sliding_pairs()
+            if k == 0 and what not in sl:  # first layer: z = W_1[j]·x_n alone (the full scan costs N·m)
+                return lambda xx: self.first_layer_violation(dense(xx), D, n, j)
             return lambda xx: self.violations(dense(xx), D, sl)[k][n, j]
         if kind == "slope":
             i = what
@@ -887,6 +1039,9 @@ class EventDriven:
                 lam = self.solve_slopes(yy, D, self.clock_scale(clock, xx, yy))
                 return min(lam[i], 1 - lam[i])
             return g
+        if kind == "repel":
+            (_, n, j, _), = self.sliding[what]["pairs"]
+            return lambda xx: -p.weights(dense(xx))[1][0, j] * p.y[n]
         if kind == "tau_end":
             return lambda xx: p.log_loss(dense(xx)) - TAU_END
         if kind == "t_end":

@@ -269,6 +269,73 @@ check(f"Radau = DOP853 through kinks ({fin['Radau'][1]} and {fin['DOP853'][1]} e
       f"{fin['Radau'][2]} sliding): log L", abs(fin["Radau"][0]["log_loss"] - fin["DOP853"][0]["log_loss"]), 1e-9)
 check("Radau = DOP853 through kinks: γ̄", abs(fin["Radau"][0]["margin"] - fin["DOP853"][0]["margin"]), 1e-9)
 
+# Radau's Newton matrix (piece_jacobian) against central differences of the piece field, on XOR
+# (8 units) at each of its 8 events, where 1 to 8 surfaces slide, and on the same states with no
+# sliding, in the t, s and τ clocks; and at a state 1e-3 off the sliding surface (z_ref ≠ 0: trial
+# stages are there), where the slopes' equivalent control still moves with y. Differences of relative
+# step 1e-6: truncation ~1e-12 of the third derivative, cancellation ~1e-16/1e-6 of |f| and the slopes
+# solved to 1e-14: 1e-6 relative to max |J|. Dropping the slopes' dependence on y (λ_y = 0) is 1e-2 off.
+p = Problem(Xx, [1, 1, -1, -1], [0.3 * np.random.default_rng(11).normal(size=(8, 2)) / math.sqrt(2),
+                                  0.3 * np.random.default_rng(12).normal(size=(1, 8)) / math.sqrt(8)])
+e = EventDriven(p, method="Radau")
+states = []
+_resolve_xor = e.resolve
+
+
+def _keep(yy, D, sc, at_zero, strict=False):
+    Dn = _resolve_xor(yy, D, sc, at_zero, strict)
+    states.append((yy.copy(), Dn, list(e.sliding), e.lam.copy()))
+    return Dn
+
+
+e.resolve = _keep
+e.run(t_end=100.0)
+
+
+def fd_jacobian(f, y0):
+    h = 1e-6 * np.maximum(np.abs(y0), 1e-3)
+    cols = []
+    for i in range(len(y0)):
+        up, dn = y0.copy(), y0.copy()
+        up[i] += h[i]
+        dn[i] -= h[i]
+        cols.append((f(up) - f(dn)) / (2 * h[i]))
+    return np.array(cols).T
+
+
+def jac_error(e, y0, D, clock, x):
+    yy = np.append(y0, 0.1) if clock == "tau" else y0
+    Jn = fd_jacobian(lambda v: e.piece_field(x, v, D, clock), yy)
+    return np.abs(e.piece_jacobian(x, yy, D, clock) - Jn).max() / np.abs(Jn).max()
+
+
+worst = {"sliding": 0.0, "plain": 0.0}
+for (y0, D, sl, lam) in states:
+    for clock, x in (("t", 0.3), ("s", 1.0), ("tau", 0.0)):
+        e.sliding, e.lam = sl, lam
+        worst["sliding"] = max(worst["sliding"], jac_error(e, y0, D, clock, x))
+        e.sliding, e.lam = [], np.zeros(0)
+        worst["plain"] = max(worst["plain"], jac_error(e, y0, D, clock, x))
+check(f"analytic Jacobian = differences, {len(states)} patterns with 1-{max(len(st[2]) for st in states)} sliding "
+      "surfaces, t/s/τ clocks", worst["sliding"], 1e-6)
+check("analytic Jacobian = differences, the same patterns without sliding", worst["plain"], 1e-6)
+y0, D, sl, lam = states[0]
+k0, n0, j0, _ = sl[0]["ref"]
+off = y0.copy()
+xr = np.asarray(Xx[n0], float)
+off[2 * j0:2 * j0 + 2] += 1e-3 * np.linalg.norm(off[2 * j0:2 * j0 + 2]) * xr / np.linalg.norm(xr)
+e.sliding, e.lam = sl, lam
+check("analytic Jacobian = differences 1e-3 off the sliding surface (t clock)", jac_error(e, off, D, "t", 0.3), 1e-6)
+pl = Problem(Xx, [1, 1, -1, -1], p.W0, loss="logistic", activation="leaky-relu")
+el = EventDriven(pl)
+el.sliding, el.lam = sl, lam
+check("… logistic loss, leaky ReLU (α = 0.01), the same sliding surface (s clock)", jac_error(el, off, D, "s", 1.0), 1e-6)
+Ja = e.piece_jacobian(0.3, off, D, "t")
+e_frozen = EventDriven(p)  # the same pattern with the slopes frozen at λ(y): no λ_y term
+Jfrozen = e_frozen.piece_jacobian(0.3, off, e.apply_slopes(D, e.solve_slopes(off, D, 0.0)), "t")
+check("… without λ_y the Jacobian is wrong (> 1e-3 relative; the test can fail)",
+      1e-3 / (np.abs(Ja - Jfrozen).max() / np.abs(Ja).max()), 1.0)
+
 passed = sum(results)
 print(f"zoo reference: {passed} passed, {len(results) - passed} failed")
 sys.exit(0 if passed == len(results) else 1)

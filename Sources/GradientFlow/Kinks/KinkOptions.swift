@@ -37,6 +37,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let slidingPullBack: SlidingPullBack
   /// The normalized flows' sliding treatment and correction weight in their corrected steps.
   public let normalizedKinks: NormalizedKinks
+  /// Where a pair leaves a sliding surface that turns repelling (the unconstrained Filippov flow, one hidden layer).
+  public let repellingExit: RepellingExit
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -58,9 +60,10 @@ public struct KinkOptions: Sendable, Equatable {
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
-    normalizedLogTimeKinks: LogTimeKinks = .corrected
+    normalizedLogTimeKinks: LogTimeKinks = .corrected, repellingExit: RepellingExit = .rule
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
+    self.repellingExit = repellingExit
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

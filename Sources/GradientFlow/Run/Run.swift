@@ -238,6 +238,12 @@ public final class Run {
     if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
         filippov.overflowCount + engines.steppers.reduce(0) { $0 + $1.filippovOverflows }
+      if solve.kinks.repellingExit == .rule, problem.dynamics == .unconstrained, architecture.depth == 2 {
+        result.sliding?.repellingExits =
+          filippov.repellingExitCount + engines.steppers.reduce(0) { $0 + $1.repellingExits.exits }
+        result.sliding?.unresolvedRepelling =
+          filippov.unresolvedRepellingCount + engines.steppers.reduce(0) { $0 + $1.repellingExits.unresolved }
+      }
     }
     return result
   }
@@ -339,6 +345,7 @@ public final class Run {
       let jointDeepSliding = solve.kinks.deepSliding == .joint
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
+      let repellingExit = solve.kinks.repellingExit
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -356,7 +363,8 @@ public final class Run {
             holdsChatter: holdsChatter, holdsDeepChatter: holdsDeepChatter, jointDeepSliding: jointDeepSliding,
             kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
-            normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks)
+            normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks,
+            repellingExit: repellingExit)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -159,6 +159,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var slidingPullBack: SlidingPullBack = .flowLimited
   /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).
   public var normalizedKinks: NormalizedKinks = .relaxed
+  /// Where a pair leaves a sliding surface that turns repelling (``RepellingExit``).
+  public var repellingExit: RepellingExit = .rule
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -172,7 +174,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   test per sample; `log_t_kinks`, `normalized_log_t_kinks`: the Filippov flow in the log-t phases;
   ///   `pull_back`: the
   ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
-  ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache.
+  ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
+  ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -186,6 +189,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "pull_back": "fixed",
       "normalized_kinks": "separate",
       "network_blocks": "cache",
+      "repelling_exit": "rounding",
     ]
   }
 
@@ -400,6 +404,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case normalizedLogTimeKinks = "normalized_log_t_kinks"
     case slidingPullBack = "pull_back"
     case normalizedKinks = "normalized_kinks"
+    case repellingExit = "repelling_exit"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -480,5 +485,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
       try c.decodeIfPresent(SlidingPullBack.self, forKey: .slidingPullBack) ?? d.slidingPullBack
     normalizedKinks =
       try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
+    repellingExit = try c.decodeIfPresent(RepellingExit.self, forKey: .repellingExit) ?? d.repellingExit
   }
 }

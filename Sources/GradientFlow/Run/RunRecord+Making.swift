@@ -150,6 +150,10 @@ extension RunRecord {
     public var advice: String?
     /// `--sliding exact`: the kink events located (absent for the other modes, and in older run.json files).
     public var events: Int? = nil
+    /// `repelling_exit` `rule`: evaluations with an exit slope, and with two or more repelling pairs on a unit
+    /// (absent otherwise, and in older run.json files).
+    public var repellingExits: Int? = nil
+    public var unresolvedRepelling: Int? = nil
 
     /// One of the pairs that slid longest.
     public struct TopPair: Codable, Sendable {
@@ -170,6 +174,8 @@ extension RunRecord {
       case topPairs = "top_pairs"
       case advice
       case events
+      case repellingExits = "repelling_exits"
+      case unresolvedRepelling = "repelling_unresolved"
     }
   }
 }
@@ -182,6 +188,7 @@ extension RunRecord.SlidingReport {
       capacityOverflows: summary.capacityOverflows,
       topPairs: summary.top.map {
         TopPair(layer: $0.pair.layer, sample: $0.pair.sample, unit: $0.pair.unit, time: $0.time, flips: $0.flips)
-      }, advice: summary.advice, events: summary.events)
+      }, advice: summary.advice, events: summary.events, repellingExits: summary.repellingExits,
+      unresolvedRepelling: summary.unresolvedRepelling)
   }
 }

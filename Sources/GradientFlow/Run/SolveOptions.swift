@@ -86,7 +86,7 @@ public struct SolveOptions {
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
-      normalizedLogTimeKinks: config.normalizedLogTimeKinks)
+      normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

@@ -41,7 +41,9 @@ extension CrossingCorrectedStepper {
     ownEvaluations += 1
     startRatesFresh = false
     let velocity = dynamics.velocity(state: theta, direction: rate)
-    holdsSlidingPairs = ((dynamics as? any FilippovCounting)?.slidingPairCount ?? 1) > 0
+    // A pair given an exit slope from a repelling surface is held too: inside its band the field sets its slope.
+    let counting = dynamics as? any FilippovCounting
+    holdsSlidingPairs = (counting?.slidingPairCount ?? 1) > 0 || (counting?.exitPairCount ?? 0) > 0
     network.freezePattern()
     copyPreActivations(into: startZ)
     return scale(rate, by: velocity)

@@ -58,6 +58,10 @@ public final class CrossingCorrectedStepper: StepEngine {
   public internal(set) var failureMessage: String?
   /// Evaluations where the Filippov slope solver had more candidates than it holds (``FilippovCounting``).
   public var filippovOverflows: Int { (dynamics as? any FilippovCounting)?.overflowCount ?? 0 }
+  /// The Filippov flow's evaluations with an exit slope, and with an unresolved repelling unit (``RepellingExitRule``).
+  public var repellingExits: (exits: Int, unresolved: Int) {
+    (slidingFlow?.repellingExitCount ?? 0, slidingFlow?.unresolvedRepellingCount ?? 0)
+  }
   /// Crossings corrected in accepted steps.
   public internal(set) var crossings = 0
 
@@ -225,7 +229,8 @@ public final class CrossingCorrectedStepper: StepEngine {
     kernel: CrossingKernel = .batched, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
-    normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache
+    normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
+    repellingExit: RepellingExit = .rounding
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -259,6 +264,8 @@ public final class CrossingCorrectedStepper: StepEngine {
       band = nil
     }
     slidingFlow = base as? FilippovFlow
+    // The exit rule is built for the unconstrained field (its ṡ* follows that flow's θ̇).
+    if normalization == nil { slidingFlow?.repellingExit = repellingExit }
     // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
     // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its
     // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``). Deeper nets of the

@@ -101,6 +101,15 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// all (the pairs beyond it kept ReLU slopes) — counted once per evaluation.
   public private(set) var overflowCount = 0
   private var overflowed = false
+  /// Where a pair leaves a sliding surface that turns repelling (``RepellingExit``); `rounding` unless set.
+  public var repellingExit = RepellingExit.rounding
+  private let exitRule: RepellingExitRule
+  /// Pairs given an exit slope by ``RepellingExitRule`` in the last evaluation.
+  public var exitPairCount: Int { repellingExit == .rule ? exitRule.exits : 0 }
+  /// Evaluations that gave a pair an exit slope, and evaluations with a unit of two or more repelling pairs in
+  /// its band (no rule: they kept their ReLU slopes).
+  public private(set) var repellingExitCount = 0
+  public private(set) var unresolvedRepellingCount = 0
 
   /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``.
   /// `surfaces` `.pairwise` keeps the per-pair slopes on coincident surfaces (runs recorded before the merge).
@@ -145,6 +154,9 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     solver = FilippovSlopeSolver(capacity: min(n, 256))
     coincident = CoincidentKinks(inputs: inputs, dimension: architecture.inputDimension, treatment: surfaces)
     effectiveWeights = arena.buffer(count: n)
+    exitRule = RepellingExitRule(
+      inputs: self.inputs, inputNorms: inputNorms, samples: n, dimension: architecture.inputDimension, width: width,
+      outputOffset: outputOffset, lowerSlope: lowerSlope, loss: loss)
   }
 
   /// Sliding pair i (< ``recordedSlidingCount``) of the last evaluation: its sample (a class's
@@ -176,7 +188,10 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     recordedSlidingCount = 0
     overflowed = false
     defer { if overflowed { overflowCount += 1 } }
+    let rule = repellingExit == .rule
+    if rule { exitRule.reset() }
     let count = collectCandidates(theta)
+    defer { if rule { countExits(theta: theta, direction: g) } }
     guard count > 0 else { return velocity }
     let d = architecture.inputDimension
     let width = architecture.layerSizes[1]
@@ -193,6 +208,15 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
         gradient: g + j * d)
     }
     return velocity
+  }
+
+  /// ``RepellingExitRule`` on the repelling pairs ``collectCandidates(_:)`` found, after the Filippov slopes
+  /// (q̇ needs the sliding pairs' rows), and its counts.
+  private func countExits(theta: UnsafePointer<Double>, direction g: UnsafeMutablePointer<Double>) {
+    exitRule.apply(
+      theta: theta, direction: g, network: network, outputWeights: outputWeights, coincident: coincident)
+    if exitRule.exits > 0 { repellingExitCount += 1 }
+    if exitRule.unresolved { unresolvedRepellingCount += 1 }
   }
 
   /// The candidate pairs: near the kink (|z_nj| ≤ η‖w_j‖‖x_n‖) and attracting (a_j c_n < 0), grouped by
@@ -227,9 +251,15 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       else { continue }
       for j in 0..<width
       where abs(row[j]) <= (pairBands?[m * width + j] ?? band) * weightNorms[j] * inputNorms[m]
-        && theta[outputOffset + j] * c[m] < 0
         && inverseWeightNorms[j].isFinite
       {
+        guard theta[outputOffset + j] * c[m] < 0 else {
+          // Repelling (or c_m = 0): no sliding mode; `rule` chooses its exit side (``RepellingExitRule``).
+          if repellingExit == .rule, theta[outputOffset + j] * outputWeights[m] > 0 {
+            exitRule.record(sample: m, unit: j)
+          }
+          continue
+        }
         guard total < pairCapacity else {
           overflowed = true
           break scan

@@ -224,6 +224,10 @@ public struct SlidingSummary: Sendable {
   public var capacityOverflows = 0
   /// `--sliding exact`: the kink events its steps stopped at (nil for the other modes).
   public var events: Int? = nil
+  /// `repelling_exit` `rule`: evaluations that gave a pair an exit slope from a repelling surface, and those with
+  /// a unit of two or more repelling pairs in its band (nil otherwise).
+  public var repellingExits: Int? = nil
+  public var unresolvedRepelling: Int? = nil
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
   /// normalized dynamics with one hidden layer).
   public var canUseFilippov: Bool

@@ -5,6 +5,18 @@ public protocol FilippovCounting: AnyObject {
   var overflowCount: Int { get }
   /// Sliding pairs (slope in (0, 1)) at the last right-hand side evaluation.
   var slidingPairCount: Int { get }
+  /// Pairs given an exit slope from a repelling surface at the last evaluation (``RepellingExit`` `rule`).
+  var exitPairCount: Int { get }
+  /// Evaluations that gave a pair an exit slope, and evaluations with a unit of two or more repelling pairs in
+  /// its band (``RepellingExitRule``).
+  var repellingExitCount: Int { get }
+  var unresolvedRepellingCount: Int { get }
+}
+
+extension FilippovCounting {
+  public var exitPairCount: Int { 0 }
+  public var repellingExitCount: Int { 0 }
+  public var unresolvedRepellingCount: Int { 0 }
 }
 
 /// Builds the dynamics of `--sliding filippov` from the kink options and the problem (kept apart from ``DynamicsKind``,
@@ -39,7 +51,9 @@ enum SlidingSetup {
       return try DeepFilippovFlow(
         network: network, inputs: inputs, loss: loss, band: band, joint: kinks.deepSliding == .joint)
     }
-    return try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+    let flow = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+    flow.repellingExit = kinks.repellingExit
+    return flow
   }
 
   /// `corrected` applies to the flow (not gradient descent) of a relu or leaky-relu net with a hidden layer;
