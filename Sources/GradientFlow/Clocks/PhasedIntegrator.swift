@@ -61,13 +61,22 @@ final class PhasedIntegrator {
   private let rho: (UnsafeBufferPointer<Double>) -> Double
   /// The step engine of the log-t phases (`--sliding exact`: its t engine behind ``LogClockEngine``); nil: GSL.
   private let logTimeEngine: StepEngineFactory?
+  /// The log t up to which ``logTimeEngine`` steps; a log-t phase beyond it goes on with the GSL stepper on
+  /// the flow in s (the normalized flows' ``LogTimeKinks/latestEnd``; ∞: the whole phase).
+  private let logTimeEngineEnd: Double
+  /// The stiffness switch of the phase stepped by ``logTimeEngine`` (`--stepper auto` with this rule);
+  /// nil: the phase's own stepper and the solve's rule.
+  private let logTimeSwitching: StiffnessSwitching?
 
   init(
     dynamics: any FlowDynamics, solve: SolveOptions, baseOptions: SolverOptions,
     logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double,
     margin: @escaping (UnsafeBufferPointer<Double>) -> Double,
-    rho: @escaping (UnsafeBufferPointer<Double>) -> Double, logTimeEngine: StepEngineFactory? = nil
+    rho: @escaping (UnsafeBufferPointer<Double>) -> Double, logTimeEngine: StepEngineFactory? = nil,
+    logTimeEngineEnd: Double = .infinity, logTimeSwitching: StiffnessSwitching? = nil
   ) {
+    self.logTimeEngineEnd = logTimeEngineEnd
+    self.logTimeSwitching = logTimeSwitching
     self.logTimeEngine = logTimeEngine
     self.dynamics = dynamics
     self.solve = solve
@@ -163,19 +172,44 @@ final class PhasedIntegrator {
     }
   }
 
+  /// The log-t phase: with ``logTimeEngine`` up to ``logTimeEngineEnd``, then (if the end lies beyond it)
+  /// with the GSL stepper on the flow in s; one phase record for each.
   private func runLogTimePhase(
     to logTEnd: Double, saveLogTimes: [Double], outcome: inout Outcome, onSave: @escaping SaveObserver,
     onStep: @escaping StepObserver
   ) throws(ODEError) {
+    guard logTimeEngine != nil, logTEnd > logTimeEngineEnd else {
+      try runLogTimeStretch(
+        to: logTEnd, engine: logTimeEngine, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave,
+        onStep: onStep)
+      return
+    }
+    if outcome.finalLogT < logTimeEngineEnd {
+      try runLogTimeStretch(
+        to: logTimeEngineEnd, engine: logTimeEngine, saveLogTimes: saveLogTimes, outcome: &outcome,
+        onSave: onSave, onStep: onStep)
+      guard case .reachedEnd = outcome.termination else { return }
+    }
+    try runLogTimeStretch(
+      to: logTEnd, engine: nil, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
+  }
+
+  private func runLogTimeStretch(
+    to logTEnd: Double, engine: StepEngineFactory?, saveLogTimes: [Double], outcome: inout Outcome,
+    onSave: @escaping SaveObserver, onStep: @escaping StepObserver
+  ) throws(ODEError) {
     let start = outcome.finalLogT
     var options = baseOptions
     // An engine steps θ in t (``CrossingCorrectedStepper``), not log t; `exact`'s is wrapped for log t.
-    options.stepEngine = logTimeEngine
+    options.stepEngine = engine
     options.stepper = solve.stepper(forClock: .logT)
-    // The t phases' engine stepping in t keeps their stiffness switch (``StiffnessSwitching/kinked``): on
-    // data the net cannot separate, the approach to the minimizer is stiff, and msbdf on the log-t system
-    // takes over there as it does in the t phases.
-    if logTimeEngine != nil, baseOptions.switching == .kinked { options.stepper = .auto }
+    // The t phases' engine stepping in t keeps the stiffness switch of kinked right-hand sides: on data the
+    // net cannot separate, the approach to the minimizer is stiff, and msbdf on the log-t system takes over
+    // there as it does in the t phases (the normalized flows' V-rates carry ρ_k² besides).
+    if engine != nil, let switching = logTimeSwitching {
+      options.stepper = .auto
+      options.switching = switching
+    }
     options.saveSchedule = SaveSchedule(
       times: saveLogTimes.filter { $0 > start && $0 <= logTEnd }, includeInitial: false, includeFinal: true)
     let solution = try ODESolver(system: LogTimeSystem(dynamics: dynamics), options: options).solve(

@@ -31,6 +31,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let coincidentEntries: CoincidentEntries
   /// How the log-t phases treat kinks under `corrected`.
   public let logTimeKinks: LogTimeKinks
+  /// How the Lagrange and weight-normalized flows' log-t phases treat kinks under `corrected`.
+  public let normalizedLogTimeKinks: LogTimeKinks
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h.
   public let slidingPullBack: SlidingPullBack
   /// The normalized flows' sliding treatment and correction weight in their corrected steps.
@@ -57,8 +59,10 @@ public struct KinkOptions: Sendable, Equatable {
     jacobian: KinkJacobian = .inBand, frozenPair: FrozenPair = .rkck,
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
-    correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed, repellingExit: RepellingExit = .rule
+    correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
+    normalizedLogTimeKinks: LogTimeKinks = .corrected, repellingExit: RepellingExit = .rule
   ) {
+    self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight

@@ -87,7 +87,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .stiffKinks: return oneOf(StiffKinks.self)
     case .slidingCorrection: return oneOf(SlidingCorrection.self)
     case .coincidentEntries: return oneOf(CoincidentEntries.self)
-    case .logTimeKinks: return oneOf(LogTimeKinks.self)
+    case .logTimeKinks, .normalizedLogTimeKinks: return oneOf(LogTimeKinks.self)
     case .slidingPullBack: return oneOf(SlidingPullBack.self)
     case .normalizedKinks: return oneOf(NormalizedKinks.self)
     case .repellingExit: return oneOf(RepellingExit.self)

@@ -174,7 +174,9 @@ public final class Run {
     options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
-      rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine) : nil)
+      rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine) : nil,
+      logTimeEngineEnd: solve.normalizedLogTimeInT ? LogTimeKinks.latestEnd : .infinity,
+      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -288,14 +290,18 @@ public final class Run {
   /// ``LogTimeKinks/latestEnd`` and the t phases' stiffness switch (``StiffKinks``: one hidden relu or
   /// leaky-relu layer, `--stepper auto`), which the log-t phase keeps (``LogTimeKinks``). Without the switch, a
   /// run on data the net cannot separate would approach its minimizer with an explicit engine held to its
-  /// stability bound (a leaky-ReLU XOR, 7,288 → 1.6M evaluations before leaky ReLU got the switch). The normalized flows keep their log-t phases' implicit
-  /// stepper: there their V-rates grow like ρ_k² and an explicit engine would be held to small steps.
+  /// stability bound (a leaky-ReLU XOR, 7,288 → 1.6M evaluations before leaky ReLU got the switch). The
+  /// Lagrange and weight-normalized flows with `normalized_log_t_kinks` `corrected`
+  /// (``SolveOptions/normalizedLogTimeInT``) step in t up to ``LogTimeKinks/latestEnd`` with the same switch
+  /// and go on from there with the Filippov flow in s.
   private var stepsLogTimeInT: Bool {
     switch solve.kinks.sliding {
     case .exact: true
     case .corrected:
-      solve.kinks.logTimeKinks == .corrected && problem.dynamics == .unconstrained
-        && solve.logTEnd <= LogTimeKinks.latestEnd && solve.solver.switching == .kinked
+      problem.dynamics == .unconstrained
+        ? solve.kinks.logTimeKinks == .corrected && solve.logTEnd <= LogTimeKinks.latestEnd
+          && solve.solver.switching == .kinked
+        : solve.normalizedLogTimeInT
     default: false
     }
   }

@@ -152,6 +152,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var coincidentEntries: CoincidentEntries = .merged
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
+  /// How the Lagrange and weight-normalized flows' log-t phases treat kinks under `--sliding corrected`
+  /// (``LogTimeKinks/normalizedFlows``).
+  public var normalizedLogTimeKinks: LogTimeKinks = .corrected
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h (``SlidingPullBack``).
   public var slidingPullBack: SlidingPullBack = .flowLimited
   /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).
@@ -168,7 +171,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   deeper nets' Filippov slopes; `leaky_sliding`: no leaky-ReLU sliding; `crossing_kernel`: the per-sample
   ///   correction; `kink_jacobian`: the step ε^{1/3}; `frozen_pair`: Fehlberg's pair; `stiff_kinks`: no
   ///   stiffness switching on ReLU nets; `sliding_correction`: no projection; `coincident_entries`: one entry
-  ///   test per sample; `log_t_kinks`: the Filippov flow in the log-t phases; `pull_back`: the
+  ///   test per sample; `log_t_kinks`, `normalized_log_t_kinks`: the Filippov flow in the log-t phases;
+  ///   `pull_back`: the
   ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
   ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
   ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
@@ -182,6 +186,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "leaky_sliding": "none", "crossing_kernel": "per-sample", "kink_jacobian": "cube-root",
       "frozen_pair": "rkf45", "stiff_kinks": "explicit", "minimizer_velocity": "backprop",
       "sliding_correction": "free", "coincident_entries": "per-sample", "log_t_kinks": "filippov",
+      "normalized_log_t_kinks": "filippov",
       "pull_back": "fixed",
       "normalized_kinks": "separate",
       "network_blocks": "cache",
@@ -397,6 +402,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingCorrection = "sliding_correction"
     case coincidentEntries = "coincident_entries"
     case logTimeKinks = "log_t_kinks"
+    case normalizedLogTimeKinks = "normalized_log_t_kinks"
     case slidingPullBack = "pull_back"
     case normalizedKinks = "normalized_kinks"
     case repellingExit = "repelling_exit"
@@ -474,6 +480,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     coincidentEntries =
       try c.decodeIfPresent(CoincidentEntries.self, forKey: .coincidentEntries) ?? d.coincidentEntries
     logTimeKinks = try c.decodeIfPresent(LogTimeKinks.self, forKey: .logTimeKinks) ?? d.logTimeKinks
+    normalizedLogTimeKinks =
+      try c.decodeIfPresent(LogTimeKinks.self, forKey: .normalizedLogTimeKinks) ?? d.normalizedLogTimeKinks
     slidingPullBack =
       try c.decodeIfPresent(SlidingPullBack.self, forKey: .slidingPullBack) ?? d.slidingPullBack
     normalizedKinks =

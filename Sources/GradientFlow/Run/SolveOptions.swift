@@ -26,6 +26,9 @@ public struct SolveOptions {
   /// stops and step engine are set per phase).
   public let solver: SolverOptions
   public let kinks: KinkOptions
+  /// Whether the Lagrange or weight-normalized flow's log-t phases step in t with the t phases' corrected
+  /// engine under `auto` with the rule for kinked right-hand sides (``LogTimeKinks/appliesToNormalizedFlow``).
+  public let normalizedLogTimeInT: Bool
   public let stops: StopOptions
   /// OpenBLAS threads (``BLASThreads``; changes the summation order of split products, nothing else).
   public let threads: Int
@@ -83,7 +86,7 @@ public struct SolveOptions {
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
-      repellingExit: config.repellingExit)
+      normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).
@@ -99,6 +102,11 @@ public struct SolveOptions {
         : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
     solver.stepper = timeStepper
     if switchesOnKinks { solver.switching = .kinked }
+    normalizedLogTimeInT =
+      config.dynamics != .unconstrained && kinks.sliding == .corrected
+      && LogTimeKinks.appliesToNormalizedFlow(
+        config.normalizedLogTimeKinks, stiffKinks: config.stiffKinks, stepper: config.stepper(forClock: .logT),
+        architecture: architecture, gradientDescent: config.gdStep != nil)
     self.solver = solver
     var stops = StopOptions()
     stops.whenSeparated = config.stopWhenSeparated
