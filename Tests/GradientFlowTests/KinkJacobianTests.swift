@@ -61,6 +61,10 @@ import Testing
       // sensitive to its start at the 1e-8 level (with `separate` at rtol 0.8e-8 … 1.2e-8 its γ̄ lands 6.8e-7 to
       // 1.8e-6 from the reference), and this test is about its Jacobian, not the t phase.
       config.normalizedKinks = .separate
+      // The log-t phase as the Filippov flow in s by msbdf, whose Jacobian this test is about: new runs step their
+      // first log t ≤ 600 in t with the corrected engine (`normalized_log_t_kinks` `corrected`), and use this
+      // phase beyond that and in run.json files without the key.
+      config.normalizedLogTimeKinks = .filippov
       edit(&config)
       let result = try Run(setup: RunSetup(config: config), outputDirectory: dir + "/" + name).run()
       #expect(result.termination.isSuccess, "\(name): \(result.terminationMessage)")
