@@ -36,15 +36,15 @@ public enum LogTimeKinks: String, CaseIterable, Sendable, Codable {
   /// Whether a Lagrange or weight-normalized flow's log-t phases step in t: `corrected`, `--stepper auto`
   /// (an explicit choice of stepper keeps the Filippov flow in s), one hidden relu or leaky-relu layer
   /// without the smooth gate, the flow (not gradient descent) and `stiff_kinks` `switch`: the phase needs
-  /// the stiffness switch, since at large ρ the normalized flows' V-rates carry ρ_k² (THEORY §7.4) and
+  /// the stiffness switch, since at large ρ the normalized flows' V-rates carry ρ_k² (docs/dynamics.md) and
   /// the explicit engine alone was held at its stability bound (iris setosa against versicolor, Lagrange,
   /// to log t = 600: 608,721 evaluations against 24,830 with the switch and 7,761 for msbdf in s).
   static func appliesToNormalizedFlow(
     _ value: LogTimeKinks, stiffKinks: StiffKinks, stepper: Stepper, architecture: Architecture,
     gradientDescent: Bool
   ) -> Bool {
-    value == .corrected && stiffKinks == .switch && stepper == .auto && architecture.depth == 2
-      && (architecture.activation == .relu || architecture.activation == .leakyRelu)
-      && architecture.smoothGate == nil && !gradientDescent
+    value == .corrected
+      && StiffKinks.switchable(
+        stiffKinks, stepper: stepper, architecture: architecture, gradientDescent: gradientDescent)
   }
 }

@@ -27,9 +27,18 @@ public enum StiffKinks: String, CaseIterable, Sendable, Codable {
     _ value: StiffKinks, stepper: Stepper, architecture: Architecture, dynamics: DynamicsKind, sliding: SlidingMode,
     gradientDescent: Bool
   ) -> Bool {
+    switchable(value, stepper: stepper, architecture: architecture, gradientDescent: gradientDescent)
+      && dynamics == .unconstrained && (sliding == .corrected || sliding == .filippov)
+  }
+
+  /// Where the switch for kinked right-hand sides can run at all: `switch`, `--stepper auto`, one hidden relu
+  /// or leaky-relu layer without the smooth gate, the flow (not gradient descent). ``applies`` adds the
+  /// unconstrained flow's t phases; ``LogTimeKinks`` the normalized flows' log-t phases.
+  static func switchable(
+    _ value: StiffKinks, stepper: Stepper, architecture: Architecture, gradientDescent: Bool
+  ) -> Bool {
     value == .switch && stepper == .auto && architecture.depth == 2
       && (architecture.activation == .relu || architecture.activation == .leakyRelu)
-      && architecture.smoothGate == nil && dynamics == .unconstrained && !gradientDescent
-      && (sliding == .corrected || sliding == .filippov)
+      && architecture.smoothGate == nil && !gradientDescent
   }
 }

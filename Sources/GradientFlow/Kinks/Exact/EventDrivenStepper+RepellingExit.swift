@@ -41,6 +41,11 @@ extension EventDrivenStepper {
     repellingExit == .rule && unitSign[j] != 0 && field.sliding.unitRange(j).count == 1
   }
 
+  /// Whether unit j's a_j crossed 0 at θ since the piece's start, for an exit event (``exitEventApplies``).
+  func crossedZero(unit j: Int, at theta: UnsafePointer<Double>) -> Bool {
+    exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0
+  }
+
   /// At an accepted step's end θ (no event): counts the units with two or more sliding surfaces whose a_j
   /// crossed 0 in the step (the legacy behaviour holds them on their surfaces) and takes their new sign.
   func countUnresolved(at theta: UnsafePointer<Double>) {
@@ -61,15 +66,11 @@ extension EventDrivenStepper {
   func chooseExits(at theta: UnsafePointer<Double>) -> Int {
     countUnresolved(at: theta)
     let m = field.width
-    var crossed = false
-    for j in 0..<m where exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0 {
-      crossed = true
-    }
-    guard crossed else { return 0 }
+    guard (0..<m).contains(where: { crossedZero(unit: $0, at: theta) }) else { return 0 }
     // The shares at θ (the field keeps its last evaluation's shares).
     _ = field.evaluate(theta, into: probeRate)
     var exits = 0
-    for j in 0..<m where exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0 {
+    for j in 0..<m where crossedZero(unit: j, at: theta) {
       let s = field.sliding.unitRange(j).lowerBound
       let chord = field.lambda[s] - anchorShare[j]
       guard chord != 0, chord.isFinite else {

@@ -265,7 +265,7 @@ public final class EventDrivenStepper: StepEngine {
       any = any || flaggedSurface[s]
     }
     for j in 0..<m {
-      flaggedUnit[j] = exitEventApplies(unit: j) && unitSign[j] * theta[field.outputOffset + j] <= 0
+      flaggedUnit[j] = crossedZero(unit: j, at: theta)
       any = any || flaggedUnit[j]
     }
     return any
