@@ -35,6 +35,17 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     }
   }
 
+  /// e^σ times the force of one margin, formed in the exponent (e^{σ − q}, e^{σ − softplus(q)}) so that it stays
+  /// normal where e^σ is huge and the force tiny: the force per unit of a time measured in units e^σ
+  /// (``RescaledTimeEngine``). σ = 0 gives ``force(margin:)`` bit for bit.
+  public func force(margin q: Double, logTimeUnit sigma: Double) -> Double {
+    switch self {
+    case .exponential: exp(sigma - q)
+    case .logistic: exp(sigma - softplus(q))
+    case .square: 2 * (1 - q) * exp(sigma)
+    }
+  }
+
   /// Evaluates log L and writes the force weights w_n for margins q (N entries).
   public func evaluate(
     margins q: UnsafePointer<Double>, count: Int, weights w: UnsafeMutablePointer<Double>

@@ -60,7 +60,7 @@ public struct KinkOptions: Sendable, Equatable {
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
-    normalizedLogTimeKinks: LogTimeKinks = .corrected, repellingExit: RepellingExit = .rule
+    normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit

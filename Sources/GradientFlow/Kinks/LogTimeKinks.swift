@@ -3,7 +3,15 @@ import ODE
 /// How the log-t phases of a run under `--sliding corrected` treat ReLU kinks: config key `log_t_kinks` for
 /// the unconstrained flow, `normalized_log_t_kinks` for the Lagrange and weight-normalized flows.
 ///
-/// - `corrected` (the default): the log-t phase steps in t with the crossing-corrected engine, presented
+/// - `rebased` (the normalized flows' default): as `corrected`, for the whole phase however long: t is
+///   measured in a unit e^σ that ``LogClockEngine`` moves up by ``latestEnd`` whenever log t passes
+///   σ + ``latestEnd`` (the flow is autonomous, so its steps in u = t·e^{−σ} are those in t with the
+///   field times e^σ), so neither t nor the forces leave the doubles. Why: past the hand-over at
+///   log t = 600 the Filippov flow in s crawled (the S benchmark, Lagrange, to log t = 1000: log t 628.8
+///   after 16M evaluations in 60 s). On the unconstrained flow `rebased` is `corrected` at any end, a
+///   choice, not its default (its Filippov flow in s is cheap there: S to log t = 1000, 16,995
+///   evaluations).
+/// - `corrected` (the unconstrained flow's default): the log-t phase steps in t with the crossing-corrected engine, presented
 ///   to the solver in s = log t by ``LogClockEngine`` — the t phase's engine, with its sliding projection,
 ///   chatter hold and coincident entries, over the whole run, and with the stiffness switch of kinked
 ///   right-hand sides (``StiffnessSwitching/kinked``: msbdf on the Filippov flow in s where the explicit
@@ -11,7 +19,8 @@ import ODE
 ///   how it is integrated. The unconstrained flow uses it where its t phases switch (``StiffKinks``) and the
 ///   run ends at log t ≤ ``latestEnd`` (elsewhere its log-t phase is `filippov`); the normalized flows where
 ///   ``appliesToNormalizedFlow(_:stiffKinks:stepper:architecture:gradientDescent:)`` holds, up to
-///   ``latestEnd``, and a longer run goes on from there with the Filippov flow in s.
+///   ``latestEnd``, and a longer run goes on from there with the Filippov flow in s (runs recorded with it
+///   replay so).
 /// - `filippov`: the log-t phase integrates the Filippov flow in s with the phase's GSL stepper, what runs
 ///   recorded before the key existed did, so a run.json without it replays bit for bit.
 ///
@@ -25,15 +34,41 @@ import ODE
 /// `flow-limited`) and reaches the run's minimizer stop at log t ≈ 24.7 in seconds (docs/kinks.md, "The
 /// normalized flows in the log-t clock").
 public enum LogTimeKinks: String, CaseIterable, Sendable, Codable {
+  case rebased
   case corrected
   case filippov
 
-  /// The latest end, in log t, of a run whose log-t phase steps in t: 600. The t engine evaluates the
+  /// The log t up to which a log-t phase steps in t with the corrected engine: ∞ for `rebased`,
+  /// ``latestEnd`` for `corrected`, none (−∞) for `filippov`.
+  var engineEnd: Double {
+    switch self {
+    case .rebased: .infinity
+    case .corrected: Self.latestEnd
+    case .filippov: -.infinity
+    }
+  }
+
+  /// The latest end, in log t, of a run whose log-t phase steps in t with t in its own unit: 600 (and the
+  /// span of one unit e^σ under `rebased`). The t engine evaluates the
   /// forces as exp(log L-scale) with log L ≈ −log t + O(log ρ, log N) late in a separable run; they must
   /// stay normal doubles (exponent above −708), and 600 leaves a hundred for the data's spread.
   public static let latestEnd = 600.0
 
-  /// Whether a Lagrange or weight-normalized flow's log-t phases step in t: `corrected`, `--stepper auto`
+  /// The stiffness switch of a normalized flow's `rebased` log-t phases: checks from the first step, 3 stiff
+  /// verdicts in a row switch to msbdf, back when it costs more (``StiffnessSwitching/SwitchBack/cost``), and
+  /// 4× as many verdicts before each new try. Why: in s these flows are stiff by nature — their V-rates carry
+  /// ρ_k² (docs/dynamics.md), so the relaxation of the support samples' margins runs at a rate that grows
+  /// like ρ ~ log t/γ — and the t phases' rule (``StiffnessSwitching/kinked``: 2,000 accepted steps of
+  /// warm-up, then 50 verdicts) spent ~3,000 explicit steps before its first switch: narrow XOR (width 4,
+  /// Lagrange, seed 83) to log t 12 cost 25,348 evaluations against 2,196 now (msbdf in s: 2,393), blobs
+  /// (width 8) to log t 700 27,402 against 9,595. Where msbdf does not pay (on a kinked field it can cost
+  /// more than the explicit steps held at their bound), the growing count bounds the trials: on a draw of
+  /// 16 problems the worst such cost is 2.2× the t rule's (docs/kinks.md, "The normalized flows in the
+  /// log-t clock").
+  public static let switching = StiffnessSwitching(
+    warmUpSteps: 0, stiffChecks: 3, switchBack: .cost, implicitToleranceScale: 0.01, retryGrowth: 4)
+
+  /// Whether a Lagrange or weight-normalized flow's log-t phases step in t: `rebased` or `corrected`, `--stepper auto`
   /// (an explicit choice of stepper keeps the Filippov flow in s), one hidden relu or leaky-relu layer
   /// without the smooth gate, the flow (not gradient descent) and `stiff_kinks` `switch`: the phase needs
   /// the stiffness switch, since at large ρ the normalized flows' V-rates carry ρ_k² (docs/dynamics.md) and
@@ -43,7 +78,7 @@ public enum LogTimeKinks: String, CaseIterable, Sendable, Codable {
     _ value: LogTimeKinks, stiffKinks: StiffKinks, stepper: Stepper, architecture: Architecture,
     gradientDescent: Bool
   ) -> Bool {
-    value == .corrected
+    value != .filippov
       && StiffKinks.switchable(
         stiffKinks, stepper: stepper, architecture: architecture, gradientDescent: gradientDescent)
   }

@@ -174,9 +174,9 @@ public final class Run {
     options.stopConditions = RunStops.make(solve.stops, probe: probe, minimizer: minimizerTest(flow, recorder))
     let integrator = PhasedIntegrator(
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
-      rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine) : nil,
-      logTimeEngineEnd: solve.normalizedLogTimeInT ? LogTimeKinks.latestEnd : .infinity,
-      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil)
+      rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine, rebases: rebasesLogTime) : nil,
+      logTimeEngineEnd: solve.normalizedLogTimeInT ? solve.kinks.normalizedLogTimeKinks.engineEnd : .infinity,
+      logTimeSwitching: logTimeSwitching)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -286,31 +286,47 @@ public final class Run {
   }
 
   /// Whether the log-t phases step in t with the t phases' engine (``LogClockEngine``): always for `exact`;
-  /// for `corrected` on the unconstrained flow with `log_t_kinks` `corrected`, an end at log t ≤
-  /// ``LogTimeKinks/latestEnd`` and the t phases' stiffness switch (``StiffKinks``: one hidden relu or
+  /// for `corrected` on the unconstrained flow with `log_t_kinks` `corrected` and an end at log t ≤
+  /// ``LogTimeKinks/latestEnd`` (or `rebased`, any end) and the t phases' stiffness switch (``StiffKinks``: one hidden relu or
   /// leaky-relu layer, `--stepper auto`), which the log-t phase keeps (``LogTimeKinks``). Without the switch, a
   /// run on data the net cannot separate would approach its minimizer with an explicit engine held to its
   /// stability bound (a leaky-ReLU XOR, 7,288 → 1.6M evaluations before leaky ReLU got the switch). The
-  /// Lagrange and weight-normalized flows with `normalized_log_t_kinks` `corrected`
-  /// (``SolveOptions/normalizedLogTimeInT``) step in t up to ``LogTimeKinks/latestEnd`` with the same switch
-  /// and go on from there with the Filippov flow in s.
+  /// Lagrange and weight-normalized flows with `normalized_log_t_kinks` `rebased` or `corrected`
+  /// (``SolveOptions/normalizedLogTimeInT``) step in t with the same switch, over the whole phase
+  /// (`rebased`) or up to ``LogTimeKinks/latestEnd`` and from there with the Filippov flow in s (`corrected`).
   private var stepsLogTimeInT: Bool {
     switch solve.kinks.sliding {
     case .exact: true
     case .corrected:
       problem.dynamics == .unconstrained
-        ? solve.kinks.logTimeKinks == .corrected && solve.logTEnd <= LogTimeKinks.latestEnd
-          && solve.solver.switching == .kinked
+        ? solve.logTEnd <= solve.kinks.logTimeKinks.engineEnd && solve.solver.switching == .kinked
         : solve.normalizedLogTimeInT
     default: false
     }
   }
 
-  /// The t phases' engine behind ``LogClockEngine``, for the log-t phases.
-  private static func logClock(_ makeEngine: StepEngineFactory?) -> StepEngineFactory? {
+  /// The stiffness switch of the log-t phases stepped in t (``LogTimeKinks/switching`` for the normalized flows'
+  /// `rebased` phases, else the t phases' rule), or nil.
+  private var logTimeSwitching: StiffnessSwitching? {
+    guard stepsLogTimeInT, solve.kinks.sliding == .corrected else { return nil }
+    return problem.dynamics != .unconstrained && solve.kinks.normalizedLogTimeKinks == .rebased
+      ? LogTimeKinks.switching : .kinked
+  }
+
+  /// Whether the log-t phases' engine in t moves its unit of time along (`rebased`, ``LogTimeKinks``), so
+  /// that it can step past log t ≈ 709.78.
+  private var rebasesLogTime: Bool {
+    solve.kinks.sliding == .corrected
+      && (problem.dynamics == .unconstrained ? solve.kinks.logTimeKinks : solve.kinks.normalizedLogTimeKinks)
+        == .rebased
+  }
+
+  /// The t phases' engine behind ``LogClockEngine``, for the log-t phases; `rebases`: with t in a unit that
+  /// moves along (``LogClockEngine/rebaseSpan``).
+  private static func logClock(_ makeEngine: StepEngineFactory?, rebases: Bool) -> StepEngineFactory? {
     guard let makeEngine else { return nil }
     let factory: StepEngineFactory = { dimension, tolerances throws(ODEError) in
-      LogClockEngine(inner: try makeEngine(dimension, tolerances))
+      LogClockEngine(inner: try makeEngine(dimension, tolerances), rebaseSpan: rebases ? LogTimeKinks.latestEnd : nil)
     }
     return factory
   }

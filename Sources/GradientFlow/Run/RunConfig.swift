@@ -153,8 +153,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// How the log-t phases treat kinks under `--sliding corrected` (``LogTimeKinks``).
   public var logTimeKinks: LogTimeKinks = .corrected
   /// How the Lagrange and weight-normalized flows' log-t phases treat kinks under `--sliding corrected`
-  /// (``LogTimeKinks/normalizedFlows``).
-  public var normalizedLogTimeKinks: LogTimeKinks = .corrected
+  /// (``LogTimeKinks``).
+  public var normalizedLogTimeKinks: LogTimeKinks = .rebased
   /// Whether the crossing-corrected steps cap the Filippov pull-back's rate at 1/h (``SlidingPullBack``).
   public var slidingPullBack: SlidingPullBack = .flowLimited
   /// The normalized flows' sliding treatment and correction weight in their corrected steps (``NormalizedKinks``).

@@ -18,7 +18,8 @@ extension CrossingCorrectedStepper {
     pathState(s, h: h, into: path)
     let f = field.preActivations(path, sample: n, slopes: slopes, into: rootZ)
     let y = field.label(n)
-    let attraction = y * field.loss.force(margin: y * f) * field.outputSignal(path, slopes: slopes, unit: u)
+    let attraction =
+      y * field.loss.force(margin: y * f, logTimeUnit: logTimeUnit) * field.outputSignal(path, slopes: slopes, unit: u)
     guard attraction < 0 else { return false }
     let squared = field.jacobianSquaredNorm(path, slopes: slopes, unit: u)
     // The flip changes u's slope by 1 − α (α = 0 for ReLU); a normalized flow moves z_u by a_1 = ρ_1²/c_1²

@@ -28,9 +28,10 @@ extension CrossingCorrectedStepper {
     return scale(rate, by: velocity)
   }
 
-  /// rate ← exp(logScale) · direction (−∇L in the t clock); returns whether every component is finite.
+  /// rate ← exp(logScale + σ) · direction (−∇L in the t clock, times the time unit e^σ: ``logTimeUnit``);
+  /// returns whether every component is finite.
   func scale(_ rate: UnsafeMutablePointer<Double>, by velocity: FlowVelocity) -> Bool {
-    let factor = exp(velocity.logScale)
+    let factor = exp(velocity.logScale + logTimeUnit)
     for i in 0..<dimension { rate[i] *= factor }
     for i in 0..<dimension where !rate[i].isFinite { return false }
     return true

@@ -43,7 +43,7 @@ import ODE
 /// Evaluations per attempt: 6 of F_0 (the 4(5) pair with its end-point rate), for deep nets one forward pass at
 /// s = ½, and, when a crossing was found, one for J·v and one of the true F at the corrected θ_1 (the next
 /// step's start). Between crossings the frozen field's end rate is the next start's rate.
-public final class CrossingCorrectedStepper: StepEngine {
+public final class CrossingCorrectedStepper: RescaledTimeEngine {
   /// The correction's share of the error estimate: a step is accepted only when `correctionWeight` × the
   /// second correction term is within tolerance. Positive; below 1 trusts the propagated second-order
   /// correction (local extrapolation), larger is more cautious. See ``defaultCorrectionWeight``.
@@ -205,6 +205,19 @@ public final class CrossingCorrectedStepper: StepEngine {
   let unitSamples: UnsafeMutablePointer<Int>
 
   var startTime = Double.nan
+  /// σ of the unit e^σ in which this engine measures t (``RescaledTimeEngine``): its steps are in
+  /// u = t·e^{−σ} and its field is the flow's times e^σ. The flow is autonomous, so nothing else changes.
+  /// A new unit makes the next step a fresh start (its t is not the last step's end) and refreshes the
+  /// stiff mode of the exponential steps, whose λ_1 is per unit of time.
+  public var logTimeUnit = 0.0 {
+    didSet {
+      slidingFlow?.logTimeUnit = logTimeUnit
+      field.logTimeUnit = logTimeUnit
+      shallow?.logTimeUnit = logTimeUnit
+      hasStart = false
+      stepsSinceMode = Self.modeRefreshInterval
+    }
+  }
   var hasStart = false
   var stepCrossings = 0
   /// Whether `startRateZ` holds X Ẇ_1ᵀ of the current `startRate` (it changes only at a restart or an

@@ -10,7 +10,7 @@ import ODE
 ///
 /// The map back costs O(P) per step and no evaluation: the weights are kept between steps and mapped again
 /// only when the solver hands back a state this engine did not write.
-public final class NormalizedCrossingStepper: StepEngine {
+public final class NormalizedCrossingStepper: RescaledTimeEngine {
   public let inner: CrossingCorrectedStepper
   public let field: NormalizedWeightField
   public let dimension: Int
@@ -32,6 +32,12 @@ public final class NormalizedCrossingStepper: StepEngine {
     dimension = architecture.depth + architecture.parameterCount
     theta = arena.buffer(Double.self, count: architecture.parameterCount)
     written = arena.buffer(Double.self, count: dimension)
+  }
+
+  /// The inner stepper's unit of time (``RescaledTimeEngine``); the map between the coordinates has no t.
+  public var logTimeUnit: Double {
+    get { inner.logTimeUnit }
+    set { inner.logTimeUnit = newValue }
   }
 
   public var rejectedSteps: Int { inner.rejectedSteps }

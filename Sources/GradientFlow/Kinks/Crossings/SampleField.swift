@@ -11,6 +11,8 @@ import ODE
 ///
 /// Slopes and pre-activations of all hidden layers sit in one vector of Σ_k d_k entries, layer 1 first.
 final class SampleField {
+  /// σ of the stepper's unit of time e^σ: forces are per that unit (``Loss/force(margin:logTimeUnit:)``).
+  var logTimeUnit = 0.0
   let architecture: Architecture
   let loss: Loss
   private let depth: Int
@@ -226,7 +228,7 @@ final class SampleField {
   ) {
     let f = preActivations(theta, sample: n, slopes: m, into: z)
     let y = labels[n]
-    let c = scale * loss.force(margin: y * f) * y
+    let c = scale * loss.force(margin: y * f, logTimeUnit: logTimeUnit) * y
     guard c != 0 else { return }
     let top = sizes[depth - 1]
     let below: UnsafePointer<Double> =

@@ -33,6 +33,8 @@ import ODE
 /// adds λ k^flip_m when it is followed, which together keep ż = 0 on the surface (the mirror pair x, −x gets
 /// λ and 1 − λ of the two sides). Lone samples keep the per-sample test, bit for bit.
 final class ShallowCorrection {
+  /// σ of the stepper's unit of time e^σ: forces are per that unit (``Loss/force(margin:logTimeUnit:)``).
+  var logTimeUnit = 0.0
   /// Owns every buffer below (freed with the correction).
   private let arena: ScratchArena
   private let inputDimension: Int
@@ -168,7 +170,7 @@ final class ShallowCorrection {
     for j in 0..<width { hidden[j] = m[j] * z[j] }
     let f = NetworkKernels.dot(v, hidden, width)
     let y = labels[n]
-    return loss.force(margin: y * f) * y
+    return loss.force(margin: y * f, logTimeUnit: logTimeUnit) * y
   }
 
   /// Adds k at the loaded point with weights `weight` (∫ Δg dt) and `leverWeight` (∫ (t_1 − t) Δg dt).

@@ -50,6 +50,9 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// κ_nj = e^{logScale} κ₀ Σ|w| |a_j| ‖x_n‖ / ‖w_j‖ the rate of ż_nj = −κ_nj z_nj. ∞ (the default) leaves it
   /// as it is; the crossing-corrected steps set it to 1/(h·max(a_1, 1)) per step (``SlidingPullBack``).
   public var pullBackLimit = Double.infinity
+  /// σ of the time unit e^σ in which the caller steps (``LogClockEngine``'s rebased t): ``pullBackLimit`` and
+  /// ``slidingRate(_:)`` are per that unit, the rate of t times e^σ. 0 (the default): t itself.
+  public var logTimeUnit = 0.0
   public var architecture: Architecture { network.architecture }
   public var dimension: Int { architecture.parameterCount }
 
@@ -164,8 +167,8 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   public func slidingPair(_ i: Int) -> (sample: Int, unit: Int) { (slidingSamples[i], slidingUnits[i]) }
 
   /// Sliding pair i's slope term in dθ/dt: ẇ_j gets u x_m with u in (lo, 0), u = lo the slope 1, u = 0 the
-  /// slope α (both times e^{logScale}, so in the units of the rate dθ/dt; for a class of coincident samples, its
-  /// representative's term).
+  /// slope α (both times e^{logScale + logTimeUnit}, so in the units of the rate dθ/dt, per ``logTimeUnit``; for a
+  /// class of coincident samples, its representative's term).
   public func slidingRate(_ i: Int) -> (u: Double, lower: Double) { (slidingRates[i], slidingLowerRates[i]) }
 
   /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
@@ -347,7 +350,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       var q = 0.0
       for i in 0..<d { q += x[i] * row[i] }
       var kappa = rate * inputNorms[m]
-      if pullBackLimit.isFinite { kappa = min(kappa, pullBackLimit * exp(-logScale)) }
+      if pullBackLimit.isFinite { kappa = min(kappa, pullBackLimit * exp(-(logScale + logTimeUnit))) }
       solver.linear[p] = q + kappa * z[m * width + j]
       solver.lower[p] = lowerSlope == 0 ? a * c[m] : (1 - lowerSlope) * (a * c[m])
       solver.upper[p] = 0
@@ -362,7 +365,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     }
     for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
     let sliding = solver.solveKeepingCrossings(size: k)
-    let scale = exp(logScale)
+    let scale = exp(logScale + logTimeUnit)
     for p in 0..<k where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
       guard recordedSlidingCount < pairCapacity else { break }
       slidingUnits[recordedSlidingCount] = j
