@@ -62,11 +62,15 @@ import Testing
     #expect(config["error_norm"] as? String == "rms")
     try expectReplay(of: first, into: dir.appendingPathComponent("b").path)
     let lagrange = try gradflow([
-      "simulate", "--widths", "6,5", "--t-end", "1", "--sliding", "filippov", "--dynamics", "lagrange",
+      "simulate", "--widths", "6,5", "--seed", "1", "--t-end", "1", "--sliding", "filippov", "--dynamics", "lagrange",
       "--out", dir.appendingPathComponent("c").path, "--quiet",
     ])
-    #expect(lagrange.status == 64)
-    #expect(lagrange.stderr.contains("unconstrained"))
+    // Two hidden layers: the deep Filippov slopes under the Lagrange flow's layer metric (DeepFilippovFlow).
+    #expect(lagrange.status == 0, "\(lagrange.stderr)")
+    let lagrangeRecord = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("c").path + "/run.json")))
+    let lagrangeConfig = try #require((lagrangeRecord as? [String: Any])?["config"] as? [String: Any])
+    #expect(lagrangeConfig["sliding"] as? String == "filippov")
   }
 
   @Test func exactRunOnMirrorDataPrintsTheReferenceAndReplays() throws {

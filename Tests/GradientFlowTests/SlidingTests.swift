@@ -218,7 +218,8 @@ import Testing
     #expect(try resolved { $0.activation = .identity } == .off)
     // The normalized flows of one hidden ReLU layer take the crossing-corrected steps (in W, with FilippovFlow's
     // slopes), on coincident surfaces too when those steps project and hold sliding pairs (`normalized_kinks`
-    // `relaxed` or `shared`; NormalizedPullBackTests checks such a run), else filippov there; deeper ones keep
+    // `relaxed` or `shared`; NormalizedPullBackTests checks such a run), else filippov there; deeper ReLU nets
+    // take the deep Filippov slopes under the flows' layer metric (DeepNormalizedSlidingTests), and leaky ReLU keeps
     // σ'(0) = 0.
     #expect(try resolved { $0.dynamics = .lagrange } == .corrected)
     #expect(try resolved { $0.dynamics = .weightnorm } == .corrected)
@@ -237,7 +238,7 @@ import Testing
       try resolved {
         $0.dynamics = .lagrange
         $0.widths = [4, 3]
-      } == .off)
+      } == .filippov)
     #expect(
       try resolved {
         $0.dynamics = .weightnorm

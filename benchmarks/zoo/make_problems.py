@@ -157,6 +157,9 @@ P = [
     ("iris_raw_w8", "iris_raw", [8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
     ("iris_std_w8", "iris_std", [8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, True, None),
     ("iris_std_w8_wn_c1_logt", "iris_std", [8], "relu", "exponential", "weightnorm", 1.0, "log-t", {"log_t_end": 10}, 1.0, 0, False, None),
+    ("blobs_w16_lagrange_logt", "blobs", [16], "relu", "exponential", "lagrange", None, "log-t", {"log_t_end": 30}, 1.0, 0, False, None),
+    ("xor4_w8_wn_c0.5_logt", "xor4", [8], "relu", "exponential", "weightnorm", 0.5, "log-t", {"log_t_end": 20}, 0.3, 0, False, None),
+    ("wine_std_w8_lagrange_logt", "wine_std", [8], "relu", "exponential", "lagrange", None, "log-t", {"log_t_end": 12}, 1.0, 0, False, None),
     ("wine_raw_w16", "wine_raw", [16], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e2}, 1.0, 0, False, None),
     ("wine_std_w16", "wine_std", [16], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
     ("cancer_std_w16", "cancer_std", [16], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
@@ -165,6 +168,9 @@ P = [
     ("r1_deep3_identity", "r1", [2, 2], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 8, False, None),
     ("blobs_w4x4_identity", "blobs", [4, 4], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
     ("orthosep_w8x8", "orthosep", [8, 8], "relu", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
+    ("xor4_w8x8_lagrange", "xor4", [8, 8], "relu", "exponential", "lagrange", None, "t", {"t_end": 1e2}, 1.0, 4, False, None),
+    ("blobs_w8x8x8_lagrange", "blobs", [8, 8, 8], "relu", "exponential", "lagrange", None, "t", {"t_end": 1e2}, 1.0, 0, False, None),
+    ("orthosep_w8x8_wn_c0.5", "orthosep", [8, 8], "relu", "exponential", "weightnorm", 0.5, "t", {"t_end": 1e2}, 1.0, 0, False, None),
     ("nonsep_lin", "nonsep", [], "identity", "exponential", "unconstrained", None, "t", {"t_end": 1e3}, 1.0, 0, False, None),
 ]
 

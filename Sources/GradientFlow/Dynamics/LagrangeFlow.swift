@@ -35,10 +35,15 @@ public final class LagrangeFlow: NormParametrizedFlow {
   /// layer the Filippov slopes of this flow are those of the unconstrained one at W: on a kink, w_j·x_n = 0, so
   /// ż_nj = ρ_1² ⟨x_n, G_1[j, :]⟩ · (positive factor) — the sliding conditions ⟨x_n, G_1[j, :]⟩ = 0 and their
   /// signs are the same (the radial part ⟨W_k, G_k⟩ = ν does not depend on a kink pair's slope, since σ(0) = 0).
+  /// With two or more hidden layers the slopes are ``DeepFilippovFlow``'s with the layer metric a_k = ρ_k²/‖V_k‖
+  /// (Ẇ_k's tangential part is ρ_k V̇_k/‖V_k‖ = (ρ_k²/‖V_k‖) P_k(G_k)), written before each evaluation.
   public let slopes: (any FlowDynamics)?
+  private let deepSlopes: DeepFilippovFlow?
 
   public init(network: NetworkEvaluator, loss: Loss, slopes: (any FlowDynamics)? = nil) {
     self.slopes = slopes
+    deepSlopes = slopes as? DeepFilippovFlow
+    deepSlopes?.usesLayerMetric = true
     forces = NetworkForces(network: network, loss: loss)
     blocks = LayerBlocks(network.architecture)
     unitScales = Array(repeating: 1, count: network.architecture.depth)
@@ -50,6 +55,9 @@ public final class LagrangeFlow: NormParametrizedFlow {
     let depth = blocks.count
     let v = state + depth
     weights(from: state, into: theta)
+    if let deepSlopes {
+      for k in 0..<depth { deepSlopes.layerMetric[k] = state[k] * state[k] / blocks.norm(k, v) }
+    }
     let forceValue =
       slopes?.velocity(state: theta, direction: gradient) ?? forces.evaluate(theta: theta, gradient: gradient)
     let nu = forceValue.weightedMargin

@@ -34,13 +34,18 @@ public final class WeightNormFlow: NormParametrizedFlow {
   /// layer the Filippov slopes of this flow are those of the unconstrained one at W: on a kink, w_j·x_n = 0, so
   /// ż_nj = ρ_1² ⟨x_n, G_1[j, :]⟩ · (positive factor) — the sliding conditions ⟨x_n, G_1[j, :]⟩ = 0 and their
   /// signs are the same (the radial part ⟨W_k, G_k⟩ = ν does not depend on a kink pair's slope, since σ(0) = 0).
+  /// With two or more hidden layers the slopes are ``DeepFilippovFlow``'s with the layer metric a_k = g_k²/‖v_k‖²
+  /// (Ẇ_k's tangential part is g_k v̇_k/‖v_k‖ = (g_k²/‖v_k‖²) P_k(G_k)), written before each evaluation.
   public let slopes: (any FlowDynamics)?
+  private let deepSlopes: DeepFilippovFlow?
 
   /// `scales` holds one c_k per layer, or a single value for all layers.
   public init(network: NetworkEvaluator, loss: Loss, scales: [Double] = [1], slopes: (any FlowDynamics)? = nil)
     throws(ModelError)
   {
     self.slopes = slopes
+    deepSlopes = slopes as? DeepFilippovFlow
+    deepSlopes?.usesLayerMetric = true
     let depth = network.architecture.depth
     let resolved = scales.count == 1 ? Array(repeating: scales[0], count: depth) : scales
     guard resolved.count == depth else {
@@ -60,6 +65,12 @@ public final class WeightNormFlow: NormParametrizedFlow {
     let depth = blocks.count
     let v = state + depth
     weights(from: state, into: theta)
+    if let deepSlopes {
+      for k in 0..<depth {
+        let norm = blocks.norm(k, v)
+        deepSlopes.layerMetric[k] = state[k] * state[k] / (norm * norm)
+      }
+    }
     let forceValue =
       slopes?.velocity(state: theta, direction: gradient) ?? forces.evaluate(theta: theta, gradient: gradient)
     for k in 0..<depth {

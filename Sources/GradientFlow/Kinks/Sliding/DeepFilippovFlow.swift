@@ -140,6 +140,22 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   public private(set) var recordedSlidingCount = 0
   /// Evaluations whose candidate set exceeded the solver's capacity (those pairs kept ReLU slopes).
   public private(set) var overflowCount = 0
+  /// The factors a_k (entry k − 1 for layer k) by which a normalized flow scales layer k's tangential velocity
+  /// against −∇L, when ``usesLayerMetric`` is set: the Lagrange and weight-normalized flows' Ẇ_k = a_k G_k + β_k W_k
+  /// (a_k = ρ_k² or g_k²/c_k², ``NormalizedWeightField``). On a kink ż_p = Σ_{i ≤ k} a_i J_p^{(i)}·G_i exactly: z_p is
+  /// 1-homogeneous in each W_i below it, so the radial terms give Σ β_i z_p = 0 there. So the sliding conditions
+  /// are the box QP with the a-weighted Gram matrix Σ_i a_i J_p^{(i)}·J_q^{(i)} and linear term Σ_i a_i J_p^{(i)}·base_i,
+  /// and the pull-back's ‖J_p‖² a-weighted too; the direction returned is still G with those slopes, which the
+  /// flow maps to its own velocity. (With one hidden layer every pair has i = 1 only, a common factor, which is why
+  /// ``FilippovFlow`` needs none.) The flow writes the factors before each evaluation. Inside the band the radial
+  /// terms add R_k z_p, R_k = Σ_{i ≤ k} β_i with β_i = (1 − a_i) ν̃/‖W_i‖² (both flows: ⟨W_i, G_i⟩ = ν̃ and
+  /// Ẇ_i = a_i G_i + (1 − a_i)(⟨W_i, G_i⟩/‖W_i‖²) W_i), which the linear term includes, so that the pull-back
+  /// holds z_p → 0 against them: where ν̃ < 0 they push z_p off its kink, by more than the pull-back can hold
+  /// (2 → 6 → 5 → 1 on blobs, Lagrange: a million steps to t = 0.18 without them).
+  public let layerMetric: UnsafeMutablePointer<Double>
+  public var usesLayerMetric = false
+  /// R_k of the radial terms (entry k − 1 for layer k) at the last evaluation, under ``usesLayerMetric``.
+  private let radialRates: UnsafeMutablePointer<Double>
 
   /// `inputs` row-major N × d_0 (the network's inputs); `band` is η of ``SlidingPairDetector``;
   /// `deepSliding` the treatment of a sample's candidates in several layers (``DeepSliding``).
@@ -212,7 +228,14 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     candidateHeld = arena.buffer(count: capacity)
     reluGradientCount = coupled ? architecture.parameterCount : 1
     reluGradient = arena.buffer(count: reluGradientCount)
+    layerMetric = arena.buffer(count: depth)
+    for k in 0..<depth { layerMetric[k] = 1 }
+    radialRates = arena.buffer(count: depth)
   }
+
+  /// a_i of layer i (1-based) under ``usesLayerMetric``, else 1.
+  @inline(__always)
+  private func metric(_ layer: Int) -> Double { usesLayerMetric ? layerMetric[layer - 1] : 1 }
 
   /// The band of first-layer pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
   public func band(sample m: Int, unit j: Int) -> Double { bands.band(sample: m, unit: j) }
@@ -235,8 +258,20 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let forceSum = forces.forceSum
     recordedSlidingCount = 0
     let count = collectCandidates(theta)
+    if usesLayerMetric, count > 0 { writeRadialRates(weightedMargin: velocity.weightedMargin) }
     slidingPairCount = count > 0 ? applyFilippovSlopes(theta, count: count, forceSum: forceSum, gradient: g) : 0
     return velocity
+  }
+
+  /// R_k = Σ_{i ≤ k} (1 − a_i) ν̃/‖W_i‖² from the row norms of ``collectCandidates(_:)`` (``layerMetric``).
+  private func writeRadialRates(weightedMargin nu: Double) {
+    var sum = 0.0
+    for k in 1..<architecture.depth {
+      var squared = 0.0
+      for j in 0..<sizes[k] { squared += rowNorms[rowNormOffsets[k] + j] * rowNorms[rowNormOffsets[k] + j] }
+      if squared > 0 { sum += (1 - layerMetric[k - 1]) * nu / squared }
+      radialRates[k - 1] = sum
+    }
   }
 
   /// Finds the candidate pairs, top layer first, and fills their layer, sample, unit, signal, z and input.
@@ -446,12 +481,13 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       let block = row + offsets[i]
       // h_{i−1,m}: the input row, or σ(z_{i−1}) = max(z, 0).
       let input = i == 1 ? UnsafePointer(inputs) + m * columns : network.preActivations(ofLayer: i - 1) + m * columns
+      let weight = metric(i)  // 1 without the layer metric: (1·v)·v = v·v, the unweighted sum bit for bit
       for r in 0..<rows {
         let e = signal[r]
         for c in 0..<columns {
           let value = i == 1 || network.isActive(layer: i - 1, at: m * columns + c) ? e * input[c] : 0
           block[r * columns + c] = value
-          squared += value * value
+          squared += weight * value * value
         }
       }
       guard i > 1 else { break }
@@ -468,7 +504,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     return squared
   }
 
-  /// J_p·v for a θ-sized vector v.
+  /// J_p·v for a θ-sized vector v (a-weighted per layer under ``usesLayerMetric``).
   @inline(__always)
   private func jacobianDot(_ p: Int, _ v: UnsafePointer<Double>) -> Double {
     let k = candidateLayer[p]
@@ -478,7 +514,16 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     var s = 0.0
     for c in 0..<columns { s += h[c] * rowOfV[c] }
     let lower = lowerJacobian + p * lowerStride
-    for i in 0..<offsets[k] { s += lower[i] * v[i] }
+    guard usesLayerMetric else {
+      for i in 0..<offsets[k] { s += lower[i] * v[i] }
+      return s
+    }
+    s *= metric(k)
+    for layer in 1..<k {
+      var part = 0.0
+      for i in offsets[layer]..<offsets[layer + 1] { part += lower[i] * v[i] }
+      s += metric(layer) * part
+    }
     return s
   }
 
@@ -502,18 +547,25 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let lowerA = lowerJacobian + a * lowerStride
     let lowerB = lowerJacobian + b * lowerStride
     var s = 0.0
-    for i in 0..<offsets[k] { s += lowerA[i] * lowerB[i] }
     let columns = sizes[k - 1]
     let h = candidateInput + a * inputStride
-    if candidateLayer[b] == k {
-      guard candidateUnit[a] == candidateUnit[b] else { return s }
-      let other = candidateInput + b * inputStride
-      for c in 0..<columns { s += h[c] * other[c] }
-    } else {
-      let other = lowerB + offsets[k] + candidateUnit[a] * columns
-      for c in 0..<columns { s += h[c] * other[c] }
+    let other: UnsafePointer<Double>? =
+      candidateLayer[b] == k
+      ? (candidateUnit[a] == candidateUnit[b] ? UnsafePointer(candidateInput + b * inputStride) : nil)
+      : UnsafePointer(lowerB + offsets[k] + candidateUnit[a] * columns)
+    guard usesLayerMetric else {
+      for i in 0..<offsets[k] { s += lowerA[i] * lowerB[i] }
+      if let other { for c in 0..<columns { s += h[c] * other[c] } }
+      return s
     }
-    return s
+    for layer in 1..<k {
+      var part = 0.0
+      for i in offsets[layer]..<offsets[layer + 1] { part += lowerA[i] * lowerB[i] }
+      s += metric(layer) * part
+    }
+    var row = 0.0
+    if let other { for c in 0..<columns { row += h[c] * other[c] } }
+    return s + metric(k) * row
   }
 
   /// Replaces the candidates' ReLU slopes in the gradient by their Filippov slopes; returns the number of
@@ -550,7 +602,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       let squaredLower = writeLowerJacobian(theta, candidate: p)
       let inputNorm = candidateInputNorm[p]
       let weightNorm = rowNorms[rowNormOffsets[candidateLayer[p]] + candidateUnit[p]]
-      let jacobianSquared = squaredLower + inputNorm * inputNorm
+      let rowSquared = inputNorm * inputNorm
+      let jacobianSquared = squaredLower + (usesLayerMetric ? metric(candidateLayer[p]) * rowSquared : rowSquared)
       let bound = outputWeights[candidateSample[p]] * candidateSignal[p]
       let scale = weightNorm * inputNorm
       solver.lower[p] = bound
@@ -565,7 +618,8 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       if candidateActive[p], !candidateFolded[p] { addJacobian(p, scale: -bound, to: g) }
     }
     for p in 0..<count {
-      solver.linear[p] = jacobianDot(p, g) + solver.linear[p] * candidateZ[p]
+      let rate = usesLayerMetric ? solver.linear[p] + radialRates[candidateLayer[p] - 1] : solver.linear[p]
+      solver.linear[p] = jacobianDot(p, g) + rate * candidateZ[p]
       for q in 0...p {
         let s = jacobianProduct(p, q)
         solver.gram[p * count + q] = s

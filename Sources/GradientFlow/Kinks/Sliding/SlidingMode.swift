@@ -7,7 +7,7 @@
 /// - `filippov`: pairs near the kink (``SlidingPairDetector``) get the Filippov convex-combination slope
 ///   that keeps z_nj = 0 (``FilippovFlow``): the same trajectory as the exact Filippov solution, with the
 ///   sliding stretches smooth for the stepper (``DeepFilippovFlow`` for K ≥ 3). GSL's steps still cross
-///   kinks, each crossing costing small steps. ReLU nets, unconstrained dynamics only.
+///   kinks, each crossing costing small steps. ReLU nets, every dynamics.
 /// - `corrected`: steps that integrate one activation pattern and correct for the pattern changes
 ///   inside them, sample by sample (``CrossingCorrectedStepper``), with the Filippov slopes of `filippov` on
 ///   sliding pairs (ReLU): crossings no longer limit the step. Unconstrained flow of a relu or leaky-relu net
@@ -27,8 +27,9 @@
 ///   run.json records `corrected`, `filippov` or `off`. The Lagrange and weight-normalized flows of a ReLU net
 ///   with one hidden layer get `corrected`, on coincident surfaces too when their corrected steps project and
 ///   hold sliding pairs (`normalized_kinks` `shared` or `relaxed`, ``SolveOptions``), else `filippov` there
-///   (before `corrected` applied to them they got `filippov`, which their recorded runs replay); every other
-///   normalized flow gets `off`.
+///   (before `corrected` applied to them they got `filippov`, which their recorded runs replay); those of a
+///   ReLU net with two or more hidden layers get `filippov` (``DeepFilippovFlow`` with the flows' layer metric;
+///   before 2026-12-06 they got `off`, which their recorded runs replay); every other normalized flow gets `off`.
 public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   case off
   case filippov
@@ -44,14 +45,15 @@ public enum SlidingMode: String, CaseIterable, Sendable, Codable {
   /// `auto` resolved for a run: `corrected` for the unconstrained flow of a relu or leaky-relu net with K ≥ 2
   /// and for the normalized flows of a ReLU net with K = 2, `filippov` instead for ReLU with K = 2 when
   /// `coincidentSurfaces` (some inputs are parallel and the corrected steps would not merge their entries:
-  /// ``SolveOptions``).
+  /// ``SolveOptions``), and `filippov` for the normalized flows of a ReLU net with K ≥ 3 (``DeepFilippovFlow``
+  /// with their layer metric).
   public func resolved(
     architecture: Architecture, dynamics: DynamicsKind, gradientDescent: Bool, coincidentSurfaces: Bool = false
   ) -> SlidingMode {
     guard self == .auto else { return self }
     if dynamics != .unconstrained {
-      let oneHiddenReLU = architecture.depth == 2 && architecture.activation == .relu
-      guard oneHiddenReLU, !gradientDescent else { return .off }
+      guard architecture.activation == .relu, architecture.depth >= 2, !gradientDescent else { return .off }
+      guard architecture.depth == 2 else { return .filippov }
       return coincidentSurfaces ? .filippov : .corrected
     }
     let piecewiseLinear = architecture.activation == .relu || architecture.activation == .leakyRelu

@@ -23,8 +23,8 @@ extension FilippovCounting {
 /// whose conformers need only the network).
 enum SlidingSetup {
   /// A ``FilippovFlow`` (two layers) or ``DeepFilippovFlow`` (three or more) for the unconstrained
-  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net with one hidden layer,
-  /// that flow with ``FilippovFlow``'s slopes (``LagrangeFlow/slopes``); a usage error otherwise.
+  /// dynamics of a ReLU net; for the Lagrange and weight-normalized flows of a ReLU net, that flow with those
+  /// slopes (``LagrangeFlow/slopes``; the deep flow's layer metric set by the flow); a usage error otherwise.
   /// `dynamics` overrides the problem's (the unconstrained Filippov field of a normalized flow, for its
   /// observables).
   static func makeFilippovFlow(
@@ -37,13 +37,13 @@ enum SlidingSetup {
     }
     let (inputs, loss, band, surfaces) = (problem.dataset.inputs, problem.loss, kinks.band, kinks.surfaces)
     guard dynamics == .unconstrained else {
-      // One hidden layer only: deeper pairs' rates mix the layers' different ρ_k² factors.
-      guard network.architecture.depth == 2 else {
-        throw .invalidArchitecture(
-          "--sliding filippov is implemented for --dynamics \(dynamics.rawValue) with one hidden layer "
-            + "only (got \(network.architecture.depth - 1)); use --dynamics unconstrained or --sliding off")
-      }
-      let slopes = try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+      // Deeper pairs' rates mix the layers' different factors a_k: the deep flow's layer metric, which the
+      // normalized flow sets (``DeepFilippovFlow/layerMetric``).
+      let slopes: any FlowDynamics =
+        network.architecture.depth == 2
+        ? try FilippovFlow(network: network, inputs: inputs, loss: loss, band: band, surfaces: surfaces)
+        : try DeepFilippovFlow(
+          network: network, inputs: inputs, loss: loss, band: band, deepSliding: kinks.deepSliding)
       if dynamics == .lagrange { return LagrangeFlow(network: network, loss: loss, slopes: slopes) }
       return try WeightNormFlow(network: network, loss: loss, scales: problem.wnScale, slopes: slopes)
     }
