@@ -36,9 +36,13 @@ final class LogClockEngine: StepEngine {
   private var innerStep = Double.nan
   private var lastS = Double.nan
 
+  /// The inner engine as one that can change its unit, when ``rebaseSpan`` is set and it can (cast once here).
+  private let rescalable: (any RescaledTimeEngine)?
+
   init(inner: any StepEngine, rebaseSpan: Double? = nil) {
     self.inner = inner
     self.rebaseSpan = rebaseSpan
+    rescalable = rebaseSpan == nil ? nil : inner as? any RescaledTimeEngine
   }
 
   var rejectedSteps: Int { inner.rejectedSteps }
@@ -47,10 +51,10 @@ final class LogClockEngine: StepEngine {
 
   func step(t s: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
     var targetS = target
-    if let span = rebaseSpan, let rescaled = inner as? any RescaledTimeEngine {
+    if let span = rebaseSpan, let rescalable {
       if s > logTimeUnit + span {
         logTimeUnit = s
-        rescaled.logTimeUnit = s
+        rescalable.logTimeUnit = s
         lastS = .nan
       }
       targetS = min(target, logTimeUnit + span + Self.rebaseHeadroom)
