@@ -1,4 +1,6 @@
+import CAllocCounter
 import Foundation
+import ODE
 import Testing
 
 @testable import GradientFlow
@@ -56,6 +58,41 @@ import Testing
     let logLoss = try #require(result.final["log_loss"])
     #expect(abs(logLoss - Self.referenceLogLoss) > 1e-8, "log L \(logLoss)")
     #expect(result.sliding?.dips == nil)
+  }
+
+  /// The search's minimisations allocate nothing: S_s0 to t = 1 at rtol 1e-9 through the engine, a first pass
+  /// (lazy runtime metadata) and a counted second one from θ(0) again, which searches and finds as many dips.
+  @Test func searchAllocatesNothing() throws {
+    try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
+    var config = RunConfig()
+    config.data = Self.problem.appendingPathComponent("data.csv").path
+    config.initialWeights = Self.problem.appendingPathComponent("weights.json").path
+    config.widths = [16]
+    let setup = try RunSetup(config: config)
+    let engine = try EventDrivenStepper(
+      architecture: setup.architecture, inputs: setup.dataset.inputs, labels: setup.dataset.labels,
+      loss: .exponential, tolerances: Tolerances(relative: 1e-9, absolute: 1e-11, errorNorm: .rms),
+      dipSearch: .interior)
+    let theta0 = setup.initialWeights
+    let y = UnsafeMutablePointer<Double>.allocate(capacity: theta0.count)
+    defer { y.deallocate() }
+    func pass() -> Double {
+      y.update(from: theta0, count: theta0.count)
+      var (t, h) = (0.0, 1e-3)
+      while t < 1 { guard engine.step(t: &t, target: 1, h: &h, y: y) == .accepted else { break } }
+      return t
+    }
+    #expect(pass() == 1)
+    let (searched, found) = (engine.dipSearches, engine.dipsFound)
+    alloc_counter_start()
+    let end = pass()
+    let count = alloc_counter_stop()
+    let total = engine.dipSearches
+    #expect(end == 1)
+    #expect(found >= 1)
+    #expect(engine.dipsFound == 2 * found)
+    #expect(total == 2 * searched)
+    #expect(count == 0)
   }
 
   /// The candidate test on cubics whose minimum is known: u = (s − ½)² + c has its minimum c at s = ½ (the

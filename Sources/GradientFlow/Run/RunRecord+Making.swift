@@ -155,7 +155,8 @@ extension RunRecord {
     /// and in older run.json files).
     public var repellingExits: Int? = nil
     public var unresolvedRepelling: Int? = nil
-    /// `--sliding exact` with `dip_search` `interior`: the events found only by the dip search (absent otherwise).
+    /// `--sliding exact` with `dip_search` `interior`: steps in which the dip search found a pair past its kink
+    /// (absent otherwise).
     public var dips: Int? = nil
 
     /// One of the pairs that slid longest.

@@ -18,9 +18,14 @@ import ODE
 /// control keeps z's variation over a step smooth); a dip of depth below round-off is no event, as at a
 /// step's end. Sliding shares and a_j are checked at the ends only.
 extension EventDrivenStepper {
-  /// Evaluations of g per minimisation (Brent's method reaches ``dipTolerance`` in 20–40).
+  /// Evaluations of g per minimisation (Brent's method reaches its tolerance in 10–40).
   static let dipIterations = 60
-  /// τ resolution of the minimisation, relative to the step: g's error there is ~ (1e-8)² of the dip's depth.
+  /// τ resolution of the first minimisation, relative to the step. Brent's bracket ends within 4× of it around
+  /// the minimiser, so for a parabola g'' ≤ 8 D/h² (D: g's largest end value above its minimum) the value found is
+  /// within 8 g'' (1e-4 h)² ≤ 6.4e-7 D of the minimum; one found within ``dipRefineBelow`` D of 0 is refined.
+  static let dipCoarseTolerance = 1e-4
+  static let dipRefineBelow = 1e-5
+  /// τ resolution of the refinement: the value found is then within ~1e-15 D of the minimum.
   static let dipTolerance = 1e-8
 
   /// The earliest τ in (0, step) found with a candidate's g below −``roundoff`` (that pair flagged), or nil.
@@ -35,27 +40,37 @@ extension EventDrivenStepper {
       guard field.inputNorms[n] > 0 else { continue }
       let side: Double = field.slope[pair] > field.lowerSlope ? 1 : -1
       let x = field.inputs + n * d
-      var (u0, v0, u1, v1) = (0.0, 0.0, 0.0, 0.0)
+      var (u0, v0, u1, v1, w0, w1) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
       for i in 0..<d {
         u0 += start[j * d + i] * x[i]
         v0 += startRate[j * d + i] * x[i]
         u1 += trial[j * d + i] * x[i]
         v1 += trialRate[j * d + i] * x[i]
+        w0 += start[j * d + i] * start[j * d + i]
+        w1 += trial[j * d + i] * trial[j * d + i]
       }
-      guard
+      // u in units of ‖x_n‖ max‖w_j‖ over the ends (the scale of g).
+      let scale = side / (field.inputNorms[n] * max(w0, w1).squareRoot())
+      guard scale.isFinite,
         let s = Self.dipCandidate(
-          u0: side * u0, d0: side * v0 * step, u1: side * u1, d1: side * v1 * step)
+          u0: scale * u0, d0: scale * v0 * step, u1: scale * u1, d1: scale * v1 * step)
       else { continue }
       probed = true
+      dipSearches += 1
       let limit = bound
-      let least = BoundedMinimum.minimize(
-        lower: 0, upper: limit, start: s * step < limit ? s * step : 0.5 * limit, tolerance: Self.dipTolerance * step,
-        stopBelow: (-Self.roundoff).nextDown, iterations: Self.dipIterations
-      ) { tau in
-        guard tau > 0, rungeStep(tau, into: probe) else { return .infinity }
-        field.prepare(probe)
-        field.weightNorms(probe, into: norms)
-        return field.violation(pair: pair, theta: probe, weightNorm: norms[j]) - pieceOffset[pair]
+      let below = (-Self.roundoff).nextDown
+      var least = BoundedMinimum.minimize(
+        lower: 0, upper: limit, start: s * step < limit ? s * step : 0.5 * limit,
+        tolerance: Self.dipCoarseTolerance * step, stopBelow: below, iterations: Self.dipIterations
+      ) { dipValue(pair: pair, at: $0) }
+      // g's larger end value above the coarse minimum (its depth D).
+      let depth = max(scale * u0, scale * u1) - pieceOffset[pair] - least.value
+      if least.value >= -Self.roundoff, least.value <= Self.dipRefineBelow * depth {
+        let reach = 8 * Self.dipCoarseTolerance * step
+        least = BoundedMinimum.minimize(
+          lower: max(0, least.x - reach), upper: min(limit, least.x + reach), start: least.x,
+          tolerance: Self.dipTolerance * step, stopBelow: below, iterations: Self.dipIterations
+        ) { dipValue(pair: pair, at: $0) }
       }
       if least.value < -Self.roundoff, least.x > 0 {
         flagged[pair] = true
@@ -68,32 +83,46 @@ extension EventDrivenStepper {
     return found ? bound : nil
   }
 
+  /// The pair's event function at Φ_τ(θ_0) (as the locator's), +∞ where the step fails.
+  private func dipValue(pair: Int, at tau: Double) -> Double {
+    guard tau > 0, rungeStep(tau, into: probe) else { return .infinity }
+    field.prepare(probe)
+    field.weightNorms(probe, into: norms)
+    return field.violation(pair: pair, theta: probe, weightNorm: norms[pair % field.width]) - pieceOffset[pair]
+  }
+
   /// Where in [0, 1] the cubic Hermite interpolant of u with values u0, u1 and scaled slopes d0 = h u̇(0),
-  /// d1 = h u̇(h) has its least interior local minimum, if that minimum is a candidate for a dip (type doc).
+  /// d1 = h u̇(h) has its least interior local minimum, if that minimum is a candidate for a dip (type doc); u
+  /// relative to ‖x‖‖w‖, so a minimum within ``roundoff`` of the larger end (u at rounding level: a pair held on
+  /// its kink, or a unit with w_j = 0) is none.
   static func dipCandidate(u0: Double, d0: Double, u1: Double, d1: Double) -> Double? {
     guard u0.isFinite, u1.isFinite, d0.isFinite, d1.isFinite else { return nil }
     // H(s) = u0 + d0 s + c2 s² + c3 s³, H'(s) = d0 + 2 c2 s + 3 c3 s².
     let c2 = 3 * (u1 - u0) - 2 * d0 - d1
     let c3 = 2 * (u0 - u1) + d0 + d1
-    var best: (s: Double, value: Double)?
-    func consider(_ s: Double) {
-      guard s > 0, s < 1, 2 * c2 + 6 * c3 * s > 0 else { return }
-      let value = u0 + s * (d0 + s * (c2 + s * c3))
-      if best == nil || value < best!.value { best = (s, value) }
-    }
+    // The roots of H' (NaN where there is none), the one of larger magnitude first and the other from the
+    // product of the roots (no cancellation).
     let (qa, qb, qc) = (3 * c3, 2 * c2, d0)
+    var (r0, r1) = (Double.nan, Double.nan)
     if abs(qa) <= 1e-12 * (abs(qb) + abs(qc)) {
-      if qb != 0 { consider(-qc / qb) }
+      if qb != 0 { r0 = -qc / qb }
     } else {
       let disc = qb * qb - 4 * qa * qc
       if disc >= 0 {
-        // The root of larger magnitude first, the other from the product of the roots (no cancellation).
         let q = -0.5 * (qb + (qb >= 0 ? 1 : -1) * disc.squareRoot())
-        consider(q / qa)
-        if q != 0 { consider(qc / q) }
+        r0 = q / qa
+        if q != 0 { r1 = qc / q }
       }
     }
-    guard let minimum = best, minimum.value <= 0.5 * max(u0, u1) else { return nil }
-    return minimum.s
+    // The interior local minima (H'' > 0) and the lesser of them.
+    var (best, least) = (Double.nan, Double.infinity)
+    for root in 0..<2 {
+      let s = root == 0 ? r0 : r1
+      guard s > 0, s < 1, 2 * c2 + 6 * c3 * s > 0 else { continue }
+      let value = u0 + s * (d0 + s * (c2 + s * c3))
+      if value < least { (best, least) = (s, value) }
+    }
+    guard least <= 0.5 * max(u0, u1), max(u0, u1) - least > roundoff else { return nil }
+    return best
   }
 }

@@ -71,9 +71,11 @@ public final class EventDrivenStepper: StepEngine {
   public internal(set) var repellingExits = 0
   public internal(set) var unresolvedRepelling = 0
   /// Whether accepted steps are searched for pairs that cross and come back inside them (``DipSearch``), and
-  /// the crossings found only so.
+  /// the steps in which that search found a pair past its kink.
   public let dipSearch: DipSearch
   public internal(set) var dipsFound = 0
+  /// Candidates of the dip search minimised along their step (``searchDips(step:)``).
+  public internal(set) var dipSearches = 0
 
   let field: FrozenPatternField
   private let candidates: KinkSurfaceSet
