@@ -25,7 +25,7 @@ extension EventDrivenStepper {
   /// within 8 g'' (1e-4 h)² ≤ 6.4e-7 D of the minimum; one found within ``dipRefineBelow`` D of 0 is refined.
   static let dipCoarseTolerance = 1e-4
   static let dipRefineBelow = 1e-5
-  /// τ resolution of the refinement: the value found is then within ~1e-15 D of the minimum.
+  /// τ resolution of the refinement: the value found is then within 6.4e-15 D of the minimum.
   static let dipTolerance = 1e-8
 
   /// The earliest τ in (0, step) found with a candidate's g below −``roundoff`` (that pair flagged), or nil.
