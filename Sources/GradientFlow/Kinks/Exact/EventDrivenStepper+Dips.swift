@@ -1,7 +1,7 @@
 import ODE
 
 /// The dip search of `--sliding exact` under `dip_search` `interior` (``DipSearch``): pairs that cross their kink
-/// and come back inside one accepted step.
+/// and come back inside one accepted step, and sliding shares that leave (0, 1) and come back.
 ///
 /// For each pair off the sliding surfaces and not flagged at the step's end, u(τ) = side·z is known at both
 /// ends with its rate u̇ = side·⟨x_n, ẇ_j⟩ (the field at the step's start and end), which fixes the cubic
@@ -16,7 +16,13 @@ import ODE
 /// that τ closes the locator's bracket, which then finds the pair's first zero before it. Neither test involves
 /// the tolerances, so the decision does not depend on them as long as a step holds one minimum of u (the error
 /// control keeps z's variation over a step smooth); a dip of depth below round-off is no event, as at a
-/// step's end. Sliding shares and a_j are checked at the ends only.
+/// step's end.
+///
+/// A sliding surface's share λ has no rate at hand, but the field computes it at every Runge–Kutta stage: a
+/// surface is a candidate when min(λ, 1 − λ) over the stages falls to half its lower end value or below
+/// (``shareDipCandidate(start:end:stages:)``), and its event function min(λ, 1 − λ) at Φ_τ(θ_0) is then minimised
+/// the same way; a value at or below 0 is its exit. (The stages sample the step at c_i h, 13 points for rk8pd, with their own lower-order
+/// error: a share's excursion narrower than their spacing can still go unseen.) a_j is checked at the ends only.
 extension EventDrivenStepper {
   /// Evaluations of g per minimisation (Brent's method reaches its tolerance in 10–40).
   static let dipIterations = 60
@@ -28,13 +34,34 @@ extension EventDrivenStepper {
   /// τ resolution of the refinement: the value found is then within 6.4e-15 D of the minimum.
   static let dipTolerance = 1e-8
 
-  /// The earliest τ in (0, step) found with a candidate's g below −``roundoff`` (that pair flagged), or nil.
+  /// The earliest τ in (0, step) found with a candidate past its event (that pair or surface flagged), or nil.
   /// Leaves the field's last evaluation at ``trial`` (rate in ``trialRate``).
   func searchDips(step: Double) -> Double? {
-    let (d, m) = (field.inputDimension, field.width)
     var bound = step
     var found = false
     var probed = false
+    // The shares at the end and over the stages, before a probe moves them.
+    let surfaces = field.sliding.count
+    for s in 0..<surfaces {
+      endShare[s] = field.lambda[s]
+      stageShare[s] = min(field.shareLow[s], 1 - field.shareHigh[s])
+    }
+    for s in 0..<surfaces where !flaggedSurface[s] {
+      let (m0, m1) = (min(startShare[s], 1 - startShare[s]), min(endShare[s], 1 - endShare[s]))
+      guard Self.shareDipCandidate(start: m0, end: m1, stages: stageShare[s]) else { continue }
+      probed = true
+      dipSearches += 1
+      let least = dipMinimum(limit: bound, start: 0.5 * bound, step: step, ends: max(m0, m1), threshold: 0) {
+        shareValue(surface: s, at: $0)
+      }
+      if least.value <= 0, least.x > 0 {
+        flaggedSurface[s] = true
+        bound = least.x
+        found = true
+        dipsFound += 1
+      }
+    }
+    let (d, m) = (field.inputDimension, field.width)
     for pair in 0..<(field.sampleCount * m) where !flagged[pair] && !field.isSliding[pair] {
       let (n, j) = (pair / m, pair % m)
       guard field.inputNorms[n] > 0 else { continue }
@@ -57,21 +84,10 @@ extension EventDrivenStepper {
       else { continue }
       probed = true
       dipSearches += 1
-      let limit = bound
-      let below = (-Self.roundoff).nextDown
-      var least = BoundedMinimum.minimize(
-        lower: 0, upper: limit, start: s * step < limit ? s * step : 0.5 * limit,
-        tolerance: Self.dipCoarseTolerance * step, stopBelow: below, iterations: Self.dipIterations
+      let least = dipMinimum(
+        limit: bound, start: s * step < bound ? s * step : 0.5 * bound, step: step,
+        ends: max(scale * u0, scale * u1) - pieceOffset[pair], threshold: (-Self.roundoff).nextDown
       ) { dipValue(pair: pair, at: $0) }
-      // g's larger end value above the coarse minimum (its depth D).
-      let depth = max(scale * u0, scale * u1) - pieceOffset[pair] - least.value
-      if least.value >= -Self.roundoff, least.value <= Self.dipRefineBelow * depth {
-        let reach = 8 * Self.dipCoarseTolerance * step
-        least = BoundedMinimum.minimize(
-          lower: max(0, least.x - reach), upper: min(limit, least.x + reach), start: least.x,
-          tolerance: Self.dipTolerance * step, stopBelow: below, iterations: Self.dipIterations
-        ) { dipValue(pair: pair, at: $0) }
-      }
       if least.value < -Self.roundoff, least.x > 0 {
         flagged[pair] = true
         bound = least.x
@@ -83,12 +99,45 @@ extension EventDrivenStepper {
     return found ? bound : nil
   }
 
+  /// The least value of f on [0, limit] from `start`, to ``dipCoarseTolerance`` of the step, stopping at a value
+  /// at or below `threshold`; refined to ``dipTolerance`` where it lies within ``dipRefineBelow`` of its depth
+  /// (`ends`, f's larger end value, less the minimum) above 0.
+  private func dipMinimum(
+    limit: Double, start: Double, step: Double, ends: Double, threshold: Double, _ f: (Double) -> Double
+  ) -> (x: Double, value: Double) {
+    let least = BoundedMinimum.minimize(
+      lower: 0, upper: limit, start: start, tolerance: Self.dipCoarseTolerance * step, stopBelow: threshold,
+      iterations: Self.dipIterations, f)
+    guard least.value > threshold, least.value <= Self.dipRefineBelow * (ends - least.value) else { return least }
+    let reach = 8 * Self.dipCoarseTolerance * step
+    return BoundedMinimum.minimize(
+      lower: max(0, least.x - reach), upper: min(limit, least.x + reach), start: least.x,
+      tolerance: Self.dipTolerance * step, stopBelow: threshold, iterations: Self.dipIterations, f)
+  }
+
   /// The pair's event function at Φ_τ(θ_0) (as the locator's), +∞ where the step fails.
   private func dipValue(pair: Int, at tau: Double) -> Double {
     guard tau > 0, rungeStep(tau, into: probe) else { return .infinity }
     field.prepare(probe)
     field.weightNorms(probe, into: norms)
     return field.violation(pair: pair, theta: probe, weightNorm: norms[pair % field.width]) - pieceOffset[pair]
+  }
+
+  /// Surface s's event function min(λ, 1 − λ) at Φ_τ(θ_0) (as the locator's), +∞ where the step fails.
+  private func shareValue(surface s: Int, at tau: Double) -> Double {
+    guard tau > 0, rungeStep(tau, into: probe), field.evaluate(probe, into: probeRate) else { return .infinity }
+    let share = field.lambda[s]
+    return share.isFinite ? min(share, 1 - share) : -1
+  }
+
+  /// Whether a surface whose min(λ, 1 − λ) is `start` and `end` at the step's ends and `stages` at its least
+  /// over the Runge–Kutta stages (and the end) may leave (0, 1) inside the step: the stages come at least halfway
+  /// from the lower end to 0, by more than ``roundoff``. (Not merely below both ends: rk8pd's last stages sit at
+  /// the step's end with their own error, so a share falling to the end all the step long undershoots it there,
+  /// by 2e-10 of 0.028 on S_s0.)
+  static func shareDipCandidate(start: Double, end: Double, stages: Double) -> Bool {
+    let lower = min(start, end)
+    return stages <= 0.5 * lower && lower - stages > roundoff
   }
 
   /// Where in [0, 1] the cubic Hermite interpolant of u with values u0, u1 and scaled slopes d0 = h u̇(0),

@@ -100,7 +100,12 @@ public final class EventDrivenStepper: StepEngine {
   let flagged: UnsafeMutablePointer<Bool>
   let atZero: UnsafeMutablePointer<Bool>
   let pieceOffset: UnsafeMutablePointer<Double>
-  private let flaggedSurface: UnsafeMutablePointer<Bool>
+  let flaggedSurface: UnsafeMutablePointer<Bool>
+  /// Per sliding surface: its share at the step's start and end, and the least distance min(λ, 1 − λ) over the
+  /// step's stages (the dip search).
+  let startShare: UnsafeMutablePointer<Double>
+  let endShare: UnsafeMutablePointer<Double>
+  let stageShare: UnsafeMutablePointer<Double>
   /// Per unit: sign of a_j at the piece's start if it has a sliding surface (else 0), and whether its
   /// crossing of a_j = 0 is flagged in the current step. Per pair: left a repelling surface by the rule and
   /// still within round-off of its kink.
@@ -160,6 +165,9 @@ public final class EventDrivenStepper: StepEngine {
     atZero.update(repeating: false, count: pairs)
     pieceOffset = arena.buffer(count: pairs)
     flaggedSurface = arena.buffer(count: pairs)
+    startShare = arena.buffer(count: pairs)
+    endShare = arena.buffer(count: pairs)
+    stageShare = arena.buffer(count: pairs)
     unitSign = arena.buffer(count: max(field.width, 1))
     unitSign.update(repeating: 0, count: max(field.width, 1))
     flaggedUnit = arena.buffer(count: max(field.width, 1))
@@ -195,6 +203,7 @@ public final class EventDrivenStepper: StepEngine {
       guard remaining > 0 else { return .accepted }
       let trialStep = min(fixedStep ?? h, remaining)
       guard t0 + trialStep > t0 else { return .stepSizeUnderflow }
+      if dipSearch == .interior { field.resetShareRange() }
       guard rungeStep(trialStep, into: trial) else {
         // A stage left the field's finite range (a fast start): a shorter step, as for a rejected one.
         rejectedSteps += 1
@@ -226,6 +235,7 @@ public final class EventDrivenStepper: StepEngine {
         y.update(from: trial, count: p)
         start.update(from: trial, count: p)
         startRate.update(from: trialRate, count: p)
+        startShare.update(from: field.lambda, count: field.sliding.count)
         t = trialStep == remaining ? target : t0 + trialStep
         pieceTime = t
         h = next
@@ -392,6 +402,7 @@ public final class EventDrivenStepper: StepEngine {
       failureMessage = "the frozen-pattern field failed at the start of a piece"
       return false
     }
+    startShare.update(from: field.lambda, count: field.sliding.count)
     resetAnchors()
     return true
   }
