@@ -224,12 +224,14 @@ import Testing
     #expect(result.sliding?.events == 3)
   }
 
-  /// Steps, event location and the LCP at the events allocate nothing once the engine is built.
-  @Test func stepsAllocateNothing() throws {
+  /// Steps, event location, the LCP at the events and the dip search's candidate test allocate nothing once the
+  /// engine is built (its minimisation: ``DipSearchTests``).
+  @Test(arguments: DipSearch.allCases)
+  func stepsAllocateNothing(dipSearch: DipSearch) throws {
     try #require(alloc_counter_available() == 1, "allocation counting needs glibc")
     let engine = try EventDrivenStepper(
       architecture: Self.architecture, inputs: Self.inputs, labels: Self.labels, loss: .exponential,
-      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms))
+      tolerances: Tolerances(relative: 1e-8, absolute: 1e-10, errorNorm: .rms), dipSearch: dipSearch)
     let y = UnsafeMutablePointer<Double>.allocate(capacity: Self.theta0.count)
     defer { y.deallocate() }
     y.update(from: Self.theta0, count: Self.theta0.count)

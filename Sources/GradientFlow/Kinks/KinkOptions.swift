@@ -39,6 +39,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let normalizedKinks: NormalizedKinks
   /// Where a pair leaves a sliding surface that turns repelling (the unconstrained Filippov flow, one hidden layer).
   public let repellingExit: RepellingExit
+  /// Whether `exact` searches each step for pairs that cross their kink and come back.
+  public let dipSearch: DipSearch
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -60,10 +62,12 @@ public struct KinkOptions: Sendable, Equatable {
     slidingCorrection: SlidingCorrection = .resolved, coincidentEntries: CoincidentEntries = .merged,
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
-    normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule
+    normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
+    dipSearch: DipSearch = .interior
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
+    self.dipSearch = dipSearch
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

@@ -234,6 +234,7 @@ public final class Run {
         && (problem.dynamics == .unconstrained || architecture.depth == 2) && solve.gradientDescentStep == nil)
     if solve.kinks.sliding == .exact {
       result.sliding?.events = engines.exact.reduce(0) { $0 + $1.events }
+      if solve.kinks.dipSearch == .interior { result.sliding?.dips = engines.exact.reduce(0) { $0 + $1.dipsFound } }
     }
     if let filippov = recorder.flow as? any FilippovCounting {
       result.sliding?.capacityOverflows =
@@ -339,12 +340,13 @@ public final class Run {
       let (architecture, dataset, loss, stepper, repellingExit) = (
         problem.architecture, problem.dataset, problem.loss, solve.timeStepper, solve.kinks.repellingExit
       )
+      let dipSearch = solve.kinks.dipSearch
       let engines = self.engines
       options.stepEngine = { _, tolerances throws(ODEError) in
         do throws(ModelError) {
           let engine = try EventDrivenStepper(
             architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, stepper: stepper, repellingExit: repellingExit)
+            tolerances: tolerances, stepper: stepper, repellingExit: repellingExit, dipSearch: dipSearch)
           engines.exact.append(engine)
           return engine
         } catch {

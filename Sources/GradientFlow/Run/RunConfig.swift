@@ -161,6 +161,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var normalizedKinks: NormalizedKinks = .relaxed
   /// Where a pair leaves a sliding surface that turns repelling (``RepellingExit``).
   public var repellingExit: RepellingExit = .rule
+  /// Whether `--sliding exact` searches each step for pairs that cross their kink and come back (``DipSearch``).
+  public var dipSearch: DipSearch = .interior
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -176,7 +178,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   pull-back's rate not capped; `normalized_kinks`: no projection or chatter hold in the normalized
   ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
   ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
-  ///   the surface until its equivalent control leaves [0, 1]).
+  ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
+  ///   steps' ends only.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -191,6 +194,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "normalized_kinks": "separate",
       "network_blocks": "cache",
       "repelling_exit": "rounding",
+      "dip_search": "step-ends",
     ]
   }
 
@@ -406,6 +410,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingPullBack = "pull_back"
     case normalizedKinks = "normalized_kinks"
     case repellingExit = "repelling_exit"
+    case dipSearch = "dip_search"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -487,5 +492,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     normalizedKinks =
       try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
     repellingExit = try c.decodeIfPresent(RepellingExit.self, forKey: .repellingExit) ?? d.repellingExit
+    dipSearch = try c.decodeIfPresent(DipSearch.self, forKey: .dipSearch) ?? d.dipSearch
   }
 }

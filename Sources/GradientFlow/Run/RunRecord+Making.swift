@@ -155,6 +155,9 @@ extension RunRecord {
     /// and in older run.json files).
     public var repellingExits: Int? = nil
     public var unresolvedRepelling: Int? = nil
+    /// `--sliding exact` with `dip_search` `interior`: steps in which the dip search found a pair past its kink
+    /// (absent otherwise).
+    public var dips: Int? = nil
 
     /// One of the pairs that slid longest.
     public struct TopPair: Codable, Sendable {
@@ -177,6 +180,7 @@ extension RunRecord {
       case events
       case repellingExits = "repelling_exits"
       case unresolvedRepelling = "repelling_unresolved"
+      case dips
     }
   }
 }
@@ -190,6 +194,6 @@ extension RunRecord.SlidingReport {
       topPairs: summary.top.map {
         TopPair(layer: $0.pair.layer, sample: $0.pair.sample, unit: $0.pair.unit, time: $0.time, flips: $0.flips)
       }, advice: summary.advice, events: summary.events, repellingExits: summary.repellingExits,
-      unresolvedRepelling: summary.unresolvedRepelling)
+      unresolvedRepelling: summary.unresolvedRepelling, dips: summary.dips)
   }
 }

@@ -86,7 +86,8 @@ public struct SolveOptions {
       slidingCorrection: config.slidingCorrection, coincidentEntries: config.coincidentEntries,
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
-      normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit)
+      normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit,
+      dipSearch: config.dipSearch)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

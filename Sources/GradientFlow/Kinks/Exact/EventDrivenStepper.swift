@@ -13,6 +13,8 @@ import ODE
 /// - a pair off its sliding surfaces whose relative pre-activation side·z/(‖x‖‖w‖) went below −1e-13
 ///   (``roundoff``) — it crossed its kink;
 /// - a sliding surface whose share λ left (0, 1) — the flow leaves the surface;
+/// - with `dip_search` `interior`, a pair whose z dips across its kink and back inside the step
+///   (``DipSearch``, ``searchDips(step:)``): its first zero is the event;
 /// - with `repelling_exit` `rule`, the output weight a_j of a unit with exactly one sliding surface
 ///   crossing 0 — the surface turns repelling and the pair leaves it there (``RepellingExit``; below).
 ///
@@ -39,8 +41,9 @@ import ODE
 /// legacy behaviour (the smooth limit depends on the mollifier there) and is counted in
 /// ``unresolvedRepelling``, as is a crossing whose chord is 0.
 ///
-/// A pair may cross and cross back within one step without being seen (as in the Python reference); the
-/// error control keeps steps short where z changes fast. Events at the step's start that repeat without
+/// Under `dip_search` `step-ends` (runs recorded before the key) a pair may cross and cross back within one
+/// step without being seen, so whether its crossing is an event depends on where the steps end, and so on
+/// rtol. Events at the step's start that repeat without
 /// progress (a pattern the LCP keeps re-entering) end the run after ``stallLimit``.
 public final class EventDrivenStepper: StepEngine {
   /// Relative |z|/(‖x‖‖w‖) at which a pair counts as on its kink (z is a sum of d products).
@@ -67,6 +70,12 @@ public final class EventDrivenStepper: StepEngine {
   /// on the unit, or a zero chord of s*).
   public internal(set) var repellingExits = 0
   public internal(set) var unresolvedRepelling = 0
+  /// Whether accepted steps are searched for pairs that cross and come back inside them (``DipSearch``), and
+  /// the steps in which that search found a pair past its kink.
+  public let dipSearch: DipSearch
+  public internal(set) var dipsFound = 0
+  /// Candidates of the dip search minimised along their step (``searchDips(step:)``).
+  public internal(set) var dipSearches = 0
 
   let field: FrozenPatternField
   private let candidates: KinkSurfaceSet
@@ -78,20 +87,25 @@ public final class EventDrivenStepper: StepEngine {
 
   private let arena = ScratchArena()
   let start: UnsafeMutablePointer<Double>
-  private let startRate: UnsafeMutablePointer<Double>
-  private let trial: UnsafeMutablePointer<Double>
-  private let trialRate: UnsafeMutablePointer<Double>
+  let startRate: UnsafeMutablePointer<Double>
+  let trial: UnsafeMutablePointer<Double>
+  let trialRate: UnsafeMutablePointer<Double>
   private let stepError: UnsafeMutablePointer<Double>
-  private let probe: UnsafeMutablePointer<Double>
+  let probe: UnsafeMutablePointer<Double>
   let probeRate: UnsafeMutablePointer<Double>
   private let located: UnsafeMutablePointer<Double>
-  private let norms: UnsafeMutablePointer<Double>
+  let norms: UnsafeMutablePointer<Double>
   /// Per pair: flagged in the current step, on its kink at an event, and its event function's offset
   /// min(0, side·z/(‖x‖‖w‖)) at the piece's start (0 but for a pair resolved a few ulps past its kink).
-  private let flagged: UnsafeMutablePointer<Bool>
+  let flagged: UnsafeMutablePointer<Bool>
   let atZero: UnsafeMutablePointer<Bool>
-  private let pieceOffset: UnsafeMutablePointer<Double>
-  private let flaggedSurface: UnsafeMutablePointer<Bool>
+  let pieceOffset: UnsafeMutablePointer<Double>
+  let flaggedSurface: UnsafeMutablePointer<Bool>
+  /// Per sliding surface: its share at the step's start and end, and the least distance min(λ, 1 − λ) over the
+  /// step's stages (the dip search).
+  let startShare: UnsafeMutablePointer<Double>
+  let endShare: UnsafeMutablePointer<Double>
+  let stageShare: UnsafeMutablePointer<Double>
   /// Per unit: sign of a_j at the piece's start if it has a sliding surface (else 0), and whether its
   /// crossing of a_j = 0 is flagged in the current step. Per pair: left a repelling surface by the rule and
   /// still within round-off of its kink.
@@ -111,7 +125,8 @@ public final class EventDrivenStepper: StepEngine {
   /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd).
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
-    stepper: Stepper = .rk8pd, fixedStep: Double? = nil, repellingExit: RepellingExit = .rounding
+    stepper: Stepper = .rk8pd, fixedStep: Double? = nil, repellingExit: RepellingExit = .rounding,
+    dipSearch: DipSearch = .stepEnds
   ) throws(ModelError) {
     let orders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
     guard let order = orders[stepper] else {
@@ -127,6 +142,7 @@ public final class EventDrivenStepper: StepEngine {
     self.stepper = stepper
     self.fixedStep = fixedStep
     self.repellingExit = repellingExit
+    self.dipSearch = dipSearch
     self.tolerances = tolerances
     dimension = field.dimension
     let d = architecture.inputDimension
@@ -149,6 +165,9 @@ public final class EventDrivenStepper: StepEngine {
     atZero.update(repeating: false, count: pairs)
     pieceOffset = arena.buffer(count: pairs)
     flaggedSurface = arena.buffer(count: pairs)
+    startShare = arena.buffer(count: pairs)
+    endShare = arena.buffer(count: pairs)
+    stageShare = arena.buffer(count: pairs)
     unitSign = arena.buffer(count: max(field.width, 1))
     unitSign.update(repeating: 0, count: max(field.width, 1))
     flaggedUnit = arena.buffer(count: max(field.width, 1))
@@ -184,6 +203,7 @@ public final class EventDrivenStepper: StepEngine {
       guard remaining > 0 else { return .accepted }
       let trialStep = min(fixedStep ?? h, remaining)
       guard t0 + trialStep > t0 else { return .stepSizeUnderflow }
+      if dipSearch == .interior { field.resetShareRange() }
       guard rungeStep(trialStep, into: trial) else {
         // A stage left the field's finite range (a fast start): a shorter step, as for a rejected one.
         rejectedSteps += 1
@@ -203,20 +223,26 @@ public final class EventDrivenStepper: StepEngine {
         next = trialStep < h ? max(h, grown) : grown
       }
       guard field.evaluate(trial, into: trialRate) else { return failed("the frozen-pattern field failed at t=\(t0)") }
-      guard flagEvents(trial) else {
+      var crossed = flagEvents(trial)
+      var end = trialStep
+      if dipSearch == .interior, let dip = searchDips(step: trialStep) {
+        (crossed, end) = (true, dip)
+      }
+      guard crossed else {
         // No event: the step stands.
         countUnresolved(at: trial)
         advanceAnchors()
         y.update(from: trial, count: p)
         start.update(from: trial, count: p)
         startRate.update(from: trialRate, count: p)
+        startShare.update(from: field.lambda, count: field.sliding.count)
         t = trialStep == remaining ? target : t0 + trialStep
         pieceTime = t
         h = next
         stalled = 0
         return .accepted
       }
-      let (tau, forced) = locate(step: trialStep)
+      let (tau, forced) = locate(step: trialStep, end: end)
       y.update(from: tau == trialStep ? trial : located, count: p)
       t = tau == remaining ? target : t0 + tau
       stalled = tau > 0 ? 0 : stalled + 1
@@ -243,7 +269,7 @@ public final class EventDrivenStepper: StepEngine {
   }
 
   /// One Runge–Kutta step of size τ from the step's start into `out` (its error estimate in ``stepError``).
-  private func rungeStep(_ tau: Double, into out: UnsafeMutablePointer<Double>) -> Bool {
+  func rungeStep(_ tau: Double, into out: UnsafeMutablePointer<Double>) -> Bool {
     out.update(from: start, count: dimension)
     return rungeKutta.apply(t: 0, h: tau, y: out, error: stepError, rateIn: startRate, rateOut: nil)
   }
@@ -294,14 +320,19 @@ public final class EventDrivenStepper: StepEngine {
     return best
   }
 
-  /// The first event in (0, step]: the Illinois method on G(τ) at Φ_τ(θ_0), bracket [a, b] with G(a) > 0 ≥ G(b),
-  /// to a few ulps of t. Returns b (the state there in ``located``, or ``trial`` when b is the whole step) and
-  /// the event's pair (−1 for a surface's exit).
-  private func locate(step: Double) -> (tau: Double, forced: Int) {
+  /// The first event in (0, end]: the Illinois method on G(τ) at Φ_τ(θ_0), bracket [a, b] with G(a) > 0 ≥ G(b),
+  /// to a few ulps of t; `end` is the step, or a point inside it where a pair's dip is past its kink
+  /// (``searchDips(step:)``). Returns b (the state there in ``located``, or ``trial`` when b is the whole step)
+  /// and the event's pair (−1 for a surface's exit).
+  private func locate(step: Double, end bracketEnd: Double) -> (tau: Double, forced: Int) {
     let p = dimension
-    guard let end = eventValue(trial) else { return (step, -1) }
-    var (b, gb, whichB) = (step, end.value, end.which)
-    located.update(from: trial, count: p)
+    if bracketEnd < step {
+      guard rungeStep(bracketEnd, into: located) else { return (step, -1) }
+    } else {
+      located.update(from: trial, count: p)
+    }
+    guard let end = eventValue(located) else { return (step, -1) }
+    var (b, gb, whichB) = (bracketEnd, end.value, end.which)
     // A pair that starts on its kink (g = 0: it was just resolved there) is no event at τ = 0 unless it
     // starts past it by more than round-off; the bracket is bisected until G > 0 at its left end.
     guard let startValue = eventValue(start), startValue.value >= -Self.roundoff else {
@@ -371,6 +402,7 @@ public final class EventDrivenStepper: StepEngine {
       failureMessage = "the frozen-pattern field failed at the start of a piece"
       return false
     }
+    startShare.update(from: field.lambda, count: field.sliding.count)
     resetAnchors()
     return true
   }

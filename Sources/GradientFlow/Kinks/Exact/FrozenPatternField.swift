@@ -43,6 +43,10 @@ final class FrozenPatternField {
   /// The sliding surfaces, and their shares λ at the last evaluation.
   let sliding: KinkSurfaceSet
   let lambda: UnsafeMutablePointer<Double>
+  /// Per sliding surface: the least and largest share of the evaluations since ``resetShareRange()`` (the
+  /// Runge–Kutta stages of a step; ``EventDrivenStepper``'s dip search).
+  let shareLow: UnsafeMutablePointer<Double>
+  let shareHigh: UnsafeMutablePointer<Double>
   /// Pre-activations z (N × width) and c_n of the last evaluation (``prepare(_:)``).
   let z: UnsafeMutablePointer<Double>
   let sampleWeights: UnsafeMutablePointer<Double>
@@ -94,6 +98,10 @@ final class FrozenPatternField {
     isSliding.update(repeating: false, count: pairs)
     sliding = KinkSurfaceSet(pairs: pairs, width: width)
     lambda = arena.buffer(count: pairs)
+    shareLow = arena.buffer(count: pairs)
+    shareLow.update(repeating: .infinity, count: pairs)
+    shareHigh = arena.buffer(count: pairs)
+    shareHigh.update(repeating: -.infinity, count: pairs)
     z = arena.buffer(count: pairs)
     sampleWeights = arena.buffer(count: max(n, 1))
     directions = arena.buffer(count: unitCapacity * max(d, 1))
@@ -209,12 +217,22 @@ final class FrozenPatternField {
     if DenseSolve.solve(matrix, rhs, size: k, into: solution) {
       for t in 0..<k { lambda[surfaces.lowerBound + t] = solution[t] }
     }
+    for s in surfaces {
+      shareLow[s] = min(shareLow[s], lambda[s])
+      shareHigh[s] = max(shareHigh[s], lambda[s])
+    }
     for t in 0..<surfaces.count {
       let s = surfaces.lowerBound + t
       let v = directions + t * d
       let l = lambda[s]
       for i in 0..<d { row[i] += l * v[i] }
     }
+  }
+
+  /// Starts a new range of shares (``shareLow``, ``shareHigh``).
+  func resetShareRange() {
+    shareLow.update(repeating: .infinity, count: sliding.count)
+    shareHigh.update(repeating: -.infinity, count: sliding.count)
   }
 
   /// The relative signed distance side·z/(‖x_n‖‖w_j‖) of pair p at the last ``prepare(_:)`` (negative: on

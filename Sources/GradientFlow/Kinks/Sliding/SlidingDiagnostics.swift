@@ -229,6 +229,9 @@ public struct SlidingSummary: Sendable {
   /// of a_j = 0, ``EventDrivenStepper``; nil otherwise).
   public var repellingExits: Int? = nil
   public var unresolvedRepelling: Int? = nil
+  /// `--sliding exact` under `dip_search` `interior`: steps in which the dip search found a pair past its kink
+  /// (``DipSearch``; nil otherwise).
+  public var dips: Int? = nil
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
   /// normalized dynamics with one hidden layer).
   public var canUseFilippov: Bool
