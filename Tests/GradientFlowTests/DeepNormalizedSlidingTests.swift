@@ -5,7 +5,7 @@ import Testing
 
 /// The Lagrange and weight-normalized flows of ReLU nets with two or more hidden layers: `--sliding auto` resolves
 /// to `filippov`, the deep Filippov slopes under the flow's layer metric (``DeepFilippovFlow/layerMetric``: on a
-/// kink ż_p = Σ_i a_i J_p^{(i)}·G_i with a_i = ρ_i² or g_i²/c_i²). Independent answer: the zoo's event-driven
+/// kink ż_p = Σ_i a_i J_p^{(i)}·G_i with a_i = ρ_i² or g_i²/c_i² while the norms hold). Independent answer: the zoo's event-driven
 /// reference (benchmarks/zoo/reference.py, which solves its sliding conditions on the flow's own field) for
 /// xor4_w8x8_lagrange (4-point XOR, 2 → 8 → 8 → 1, the Lagrange flow to t = 100), where a sample ends held on its
 /// kinks (γ̄ = 0) through 21 sliding pieces. Without the metric the same run stops at the million-step limit at

@@ -4,7 +4,7 @@ import ODE
 /// the unconstrained flow, `normalized_log_t_kinks` for the Lagrange and weight-normalized flows.
 ///
 /// - `rebased` (the normalized flows' default): as `corrected`, for the whole phase however long: t is
-///   measured in a unit e^σ that ``LogClockEngine`` moves up by ``latestEnd`` whenever log t passes
+///   measured in a unit e^σ that ``LogClockEngine`` moves to the current log t whenever log t passes
 ///   σ + ``latestEnd`` (the flow is autonomous, so its steps in u = t·e^{−σ} are those in t with the
 ///   field times e^σ), so neither t nor the forces leave the doubles. Why: past the hand-over at
 ///   log t = 600 the Filippov flow in s crawled (the S benchmark, Lagrange, to log t = 1000: log t 628.8
@@ -51,7 +51,8 @@ public enum LogTimeKinks: String, CaseIterable, Sendable, Codable {
   /// The latest end, in log t, of a run whose log-t phase steps in t with t in its own unit: 600 (and the
   /// span of one unit e^σ under `rebased`). The t engine evaluates the
   /// forces as exp(log L-scale) with log L ≈ −log t + O(log ρ, log N) late in a separable run; they must
-  /// stay normal doubles (exponent above −708), and 600 leaves a hundred for the data's spread.
+  /// stay normal doubles (exponent above −708), and 600 leaves a hundred for the data's spread (under `rebased`,
+  /// whose targets may lie ``LogClockEngine/rebaseHeadroom`` = 50 beyond, fifty-eight).
   public static let latestEnd = 600.0
 
   /// The stiffness switch of a normalized flow's `rebased` log-t phases: checks from the first step, 3 stiff

@@ -150,8 +150,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   /// ``FilippovFlow`` needs none.) The flow writes the factors before each evaluation. Inside the band the radial
   /// terms add R_k z_p, R_k = Σ_{i ≤ k} β_i with β_i = (1 − a_i) ν̃/‖W_i‖² (both flows: ⟨W_i, G_i⟩ = ν̃ and
   /// Ẇ_i = a_i G_i + (1 − a_i)(⟨W_i, G_i⟩/‖W_i‖²) W_i), which the linear term includes, so that the pull-back
-  /// holds z_p → 0 against them: where ν̃ < 0 they push z_p off its kink, by more than the pull-back can hold
-  /// (2 → 6 → 5 → 1 on blobs, Lagrange: a million steps to t = 0.18 without them).
+  /// holds z_p → 0 against them too: where R_k > 0 they push z_p off its kink (the terms are O(z), so on the kink
+  /// itself nothing changes). (a_k here is the flow's exact factor: ρ_k²/‖V_k‖ and g_k²/‖v_k‖², which are ρ_k² and
+  /// g_k²/c_k² while the norms hold.)
   public let layerMetric: UnsafeMutablePointer<Double>
   public var usesLayerMetric = false
   /// R_k of the radial terms (entry k − 1 for layer k) at the last evaluation, under ``usesLayerMetric``.

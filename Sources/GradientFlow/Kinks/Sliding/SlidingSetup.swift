@@ -57,7 +57,7 @@ enum SlidingSetup {
   }
 
   /// `corrected` applies to the flow (not gradient descent) of a relu or leaky-relu net with a hidden layer;
-  /// for the Lagrange and weight-normalized flows, of a ReLU net with one hidden layer (as `filippov`).
+  /// for the Lagrange and weight-normalized flows, of a ReLU net with one hidden layer.
   static func validateCorrected(problem: Problem, gradientDescent: Bool) throws(ModelError) {
     guard !gradientDescent else {
       throw .invalidArchitecture(
