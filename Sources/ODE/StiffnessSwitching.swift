@@ -41,19 +41,12 @@ public struct StiffnessSwitching: Sendable, Equatable {
   public var switchBack: SwitchBack
   /// The implicit method's relative and absolute tolerances as a multiple of the solve's (1: the same).
   public var implicitToleranceScale: Double
-  /// The factor by which ``stiffChecks`` grows after each switch back for cost (1: the same every time), so
-  /// that a problem where the implicit method does not pay wastes a geometric series of trials, not one per
-  /// ``stiffChecks`` checks until ``StiffnessSwitchingEngine/maximumSwitches``.
-  public var retryGrowth: Int
 
-  public init(
-    warmUpSteps: Int, stiffChecks: Int, switchBack: SwitchBack, implicitToleranceScale: Double = 1, retryGrowth: Int = 1
-  ) {
+  public init(warmUpSteps: Int, stiffChecks: Int, switchBack: SwitchBack, implicitToleranceScale: Double = 1) {
     self.warmUpSteps = warmUpSteps
     self.stiffChecks = stiffChecks
     self.switchBack = switchBack
     self.implicitToleranceScale = implicitToleranceScale
-    self.retryGrowth = retryGrowth
   }
 
   /// The implicit method's tolerances: the solve's scaled by ``implicitToleranceScale``, the relative one

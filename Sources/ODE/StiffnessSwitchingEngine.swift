@@ -73,9 +73,6 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// The step size at the last check (0 before the first).
   private var lastCheckedStep = 0.0
   private var votes = 0
-  /// Stiff verdicts in a row that switch now: ``StiffnessSwitching/stiffChecks``, times
-  /// ``StiffnessSwitching/retryGrowth`` after each switch back for cost.
-  private lazy var requiredChecks = policy.stiffChecks
   /// Rejections counted by GSL drivers since reset (GSL's reset clears its counter).
   private var implicitRejected = 0
   private var explicitRejected = 0
@@ -171,7 +168,7 @@ final class StiffnessSwitchingEngine: StepEngine {
       largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
       votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0
       if votes == 1 { stretchStart = (evaluations, t) }
-      guard votes >= requiredChecks else { return }
+      guard votes >= policy.stiffChecks else { return }
       votes = 0
       guard bridge.dimension <= Stepper.autoMaximumImplicitDimension else {
         stiffButTooLarge = true
@@ -183,7 +180,7 @@ final class StiffnessSwitchingEngine: StepEngine {
       record(
         t, from: explicitName, to: Self.implicitStepper.rawValue, stiffness: stiffness,
         why:
-          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(requiredChecks) checks in a row "
+          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(policy.stiffChecks) checks in a row "
           + "(steps limited by stability, not accuracy)")
     } else {
       guard case .nonStiffChecks(let needed) = policy.switchBack else { return }
@@ -220,7 +217,6 @@ final class StiffnessSwitchingEngine: StepEngine {
     guard cost > explicitCost, switches.count < Self.maximumSwitches else { return }
     isImplicit = false
     votes = 0
-    requiredChecks *= policy.retryGrowth
     stepsSinceCheck = 0
     interval = Self.checkInterval
     record(

@@ -55,20 +55,6 @@ public enum LogTimeKinks: String, CaseIterable, Sendable, Codable {
   /// whose targets may lie ``LogClockEngine/rebaseHeadroom`` = 50 beyond, fifty-eight).
   public static let latestEnd = 600.0
 
-  /// The stiffness switch of a normalized flow's `rebased` log-t phases: checks from the first step, 3 stiff
-  /// verdicts in a row switch to msbdf, back when it costs more (``StiffnessSwitching/SwitchBack/cost``), and
-  /// 4× as many verdicts before each new try. Why: in s these flows are stiff by nature — their V-rates carry
-  /// ρ_k² (docs/dynamics.md), so the relaxation of the support samples' margins runs at a rate that grows
-  /// like ρ ~ log t/γ — and the t phases' rule (``StiffnessSwitching/kinked``: 2,000 accepted steps of
-  /// warm-up, then 50 verdicts) spent ~3,000 explicit steps before its first switch: narrow XOR (width 4,
-  /// Lagrange, seed 83) to log t 12 cost 25,348 evaluations against 2,196 now (msbdf in s: 2,393), blobs
-  /// (width 8) to log t 700 27,402 against 9,595. Where msbdf does not pay (on a kinked field it can cost
-  /// more than the explicit steps held at their bound), the growing count bounds the trials: on a draw of
-  /// 16 problems the worst such cost is 2.2× the t rule's (docs/kinks.md, "The normalized flows in the
-  /// log-t clock").
-  public static let switching = StiffnessSwitching(
-    warmUpSteps: 0, stiffChecks: 3, switchBack: .cost, implicitToleranceScale: 0.01, retryGrowth: 4)
-
   /// Whether a Lagrange or weight-normalized flow's log-t phases step in t: `rebased` or `corrected`, `--stepper auto`
   /// (an explicit choice of stepper keeps the Filippov flow in s), one hidden relu or leaky-relu layer
   /// without the smooth gate, the flow (not gradient descent) and `stiff_kinks` `switch`: the phase needs

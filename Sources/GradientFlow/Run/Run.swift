@@ -176,7 +176,7 @@ public final class Run {
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine, rebases: rebasesLogTime) : nil,
       logTimeEngineEnd: solve.normalizedLogTimeInT ? solve.kinks.normalizedLogTimeKinks.engineEnd : .infinity,
-      logTimeSwitching: logTimeSwitching)
+      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -304,14 +304,6 @@ public final class Run {
         : solve.normalizedLogTimeInT
     default: false
     }
-  }
-
-  /// The stiffness switch of the log-t phases stepped in t (``LogTimeKinks/switching`` for the normalized flows'
-  /// `rebased` phases, else the t phases' rule), or nil.
-  private var logTimeSwitching: StiffnessSwitching? {
-    guard stepsLogTimeInT, solve.kinks.sliding == .corrected else { return nil }
-    return problem.dynamics != .unconstrained && solve.kinks.normalizedLogTimeKinks == .rebased
-      ? LogTimeKinks.switching : .kinked
   }
 
   /// Whether the log-t phases' engine in t moves its unit of time along (`rebased`, ``LogTimeKinks``), so
