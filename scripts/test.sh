@@ -4,6 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build --build-tests
+# The tests' own process computes with the OpenBLAS kernels gradflow itself uses: where OpenBLAS does not know
+# the CPU and falls back to its generic kernels, gradflow restarts itself with OPENBLAS_CORETYPE set
+# (docs/performance.md, "OpenBLAS's kernels on a CPU it does not know"); the test runner, which cannot,
+# gets the same setting here (the last `Core:` line OpenBLAS prints for a gradflow process).
+if [ -z "${OPENBLAS_CORETYPE+x}" ]; then
+  core=$(OPENBLAS_VERBOSE=2 "$(swift build --show-bin-path)/gradflow" --version 2>&1 >/dev/null | sed -n 's/^Core: //p' | tail -n 1)
+  if [ -n "$core" ]; then export OPENBLAS_CORETYPE="$core"; fi
+  echo "OpenBLAS kernels: ${core:-unknown}"
+fi
 # The benchmark harness runs end to end (gradflow on S to t = 0.05 with one and two threads, no peers,
 # nothing timed, into a temporary RESULTS.md), and so does the scaling grid on a tiny grid:
 # benchmarks/README.md. Before the tests, so that the output ends with the test summaries.

@@ -32,6 +32,8 @@ static inline const char *gf_gsl_version(void) { return gsl_version; }
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
+/* The name of the kernel set a DYNAMIC_ARCH OpenBLAS chose for this CPU ("Haswell", "SkylakeX", "Prescott", ...). */
+char *openblas_get_corename(void);
 /* Joins the worker threads OpenBLAS's pthreads build started in its library constructor (exported by
    OpenBLAS for its fork handler; the next call split among threads starts them again). */
 void blas_thread_shutdown_(void);

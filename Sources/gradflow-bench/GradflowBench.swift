@@ -38,6 +38,7 @@ struct GradflowBench: ParsableCommand {
 
   mutating func run() throws {
     if let problem = BLASThreads.problem(with: threads) { throw ValidationError(problem) }
+    BLASCore.startProcessWithFastKernels()
     BLASThreads.startProcess(threads: threads)
     guard let kind = NetworkEvaluator.Kernel(rawValue: kernel) else {
       throw ValidationError("unknown kernel '\(kernel)'; choose automatic, blas or loops")
@@ -107,7 +108,8 @@ struct GradflowBench: ParsableCommand {
     let result: [String: Any] = [
       "kernel": network.usesBLAS ? "blas" : "loops", "block_rows": network.blockRowsUsed,
       "samples": setup.dataset.count,
-      "parameters": p, "threads": BLASThreads.current, "calls": calls, "repeats": seconds.count,
+      "parameters": p, "threads": BLASThreads.current, "blas_core": BLASCore.current, "calls": calls,
+      "repeats": seconds.count,
       "us_per_eval": microseconds, "us_per_eval_min": best, "us_per_eval_wall": wall,
       "flops_per_eval": flops, "gflops": flops / microseconds * 1e-3, "checksum": checksum,
     ]

@@ -17,6 +17,8 @@ struct GradFlow: ParsableCommand {
   /// ArgumentParser's `main()`, with its errors in gradflow's form: every error message starts with
   /// `gradflow: error:` (ArgumentParser's own start with `Error:`), exit codes unchanged (64 for usage).
   static func main() {
+    // OpenBLAS's fast kernels where it fell back to its generic ones (a fresh start of the process).
+    BLASCore.startProcessWithFastKernels()
     // One BLAS thread and no idle OpenBLAS worker until a run asks for more (`--threads`).
     BLASThreads.startProcess(threads: 1)
     do {

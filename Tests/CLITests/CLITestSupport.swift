@@ -17,24 +17,28 @@ let gradflowBinary: URL = {
   return root.appendingPathComponent(".build/debug/gradflow")
 }()
 
-/// `environment` entries are added to (or override) the test process's environment.
-func gradflow(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
-  -> CommandResult
-{
-  try runProcess(gradflowBinary, arguments, in: directory, environment: environment)
+/// `environment` entries are added to (or override) the test process's environment; the variables named in
+/// `unsetting` are removed from it.
+func gradflow(
+  _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], unsetting: [String] = []
+) throws -> CommandResult {
+  try runProcess(gradflowBinary, arguments, in: directory, environment: environment, unsetting: unsetting)
 }
 
 /// Runs an executable and captures its exit code and output; `environment` entries are added to this
-/// process's environment.
+/// process's environment, and the variables named in `unsetting` removed from it.
 func runProcess(
-  _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+  _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+  unsetting: [String] = []
 ) throws -> CommandResult {
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
-  if !environment.isEmpty {
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+  if !environment.isEmpty || !unsetting.isEmpty {
+    var merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    for name in unsetting { merged[name] = nil }
+    process.environment = merged
   }
   let out = Pipe()
   let err = Pipe()

@@ -45,6 +45,7 @@ extension RunRecord {
       termination: TerminationSection(
         reason: .running, t: 0,
         message: "the run has not finished, or was killed before it could record how it ended", success: false))
+    record.blasCore = BLASCore.current
     guard let result else { return record }
     let termination = result.termination
     record.termination = TerminationSection(

@@ -35,10 +35,14 @@ public struct RunRecord: Codable, Sendable {
   public var stepperSwitches: [Switch]?
   /// The minimizer a run on non-separable data ended at (`reachedMinimizer`).
   public var minimizer: Minimizer?
+  /// OpenBLAS's kernel set (``BLASCore``): products round differently under another one, so a bit-for-bit
+  /// replay runs under the same (`OPENBLAS_CORETYPE`). Absent in records written before it was recorded.
+  public var blasCore: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case stepperSwitches = "stepper_switches"
     case minimizer
+    case blasCore = "blas_core"
     case gradflowVersion = "gradflow_version"
     case gslVersion = "gsl_version"
     case swiftVersion = "swift_version"
