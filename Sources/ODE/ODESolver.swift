@@ -123,6 +123,15 @@ public final class ODESolver {
         y.update(from: yPrev, count: n)
         break
       }
+      if let hit = options.stopConditions.indices.first(where: { i in
+        options.stopConditions[i].kind == .atStepStart && previousG[i] < 0
+          && options.stopConditions[i].function(t, state) >= 0
+      }) {
+        termination = .stopCondition(name: options.stopConditions[hit].name, t: tPrev)
+        t = tPrev
+        y.update(from: yPrev, count: n)
+        break
+      }
       accepted += 1
       options.liveStatistics?.update(
         accepted: accepted, rejected: driver.rejectedSteps,
@@ -131,7 +140,7 @@ public final class ODESolver {
 
       for (i, condition) in options.stopConditions.enumerated() {
         let g = condition.function(t, state)
-        if previousG[i] < 0, g >= 0 {
+        if condition.kind != .atStepStart, previousG[i] < 0, g >= 0 {
           // A stationary state is not located: the flow no longer moves there.
           if condition.kind == .stationary {
             termination = .reachedMinimizer(t: t)

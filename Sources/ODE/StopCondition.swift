@@ -24,6 +24,11 @@ public struct StopCondition {
     /// not located (the flow no longer moves); the run ends with ``Termination/reachedMinimizer(t:)``
     /// at the first step where it holds.
     case stationary
+    /// A boundary the caller crosses in another variable: not located; the run ends at the start of the step
+    /// in which g reaches 0 (that step is discarded, and no step observer sees it), with
+    /// ``Termination/stopCondition(name:t:)`` there. For an end that bisection cannot reach with every
+    /// stepper (the ρ clock's log-t end: msbdf's re-integrations from the step's start fail there).
+    case atStepStart
   }
 
   public init(

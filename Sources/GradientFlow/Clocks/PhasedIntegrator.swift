@@ -174,35 +174,38 @@ final class PhasedIntegrator {
 
   /// The log-t phase: with ``logTimeEngine`` up to ``logTimeEngineEnd``, then (if the end lies beyond it)
   /// with the GSL stepper on the flow in s; one phase record for each.
+  /// `stepper`, when given, replaces the clock's stepper in the GSL stretch (the ρ clock's finish).
   private func runLogTimePhase(
     to logTEnd: Double, saveLogTimes: [Double], outcome: inout Outcome, onSave: @escaping SaveObserver,
-    onStep: @escaping StepObserver
+    onStep: @escaping StepObserver, stepper: Stepper? = nil
   ) throws(ODEError) {
     guard logTimeEngine != nil, logTEnd > logTimeEngineEnd else {
       try runLogTimeStretch(
         to: logTEnd, engine: logTimeEngine, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave,
-        onStep: onStep)
+        onStep: onStep, stepper: stepper)
       return
     }
-    if outcome.finalLogT < logTimeEngineEnd {
+    let startsInEngine = outcome.finalLogT < logTimeEngineEnd
+    if startsInEngine {
       try runLogTimeStretch(
         to: logTimeEngineEnd, engine: logTimeEngine, saveLogTimes: saveLogTimes, outcome: &outcome,
         onSave: onSave, onStep: onStep)
       guard case .reachedEnd = outcome.termination else { return }
     }
     try runLogTimeStretch(
-      to: logTEnd, engine: nil, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep)
+      to: logTEnd, engine: nil, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep,
+      stepper: startsInEngine ? nil : stepper)
   }
 
   private func runLogTimeStretch(
     to logTEnd: Double, engine: StepEngineFactory?, saveLogTimes: [Double], outcome: inout Outcome,
-    onSave: @escaping SaveObserver, onStep: @escaping StepObserver
+    onSave: @escaping SaveObserver, onStep: @escaping StepObserver, stepper: Stepper? = nil
   ) throws(ODEError) {
     let start = outcome.finalLogT
     var options = baseOptions
     // An engine steps θ in t (``CrossingCorrectedStepper``), not log t; `exact`'s is wrapped for log t.
     options.stepEngine = engine
-    options.stepper = solve.stepper(forClock: .logT)
+    options.stepper = engine == nil ? stepper ?? solve.stepper(forClock: .logT) : solve.stepper(forClock: .logT)
     // The t phases' engine stepping in t keeps the stiffness switch of kinked right-hand sides: on data the
     // net cannot separate, the approach to the minimizer is stiff, and msbdf on the log-t system takes over
     // there as it does in the t phases (the normalized flows' V-rates carry ρ_k² besides).
@@ -239,7 +242,10 @@ final class PhasedIntegrator {
       times: (1...max(remaining, 1)).map { start + (planEnd - start) * Double($0) / Double(max(remaining, 1)) },
       includeInitial: false, includeFinal: true)
     if logTEnd.isFinite {
-      options.stopConditions.append(StopCondition(name: Self.logTEndName) { _, y in y[n] - logTEnd })
+      options.stopConditions.append(
+        StopCondition(name: Self.logTEndName, kind: solve.rhoClockEnd == .logTime ? .atStepStart : .event) { _, y in
+          y[n] - logTEnd
+        })
     }
     let solution = try ODESolver(system: RhoClockSystem(dynamics: dynamics), options: options).solve(
       from: start, to: end, initialState: state,
@@ -248,9 +254,29 @@ final class PhasedIntegrator {
     record(
       solution, clock: .rho, stepper: options.stepper, start: start, logT: solution.finalState[n], outcome: &outcome,
       dropLast: true)
-    if case .stopCondition(let name, _) = solution.termination, name == Self.logTEndName {
-      outcome.termination = .reachedEnd(t: solution.finalState[n])
-      outcome.timeName = "log t"
+    // The log-t end is not located in ρ (bisection re-integrates from the step's start, which fails with msbdf
+    // here): the phase stops at the start of the step that would cross it, or at the predicted ρ when that fell
+    // short (no --rho-end), and the flow goes on in the log-t clock, whose steps land on log t_end exactly.
+    let finishesInLogTime: Bool
+    switch solution.termination {
+    case .stopCondition(let name, _) where name == Self.logTEndName:
+      guard solve.rhoClockEnd == .logTime else {
+        outcome.termination = .reachedEnd(t: solution.finalState[n])
+        outcome.timeName = "log t"
+        return
+      }
+      finishesInLogTime = true
+    case .reachedEnd:
+      finishesInLogTime = solve.rhoClockEnd == .logTime && solve.rhoEnd == nil && solution.finalState[n] < logTEnd
+    default: finishesInLogTime = false
+    }
+    if finishesInLogTime {
+      // With the method the ρ phase ended with: msbdf where `auto` had switched to it (log t's explicit start
+      // would be far beyond its stability bound this late, and overflow the loss).
+      let ended = solution.statistics.stepperSwitches.last.flatMap { Stepper(rawValue: $0.to) } ?? options.stepper
+      try runLogTimePhase(
+        to: logTEnd, saveLogTimes: saveLogTimes, outcome: &outcome, onSave: onSave, onStep: onStep,
+        stepper: ended == .auto ? nil : ended)
     }
   }
 

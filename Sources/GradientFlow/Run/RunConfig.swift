@@ -163,6 +163,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var repellingExit: RepellingExit = .rule
   /// Whether `--sliding exact` searches each step for pairs that cross their kink and come back (``DipSearch``).
   public var dipSearch: DipSearch = .interior
+  /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
+  public var rhoClockEnd: RhoClockEnd = .logTime
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -179,7 +181,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
   ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
   ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
-  ///   steps' ends only.
+  ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -195,6 +197,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "network_blocks": "cache",
       "repelling_exit": "rounding",
       "dip_search": "step-ends",
+      "rho_clock_end": "bisection",
     ]
   }
 
@@ -411,6 +414,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case normalizedKinks = "normalized_kinks"
     case repellingExit = "repelling_exit"
     case dipSearch = "dip_search"
+    case rhoClockEnd = "rho_clock_end"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -493,5 +497,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
       try c.decodeIfPresent(NormalizedKinks.self, forKey: .normalizedKinks) ?? d.normalizedKinks
     repellingExit = try c.decodeIfPresent(RepellingExit.self, forKey: .repellingExit) ?? d.repellingExit
     dipSearch = try c.decodeIfPresent(DipSearch.self, forKey: .dipSearch) ?? d.dipSearch
+    rhoClockEnd = try c.decodeIfPresent(RhoClockEnd.self, forKey: .rhoClockEnd) ?? d.rhoClockEnd
   }
 }

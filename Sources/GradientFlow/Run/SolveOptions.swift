@@ -13,6 +13,8 @@ public struct SolveOptions {
   public let logTEnd: Double
   /// The ρ clock's end (a stop condition in the other clocks, see ``stops``).
   public let rhoEnd: Double?
+  /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
+  public let rhoClockEnd: RhoClockEnd
   /// The save times: log-spaced in t from the first save time to the end, as t (where representable) and
   /// as log t.
   public let saveTimes: [Double]
@@ -42,6 +44,7 @@ public struct SolveOptions {
     tEnd = config.resolvedTEnd
     logTEnd = config.resolvedLogTEnd
     rhoEnd = config.rhoEnd
+    rhoClockEnd = config.rhoClockEnd
     saveTimes = config.saveTimes
     saveLogTimes = config.saveLogTimes
     gradientDescentStep = config.gdStep
