@@ -1,4 +1,4 @@
-"""Writes the two small real-data CSVs of docs/stiff.md from scikit-learn's bundled iris data.
+"""Writes the small real-data CSVs of docs/stiff.md from scikit-learn's bundled iris and wine data.
 
 examples/data/iris-versicolor-virginica.csv: versicolor (label 1) against virginica (label 0), the
 four features standardized; not linearly separable (no bias), the non-separable example.
@@ -44,3 +44,22 @@ q = y[keep] * (Xs[keep] @ w)
 print("separable subset: %d samples, SVM margin %.6g, min z·w = %.9f, w/|w| =" % (len(keep), 1 / np.linalg.norm(w), q.min()),
       w / np.linalg.norm(w))
 write("examples/data/iris-separable-small-margin.csv", Xs[keep], y[keep], [names[c] for c in cols])
+
+# examples/data/wine-class0-vs-1-raw.csv: wine cultivars 0 (label 1) and 1 (label 0), the 13 features
+# unscaled (proline ~1e3, hue ~1): separable through the origin (hard-margin SVM margin 0.0738 by an exact
+# active-set solve; sklearn's SVC does not converge on these unscaled features); the ρ clock's hand-over test
+# (docs/stiff.md, "The ρ clock's hand-over").
+wine = datasets.load_wine()
+mask = wine.target < 2
+yw = np.where(wine.target[mask] == 0, 1.0, -1.0)
+Xw = wine.data[mask]
+print("wine 0 vs 1 raw: %d samples" % len(yw))
+write("examples/data/wine-class0-vs-1-raw.csv", Xw, yw, [n.replace("/", "_") for n in wine.feature_names])
+
+# examples/data/diabetes-above-median-std.csv: scikit-learn's diabetes data, the 10 features standardized,
+# label 1 when the disease progression is above its median: not separable. With `--widths 8 --seed 0` the
+# defaults crawl towards a minimizer with many samples on kinks (docs/stiff.md, "Not done").
+di = datasets.load_diabetes()
+yd = np.where(di.target > np.median(di.target), 1.0, -1.0)
+Xd = (di.data - di.data.mean(0)) / di.data.std(0)
+write("examples/data/diabetes-above-median-std.csv", Xd, yd, list(di.feature_names))

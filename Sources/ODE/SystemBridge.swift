@@ -6,9 +6,9 @@ import CGSL
 /// non-finite values into GSL status codes.
 ///
 /// Status mapping: a thrown error → `GSL_EBADFUNC` (GSL aborts the step and returns at once); a
-/// non-finite derivative → `GSL_FAILURE` (GSL retries the step with half the step size, which is the
-/// right response to a trial stage that overshot; if no step size works, the solve ends with
-/// ``Termination/nonFinite(t:)``).
+/// non-finite derivative, or an ``ODEDomainError`` → `GSL_FAILURE` (GSL retries the step with half the
+/// step size, which is the right response to a trial stage that overshot; if no step size works, the solve
+/// ends with ``Termination/nonFinite(t:)``, or with the domain error's message).
 final class SystemBridge {
   let system: any ODESystem
   let dimension: Int
@@ -55,7 +55,7 @@ final class SystemBridge {
       try system.evaluate(t: t, y: y, dydt: dydt)
     } catch {
       if failure == nil { failure = String(describing: error) }
-      return Int32(GSL_EBADFUNC)
+      return error is any ODEDomainError ? Int32(GSL_FAILURE) : Int32(GSL_EBADFUNC)
     }
     for i in 0..<dimension where !dydt[i].isFinite {
       nonFiniteAt = t
@@ -86,7 +86,7 @@ final class SystemBridge {
       }
     } catch {
       if failure == nil { failure = String(describing: error) }
-      return Int32(GSL_EBADFUNC)
+      return error is any ODEDomainError ? Int32(GSL_FAILURE) : Int32(GSL_EBADFUNC)
     }
     for i in 0..<(dimension * dimension) where !dfdy[i].isFinite {
       nonFiniteAt = t

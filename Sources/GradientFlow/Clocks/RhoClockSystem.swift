@@ -44,8 +44,9 @@ public final class RhoClockSystem: ODESystem {
   }
 }
 
-/// The ρ clock was used where ρ does not grow (ν ≤ 0: the loss is not below 1).
-public struct RhoClockError: Error, CustomStringConvertible {
+/// The ρ clock was used where ρ does not grow (ν ≤ 0: the loss is not below 1). A domain error: a trial
+/// stage that overshot there is retried with a smaller step (``ODEDomainError``).
+public struct RhoClockError: ODEDomainError, CustomStringConvertible {
   public let rho: Double
   public var description: String {
     "the ρ clock needs dρ/dt > 0, which fails at ρ=\(rho) (the loss is not below 1); use --clock auto or log-t"
