@@ -107,6 +107,36 @@ import Testing
     #expect(svm.tieTolerance >= 2 * activeError && svm.tieTolerance < 1e-7)
   }
 
+  @Test(arguments: [UInt64(1), 3])
+  func anIllConditionedDualIsSolvedOnItsActiveSet(seed: UInt64) throws {
+    // As above with 9 decades of feature scales: the NNLS dual's solution violates a constraint by 2e-4 / 1.2e-4
+    // (its error grows like cond(Z_A)²), which made the solve report "not separable" (31 points in 31
+    // dimensions always are). The exact solution on its active set (QR of Z_Aᵀ) is the SVM.
+    var random = SeededRandom(seed: seed)
+    let d = 31
+    let scales = (0..<d).map { Foundation.pow(10, -9 * Double($0) / Double(d)) }
+    var inputs: [Double] = []
+    var labels: [Double] = []
+    for _ in 0..<d {
+      labels.append(random.uniform() < 0.5 ? 1 : -1)
+      inputs += (0..<d).map { scales[$0] * random.gaussian() }
+    }
+    // The dual alone, as the solve starts: infeasible beyond its 1e-6 acceptance.
+    let z = (0..<d).map { m in (0..<d).map { labels[m] * inputs[m * d + $0] } }
+    var f = [Double](repeating: 0, count: d + 1)
+    f[d] = 1
+    let dual = NNLS.solve(columns: z.map { $0 + [1] }, rhs: f)
+    let slack = 1 - dual.x.reduce(0, +)
+    let dualW = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + dual.x[$1] * z[$1][i] } / slack }
+    #expect(z.map { CheckerMath.dot($0, dualW) }.min()! < 1 - 1e-6)
+    let svm = try #require(HardMarginSVM.solve(inputs: inputs, labels: labels, dimension: d))
+    // A certificate independent of the method: primal feasible, α ≥ 0, and a duality gap at rounding level
+    // (measured 1.4e-14 / 2.8e-14 and 5e-16 / 2.6e-16); 1e-12 is far below the dual's 1e-4.
+    #expect(svm.feasibilityViolation <= 1e-12)
+    #expect(svm.dualityGap <= 1e-12)
+    #expect(svm.alpha.allSatisfy { $0 >= 0 })
+  }
+
   @Test func r1SVMPointIsKKTWithZeroAngle() throws {
     let architecture = try Architecture(inputDimension: 2, hiddenWidths: [])
     let certificate = try KKTCertificate(

@@ -63,8 +63,18 @@ public struct HardMarginSVM: Sendable {
       for i in 0..<d { w[i] += u[m] * z[m][i] }
     }
     w = w.map { $0 / slack }
-    let alpha = u.map { $0 / slack }
-    let products = z.map { CheckerMath.dot($0, w) }
+    var alpha = u.map { $0 / slack }
+    var products = z.map { CheckerMath.dot($0, w) }
+    if let smallest = products.min(), !(smallest > 1 - 1e-6),
+      let exact = activeSetSolution(z: z, active: (0..<n).filter { u[$0] > 0 }, dimension: d)
+    {
+      // The dual's solution is off by more than 1e-6 on ill-conditioned data (its error grows like the
+      // square of cond(Z_A)): the exact solution on its active set, when that one is feasible with α ≥ 0.
+      let exactProducts = z.map { CheckerMath.dot($0, exact.w) }
+      if let exactSmallest = exactProducts.min(), exactSmallest > 1 - 1e-6 {
+        (w, alpha, products) = (exact.w, exact.alpha, exactProducts)
+      }
+    }
     guard let smallest = products.min(), smallest > 1 - 1e-6 else { return nil }
     var gap = 0.0
     for m in 0..<n { gap += alpha[m] * (products[m] - 1) }
@@ -76,5 +86,58 @@ public struct HardMarginSVM: Sendable {
     return HardMarginSVM(
       weights: w, alpha: alpha, supportVectors: (0..<n).filter { alpha[$0] > 0 || products[$0] - 1 <= tie },
       tieTolerance: tie, feasibilityViolation: max(0, 1 - smallest), dualityGap: abs(gap) / half)
+  }
+}
+
+extension HardMarginSVM {
+  /// The exact solution on an active set A of the dual: the minimum-norm w with z_m·w = 1 for m ∈ A, and
+  /// its multipliers (w = Σ_{m∈A} α_m z_m), by Householder QR of Z_Aᵀ = QR: Z_A w = 1 ⇔ Rᵀ(Qᵀw) = 1, so
+  /// w = Q[y; 0] with Rᵀy = 1, and α_A = R⁻¹y. Its error grows like cond(Z_A), the NNLS dual's like its
+  /// square. `alpha` has one entry per sample (0 off A); nil when A is empty, larger than d, or R singular,
+  /// or some α_m < 0 (A is not the optimum's active set).
+  static func activeSetSolution(z: [[Double]], active: [Int], dimension d: Int) -> (w: [Double], alpha: [Double])? {
+    let k = active.count
+    guard k > 0, k <= d else { return nil }
+    var a = active.map { z[$0] }  // the columns of Z_Aᵀ, reduced in place to R (a[j][i], i ≤ j)
+    var reflectors: [[Double]] = []
+    for j in 0..<k {
+      var v = Array(a[j][j..<d])
+      let norm = CheckerMath.norm(v)
+      guard norm > 0 else { return nil }
+      v[0] += v[0] >= 0 ? norm : -norm
+      let vv = CheckerMath.dot(v, v)
+      for c in j..<k {
+        var s = 0.0
+        for i in 0..<(d - j) { s += v[i] * a[c][j + i] }
+        let f = 2 * s / vv
+        for i in 0..<(d - j) { a[c][j + i] -= f * v[i] }
+      }
+      reflectors.append(v)
+    }
+    var y = [Double](repeating: 0, count: k)
+    for j in 0..<k {
+      var s = 1.0
+      for i in 0..<j { s -= a[j][i] * y[i] }
+      guard a[j][j] != 0 else { return nil }
+      y[j] = s / a[j][j]
+    }
+    var w = y + [Double](repeating: 0, count: d - k)
+    for j in stride(from: k - 1, through: 0, by: -1) {
+      let v = reflectors[j]
+      var s = 0.0
+      for i in 0..<(d - j) { s += v[i] * w[j + i] }
+      let f = 2 * s / CheckerMath.dot(v, v)
+      for i in 0..<(d - j) { w[j + i] -= f * v[i] }
+    }
+    var alphaA = [Double](repeating: 0, count: k)
+    for j in stride(from: k - 1, through: 0, by: -1) {
+      var s = y[j]
+      for c in (j + 1)..<k { s -= a[c][j] * alphaA[c] }
+      alphaA[j] = s / a[j][j]
+    }
+    guard alphaA.allSatisfy({ $0 >= 0 }) else { return nil }
+    var alpha = [Double](repeating: 0, count: z.count)
+    for (j, m) in active.enumerated() { alpha[m] = alphaA[j] }
+    return (w, alpha)
   }
 }
