@@ -75,20 +75,29 @@ import Testing
     #expect(teacherMargin <= svm.margin)
   }
 
-  @Test(arguments: [UInt64(1), 3])
-  func illConditionedSupportFollowsTheMultipliers(seed: UInt64) throws {
-    // 31 random points in 31 dimensions with random labels, feature i scaled by 10^(−5i/31): multipliers
-    // up to 1e6, and the solve leaves its active constraints up to 6e-9 from equality. A fixed 1e-9
-    // threshold dropped some of them (measured: 15 of 20 for seed 1, 1 for seed 3).
+  /// `dimension` random points in as many dimensions with random labels (always separable through the
+  /// origin), feature i scaled by 10^(−decades·i/dimension).
+  static func scaledRandomPoints(seed: UInt64, dimension d: Int, decades: Double) -> (
+    inputs: [Double], labels: [Double]
+  ) {
     var random = SeededRandom(seed: seed)
-    let d = 31
-    let scales = (0..<d).map { Foundation.pow(10, -5 * Double($0) / Double(d)) }
+    let scales = (0..<d).map { Foundation.pow(10, -decades * Double($0) / Double(d)) }
     var inputs: [Double] = []
     var labels: [Double] = []
     for _ in 0..<d {
       labels.append(random.uniform() < 0.5 ? 1 : -1)
       inputs += (0..<d).map { scales[$0] * random.gaussian() }
     }
+    return (inputs, labels)
+  }
+
+  @Test(arguments: [UInt64(1), 3])
+  func illConditionedSupportFollowsTheMultipliers(seed: UInt64) throws {
+    // 31 random points in 31 dimensions with random labels, feature i scaled by 10^(−5i/31): multipliers
+    // up to 1e6, and the solve leaves its active constraints up to 6e-9 from equality. A fixed 1e-9
+    // threshold dropped some of them (measured: 15 of 20 for seed 1, 1 for seed 3).
+    let d = 31
+    let (inputs, labels) = Self.scaledRandomPoints(seed: seed, dimension: d, decades: 5)
     let svm = try #require(HardMarginSVM.solve(inputs: inputs, labels: labels, dimension: d))
     let products = (0..<d).map { n in
       labels[n] * CheckerMath.dot(Array(inputs[(n * d)..<((n + 1) * d)]), svm.weights)
@@ -112,15 +121,8 @@ import Testing
     // As above with 9 decades of feature scales: the NNLS dual's solution violates a constraint by 2e-4 / 1.2e-4
     // (its error grows like cond(Z_A)²), which made the solve report "not separable" (31 points in 31
     // dimensions always are). The exact solution on its active set (QR of Z_Aᵀ) is the SVM.
-    var random = SeededRandom(seed: seed)
     let d = 31
-    let scales = (0..<d).map { Foundation.pow(10, -9 * Double($0) / Double(d)) }
-    var inputs: [Double] = []
-    var labels: [Double] = []
-    for _ in 0..<d {
-      labels.append(random.uniform() < 0.5 ? 1 : -1)
-      inputs += (0..<d).map { scales[$0] * random.gaussian() }
-    }
+    let (inputs, labels) = Self.scaledRandomPoints(seed: seed, dimension: d, decades: 9)
     // The dual alone, as the solve starts: infeasible beyond its 1e-6 acceptance.
     let z = (0..<d).map { m in (0..<d).map { labels[m] * inputs[m * d + $0] } }
     var f = [Double](repeating: 0, count: d + 1)
