@@ -95,6 +95,21 @@ import Testing
     #expect((report["claim"] as? String)?.contains("global max margin") == true)
   }
 
+  /// A run past log t = 709.78 has no t (an empty trajectory cell): the report's `t` is null, not "nan".
+  @Test func aRunPastTheLargestDoubleTimeReportsNoT() throws {
+    let dir = try temporaryDirectory()
+    let data = try writeFile("r1.csv", r1CSV, in: dir)
+    let run = dir.appendingPathComponent("run").path
+    let simulate = try gradflow([
+      "simulate", "--data", data, "--widths", "", "--clock", "log-t", "--log-t-end", "1000", "--out", run, "--quiet",
+    ])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+    let result = try gradflow(["check", run, "--json"])
+    let report = try json(result.stdout)
+    #expect(report["t"] is NSNull, "t: \(String(describing: report["t"]))")
+    #expect(report["log_t"] as? Double == 1000)
+  }
+
   @Test func earlyStoppedRunIsNotKKT() throws {
     let dir = try temporaryDirectory()
     let run = dir.appendingPathComponent("r1").path

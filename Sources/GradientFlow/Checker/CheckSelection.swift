@@ -57,7 +57,9 @@ extension TrajectoryCheck {
         let certificate = try KKTCertificate(
           architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, theta: theta,
           options: options, svm: svm)
-        points.append(Point(t: t, logT: logT, certificate: certificate))
+        // Past log t ≈ 709.78 t is not a double: trajectory.csv leaves its cell empty, and the report has no t
+        // (JSON null; log_t carries the time).
+        points.append(Point(t: t.flatMap { $0.isFinite ? $0 : nil }, logT: logT, certificate: certificate))
       } catch {
         throw .data("the weights at t = \(t.map { "\($0)" } ?? "?") do not fit the run's network: \(error)")
       }
