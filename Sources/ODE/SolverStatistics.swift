@@ -68,14 +68,21 @@ extension SolverStatistics {
   /// (rkf45's stability interval on the negative real axis is about 3; ``StiffnessSwitchingEngine``).
   public static let stabilityLimited = 1.5
 
+  /// Whether ``Stepper/auto`` used up its switches (``StiffnessSwitchingEngine/maximumSwitches``) and ended on
+  /// its explicit method: the implicit one was tried and handed back every time (on ReLU nets, as costlier).
+  public var implicitGaveUp: Bool {
+    stepperSwitches.count >= StiffnessSwitchingEngine.maximumSwitches && stepperSwitches.last?.to != "msbdf"
+  }
+
   /// Whether a solve that ended with `termination` failed because the problem is stiff for the explicit
-  /// method that ran it (its last h·ρ(J) at the stability limit, no implicit steps), or because
-  /// ``Stepper/auto`` found it stiff but too large for its implicit method.
+  /// method that ran it (its last h·ρ(J) at the stability limit, and no implicit steps or an implicit method
+  /// that gave up: ``implicitGaveUp``), or because ``Stepper/auto`` found it stiff but too large for its
+  /// implicit method.
   public func isStiffFailure(_ termination: Termination) -> Bool {
     guard !termination.isSuccess, termination.kind != .interrupted, termination.kind != .saveFailed else {
       return false
     }
-    return stiffButTooLarge || (explicitStiffness >= Self.stabilityLimited && implicitSteps == 0)
+    return stiffButTooLarge || (explicitStiffness >= Self.stabilityLimited && (implicitSteps == 0 || implicitGaveUp))
   }
 
   /// Why a stiff failure (``isStiffFailure(_:)``) happened, in solver terms; nil for any other ending.
@@ -84,6 +91,12 @@ extension SolverStatistics {
     if stiffButTooLarge {
       return "the problem is stiff here, but the system has more than \(Stepper.autoMaximumImplicitDimension) "
         + "unknowns, too many for the automatic switch to the implicit method (its n × n matrices)"
+    }
+    if implicitGaveUp {
+      return
+        "the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", explicitStiffness))), "
+        + "and the implicit method, tried \(stepperSwitches.count / 2) times, cost more each time "
+        + "(more steps or a looser tolerance would not help)"
     }
     return "the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", explicitStiffness))): "
       + "the problem is stiff here; an implicit method takes steps at the accuracy asked "

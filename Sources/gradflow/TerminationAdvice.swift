@@ -30,6 +30,19 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
         + "unknowns, too many for --stepper auto's implicit method: use --stepper msbdf (P × P matrices) or a "
         + "smaller network"
     }
+    // auto tried its implicit method and handed back every time: on a ReLU net's Filippov flow msbdf stalls
+    // where many samples slide on their kinks (non-separable data: docs/stiff.md, "Not done"); no other
+    // option finishes such a run yet, so the advice says so instead of naming one.
+    if s.implicitGaveUp {
+      let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
+        .map(\.commandLineAdvice)
+      let sliding = result.sliding.map { " (\($0.pairs) pairs slid on their kinks)" } ?? ""
+      return what
+        + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))), "
+        + "and the implicit method, tried \(s.stepperSwitches.count / 2) times, cost more each time\(sliding): "
+        + "no option of gradflow finishes this stiff stretch yet (docs/stiff.md, \"Not done\")"
+        + (others.isEmpty ? "" : "; " + others.joined(separator: ", or ")) + result.horizonAdvice
+    }
     // A phase already on --stepper auto that stayed explicit keeps its explicit method on purpose (ReLU kinks):
     // there the implicit method has to be asked for by name.
     // The crossing-corrected steps are explicit whatever --stepper says: the implicit method needs the

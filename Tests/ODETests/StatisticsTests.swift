@@ -151,3 +151,33 @@ struct StatisticsTests {
     #expect(try run() == run())
   }
 }
+
+/// A stiff failure is reported as such also when `auto` tried its implicit method and gave up
+/// (``SolverStatistics/implicitGaveUp``): the advice then names no option that would not help.
+@Suite struct StiffFailureTests {
+  func statistics(switches: Int, endingOn last: String, stiffness: Double) -> SolverStatistics {
+    var s = SolverStatistics()
+    s.explicitStiffness = stiffness
+    s.implicitSteps = 1_200
+    s.stepperSwitches = (0..<switches).map { k in
+      let toImplicit = k % 2 == 0
+      return StepperSwitch(
+        time: Double(k), from: toImplicit ? "corrected" : "msbdf", to: toImplicit ? "msbdf" : "corrected",
+        reason: "", stiffness: stiffness)
+    }
+    if let index = s.stepperSwitches.indices.last { s.stepperSwitches[index].to = last }
+    return s
+  }
+
+  @Test func anImplicitMethodThatGaveUpIsAStiffFailure() {
+    let stop = Termination.wallClock(limitSeconds: 40, t: 28)
+    let gaveUp = statistics(switches: 20, endingOn: "corrected", stiffness: 3.6)
+    #expect(gaveUp.implicitGaveUp && gaveUp.isStiffFailure(stop))
+    #expect(gaveUp.stiffnessDiagnosis(stop)?.contains("tried 10 times, cost more each time") == true)
+    // Still switching (fewer than the cap), or ending on the implicit method: not given up.
+    #expect(!statistics(switches: 6, endingOn: "corrected", stiffness: 3.6).isStiffFailure(stop))
+    #expect(!statistics(switches: 20, endingOn: "msbdf", stiffness: 3.6).implicitGaveUp)
+    // Steps held by accuracy, not stability: not a stiff failure.
+    #expect(!statistics(switches: 20, endingOn: "corrected", stiffness: 0.4).isStiffFailure(stop))
+  }
+}
