@@ -69,9 +69,13 @@ extension SolverStatistics {
   public static let stabilityLimited = 1.5
 
   /// Whether ``Stepper/auto`` used up its switches (``StiffnessSwitchingEngine/maximumSwitches``) and ended on
-  /// its explicit method: the implicit one was tried and handed back every time (on ReLU nets, as costlier).
+  /// its explicit method because the implicit one cost more (``StiffnessSwitching/SwitchBack/cost``, the rule
+  /// of ReLU nets): tried and handed back as costlier, every time.
   public var implicitGaveUp: Bool {
-    stepperSwitches.count >= StiffnessSwitchingEngine.maximumSwitches && stepperSwitches.last?.to != "msbdf"
+    guard stepperSwitches.count >= StiffnessSwitchingEngine.maximumSwitches, let last = stepperSwitches.last else {
+      return false
+    }
+    return last.from == "msbdf" && last.reason.hasPrefix("costlier")
   }
 
   /// Whether a solve that ended with `termination` failed because the problem is stiff for the explicit

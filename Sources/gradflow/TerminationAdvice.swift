@@ -24,6 +24,9 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
   let what = result.termination.event(timeName: result.terminationTimeName)
   let s = result.statistics
   if s.isStiffFailure(result.termination) {
+    // Besides the stiffness advice: the remedies that are not "more steps" or "a looser tolerance".
+    let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
+      .map(\.commandLineAdvice)
     // More steps or a looser tolerance do not help a stiff problem: an implicit method does.
     if s.stiffButTooLarge {
       return what + ": the problem is stiff here, but has more than \(Stepper.autoMaximumImplicitDimension) "
@@ -34,8 +37,6 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
     // where many samples slide on their kinks (non-separable data: docs/stiff.md, "Not done"); no other
     // option finishes such a run yet, so the advice says so instead of naming one.
     if s.implicitGaveUp {
-      let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
-        .map(\.commandLineAdvice)
       let sliding = result.sliding.map { " (\($0.pairs) pairs slid on their kinks)" } ?? ""
       return what
         + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))), "
@@ -52,8 +53,6 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
       result.sliding?.mode == .corrected
       ? "try --sliding filippov --stepper msbdf (the corrected steps are explicit)"
       : stepper == .auto ? "try --stepper msbdf" : "use --stepper auto (the default) or --stepper msbdf"
-    let others = result.termination.remedies.filter { $0 != .raiseStepLimit && $0 != .loosenTolerance }
-      .map(\.commandLineAdvice)
     return what
       + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))): "
       + "the problem is stiff here; " + ([stepperAdvice] + others).joined(separator: ", or ")

@@ -163,9 +163,12 @@ struct StatisticsTests {
       let toImplicit = k % 2 == 0
       return StepperSwitch(
         time: Double(k), from: toImplicit ? "corrected" : "msbdf", to: toImplicit ? "msbdf" : "corrected",
-        reason: "", stiffness: stiffness)
+        reason: toImplicit ? "stiff: h·ρ(J) = 3.6" : "costlier: 5e5 evaluations per unit time", stiffness: stiffness)
     }
-    if let index = s.stepperSwitches.indices.last { s.stepperSwitches[index].to = last }
+    if let index = s.stepperSwitches.indices.last, s.stepperSwitches[index].to != last {
+      s.stepperSwitches[index] = StepperSwitch(
+        time: 19, from: "corrected", to: last, reason: "stiff: h·ρ(J) = 3.6", stiffness: stiffness)
+    }
     return s
   }
 
@@ -177,6 +180,10 @@ struct StatisticsTests {
     // Still switching (fewer than the cap), or ending on the implicit method: not given up.
     #expect(!statistics(switches: 6, endingOn: "corrected", stiffness: 3.6).isStiffFailure(stop))
     #expect(!statistics(switches: 20, endingOn: "msbdf", stiffness: 3.6).implicitGaveUp)
+    // Handed back because the steps were no longer stiff (the rule of smooth right-hand sides): not given up.
+    var nonStiff = statistics(switches: 20, endingOn: "corrected", stiffness: 3.6)
+    nonStiff.stepperSwitches[19].reason = "not stiff: h·ρ(J) ≤ 0.5 in 5 checks"
+    #expect(!nonStiff.implicitGaveUp)
     // Steps held by accuracy, not stability: not a stiff failure.
     #expect(!statistics(switches: 20, endingOn: "corrected", stiffness: 0.4).isStiffFailure(stop))
   }
