@@ -1,8 +1,15 @@
 import CGSL
+import Foundation
 
 /// One step of a GSL stepper on a field given as a closure, with no error control: GSL's `step_apply`,
 /// y ← y + Φ_h(t, y), together with the local error estimate and the derivative at both ends (which an
 /// embedded pair with the first-same-as-last property reuses).
+///
+/// A method that needs a Jacobian (``Stepper/needsJacobian``: bsimp, the implicit Gaussian Runge–Kutta
+/// methods) gets the central finite-difference one of the field (``FiniteDifferenceJacobian``, 2·dimension
+/// evaluations, the field being autonomous so ∂f/∂t = 0). The last one is kept with its point: a step
+/// repeated from the same start (a rejected step retried shorter, an event located by steps of several
+/// sizes from one point) reuses it.
 ///
 /// For step engines that run their own error control around a plain Runge–Kutta step, so that only the
 /// ODE layer talks to `gsl_odeiv2_step`. The field is autonomous (t is passed to GSL but not to it).
@@ -16,6 +23,15 @@ public final class EmbeddedStep {
   /// Owns the buffers of this type (freed with it).
   private let arena = ScratchArena()
   private let system: UnsafeMutablePointer<gsl_odeiv2_system>
+  /// The Jacobian of a method that needs one, the point it was taken at, and how many were taken.
+  private let differences: FiniteDifferenceJacobian?
+  private let jacobianPoint: UnsafeMutablePointer<Double>
+  private let jacobian: UnsafeMutablePointer<Double>
+  private var hasJacobian = false
+  /// The Jacobians taken (a reused one is not counted again), their evaluations and seconds.
+  public private(set) var jacobians = EngineJacobians()
+  /// The method's order as GSL states it (bsimp: that of its extrapolation).
+  public var order: Int { Int(gsl_odeiv2_step_order(step)) }
 
   /// `field` is kept for the life of the step; capture its owner `unowned` to avoid a cycle.
   public init(stepper: Stepper, dimension: Int, field: @escaping Field) throws(ODEError) {
@@ -28,7 +44,13 @@ public final class EmbeddedStep {
     self.field = field
     self.step = step
     system = arena.buffer(count: 1)
-    system.pointee = (gsl_odeiv2_system(function: embeddedStepField, jacobian: nil, dimension: dimension, params: nil))
+    let needsJacobian = stepper.needsJacobian
+    differences = needsJacobian ? FiniteDifferenceJacobian(dimension: dimension) : nil
+    jacobianPoint = arena.buffer(count: needsJacobian ? dimension : 0)
+    jacobian = arena.buffer(count: needsJacobian ? dimension * dimension : 0)
+    system.pointee = gsl_odeiv2_system(
+      function: embeddedStepField, jacobian: needsJacobian ? embeddedStepJacobian : nil, dimension: dimension,
+      params: nil)
     system.pointee.params = Unmanaged.passUnretained(self).toOpaque()
   }
 
@@ -49,6 +71,47 @@ public final class EmbeddedStep {
   fileprivate func evaluate(_ y: UnsafePointer<Double>, _ dydt: UnsafeMutablePointer<Double>) -> Bool {
     field(y, dydt)
   }
+
+  /// The finite-difference Jacobian at y into `dfdy` (row-major), ∂f/∂t = 0; false when the field failed.
+  fileprivate func evaluateJacobian(
+    _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
+  ) -> Bool {
+    guard let differences else { return false }
+    let n = dimension
+    dfdt.update(repeating: 0, count: n)
+    if hasJacobian && memcmp(y, jacobianPoint, n * MemoryLayout<Double>.stride) == 0 {
+      dfdy.update(from: jacobian, count: n * n)
+      return true
+    }
+    struct FieldFailed: Error {}
+    let started = DispatchTime.now().uptimeNanoseconds
+    defer { jacobians.seconds += Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9 }
+    jacobians.rhsEvaluations += 2 * (n + 1)
+    do {
+      try differences.evaluate(t: 0, y: y, dfdy: jacobian, dfdt: dfdt) { _, point, rate in
+        guard field(point, rate) else { throw FieldFailed() }
+      }
+    } catch {
+      hasJacobian = false
+      return false
+    }
+    dfdt.update(repeating: 0, count: n)
+    jacobianPoint.update(from: y, count: n)
+    hasJacobian = true
+    jacobians.count += 1
+    dfdy.update(from: jacobian, count: n * n)
+    return true
+  }
+}
+
+/// GSL's Jacobian callback: forwards to the step's finite differences.
+private func embeddedStepJacobian(
+  t: Double, y: UnsafePointer<Double>?, dfdy: UnsafeMutablePointer<Double>?, dfdt: UnsafeMutablePointer<Double>?,
+  params: UnsafeMutableRawPointer?
+) -> Int32 {
+  guard let params, let y, let dfdy, let dfdt else { return Int32(GSL_EFAULT) }
+  let step = Unmanaged<EmbeddedStep>.fromOpaque(params).takeUnretainedValue()
+  return step.evaluateJacobian(y, dfdy, dfdt) ? Int32(GSL_SUCCESS) : Int32(GSL_FAILURE)
 }
 
 /// GSL's callback: forwards to the step's field.

@@ -185,11 +185,12 @@ public final class ODESolver {
     func finish(_ reason: Termination) -> ODESolution {
       var statistics = SolverStatistics()
       statistics.rhsEvaluations = bridge.rhsEvaluations + driver.ownEvaluations
-      statistics.jacobianEvaluations = bridge.jacobianEvaluations
+      let engineJacobians = driver.ownJacobians
+      statistics.jacobianEvaluations = bridge.jacobianEvaluations + engineJacobians.count
       statistics.stepsAccepted = accepted
       statistics.stepsRejected = driver.rejectedSteps
-      statistics.jacobianRHSEvaluations = bridge.jacobianRHSEvaluations
-      statistics.jacobianSeconds = bridge.jacobianSeconds
+      statistics.jacobianRHSEvaluations = bridge.jacobianRHSEvaluations + engineJacobians.rhsEvaluations
+      statistics.jacobianSeconds = bridge.jacobianSeconds + engineJacobians.seconds
       if let switching {
         statistics.stepperSwitches = switching.switches
         statistics.implicitSteps = switching.implicitSteps

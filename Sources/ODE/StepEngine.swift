@@ -19,10 +19,22 @@ public protocol StepEngine: AnyObject {
   /// on their times and stop conditions can be located between steps. A fixed-step engine (false) is
   /// saved at the first step at or past each save time, and its stop conditions are checked per step.
   var landsOnTargets: Bool { get }
+  /// Jacobians the engine took itself (an implicit method inside it), not through the system bridge.
+  var ownJacobians: EngineJacobians { get }
 }
 
 extension StepEngine {
   public var landsOnTargets: Bool { true }
+  public var ownJacobians: EngineJacobians { EngineJacobians() }
+}
+
+/// Finite-difference Jacobians a step engine took itself: how many, the right-hand-side evaluations they cost
+/// (also counted in ``StepEngine/ownEvaluations``) and their wall-clock seconds.
+public struct EngineJacobians: Sendable, Equatable {
+  public var count = 0
+  public var rhsEvaluations = 0
+  public var seconds = 0.0
+  public init() {}
 }
 
 /// What one call of ``StepEngine/step(t:target:h:y:)`` came to.

@@ -41,8 +41,8 @@ import Testing
       "                          (docs/stiff.md). (default: auto) (values: rk2, rk4,\n"
         + "                          rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp,\n"
         + "                          msadams, msbdf, auto)\n",
-      "                          where it applies; else off). (default: auto) (values:\n"
-        + "                          off, filippov, corrected, auto, exact)\n",
+      "                          else off). (default: auto) (values: off, filippov,\n"
+        + "                          corrected, auto, exact)\n",
       "  --out <out>             Output directory. (default: gradflow-out)\n",
     ] {
       #expect(text.contains(block), "simulate --help lacks\n\(block)")

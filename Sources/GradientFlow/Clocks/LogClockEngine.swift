@@ -47,6 +47,7 @@ final class LogClockEngine: StepEngine {
 
   var rejectedSteps: Int { inner.rejectedSteps }
   var ownEvaluations: Int { inner.ownEvaluations }
+  var ownJacobians: EngineJacobians { inner.ownJacobians }
   var failureMessage: String? { inner.failureMessage }
 
   func step(t s: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {

@@ -195,9 +195,9 @@ public struct SolveOptions {
           + "use --sliding filippov or corrected for a later end")
       let stepper = c.stepper(forClock: .t)
       try require(
-        [.auto, .rk8pd, .rkck, .rkf45, .rk4, .rk2].contains(stepper),
-        "--sliding exact steps with an explicit Runge–Kutta pair: --stepper rk8pd (its default), rkck, rkf45, rk4 "
-          + "or rk2 (got \(stepper.rawValue))")
+        [.auto, .rk8pd, .rkck, .rkf45, .rk4, .rk2, .bsimp].contains(stepper),
+        "--sliding exact steps with an explicit Runge–Kutta pair (--stepper rk8pd, its default, rkck, rkf45, rk4 "
+          + "or rk2) or with bsimp, implicit, for stiff pieces (got \(stepper.rawValue))")
     }
     if let rhoEnd = c.rhoEnd {
       try require(rhoEnd > 0 && rhoEnd.isFinite, "--rho-end must be a positive number (got \(rhoEnd))")

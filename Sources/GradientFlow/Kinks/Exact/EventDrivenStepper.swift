@@ -8,7 +8,9 @@ import ODE
 /// Between events the activation pattern is frozen (``FrozenPatternField``: every pair's slope fixed, the
 /// sliding surfaces held by the equivalent control) and the field is polynomial in θ, so an embedded
 /// Runge–Kutta pair (rk8pd unless `--stepper` names another explicit one) with its usual error control
-/// integrates it at its full order. After every trial step the end is checked for events:
+/// integrates it at its full order; `--stepper bsimp` integrates stiff pieces with GSL's implicit Bulirsch–Stoer
+/// method, its Jacobian by central differences (``EmbeddedStep``; docs/stiff.md, "Stiff pieces of the exact
+/// engine"). After every trial step the end is checked for events:
 ///
 /// - a pair off its sliding surfaces whose relative pre-activation side·z/(‖x‖‖w‖) went below −1e-13
 ///   (``roundoff``) — it crossed its kink;
@@ -56,6 +58,7 @@ public final class EventDrivenStepper: StepEngine {
   public let dimension: Int
   public private(set) var rejectedSteps = 0
   public var ownEvaluations: Int { field.evaluations }
+  public var ownJacobians: EngineJacobians { rungeKutta.jacobians }
   public private(set) var failureMessage: String?
   /// Events handled (crossings, sliding entries and exits; several pairs may switch at one event).
   public private(set) var events = 0
@@ -82,7 +85,7 @@ public final class EventDrivenStepper: StepEngine {
   private let coincident: CoincidentKinks
   private let lcp: UnitBoxLCP
   private let tolerances: Tolerances
-  private let order: Double
+  private var order: Double = 0
   private var rungeKutta: EmbeddedStep!
 
   private let arena = ScratchArena()
@@ -122,23 +125,23 @@ public final class EventDrivenStepper: StepEngine {
   private var pieceTime = Double.nan
   private var stalled = 0
 
-  /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd).
+  /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd) or bsimp, whose order is
+  /// the one GSL states for its extrapolation.
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     stepper: Stepper = .rk8pd, fixedStep: Double? = nil, repellingExit: RepellingExit = .rounding,
     dipSearch: DipSearch = .stepEnds
   ) throws(ModelError) {
-    let orders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
-    guard let order = orders[stepper] else {
+    let explicitOrders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
+    guard explicitOrders[stepper] != nil || stepper == .bsimp else {
       throw .invalidArchitecture(
-        "--sliding exact steps with an explicit Runge–Kutta pair: --stepper rk8pd (its default), rkck, rkf45, rk4 "
-          + "or rk2 (got \(stepper.rawValue))")
+        "--sliding exact steps with an explicit Runge–Kutta pair (--stepper rk8pd, its default, rkck, rkf45, rk4 "
+          + "or rk2) or with bsimp, implicit, for stiff pieces (got \(stepper.rawValue))")
     }
     if let fixedStep, !(fixedStep > 0 && fixedStep.isFinite) {
       throw .invalidArchitecture("the exact stepper's fixed step must be positive (got \(fixedStep))")
     }
     field = try FrozenPatternField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
-    self.order = order
     self.stepper = stepper
     self.fixedStep = fixedStep
     self.repellingExit = repellingExit
@@ -183,6 +186,7 @@ public final class EventDrivenStepper: StepEngine {
     } catch {
       throw .invalidArchitecture(error.description)
     }
+    order = explicitOrders[stepper] ?? Double(rungeKutta.order)
   }
 
   public func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
