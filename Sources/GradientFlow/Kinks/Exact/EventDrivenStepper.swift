@@ -142,6 +142,7 @@ public final class EventDrivenStepper: StepEngine {
       throw .invalidArchitecture("the exact stepper's fixed step must be positive (got \(fixedStep))")
     }
     field = try FrozenPatternField(architecture: architecture, inputs: inputs, labels: labels, loss: loss)
+    field.blasProducts = stepper == .bsimp
     self.stepper = stepper
     self.fixedStep = fixedStep
     self.repellingExit = repellingExit

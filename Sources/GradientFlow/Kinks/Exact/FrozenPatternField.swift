@@ -1,3 +1,4 @@
+import CGSL
 import Foundation
 import ODE
 
@@ -57,6 +58,12 @@ final class FrozenPatternField {
   let solution: UnsafeMutablePointer<Double>
   /// Field evaluations so far.
   var evaluations = 0
+  /// Whether z = X Wᵀ and the rows Σ_n c_n D̄_nj x_n are BLAS products (dgemm) rather than the scalar loops.
+  /// The implicit pieces (``EventDrivenStepper`` with bsimp) use them: a Jacobian by differences costs 2(P + 1)
+  /// evaluations. The explicit pieces keep the loops' summation order, so a stored exact run replays bit for bit.
+  var blasProducts = false
+  /// c_n D̄_nj (N × width) for the BLAS rows.
+  private let weightedSlopes: UnsafeMutablePointer<Double>
 
   init(architecture: Architecture, inputs x: [Double], labels y: [Double], loss: Loss) throws(ModelError) {
     let kinked = architecture.activation == .relu || architecture.activation == .leakyRelu
@@ -108,6 +115,7 @@ final class FrozenPatternField {
     matrix = arena.buffer(count: unitCapacity * unitCapacity)
     rhs = arena.buffer(count: unitCapacity)
     solution = arena.buffer(count: unitCapacity)
+    weightedSlopes = arena.buffer(count: pairs)
   }
 
   /// The pattern of signs at θ: D = 1 where z > 0, α elsewhere; no sliding surface.
@@ -127,14 +135,26 @@ final class FrozenPatternField {
     let (d, m) = (inputDimension, width)
     let a = theta + outputOffset
     var finite = true
+    if blasProducts && sampleCount > 0 && m > 0 && d > 0 {
+      // z (N × m) = X (N × d) · Wᵀ, W the m × d block at the start of θ.
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(sampleCount), Int32(m), Int32(d), 1, inputs, Int32(d), theta,
+        Int32(d), 0, z, Int32(m))
+    }
     for n in 0..<sampleCount {
       let x = inputs + n * d
       var f = 0.0
       for j in 0..<m {
-        let w = theta + j * d
-        var s = 0.0
-        for i in 0..<d { s += w[i] * x[i] }
-        z[n * m + j] = s
+        let s: Double
+        if blasProducts {
+          s = z[n * m + j]
+        } else {
+          let w = theta + j * d
+          var sum = 0.0
+          for i in 0..<d { sum += w[i] * x[i] }
+          z[n * m + j] = sum
+          s = sum
+        }
         f += a[j] * slope[n * m + j] * s
       }
       let force = loss.force(margin: labels[n] * f)
@@ -150,12 +170,22 @@ final class FrozenPatternField {
     guard prepare(theta) else { return false }
     let (d, m) = (inputDimension, width)
     let c = sampleWeights
+    let blasRows = blasProducts && sampleCount > 0 && m > 0 && d > 0
+    if blasRows {
+      // The rows (m × d) = (c ⊙ D̄)ᵀ (m × N) · X (N × d), written where the field's w rows go.
+      for n in 0..<sampleCount {
+        for j in 0..<m { weightedSlopes[n * m + j] = c[n] * constantSlope[n * m + j] }
+      }
+      cblas_dgemm(
+        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(d), Int32(sampleCount), 1, weightedSlopes, Int32(m),
+        inputs, Int32(d), 0, rate, Int32(d))
+    }
     for j in 0..<m {
       var s = 0.0
       for n in 0..<sampleCount { s += c[n] * slope[n * m + j] * z[n * m + j] }
       rate[outputOffset + j] = s
       let row = rate + j * d
-      baseRow(unit: j, into: row)
+      if !blasRows { baseRow(unit: j, into: row) }
       let surfaces = sliding.unitRange(j)
       if !surfaces.isEmpty { equivalentControl(unit: j, surfaces: surfaces, row: row) }
       let aj = theta[outputOffset + j]
