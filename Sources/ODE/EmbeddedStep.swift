@@ -78,7 +78,7 @@ public final class EmbeddedStep {
   ) -> Bool {
     guard let differences else { return false }
     let n = dimension
-    dfdt.update(repeating: 0, count: n)
+    defer { dfdt.update(repeating: 0, count: n) }  // autonomous: the differences' ∂f/∂t is round-off
     if hasJacobian && memcmp(y, jacobianPoint, n * MemoryLayout<Double>.stride) == 0 {
       dfdy.update(from: jacobian, count: n * n)
       return true
@@ -95,7 +95,6 @@ public final class EmbeddedStep {
       hasJacobian = false
       return false
     }
-    dfdt.update(repeating: 0, count: n)
     jacobianPoint.update(from: y, count: n)
     hasJacobian = true
     jacobians.count += 1

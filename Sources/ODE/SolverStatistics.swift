@@ -75,7 +75,7 @@ extension SolverStatistics {
     guard stepperSwitches.count >= StiffnessSwitchingEngine.maximumSwitches, let last = stepperSwitches.last else {
       return false
     }
-    return last.from == "msbdf" && last.reason.hasPrefix("costlier")
+    return last.from == StiffnessSwitchingEngine.implicitStepper.rawValue && last.reason.hasPrefix("costlier")
   }
 
   /// Whether a solve that ended with `termination` failed because the problem is stiff for the explicit

@@ -62,6 +62,8 @@ final class FrozenPatternField {
   /// The implicit pieces (``EventDrivenStepper`` with bsimp) use them: a Jacobian by differences costs 2(P + 1)
   /// evaluations. The explicit pieces keep the loops' summation order, so a stored exact run replays bit for bit.
   var blasProducts = false
+  /// ``blasProducts`` where the products are not empty (dgemm wants positive sizes).
+  private var usesBLAS: Bool { blasProducts && sampleCount > 0 && width > 0 && inputDimension > 0 }
   /// c_n D̄_nj (N × width) for the BLAS rows.
   private let weightedSlopes: UnsafeMutablePointer<Double>
 
@@ -135,26 +137,26 @@ final class FrozenPatternField {
     let (d, m) = (inputDimension, width)
     let a = theta + outputOffset
     var finite = true
-    if blasProducts && sampleCount > 0 && m > 0 && d > 0 {
+    if usesBLAS {
       // z (N × m) = X (N × d) · Wᵀ, W the m × d block at the start of θ.
       cblas_dgemm(
         CblasRowMajor, CblasNoTrans, CblasTrans, Int32(sampleCount), Int32(m), Int32(d), 1, inputs, Int32(d), theta,
         Int32(d), 0, z, Int32(m))
+    } else {
+      for n in 0..<sampleCount {
+        let x = inputs + n * d
+        for j in 0..<m {
+          let w = theta + j * d
+          var s = 0.0
+          for i in 0..<d { s += w[i] * x[i] }
+          z[n * m + j] = s
+        }
+      }
     }
     for n in 0..<sampleCount {
-      let x = inputs + n * d
       var f = 0.0
       for j in 0..<m {
-        let s: Double
-        if blasProducts {
-          s = z[n * m + j]
-        } else {
-          let w = theta + j * d
-          var sum = 0.0
-          for i in 0..<d { sum += w[i] * x[i] }
-          z[n * m + j] = sum
-          s = sum
-        }
+        let s = z[n * m + j]
         f += a[j] * slope[n * m + j] * s
       }
       let force = loss.force(margin: labels[n] * f)
@@ -170,8 +172,7 @@ final class FrozenPatternField {
     guard prepare(theta) else { return false }
     let (d, m) = (inputDimension, width)
     let c = sampleWeights
-    let blasRows = blasProducts && sampleCount > 0 && m > 0 && d > 0
-    if blasRows {
+    if usesBLAS {
       // The rows (m × d) = (c ⊙ D̄)ᵀ (m × N) · X (N × d), written where the field's w rows go.
       for n in 0..<sampleCount {
         for j in 0..<m { weightedSlopes[n * m + j] = c[n] * constantSlope[n * m + j] }
@@ -185,7 +186,7 @@ final class FrozenPatternField {
       for n in 0..<sampleCount { s += c[n] * slope[n * m + j] * z[n * m + j] }
       rate[outputOffset + j] = s
       let row = rate + j * d
-      if !blasRows { baseRow(unit: j, into: row) }
+      if !usesBLAS { baseRow(unit: j, into: row) }
       let surfaces = sliding.unitRange(j)
       if !surfaces.isEmpty { equivalentControl(unit: j, surfaces: surfaces, row: row) }
       let aj = theta[outputOffset + j]
