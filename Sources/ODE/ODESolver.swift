@@ -51,7 +51,8 @@ public final class ODESolver {
       ? StiffnessSwitchingEngine(
         bridge: bridge, tolerances: options.tolerances, explicit: base,
         explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName,
-        policy: options.switching)
+        policy: options.switching,
+        implicitEngine: options.implicitEngine.map { make in (make, options.implicitEngineName) })
       : nil
     let driver: any StepEngine = switching ?? base
     // Event location re-steps with the GSL method that is stepping at the event (``Stepper/auto``: the

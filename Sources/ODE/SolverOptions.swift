@@ -35,6 +35,10 @@ public struct SolverOptions {
   public var stepEngine: StepEngineFactory?
   /// The name ``Stepper/auto`` records for the engine of ``stepEngine`` when it switches away from it.
   public var stepEngineName = "custom"
+  /// The engine ``Stepper/auto`` switches to while the problem is stiff (`nil`: GSL's msbdf on the system),
+  /// built with the implicit tolerances of ``switching``, and the name its switches record.
+  public var implicitEngine: StepEngineFactory?
+  public var implicitEngineName = "custom"
   /// The relative step of the finite-difference Jacobian that implicit steppers get when the system has no
   /// analytic one: column j is differenced with h_j = differenceStep·max(|y_j|, 1)^{1/3}. `nil` is
   /// ε^{1/3} ≈ 6.06e-6 (``FiniteDifferenceJacobian``); a right-hand side smooth only on a thin band (the

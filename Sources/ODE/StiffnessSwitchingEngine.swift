@@ -16,6 +16,10 @@ import Foundation
 /// - implicit → explicit after ``nonStiffChecks`` consecutive checks with h·ρ(J) ≤ ``nonStiffThreshold``
 ///   (an explicit method could take the implicit method's steps with a wide stability margin).
 ///
+/// **An implicit engine** (``SolverOptions/implicitEngine``) takes msbdf's place when given: a step engine of its
+/// own built at the first switch (the exact engine of a ReLU net with bsimp pieces, `stiff_kinks` `exact`), whose
+/// evaluations count in the cost windows as the system's do.
+///
 /// **The implicit method's step.** msbdf keeps its own history (the Nordsieck array, the order, the
 /// step sizes) and takes the state of its next step from that history, not from the `y` it is given;
 /// it starts afresh (order 1, history from `y`) only after a reset. So the engine resets it at every
@@ -52,6 +56,11 @@ final class StiffnessSwitchingEngine: StepEngine {
   private let explicit: any StepEngine
   let explicitName: String
   private var implicit: GSLDriver?
+  /// The implicit engine, its factory and name (nil: msbdf).
+  private var implicitEngine: (any StepEngine)?
+  private let makeImplicitEngine: (factory: StepEngineFactory, name: String)?
+  /// What the implicit side is called in the switches' records.
+  private var implicitName: String { makeImplicitEngine?.name ?? Self.implicitStepper.rawValue }
   private let estimator: StiffnessEstimator
   private let policy: StiffnessSwitching
   /// Accepted steps so far (for the warm-up).
@@ -91,9 +100,10 @@ final class StiffnessSwitchingEngine: StepEngine {
 
   init(
     bridge: SystemBridge, tolerances: Tolerances, explicit: any StepEngine, explicitName: String,
-    policy: StiffnessSwitching = .smooth
+    policy: StiffnessSwitching = .smooth, implicitEngine: (factory: StepEngineFactory, name: String)? = nil
   ) {
     self.policy = policy
+    makeImplicitEngine = implicitEngine
     self.bridge = bridge
     self.tolerances = tolerances
     self.explicit = explicit
@@ -102,19 +112,34 @@ final class StiffnessSwitchingEngine: StepEngine {
   }
 
   /// The GSL method now stepping (rkf45 for a custom explicit engine), for event location.
-  var activeStepper: Stepper { isImplicit ? Self.implicitStepper : .rkf45 }
+  var activeStepper: Stepper { isImplicit && makeImplicitEngine == nil ? Self.implicitStepper : .rkf45 }
 
   var rejectedSteps: Int {
     explicit.rejectedSteps + explicitRejected + implicitRejected + (implicit?.rejectedSteps ?? 0)
+      + (implicitEngine?.rejectedSteps ?? 0)
   }
-  var ownEvaluations: Int { explicit.ownEvaluations }
-  var failureMessage: String? { isImplicit ? nil : explicit.failureMessage }
+  var ownEvaluations: Int { explicit.ownEvaluations + (implicitEngine?.ownEvaluations ?? 0) }
+  var ownJacobians: EngineJacobians {
+    var sum = explicit.ownJacobians
+    if let own = implicitEngine?.ownJacobians {
+      sum.count += own.count
+      sum.rhsEvaluations += own.rhsEvaluations
+      sum.seconds += own.seconds
+    }
+    return sum
+  }
+  var failureMessage: String? { isImplicit ? implicitEngine?.failureMessage : explicit.failureMessage }
   var landsOnTargets: Bool { explicit.landsOnTargets }
 
   func step(t: inout Double, target: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> StepResult {
     let start = t
     let result: StepResult
-    if isImplicit, let implicit {
+    if isImplicit, let implicitEngine {
+      let clock = ContinuousClock.now
+      result = implicitEngine.step(t: &t, target: target, h: &h, y: y)
+      implicitSeconds += seconds(since: clock)
+      if result == .accepted { implicitSteps += 1 }
+    } else if isImplicit, let implicit {
       let clock = ContinuousClock.now
       result = StepResult(gslStatus: implicit.evolve(t: &t, target: target, h: &h, y: y))
       implicitSeconds += seconds(since: clock)
@@ -178,7 +203,7 @@ final class StiffnessSwitchingEngine: StepEngine {
       explicitCost = Double(evaluations - stretchStart.evaluations) / (t - stretchStart.time)
       implicitSinceSwitch = 0
       record(
-        t, from: explicitName, to: Self.implicitStepper.rawValue, stiffness: stiffness,
+        t, from: explicitName, to: implicitName, stiffness: stiffness,
         why:
           "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(policy.stiffChecks) checks in a row "
           + "(steps limited by stability, not accuracy)")
@@ -189,15 +214,15 @@ final class StiffnessSwitchingEngine: StepEngine {
       votes = 0
       isImplicit = false
       record(
-        t, from: Self.implicitStepper.rawValue, to: explicitName, stiffness: stiffness,
+        t, from: implicitName, to: explicitName, stiffness: stiffness,
         why:
           "not stiff: h·ρ(J) = \(fmt(stiffness)) ≤ \(fmt(Self.nonStiffThreshold)) in \(needed) checks in a row"
       )
     }
   }
 
-  /// Every evaluation so far: the system's (steps, Jacobians, stiffness checks) and the explicit engine's own.
-  private var evaluations: Int { bridge.rhsEvaluations + explicit.ownEvaluations }
+  /// Every evaluation so far: the system's (steps, Jacobians, stiffness checks) and the engines' own.
+  private var evaluations: Int { bridge.rhsEvaluations + ownEvaluations }
 
   /// ``StiffnessSwitching/SwitchBack/cost`` after an accepted implicit step: at the end of each window of
   /// ``StiffnessSwitching/costWindow`` steps (the first starting ``StiffnessSwitching/costGrace`` steps after
@@ -220,7 +245,7 @@ final class StiffnessSwitchingEngine: StepEngine {
     stepsSinceCheck = 0
     interval = Self.checkInterval
     record(
-      t, from: Self.implicitStepper.rawValue, to: explicitName, stiffness: 0,
+      t, from: implicitName, to: explicitName, stiffness: 0,
       why:
         "costlier: \(fmt(cost)) evaluations per unit time over the last \(StiffnessSwitching.costWindow) steps "
         + "against the explicit method's \(fmt(explicitCost)) before the switch")
@@ -232,7 +257,14 @@ final class StiffnessSwitchingEngine: StepEngine {
 
   /// Starts the implicit method at the current state, with no history; false when it cannot be allocated.
   private func startImplicit() -> Bool {
-    if let implicit {
+    if let makeImplicitEngine {
+      // An engine starts afresh wherever the solver moves its state (``StepEngine``).
+      if implicitEngine == nil {
+        guard let made = try? makeImplicitEngine.factory(bridge.dimension, policy.implicitTolerances(tolerances))
+        else { return false }
+        implicitEngine = made
+      }
+    } else if let implicit {
       implicitRejected += implicit.rejectedSteps
       implicit.reset()
     } else {

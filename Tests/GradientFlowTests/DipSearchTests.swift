@@ -197,4 +197,22 @@ import Testing
     ) { x in (x - 0.3) * (x - 0.3) - 0.01 }
     #expect(early.value <= -1e-3)
   }
+
+  /// Implicit pieces probe a share at the minimum of the parabola through min(λ, 1 − λ) at the step's start,
+  /// midpoint and end, where it comes at least halfway from the lower end to 0 (``EventDrivenStepper/shareProbe``).
+  @Test func sharesOfImplicitPiecesAreProbedWhereTheParabolaComesNearTheEdge() {
+    // A midpoint at or past the edge is probed there.
+    #expect(EventDrivenStepper.shareProbe(start: 0.1, midpoint: 0, end: 0.1) == 0.5)
+    #expect(EventDrivenStepper.shareProbe(start: 0.1, midpoint: -1e-3, end: 0.2) == 0.5)
+    // Symmetric dip to 0.01 (least 0.01 ≤ 0.05 = half the lower end): probed at the vertex s = ½.
+    let symmetric = EventDrivenStepper.shareProbe(start: 0.1, midpoint: 0.01, end: 0.1)
+    #expect(symmetric.map { abs($0 - 0.5) < 1e-15 } == true)
+    // q(s) = 0.1 − 0.28 s + 0.24 s² through (0, 0.1), (½, 0.02), (1, 0.06): vertex
+    // s = 7/12, least 0.1 − 0.0784/0.96 ≈ 0.0183 ≤ 0.03.
+    let skewed = EventDrivenStepper.shareProbe(start: 0.1, midpoint: 0.02, end: 0.06)
+    #expect(skewed.map { abs($0 - 7.0 / 12.0) < 1e-12 } == true)
+    // A shallow dip (least 0.09 > 0.05) and a share falling all the step long (vertex outside the step) are not.
+    #expect(EventDrivenStepper.shareProbe(start: 0.1, midpoint: 0.09, end: 0.1) == nil)
+    #expect(EventDrivenStepper.shareProbe(start: 0.1, midpoint: 0.05, end: 1e-4) == nil)
+  }
 }

@@ -61,6 +61,26 @@ import Testing
     #expect(abs(try #require(explicit.final["log_loss"]) - referenceLogLoss) < 1e-7)
   }
 
+  /// `stiff_kinks` `exact`: the same stiff problem switches to the exact engine with bsimp pieces instead of msbdf
+  /// and ends where the zoo's event-driven reference (benchmarks/zoo/references.json: SciPy's DOP853 between
+  /// located events at rtol 1e-12, log L = 0.6943070160499, γ̄ = −5.368028507745e-06) ends.
+  @Test func stiffKinksExactSwitchesToTheExactEngineAndAgreesWithTheReference() throws {
+    let switched = try Self.run(data: "nonsep", problem: "nonsep_w8", width: 8, tEnd: 1000) {
+      $0.stiffKinks = .exact
+    }
+    let switches = switched.statistics.stepperSwitches
+    #expect(switches.first?.to == "exact-bsimp", "\(switches)")
+    #expect(switches.first.map { $0.reason.hasPrefix("stiff") } == true, "\(switches)")
+    #expect(switched.statistics.implicitSteps > 0)
+    #expect(switched.statistics.jacobianEvaluations > 0)
+    // Measured 1.3e-12 in log L and 1.6e-11 in γ̄ (release build; msbdf under `switch`: 9.2e-11 and 5e-13). The
+    // bounds are the test above's 1e-9 and a hundredth of the zoo's γ̄ criterion.
+    let logLoss = try #require(switched.final["log_loss"])
+    let margin = try #require(switched.final["margin"])
+    #expect(abs(logLoss - 0.6943070160499) < 1e-9, "\(logLoss)")
+    #expect(abs(margin - -5.368028507745e-06) < 1e-9, "\(margin)")
+  }
+
   /// A problem that is not stiff runs bit for bit as with the explicit steps alone: the engine forwards
   /// every step during its warm-up.
   @Test(arguments: [("blobs", "blobs_w16", 16), ("xor_noisy", "xor_noisy_w8", 8)])

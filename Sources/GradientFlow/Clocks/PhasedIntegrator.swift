@@ -67,14 +67,18 @@ final class PhasedIntegrator {
   /// The stiffness switch of the phase stepped by ``logTimeEngine`` (`--stepper auto` with this rule);
   /// nil: the phase's own stepper and the solve's rule.
   private let logTimeSwitching: StiffnessSwitching?
+  /// The implicit engine of that switch (``SolverOptions/implicitEngine``, behind ``LogClockEngine``); nil: msbdf.
+  private let logTimeImplicitEngine: StepEngineFactory?
 
   init(
     dynamics: any FlowDynamics, solve: SolveOptions, baseOptions: SolverOptions,
     logLoss: @escaping (UnsafeBufferPointer<Double>) -> Double,
     margin: @escaping (UnsafeBufferPointer<Double>) -> Double,
     rho: @escaping (UnsafeBufferPointer<Double>) -> Double, logTimeEngine: StepEngineFactory? = nil,
-    logTimeEngineEnd: Double = .infinity, logTimeSwitching: StiffnessSwitching? = nil
+    logTimeEngineEnd: Double = .infinity, logTimeSwitching: StiffnessSwitching? = nil,
+    logTimeImplicitEngine: StepEngineFactory? = nil
   ) {
+    self.logTimeImplicitEngine = logTimeImplicitEngine
     self.logTimeEngineEnd = logTimeEngineEnd
     self.logTimeSwitching = logTimeSwitching
     self.logTimeEngine = logTimeEngine
@@ -205,6 +209,7 @@ final class PhasedIntegrator {
     var options = baseOptions
     // An engine steps θ in t (``CrossingCorrectedStepper``), not log t; `exact`'s is wrapped for log t.
     options.stepEngine = engine
+    options.implicitEngine = engine == nil ? nil : logTimeImplicitEngine
     options.stepper = engine == nil ? stepper ?? solve.stepper(forClock: .logT) : solve.stepper(forClock: .logT)
     // The t phases' engine stepping in t keeps the stiffness switch of kinked right-hand sides: on data the
     // net cannot separate, the approach to the minimizer is stiff, and msbdf on the log-t system takes over
@@ -235,6 +240,7 @@ final class PhasedIntegrator {
     guard end > start else { return }
     var options = baseOptions
     options.stepEngine = nil
+    options.implicitEngine = nil
     options.stepper = solve.stepper(forClock: .rho)
     let remaining = saveLogTimes.filter { $0 > outcome.finalLogT }.count
     let planEnd = min(end, predicted)

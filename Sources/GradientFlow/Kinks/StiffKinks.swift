@@ -14,10 +14,17 @@ import ODE
 ///   (``KinkJacobian``), under the rule for kinked right-hand sides (``StiffnessSwitching/kinked``): no
 ///   stiffness checks in the first 2,000 accepted steps, 50 stiff verdicts in a row to switch, and back when
 ///   msbdf costs more evaluations per unit t than the explicit steps did.
+/// - `exact` (opt-in; not the default yet: on the zoo's wine_raw_w16 its γ̄ is 1.6e-7 from the reference, against
+///   2.8e-8 under `switch`, docs/stiff.md): as `switch`, but the unconstrained flow switches to the event-driven exact engine with bsimp pieces
+///   (``EventDrivenStepper``: the activation pattern frozen between located events, each piece integrated by
+///   GSL's implicit Bulirsch–Stoer method) instead of msbdf on the band-regularized Filippov flow, whose Newton
+///   iteration stalls on the band where the flow slides (docs/stiff.md, "Stiff kinks: the exact engine"). The
+///   normalized flows, which the exact engine does not integrate, switch to msbdf as under `switch`.
 /// - `explicit`: never switches (what runs recorded before the key existed did, so a run.json without it
 ///   replays bit for bit).
 public enum StiffKinks: String, CaseIterable, Sendable, Codable {
   case `switch`
+  case exact
   case explicit
 
   /// Whether a phase switches: `switch`, `--stepper auto`, one hidden relu or leaky-relu layer (no smooth gate), the
@@ -37,7 +44,7 @@ public enum StiffKinks: String, CaseIterable, Sendable, Codable {
   static func switchable(
     _ value: StiffKinks, stepper: Stepper, architecture: Architecture, gradientDescent: Bool
   ) -> Bool {
-    value == .switch && stepper == .auto && architecture.depth == 2
+    value != .explicit && stepper == .auto && architecture.depth == 2
       && (architecture.activation == .relu || architecture.activation == .leakyRelu)
       && architecture.smoothGate == nil && !gradientDescent
   }

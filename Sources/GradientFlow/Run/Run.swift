@@ -176,7 +176,8 @@ public final class Run {
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine, rebases: rebasesLogTime) : nil,
       logTimeEngineEnd: solve.normalizedLogTimeInT ? solve.kinks.normalizedLogTimeKinks.engineEnd : .infinity,
-      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil)
+      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil,
+      logTimeImplicitEngine: stepsLogTimeInT ? Self.logClock(options.implicitEngine, rebases: rebasesLogTime) : nil)
     let progress = self.progress
     do {
       return try integrator.run(
@@ -324,27 +325,34 @@ public final class Run {
     return factory
   }
 
+  /// Builds `--sliding exact`'s engine (``EventDrivenStepper``) with the given stepper for its pieces.
+  private func exactEngine(stepper: Stepper) -> StepEngineFactory {
+    let (architecture, dataset, loss, repellingExit) = (
+      problem.architecture, problem.dataset, problem.loss, solve.kinks.repellingExit
+    )
+    let dipSearch = solve.kinks.dipSearch
+    let engines = self.engines
+    return { _, tolerances throws(ODEError) in
+      do throws(ModelError) {
+        let engine = try EventDrivenStepper(
+          architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
+          tolerances: tolerances, stepper: stepper, repellingExit: repellingExit, dipSearch: dipSearch)
+        engines.exact.append(engine)
+        return engine
+      } catch {
+        throw .invalidOptions(error.description)
+      }
+    }
+  }
+
   /// The solver options shared by every phase (saves and stops are set per phase): the solve's, with the
   /// crossing-corrected engine for the t phases when the sliding mode is `corrected`.
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
-    if solve.kinks.sliding == .exact {
-      let (architecture, dataset, loss, stepper, repellingExit) = (
-        problem.architecture, problem.dataset, problem.loss, solve.timeStepper, solve.kinks.repellingExit
-      )
-      let dipSearch = solve.kinks.dipSearch
-      let engines = self.engines
-      options.stepEngine = { _, tolerances throws(ODEError) in
-        do throws(ModelError) {
-          let engine = try EventDrivenStepper(
-            architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-            tolerances: tolerances, stepper: stepper, repellingExit: repellingExit, dipSearch: dipSearch)
-          engines.exact.append(engine)
-          return engine
-        } catch {
-          throw .invalidOptions(error.description)
-        }
-      }
+    if solve.kinks.sliding == .exact { options.stepEngine = exactEngine(stepper: solve.timeStepper) }
+    if solve.solver.switching == .kinked, solve.stiffKinks == .exact, problem.dynamics == .unconstrained {
+      options.implicitEngine = exactEngine(stepper: .bsimp)
+      options.implicitEngineName = "exact-bsimp"
     }
     if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces, kernel) = (

@@ -144,7 +144,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var frozenPair: FrozenPair = .rkck
   /// How the network evaluators cut the samples into blocks for OpenBLAS (``NetworkBlocks``).
   public var networkBlocks: NetworkBlocks = .smallGemm
-  /// Whether `--stepper auto` may switch to msbdf in the t phases of a one-hidden-layer relu or leaky-relu net (``StiffKinks``).
+  /// Whether and to what `--stepper auto` switches in the t phases of a one-hidden-layer relu or leaky-relu net
+  /// (``StiffKinks``).
   public var stiffKinks: StiffKinks = .switch
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .resolved

@@ -31,6 +31,8 @@ public struct SolveOptions {
   /// Whether the Lagrange or weight-normalized flow's log-t phases step in t with the t phases' corrected
   /// engine under `auto` with the rule for kinked right-hand sides (``LogTimeKinks/appliesToNormalizedFlow``).
   public let normalizedLogTimeInT: Bool
+  /// What `--stepper auto` switches to in the t phases of a one-hidden-layer ReLU net (``StiffKinks``).
+  public let stiffKinks: StiffKinks
   public let stops: StopOptions
   /// OpenBLAS threads (``BLASThreads``; changes the summation order of split products, nothing else).
   public let threads: Int
@@ -106,6 +108,7 @@ public struct SolveOptions {
         : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
     solver.stepper = timeStepper
     if switchesOnKinks { solver.switching = .kinked }
+    stiffKinks = config.stiffKinks
     normalizedLogTimeInT =
       config.dynamics != .unconstrained && kinks.sliding == .corrected
       && LogTimeKinks.appliesToNormalizedFlow(

@@ -20,11 +20,15 @@ import ODE
 ///
 /// **Implicit pieces** (`--stepper bsimp`). A step of the method costs a hundred or more evaluations and a
 /// stiff piece's steps are long, so minimising g by steps of the method took most of a run (18,384 of its
-/// steps against 2,846 for locating 122 events on the diabetes example, docs/stiff.md). There a candidate is
-/// tested by one step of the method to the interpolant's minimum s·h: a value below −``roundoff`` closes the
-/// bracket as above, any other is no event. A dip whose true minimum lies below round-off while g at s·h
-/// does not is missed, as at a step's end under `step-ends`: the test is as good as the interpolant's
-/// location of the minimum.
+/// steps against 2,846 for locating 122 events on the diabetes example, docs/stiff.md). There the state at the
+/// step's midpoint (one step of the method, once per step) refines each candidate's interpolant to two cubic
+/// Hermite halves, and a candidate is tested by one step of the method to the refined minimum only where that
+/// minimum comes within the coarse interpolant's error at the midpoint |u(½) − H(½)| of 0 (about 16 times the
+/// refined one's error; ``refinedProbe(_:ends:step:)``): a value below −``roundoff`` closes the bracket as
+/// above, any other is no event. A dip whose true minimum lies below round-off while g at the probe does not
+/// is missed, as at a step's end under `step-ends`. Shares are sampled at the start, midpoint and end and
+/// probed at the vertex of the parabola through the three (``shareProbe(start:midpoint:end:)``): bsimp's own
+/// evaluations (its extrapolation's sub-steps, its Jacobian's differences) are no samples along the step.
 ///
 /// A sliding surface's share λ has no rate at hand, but the field computes it at every Runge–Kutta stage: a
 /// surface is a candidate when min(λ, 1 − λ) over the stages falls to half its lower end value or below
@@ -54,13 +58,31 @@ extension EventDrivenStepper {
       endShare[s] = field.lambda[s]
       stageShare[s] = min(field.shareLow[s], 1 - field.shareHigh[s])
     }
+    let implicit = !stepper.isExplicit
+    var midpointTaken = false
+    if implicit, surfaces > 0 {
+      // An implicit piece's evaluations (its extrapolation's sub-steps, its Jacobian's differences) are no
+      // samples of the shares along the step: the midpoint is.
+      midpointTaken = true
+      probed = true
+      guard rungeStep(0.5 * step, into: midpoint), field.evaluate(midpoint, into: midpointRate) else { return nil }
+      for s in 0..<surfaces { stageShare[s] = min(field.lambda[s], 1 - field.lambda[s]) }
+    }
     for s in 0..<surfaces where !flaggedSurface[s] {
       let (m0, m1) = (min(startShare[s], 1 - startShare[s]), min(endShare[s], 1 - endShare[s]))
-      guard Self.shareDipCandidate(start: m0, end: m1, stages: stageShare[s]) else { continue }
-      probed = true
-      dipSearches += 1
-      let least = dipMinimum(limit: bound, start: 0.5 * bound, step: step, ends: max(m0, m1), threshold: 0) {
-        shareValue(surface: s, at: $0)
+      let least: (x: Double, value: Double)
+      if implicit {
+        guard let probe = Self.shareProbe(start: m0, midpoint: stageShare[s], end: m1), probe * step < bound
+        else { continue }
+        dipSearches += 1
+        least = (probe * step, probe == 0.5 ? stageShare[s] : shareValue(surface: s, at: probe * step))
+      } else {
+        guard Self.shareDipCandidate(start: m0, end: m1, stages: stageShare[s]) else { continue }
+        probed = true
+        dipSearches += 1
+        least = dipMinimum(limit: bound, start: 0.5 * bound, step: step, ends: max(m0, m1), threshold: 0) {
+          shareValue(surface: s, at: $0)
+        }
       }
       if least.value <= 0, least.x > 0 {
         flaggedSurface[s] = true
@@ -69,39 +91,33 @@ extension EventDrivenStepper {
         dipsFound += 1
       }
     }
-    let (d, m) = (field.inputDimension, field.width)
+    let m = field.width
     for pair in 0..<(field.sampleCount * m) where !flagged[pair] && !field.isSliding[pair] {
-      let (n, j) = (pair / m, pair % m)
-      guard field.inputNorms[n] > 0 else { continue }
-      let side: Double = field.slope[pair] > field.lowerSlope ? 1 : -1
-      let x = field.inputs + n * d
-      var (u0, v0, u1, v1, w0, w1) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-      for i in 0..<d {
-        u0 += start[j * d + i] * x[i]
-        v0 += startRate[j * d + i] * x[i]
-        u1 += trial[j * d + i] * x[i]
-        v1 += trialRate[j * d + i] * x[i]
-        w0 += start[j * d + i] * start[j * d + i]
-        w1 += trial[j * d + i] * trial[j * d + i]
-      }
-      // u in units of ‖x_n‖ max‖w_j‖ over the ends (the scale of g).
-      let scale = side / (field.inputNorms[n] * max(w0, w1).squareRoot())
-      guard scale.isFinite,
+      guard let ends = pairEnds(pair, start: start, startRate: startRate, end: trial, endRate: trialRate),
         let s = Self.dipCandidate(
-          u0: scale * u0, d0: scale * v0 * step, u1: scale * u1, d1: scale * v1 * step)
+          u0: ends.u0, d0: ends.v0 * step, u1: ends.u1, d1: ends.v1 * step)
       else { continue }
-      probed = true
-      dipSearches += 1
       let least: (x: Double, value: Double)
       if stepper.isExplicit {
+        probed = true
+        dipSearches += 1
         least = dipMinimum(
           limit: bound, start: s * step < bound ? s * step : 0.5 * bound, step: step,
-          ends: max(scale * u0, scale * u1) - pieceOffset[pair], threshold: (-Self.roundoff).nextDown
+          ends: max(ends.u0, ends.u1) - pieceOffset[pair], threshold: (-Self.roundoff).nextDown
         ) { dipValue(pair: pair, at: $0) }
       } else {
-        // An implicit piece: one step of the method to the interpolant's minimum (type doc).
-        guard s * step < bound else { continue }
-        least = (s * step, dipValue(pair: pair, at: s * step))
+        // An implicit piece: the interpolant refined at the step's midpoint, then one step of the method to its
+        // minimum where that comes within the coarse interpolant's error of 0 (type doc).
+        if !midpointTaken {
+          midpointTaken = true
+          probed = true
+          guard rungeStep(0.5 * step, into: midpoint), field.evaluate(midpoint, into: midpointRate) else {
+            return nil
+          }
+        }
+        guard let probe = refinedProbe(pair, ends: ends, step: step), probe * step < bound else { continue }
+        dipSearches += 1
+        least = (probe * step, probe == 0.5 ? midpointValue : dipValue(pair: pair, at: probe * step))
       }
       if least.value < -Self.roundoff, least.x > 0 {
         flagged[pair] = true
@@ -112,6 +128,69 @@ extension EventDrivenStepper {
     }
     if probed { _ = field.evaluate(trial, into: trialRate) }
     return found ? bound : nil
+  }
+
+  /// Where in [0, 1] an implicit piece's step is probed for the pair's dip (nil: nowhere), given u at the step's
+  /// ends and the state at its midpoint (``midpoint``): the least interior minimum of the piecewise Hermite
+  /// interpolant on the two halves, if it is at most the coarse interpolant's error at the midpoint
+  /// |u(½) − H(½)| (about 16 times the refined one's); ½ itself if u(½) is past the kink.
+  private func refinedProbe(
+    _ pair: Int, ends: (u0: Double, v0: Double, u1: Double, v1: Double, scale: Double), step: Double
+  ) -> Double? {
+    guard let mid = pairEnds(pair, start: start, startRate: startRate, end: midpoint, endRate: midpointRate)
+    else { return nil }
+    // u at the midpoint in the whole step's scale (the pair's scale uses the norms of its interval's ends).
+    let (um, vm) = (mid.u1 * ends.scale / mid.scale, mid.v1 * ends.scale / mid.scale)
+    midpointValue = um - pieceOffset[pair]
+    if midpointValue < -Self.roundoff { return 0.5 }
+    let error = abs(um - (0.5 * (ends.u0 + ends.u1) + 0.125 * (ends.v0 - ends.v1) * step))
+    let halves = [
+      Self.dipCandidate(u0: ends.u0, d0: ends.v0 * 0.5 * step, u1: um, d1: vm * 0.5 * step).map { 0.5 * $0 },
+      Self.dipCandidate(u0: um, d0: vm * 0.5 * step, u1: ends.u1, d1: ends.v1 * 0.5 * step).map { 0.5 + 0.5 * $0 },
+    ]
+    return halves.compactMap { $0 }.first { s in
+      Self.hermite(ends: ends, midpoint: (um, vm), step: step, at: s) <= error
+    }
+  }
+
+  /// A pair's u = side·z and its rate u̇ at the two ends of an interval, in units of ‖x_n‖ max‖w_j‖ over those ends
+  /// (the scale of its event function), and that scale; nil for a sample x = 0 or a unit with w_j = 0 at both ends.
+  private func pairEnds(
+    _ pair: Int, start: UnsafePointer<Double>, startRate: UnsafePointer<Double>, end: UnsafePointer<Double>,
+    endRate: UnsafePointer<Double>
+  ) -> (u0: Double, v0: Double, u1: Double, v1: Double, scale: Double)? {
+    let (d, m) = (field.inputDimension, field.width)
+    let (n, j) = (pair / m, pair % m)
+    guard field.inputNorms[n] > 0 else { return nil }
+    let side: Double = field.slope[pair] > field.lowerSlope ? 1 : -1
+    let x = field.inputs + n * d
+    var (u0, v0, u1, v1, w0, w1) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    for i in 0..<d {
+      u0 += start[j * d + i] * x[i]
+      v0 += startRate[j * d + i] * x[i]
+      u1 += end[j * d + i] * x[i]
+      v1 += endRate[j * d + i] * x[i]
+      w0 += start[j * d + i] * start[j * d + i]
+      w1 += end[j * d + i] * end[j * d + i]
+    }
+    let scale = side / (field.inputNorms[n] * max(w0, w1).squareRoot())
+    guard scale.isFinite else { return nil }
+    return (scale * u0, scale * v0, scale * u1, scale * v1, scale)
+  }
+
+  /// The piecewise cubic Hermite interpolant of u on the step's two halves (knots 0, ½, 1; rates scaled to the
+  /// step) at s ∈ [0, 1].
+  private static func hermite(
+    ends: (u0: Double, v0: Double, u1: Double, v1: Double, scale: Double), midpoint: (u: Double, v: Double),
+    step: Double, at s: Double
+  ) -> Double {
+    let (a, b, da, db, r) =
+      s <= 0.5
+      ? (ends.u0, midpoint.u, ends.v0 * 0.5 * step, midpoint.v * 0.5 * step, 2 * s)
+      : (midpoint.u, ends.u1, midpoint.v * 0.5 * step, ends.v1 * 0.5 * step, 2 * s - 1)
+    let c2 = 3 * (b - a) - 2 * da - db
+    let c3 = 2 * (a - b) + da + db
+    return a + r * (da + r * (c2 + r * c3))
   }
 
   /// The least value of f on [0, limit] from `start`, to ``dipCoarseTolerance`` of the step, stopping at a value
@@ -153,6 +232,23 @@ extension EventDrivenStepper {
   static func shareDipCandidate(start: Double, end: Double, stages: Double) -> Bool {
     let lower = min(start, end)
     return stages <= 0.5 * lower && lower - stages > roundoff
+  }
+
+  /// Where in [0, 1] an implicit piece's step is probed for a surface's exit (nil: nowhere), given min(λ, 1 − λ) at
+  /// its start, midpoint and end: ½ if the midpoint is at or past the edge; else the interior minimum of the
+  /// parabola through the three if it comes at least halfway from the lower end to 0, by more than ``roundoff``
+  /// (the stages' test of explicit pieces, with the parabola for the stages).
+  static func shareProbe(start m0: Double, midpoint mm: Double, end m1: Double) -> Double? {
+    if mm <= 0 { return 0.5 }
+    // q(s) = m0 + b s + c s² through (0, m0), (½, mm), (1, m1).
+    let c = 2 * (m0 - 2 * mm + m1)
+    let b = m1 - m0 - c
+    guard c > 0 else { return nil }
+    let s = -b / (2 * c)
+    guard s > 0, s < 1 else { return nil }
+    let least = m0 - b * b / (4 * c)
+    let lower = min(m0, m1)
+    return least <= 0.5 * lower && lower - least > roundoff ? s : nil
   }
 
   /// Where in [0, 1] the cubic Hermite interpolant of u with values u0, u1 and scaled slopes d0 = h u̇(0),

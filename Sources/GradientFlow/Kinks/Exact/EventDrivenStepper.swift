@@ -96,7 +96,18 @@ public final class EventDrivenStepper: StepEngine {
   private let stepError: UnsafeMutablePointer<Double>
   let probe: UnsafeMutablePointer<Double>
   let probeRate: UnsafeMutablePointer<Double>
-  private let located: UnsafeMutablePointer<Double>
+  /// The state and rate at the midpoint of an implicit piece's step, and a pair's event function there (the dip
+  /// search).
+  let midpoint: UnsafeMutablePointer<Double>
+  let midpointRate: UnsafeMutablePointer<Double>
+  var midpointValue = 0.0
+  /// The implicit locator's event functions (their codes as ``eventValue(_:)``'s `which`) and their values at the
+  /// bracket's ends and at the probe (``locateImplicit(step:end:)``).
+  var locatorCodes: [Int] = []
+  var locatorA: [Double] = []
+  var locatorB: [Double] = []
+  var locatorC: [Double] = []
+  let located: UnsafeMutablePointer<Double>
   let norms: UnsafeMutablePointer<Double>
   /// Per pair: flagged in the current step, on its kink at an event, and its event function's offset
   /// min(0, side·z/(‖x‖‖w‖)) at the piece's start (0 but for a pair resolved a few ulps past its kink).
@@ -122,7 +133,7 @@ public final class EventDrivenStepper: StepEngine {
   var anchorSteps = 0
 
   private var hasPiece = false
-  private var pieceTime = Double.nan
+  var pieceTime = Double.nan
   private var stalled = 0
 
   /// `stepper` must be an explicit Runge–Kutta pair of GSL (rk2, rk4, rkf45, rkck, rk8pd) or bsimp, whose order is
@@ -162,6 +173,8 @@ public final class EventDrivenStepper: StepEngine {
     stepError = arena.buffer(count: p)
     probe = arena.buffer(count: p)
     probeRate = arena.buffer(count: p)
+    midpoint = arena.buffer(count: p)
+    midpointRate = arena.buffer(count: p)
     located = arena.buffer(count: p)
     norms = arena.buffer(count: field.width)
     flagged = arena.buffer(count: pairs)
@@ -247,7 +260,8 @@ public final class EventDrivenStepper: StepEngine {
         stalled = 0
         return .accepted
       }
-      let (tau, forced) = locate(step: trialStep, end: end)
+      let (tau, forced) =
+        stepper.isExplicit ? locate(step: trialStep, end: end) : locateImplicit(step: trialStep, end: end)
       y.update(from: tau == trialStep ? trial : located, count: p)
       t = tau == remaining ? target : t0 + tau
       stalled = tau > 0 ? 0 : stalled + 1
