@@ -14,8 +14,8 @@ import ODE
 ///   (``KinkJacobian``), under the rule for kinked right-hand sides (``StiffnessSwitching/kinked``): no
 ///   stiffness checks in the first 2,000 accepted steps, 50 stiff verdicts in a row to switch, and back when
 ///   msbdf costs more evaluations per unit t than the explicit steps did.
-/// - `exact` (opt-in; not the default yet: on the zoo's wine_raw_w16 its γ̄ is 1.6e-7 from the reference, against
-///   2.8e-8 under `switch`, docs/stiff.md): as `switch`, but the unconstrained flow switches to the event-driven exact engine with bsimp pieces
+/// - `exact` (opt-in; not the default yet: 1.7–2.4 times msbdf's evaluations on the zoo's switched problems,
+///   docs/stiff.md): as `switch`, but the unconstrained flow switches to the event-driven exact engine with bsimp pieces
 ///   (``EventDrivenStepper``: the activation pattern frozen between located events, each piece integrated by
 ///   GSL's implicit Bulirsch–Stoer method) instead of msbdf on the band-regularized Filippov flow, whose Newton
 ///   iteration stalls on the band where the flow slides (docs/stiff.md, "Stiff kinks: the exact engine"). The

@@ -65,7 +65,7 @@ extension EventDrivenStepper {
       // samples of the shares along the step: the midpoint is.
       midpointTaken = true
       probed = true
-      guard rungeStep(0.5 * step, into: midpoint), field.evaluate(midpoint, into: midpointRate) else { return nil }
+      guard takeMidpoint(step) else { return nil }
       for s in 0..<surfaces { stageShare[s] = min(field.lambda[s], 1 - field.lambda[s]) }
     }
     for s in 0..<surfaces where !flaggedSurface[s] {
@@ -111,9 +111,7 @@ extension EventDrivenStepper {
         if !midpointTaken {
           midpointTaken = true
           probed = true
-          guard rungeStep(0.5 * step, into: midpoint), field.evaluate(midpoint, into: midpointRate) else {
-            return nil
-          }
+          guard takeMidpoint(step) else { return nil }
         }
         guard let probe = refinedProbe(pair, ends: ends, step: step), probe * step < bound else { continue }
         dipSearches += 1
@@ -128,6 +126,14 @@ extension EventDrivenStepper {
     }
     if probed { _ = field.evaluate(trial, into: trialRate) }
     return found ? bound : nil
+  }
+
+  /// The state at the step's midpoint (the half-step check's when it took it, ``takeHalves(_:)``) and the field there.
+  private func takeMidpoint(_ step: Double) -> Bool {
+    if !midpointReady {
+      guard rungeStep(0.5 * step, into: midpoint) else { return false }
+    }
+    return field.evaluate(midpoint, into: midpointRate)
   }
 
   /// Where in [0, 1] an implicit piece's step is probed for the pair's dip (nil: nowhere), given u at the step's

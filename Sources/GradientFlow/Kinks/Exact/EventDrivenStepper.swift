@@ -10,7 +10,10 @@ import ODE
 /// Runge–Kutta pair (rk8pd unless `--stepper` names another explicit one) with its usual error control
 /// integrates it at its full order; `--stepper bsimp` integrates stiff pieces with GSL's implicit Bulirsch–Stoer
 /// method, its Jacobian by central differences (``EmbeddedStep``; docs/stiff.md, "Stiff pieces of the exact
-/// engine"). After every trial step the end is checked for events:
+/// engine"), each trial step Φ_h checked against two half steps Φ_{h/2}∘Φ_{h/2} from the same start: its error is
+/// the larger of bsimp's own estimate (the last correction of its extrapolation, which on stiff pieces was 100
+/// times too small: docs/stiff.md, "The half-step check of implicit pieces") and |Φ_h − Φ_{h/2}∘Φ_{h/2}|.
+/// After every trial step the end is checked for events:
 ///
 /// - a pair off its sliding surfaces whose relative pre-activation side·z/(‖x‖‖w‖) went below −1e-13
 ///   (``roundoff``) — it crossed its kink;
@@ -100,6 +103,11 @@ public final class EventDrivenStepper: StepEngine {
   /// search).
   let midpoint: UnsafeMutablePointer<Double>
   let midpointRate: UnsafeMutablePointer<Double>
+  /// Implicit pieces: the two half steps' end and its last error estimate, and whether ``midpoint`` holds the
+  /// current trial step's Φ_{h/2}(θ_0).
+  let halfEnd: UnsafeMutablePointer<Double>
+  let halfError: UnsafeMutablePointer<Double>
+  var midpointReady = false
   var midpointValue = 0.0
   /// The implicit locator's event functions (their codes as ``eventValue(_:)``'s `which`) and their values at the
   /// bracket's ends and at the probe (``locateImplicit(step:end:)``).
@@ -175,6 +183,8 @@ public final class EventDrivenStepper: StepEngine {
     probeRate = arena.buffer(count: p)
     midpoint = arena.buffer(count: p)
     midpointRate = arena.buffer(count: p)
+    halfEnd = arena.buffer(count: p)
+    halfError = arena.buffer(count: p)
     located = arena.buffer(count: p)
     norms = arena.buffer(count: field.width)
     flagged = arena.buffer(count: pairs)
@@ -222,12 +232,18 @@ public final class EventDrivenStepper: StepEngine {
       let trialStep = min(fixedStep ?? h, remaining)
       guard t0 + trialStep > t0 else { return .stepSizeUnderflow }
       if dipSearch == .interior { field.resetShareRange() }
-      guard rungeStep(trialStep, into: trial) else {
+      // Implicit pieces: the step is checked against two half steps (``takeHalves(_:)``).
+      let checked = !stepper.isExplicit && fixedStep == nil
+      midpointReady = false
+      guard !checked || takeHalves(trialStep), rungeStep(trialStep, into: trial) else {
         // A stage left the field's finite range (a fast start): a shorter step, as for a rejected one.
         rejectedSteps += 1
         h = 0.1 * trialStep
         guard fixedStep == nil else { return failed("the frozen-pattern field failed at t=\(t0)") }
         continue
+      }
+      if checked {
+        for i in 0..<p { stepError[i] = max(abs(stepError[i]), abs(halfEnd[i] - trial[i])) }
       }
       var next = h
       if fixedStep == nil {
@@ -285,6 +301,16 @@ public final class EventDrivenStepper: StepEngine {
   private func failed(_ message: String) -> StepResult {
     failureMessage = message
     return .systemFailed
+  }
+
+  /// Implicit pieces: Φ_{h/2}(θ_0) into ``midpoint`` (which the dip search then reuses) and Φ_{h/2}(Φ_{h/2}(θ_0))
+  /// into ``halfEnd``, against which the step Φ_h(θ_0) is checked: its error is taken as the larger of bsimp's own
+  /// estimate and |Φ_h − Φ_{h/2}∘Φ_{h/2}|.
+  func takeHalves(_ step: Double) -> Bool {
+    guard rungeStep(0.5 * step, into: midpoint) else { return false }
+    midpointReady = true
+    halfEnd.update(from: midpoint, count: dimension)
+    return rungeKutta.apply(t: 0, h: 0.5 * step, y: halfEnd, error: halfError, rateIn: nil, rateOut: nil)
   }
 
   /// One Runge–Kutta step of size τ from the step's start into `out` (its error estimate in ``stepError``).
