@@ -78,10 +78,10 @@ struct Simulate: ParsableCommand {
     switch result.termination {
     case .reachedEnd, .reachedMinimizer, .stopCondition: return
     case .interrupted:
-      printError(terminationText(result, stepper: resolved.stepper))
+      printError(terminationText(result, config: resolved))
       throw ExitCode(130)
     default:
-      printError(terminationText(result, stepper: resolved.stepper))
+      printError(terminationText(result, config: resolved))
       throw ExitCode(1)
     }
   }

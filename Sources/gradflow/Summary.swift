@@ -67,7 +67,7 @@ struct Summary {
     func g(_ key: String) -> String { f[key].map { String(format: "%.8g", $0) } ?? "?" }
     return """
       gradflow simulate: \(c.dynamics.rawValue) flow, \(arch) \(activationText), \(c.loss.rawValue) loss, data \(setup.dataSource)
-        stopped: \(terminationText(result, stepper: setup.config.stepper))
+        stopped: \(terminationText(result, config: setup.config))
         final: loss \(g("loss")) (log \(g("log_loss"))), margin \(g("margin")), smoothed margin \(g("smoothed_margin")), rho \(g("rho")), accuracy \(g("accuracy"))
         work: \(s.stepsAccepted) steps accepted, \(s.stepsRejected) rejected, \(s.rhsEvaluations) RHS evaluations, \(result.patternChangesTotal) activation switches, \(String(format: "%.2f", s.wallSeconds)) s
         output: \(result.outputDirectory)/trajectory.csv and run.json

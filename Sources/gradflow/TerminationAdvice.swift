@@ -19,8 +19,9 @@ extension Termination.Remedy {
 }
 
 /// How a run ended, for the command line: where, then what to change in gradflow's options.
-/// `stepper` is the run's `--stepper` (nil: the per-phase choice of an old run.json).
-func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
+/// `config` is the run's (its `--stepper`, nil: the per-phase choice of an old run.json).
+func terminationText(_ result: RunResult, config: RunConfig) -> String {
+  let stepper = config.stepper
   let what = result.termination.event(timeName: result.terminationTimeName)
   let s = result.statistics
   if s.isStiffFailure(result.termination) {
@@ -34,15 +35,20 @@ func terminationText(_ result: RunResult, stepper: Stepper?) -> String {
         + "smaller network"
     }
     // auto tried its implicit method and handed back every time: on a ReLU net's Filippov flow msbdf stalls
-    // where many samples slide on their kinks (non-separable data: docs/stiff.md, "Not done"); no other
-    // option finishes such a run yet, so the advice says so instead of naming one.
+    // where many samples slide on their kinks (non-separable data: docs/stiff.md, "Not done"). For the
+    // unconstrained flow the exact engine with implicit pieces finishes such runs (`stiff_kinks` `exact`: the
+    // diabetes example, t = 1000 in 64 s); for the normalized flows no option does yet, and the advice says so.
     if s.implicitGaveUp {
       let sliding = result.sliding.map { " (\($0.pairs) pairs slid on their kinks)" } ?? ""
+      let fix =
+        config.dynamics == .unconstrained && config.stiffKinks == .switch
+        ? "switching to the exact engine with implicit pieces instead finishes such runs: put {\"stiff_kinks\": "
+          + "\"exact\"} in a --config file (docs/stiff.md, \"Stiff kinks: the exact engine\")"
+        : "no option of gradflow finishes this stiff stretch yet (docs/stiff.md, \"Not done\")"
       return what
         + ": the steps were limited by stability, not accuracy (h·ρ(J) = \(String(format: "%.3g", s.explicitStiffness))), "
         + "and the implicit method, tried \(s.stepperSwitches.count / 2) times, cost more each time\(sliding): "
-        + "no option of gradflow finishes this stiff stretch yet (docs/stiff.md, \"Not done\")"
-        + (others.isEmpty ? "" : "; " + others.joined(separator: ", or ")) + result.horizonAdvice
+        + fix + (others.isEmpty ? "" : "; " + others.joined(separator: ", or ")) + result.horizonAdvice
     }
     // A phase already on --stepper auto that stayed explicit keeps its explicit method on purpose (ReLU kinks):
     // there the implicit method has to be asked for by name.
