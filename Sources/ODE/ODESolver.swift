@@ -52,7 +52,8 @@ public final class ODESolver {
         bridge: bridge, tolerances: options.tolerances, explicit: base,
         explicitName: options.stepEngine == nil ? Stepper.rkf45.rawValue : options.stepEngineName,
         policy: options.switching,
-        implicitEngine: options.implicitEngine.map { make in (make, options.implicitEngineName) })
+        implicitEngine: options.implicitEngine.map { make in (make, options.implicitEngineName) },
+        escalates: options.implicitEngineEscalates)
       : nil
     let driver: any StepEngine = switching ?? base
     // Event location re-steps with the GSL method that is stepping at the event (``Stepper/auto``: the

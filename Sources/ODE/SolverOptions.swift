@@ -39,6 +39,9 @@ public struct SolverOptions {
   /// built with the implicit tolerances of ``switching``, and the name its switches record.
   public var implicitEngine: StepEngineFactory?
   public var implicitEngineName = "custom"
+  /// Whether ``implicitEngine`` only takes over from msbdf when msbdf has cost more at every switch up to the
+  /// last one allowed (``StiffnessSwitchingEngine``), instead of replacing it from the first switch.
+  public var implicitEngineEscalates = false
   /// The relative step of the finite-difference Jacobian that implicit steppers get when the system has no
   /// analytic one: column j is differenced with h_j = differenceStep·max(|y_j|, 1)^{1/3}. `nil` is
   /// ε^{1/3} ≈ 6.06e-6 (``FiniteDifferenceJacobian``); a right-hand side smooth only on a thin band (the

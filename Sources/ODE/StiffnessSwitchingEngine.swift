@@ -18,7 +18,11 @@ import Foundation
 ///
 /// **An implicit engine** (``SolverOptions/implicitEngine``) takes msbdf's place when given: a step engine of its
 /// own built at the first switch (the exact engine of a ReLU net with bsimp pieces, `stiff_kinks` `exact`), whose
-/// evaluations count in the cost windows as the system's do.
+/// evaluations count in the cost windows as the system's do. With ``SolverOptions/implicitEngineEscalates``
+/// (`stiff_kinks` `escalate`) msbdf stays the implicit method, and the engine takes over only when msbdf has been
+/// handed back as costlier so often that the next hand-back would use up the ``maximumSwitches``: instead of
+/// ending on the explicit method, held by stability for the rest of the phase, the run goes on with the engine
+/// and does not switch again.
 ///
 /// **The implicit method's step.** msbdf keeps its own history (the Nordsieck array, the order, the
 /// step sizes) and takes the state of its next step from that history, not from the `y` it is given;
@@ -59,8 +63,15 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// The implicit engine, its factory and name (nil: msbdf).
   private var implicitEngine: (any StepEngine)?
   private let makeImplicitEngine: (factory: StepEngineFactory, name: String)?
+  /// Whether the engine only takes over from msbdf at the last switch (`escalate`), and whether it has.
+  private let escalates: Bool
+  private var escalated = false
+  /// Whether the implicit side is the engine (now or at the next switch) rather than msbdf.
+  private var usesEngine: Bool { makeImplicitEngine != nil && (!escalates || escalated) }
   /// What the implicit side is called in the switches' records.
-  private var implicitName: String { makeImplicitEngine?.name ?? Self.implicitStepper.rawValue }
+  private var implicitName: String {
+    usesEngine ? makeImplicitEngine?.name ?? Self.implicitStepper.rawValue : Self.implicitStepper.rawValue
+  }
   private let estimator: StiffnessEstimator
   private let policy: StiffnessSwitching
   /// Accepted steps so far (for the warm-up).
@@ -100,10 +111,12 @@ final class StiffnessSwitchingEngine: StepEngine {
 
   init(
     bridge: SystemBridge, tolerances: Tolerances, explicit: any StepEngine, explicitName: String,
-    policy: StiffnessSwitching = .smooth, implicitEngine: (factory: StepEngineFactory, name: String)? = nil
+    policy: StiffnessSwitching = .smooth, implicitEngine: (factory: StepEngineFactory, name: String)? = nil,
+    escalates: Bool = false
   ) {
     self.policy = policy
     makeImplicitEngine = implicitEngine
+    self.escalates = escalates
     self.bridge = bridge
     self.tolerances = tolerances
     self.explicit = explicit
@@ -112,7 +125,7 @@ final class StiffnessSwitchingEngine: StepEngine {
   }
 
   /// The GSL method now stepping (rkf45 for a custom explicit engine), for event location.
-  var activeStepper: Stepper { isImplicit && makeImplicitEngine == nil ? Self.implicitStepper : .rkf45 }
+  var activeStepper: Stepper { isImplicit && implicitEngine == nil ? Self.implicitStepper : .rkf45 }
 
   var rejectedSteps: Int {
     explicit.rejectedSteps + explicitRejected + implicitRejected + (implicit?.rejectedSteps ?? 0)
@@ -240,6 +253,19 @@ final class StiffnessSwitchingEngine: StepEngine {
     let cost = Double(evaluations - windowStart.evaluations) / (t - windowStart.time)
     windowStart = (evaluations, t)
     guard cost > explicitCost, switches.count < Self.maximumSwitches else { return }
+    if escalates, !escalated, switches.count + 1 >= Self.maximumSwitches, let make = makeImplicitEngine,
+      let made = try? make.factory(bridge.dimension, policy.implicitTolerances(tolerances))
+    {
+      implicitEngine = made
+      escalated = true
+      record(
+        t, from: Self.implicitStepper.rawValue, to: make.name, stiffness: 0,
+        why:
+          "escalated: \(Self.implicitStepper.rawValue) cost more than the explicit method in each of its "
+          + "\((switches.count + 1) / 2) tries (now \(fmt(cost)) evaluations per unit time against "
+          + "\(fmt(explicitCost))); \(make.name) takes over for the rest of the phase")
+      return
+    }
     isImplicit = false
     votes = 0
     stepsSinceCheck = 0
@@ -257,7 +283,7 @@ final class StiffnessSwitchingEngine: StepEngine {
 
   /// Starts the implicit method at the current state, with no history; false when it cannot be allocated.
   private func startImplicit() -> Bool {
-    if let makeImplicitEngine {
+    if usesEngine, let makeImplicitEngine {
       // An engine starts afresh wherever the solver moves its state (``StepEngine``).
       if implicitEngine == nil {
         guard let made = try? makeImplicitEngine.factory(bridge.dimension, policy.implicitTolerances(tolerances))

@@ -9,13 +9,19 @@ import ODE
 /// converges to a finite minimizer — its steps sit at the explicit pair's stability limit h·ρ(J) ≈ 3 and the
 /// run crawls (docs/stiff.md, "Stiff kinks").
 ///
-/// - `switch` (the default for new runs): `auto` keeps the kink treatment as its explicit method and may switch
-///   to msbdf on the Filippov flow, with a finite-difference Jacobian whose steps stay inside the kink band
-///   (``KinkJacobian``), under the rule for kinked right-hand sides (``StiffnessSwitching/kinked``): no
-///   stiffness checks in the first 2,000 accepted steps, 50 stiff verdicts in a row to switch, and back when
-///   msbdf costs more evaluations per unit t than the explicit steps did.
-/// - `exact` (opt-in; not the default yet: 1.7–2.4 times msbdf's evaluations on the zoo's switched problems,
-///   docs/stiff.md): as `switch`, but the unconstrained flow switches to the event-driven exact engine with bsimp pieces
+/// - `escalate` (the default for new runs): as `switch`, and when msbdf has been handed back as costlier at every
+///   switch up to the last one allowed, the unconstrained flow goes on with the exact engine of `exact` instead of
+///   ending on the explicit steps held by stability (``StiffnessSwitchingEngine``). A run that never uses up its
+///   switches — every stiff problem of the conformance zoo — is integrated exactly as under `switch`, bit for bit;
+///   on the diabetes example, where msbdf stalls on the sliding pairs, the run finishes (docs/stiff.md, "Stiff
+///   kinks: the exact engine").
+/// - `switch` (the default of runs recorded before `escalate`, which replay with it): `auto` keeps the kink
+///   treatment as its explicit method and may switch to msbdf on the Filippov flow, with a finite-difference
+///   Jacobian whose steps stay inside the kink band (``KinkJacobian``), under the rule for kinked right-hand sides
+///   (``StiffnessSwitching/kinked``): no stiffness checks in the first 2,000 accepted steps, 50 stiff verdicts in a
+///   row to switch, and back when msbdf costs more evaluations per unit t than the explicit steps did.
+/// - `exact` (opt-in: 1.7–2.4 times msbdf's evaluations on the zoo's switched problems, docs/stiff.md): as
+///   `switch`, but the unconstrained flow switches to the event-driven exact engine with bsimp pieces
 ///   (``EventDrivenStepper``: the activation pattern frozen between located events, each piece integrated by
 ///   GSL's implicit Bulirsch–Stoer method) instead of msbdf on the band-regularized Filippov flow, whose Newton
 ///   iteration stalls on the band where the flow slides (docs/stiff.md, "Stiff kinks: the exact engine"). The
@@ -23,13 +29,14 @@ import ODE
 /// - `explicit`: never switches (what runs recorded before the key existed did, so a run.json without it
 ///   replays bit for bit).
 public enum StiffKinks: String, CaseIterable, Sendable, Codable {
+  case escalate
   case `switch`
   case exact
   case explicit
 
-  /// Whether a phase switches: `switch`, `--stepper auto`, one hidden relu or leaky-relu layer (no smooth gate), the
-  /// unconstrained flow, the flow (not gradient descent) and a kink treatment with a Filippov flow
-  /// (`corrected` or `filippov`).
+  /// Whether a phase switches: `escalate`, `switch` or `exact`, `--stepper auto`, one hidden relu or leaky-relu
+  /// layer (no smooth gate), the unconstrained flow, the flow (not gradient descent) and a kink treatment with a
+  /// Filippov flow (`corrected` or `filippov`).
   static func applies(
     _ value: StiffKinks, stepper: Stepper, architecture: Architecture, dynamics: DynamicsKind, sliding: SlidingMode,
     gradientDescent: Bool
@@ -38,8 +45,8 @@ public enum StiffKinks: String, CaseIterable, Sendable, Codable {
       && dynamics == .unconstrained && (sliding == .corrected || sliding == .filippov)
   }
 
-  /// Where the switch for kinked right-hand sides can run at all: `switch`, `--stepper auto`, one hidden relu
-  /// or leaky-relu layer without the smooth gate, the flow (not gradient descent). ``applies`` adds the
+  /// Where the switch for kinked right-hand sides can run at all: any value but `explicit`, `--stepper auto`, one
+  /// hidden relu or leaky-relu layer without the smooth gate, the flow (not gradient descent). ``applies`` adds the
   /// unconstrained flow's t phases; ``LogTimeKinks`` the normalized flows' log-t phases.
   static func switchable(
     _ value: StiffKinks, stepper: Stepper, architecture: Architecture, gradientDescent: Bool

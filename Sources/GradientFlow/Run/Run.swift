@@ -350,9 +350,12 @@ public final class Run {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.sliding == .exact { options.stepEngine = exactEngine(stepper: solve.timeStepper) }
-    if solve.solver.switching == .kinked, solve.stiffKinks == .exact, problem.dynamics == .unconstrained {
+    if solve.solver.switching == .kinked, solve.stiffKinks == .exact || solve.stiffKinks == .escalate,
+      problem.dynamics == .unconstrained
+    {
       options.implicitEngine = exactEngine(stepper: .bsimp)
       options.implicitEngineName = "exact-bsimp"
+      options.implicitEngineEscalates = solve.stiffKinks == .escalate
     }
     if solve.kinks.sliding == .corrected {
       let (architecture, dataset, loss, band, surfaces, kernel) = (

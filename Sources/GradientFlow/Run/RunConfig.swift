@@ -146,7 +146,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var networkBlocks: NetworkBlocks = .smallGemm
   /// Whether and to what `--stepper auto` switches in the t phases of a one-hidden-layer relu or leaky-relu net
   /// (``StiffKinks``).
-  public var stiffKinks: StiffKinks = .switch
+  public var stiffKinks: StiffKinks = .escalate
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .resolved
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
