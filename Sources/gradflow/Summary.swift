@@ -1,5 +1,6 @@
 import Foundation
 import GradientFlow
+import ODE
 
 /// The short human summary printed after a run.
 struct Summary {
@@ -12,8 +13,15 @@ struct Summary {
     let policy = "--sliding \(setup.config.sliding.rawValue), --error-norm \(setup.config.errorNorm.rawValue)"
     var text = "\n  kinks (\(policy)): " + sliding.text
     if let events = sliding.events { text += "; \(events) kink events located" }
-    if let advice = sliding.advice { text += "\n  advice: " + advice }
+    // After an escalation to the exact engine (`stiff_kinks` `escalate`) the chatter was the corrected steps'
+    // before it, which no longer run: their advice does not apply.
+    if let advice = sliding.advice, !escalated { text += "\n  advice: " + advice }
     return text
+  }
+
+  /// Whether `--stepper auto` handed a phase over to its implicit engine for good (``StiffKinks/escalate``).
+  private var escalated: Bool {
+    result.phases.contains { phase in phase.statistics.stepperSwitches.contains { $0.reason.hasPrefix("escalated") } }
   }
 
   /// The stepper lines: the switches of --stepper auto, where an implicit method's time went, and the
@@ -23,15 +31,26 @@ struct Summary {
     var lines: [String] = []
     let switches = result.phases.flatMap { phase in phase.statistics.stepperSwitches.map { (phase.clock, $0) } }
     if !switches.isEmpty {
-      let list = switches.prefix(4).map { clock, change in
-        // A switch back decided by cost (`stiff_kinks`) measured no ρ(J).
-        "\(clock.variableName)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) "
-          + (change.reason.hasPrefix("costlier")
-            ? "(costlier per unit \(clock.variableName))" : "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))")
+      let describe = { (clock: PhaseClock, change: StepperSwitch) -> String in
+        // A switch back decided by cost (`stiff_kinks`) measured no ρ(J), nor did an escalation.
+        let why =
+          change.reason.hasPrefix("costlier")
+          ? "(costlier per unit \(clock.variableName))"
+          : change.reason.hasPrefix("escalated")
+            ? "(escalated: \(change.from) cost more at every switch)"
+            : "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
+        return "\(clock.variableName)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) " + why
       }
-      lines.append(
-        "stepper auto: \(switches.count) switch\(switches.count == 1 ? "" : "es"): " + list.joined(separator: ", ")
-          + (switches.count > 4 ? ", … (all in run.json)" : ""))
+      var list = switches.prefix(4).map(describe).joined(separator: ", ")
+      if switches.count > 4 {
+        // An escalation ends the list of a long run: shown after the first four.
+        if let last = switches.last, last.1.reason.hasPrefix("escalated") {
+          list += ", …, " + describe(last.0, last.1) + " (all in run.json)"
+        } else {
+          list += ", … (all in run.json)"
+        }
+      }
+      lines.append("stepper auto: \(switches.count) switch\(switches.count == 1 ? "" : "es"): " + list)
     }
     if s.implicitSteps > 0 {
       let jacobianKind =
