@@ -19,12 +19,22 @@ import Foundation
 /// bounded away from 0 once q_n ≥ 0, so the margin test (one forward pass) skips the gradient there.
 /// With a ``velocityField`` (``MinimizerVelocity/flow``), G at a state where that field holds pairs sliding
 /// is its direction (the Filippov slopes on those pairs), the velocity the flow follows: a minimizer on a
-/// kink is then recognized like any other.
+/// kink is then recognized like any other. Under ``MinimizerVelocity/clarke`` the field gives the least-norm
+/// element of the Filippov set (no crossing rule, no pull-back), used at every state.
 ///
 /// Allocation-free after `init`.
 final class MinimizerTest {
   /// The ratio r at or below which the state is a minimizer.
   static let threshold = 1e-12
+  /// The same for the least-norm field (``MinimizerVelocity/clarke``). Its slopes solve a box QP whose KKT
+  /// conditions hold to 1e-12 of the forces (``FilippovSlopeSolver``'s dual tolerance), and the state sits on
+  /// its kinks only to round-off, so its r has a floor near 1e-12 (diabetes, 10 → 8 → 1: 1.4e-12 to 9e-12 at
+  /// its minimizer, where the loss no longer changes in 13 digits); 1e-10 is a hundred times that tolerance.
+  /// At r = 1e-10 the loss is within r² of its minimum in relative terms (L − L* ≈ ‖∇L‖²/(2λ_min)).
+  static let leastNormThreshold = 1e-10
+
+  /// The threshold of this test: ``leastNormThreshold`` with the least-norm field, else ``threshold``.
+  var ratioThreshold: Double { leastNorm && velocityField != nil ? Self.leastNormThreshold : Self.threshold }
 
   private let dynamics: any FlowDynamics
   private let forces: NetworkForces
@@ -35,12 +45,16 @@ final class MinimizerTest {
   /// The unconstrained Filippov flow in θ on a network of its own, or nil (backprop only).
   private let velocityField: (any FlowDynamics & FilippovCounting)?
   private let fieldDirection: UnsafeMutablePointer<Double>
+  /// Whether `velocityField` is the least-norm field (``MinimizerVelocity/clarke``): its direction is used at
+  /// every state, also where every candidate's slope sits at a bound (no pair slides in the open interval).
+  private let leastNorm: Bool
 
   init(
     dynamics: any FlowDynamics, network: NetworkEvaluator, loss: Loss,
-    velocityField: (any FlowDynamics & FilippovCounting)? = nil
+    velocityField: (any FlowDynamics & FilippovCounting)? = nil, leastNorm: Bool = false
   ) {
     self.dynamics = dynamics
+    self.leastNorm = leastNorm
     self.velocityField = velocityField
     forces = NetworkForces(network: network, loss: loss)
     count = network.architecture.parameterCount
@@ -57,12 +71,12 @@ final class MinimizerTest {
     lossWeights.deallocate()
   }
 
-  /// log(threshold) − log r(θ): ≥ 0 at a minimizer (the stop condition's event function).
+  /// log(``ratioThreshold``) − log r(θ): ≥ 0 at a minimizer (the stop condition's event function).
   func function(_ state: UnsafeBufferPointer<Double>) -> Double {
     let report = evaluate(state, withLoss: initialLogLoss == nil)
     if initialLogLoss == nil { initialLogLoss = report.logLoss }
     guard report.misclassified > 0, let initial = initialLogLoss, report.logLoss < initial else { return -1 }
-    return log(Self.threshold) - log(max(report.ratio, .leastNonzeroMagnitude))
+    return log(ratioThreshold) - log(max(report.ratio, .leastNonzeroMagnitude))
   }
 
   /// log L at the first state tested (the run's start): the test holds only below it.
@@ -106,7 +120,7 @@ final class MinimizerTest {
     if let field = velocityField {
       // Same normalization as the backprop direction (Σ_n w_n ∇q_n, dθ/dt = exp(logScale) · direction).
       let flow = field.velocity(state: theta, direction: fieldDirection)
-      if field.slidingPairCount > 0, flow.logScale == velocity.logScale {
+      if field.slidingPairCount > 0 || leastNorm, flow.logScale == velocity.logScale {
         gradient.update(from: fieldDirection, count: count)
       }
     }

@@ -195,9 +195,14 @@ public final class Run {
     // The flow's velocity where the run has a Filippov field: the observables' (on a network of its own, so
     // the integrator's evaluations are untouched; a velocity depends on θ alone, so sharing it with the saves'
     // `alignment` changes neither).
-    let field = solve.stops.minimizerVelocity == .flow ? recorder.observables.velocityField : nil
+    var field = solve.stops.minimizerVelocity == .flow ? recorder.observables.velocityField : nil
+    if solve.stops.minimizerVelocity == .clarke, recorder.observables.velocityField != nil {
+      // The least-norm velocity of the Filippov set, on a network of its own (``MinimizerVelocity/clarke``).
+      field = try? SlidingSetup.makeStationarityField(kinks: solve.kinks, problem: problem, blocks: solve.networkBlocks)
+    }
     let made = MinimizerTest(
-      dynamics: flow, network: recorder.observables.network, loss: problem.loss, velocityField: field)
+      dynamics: flow, network: recorder.observables.network, loss: problem.loss, velocityField: field,
+      leastNorm: solve.stops.minimizerVelocity == .clarke)
     minimizer = made
     return made
   }

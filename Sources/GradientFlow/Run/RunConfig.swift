@@ -102,7 +102,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// recorded before this key existed ran without it (``legacyDefaults``).
   public var stopAtMinimizer: Bool = true
   /// Which −∇L the minimizer test measures (``MinimizerVelocity``).
-  public var minimizerVelocity: MinimizerVelocity = .flow
+  public var minimizerVelocity: MinimizerVelocity = .clarke
   /// Also write every sample's margin q_n(W) and q_n(W)/ρ at saves to `margins.csv` (long format).
   public var saveMargins: Bool = false
   /// With ``saveMargins``: margins at every k-th save (save index divisible by k), default every save.

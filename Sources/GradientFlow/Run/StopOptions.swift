@@ -15,7 +15,7 @@ public struct StopOptions: Sendable, Equatable {
   /// End the run with `reachedMinimizer` when the state is at a minimizer of the loss (``MinimizerTest``).
   public var minimizer = false
   /// Which −∇L the minimizer test measures (``MinimizerVelocity``).
-  public var minimizerVelocity = MinimizerVelocity.flow
+  public var minimizerVelocity = MinimizerVelocity.clarke
 
   public init() {}
 }

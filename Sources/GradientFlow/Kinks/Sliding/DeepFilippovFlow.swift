@@ -154,6 +154,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
   /// itself nothing changes). (a_k here is the flow's exact factor: ρ_k²/‖V_k‖ and g_k²/‖v_k‖², which are ρ_k² and
   /// g_k²/c_k² while the norms hold.)
   public let layerMetric: UnsafeMutablePointer<Double>
+  /// As ``FilippovFlow/keepsCrossings``: false gives the box QP's own slopes (the minimizer test's field);
+  /// the coupled treatment (``DeepSliding/coupled``) holds crossing pairs itself either way.
+  public var keepsCrossings = true
   public var usesLayerMetric = false
   /// R_k of the radial terms (entry k − 1 for layer k) at the last evaluation, under ``usesLayerMetric``.
   private let radialRates: UnsafeMutablePointer<Double>
@@ -579,7 +582,9 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
     let sliding =
       coupled && couplings.count > 0
       ? solveCoupled(theta, count: count, forceSum: forceSum, gradient: g)
-      : joint && couplings.count > 0 ? solveJointly(count: count) : solver.solveKeepingCrossings(size: count)
+      : joint && couplings.count > 0
+        ? solveJointly(count: count, keepingCrossings: keepsCrossings)
+        : keepsCrossings ? solver.solveKeepingCrossings(size: count) : solver.solveCountingSliding(size: count)
     for p in 0..<count
     where candidateLayer[p] == 1 && solver.status[p] == 0 && solver.solution[p] != 0
       && solver.solution[p] != solver.lower[p]
@@ -758,12 +763,7 @@ public final class DeepFilippovFlow: WeightStateFlow, FilippovCounting {
       if keepingCrossings {
         sliding = solver.solveKeepingCrossings(size: count)
       } else {
-        solver.solve(size: count)
-        sliding = 0
-        for p in 0..<count
-        where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
-          sliding += 1
-        }
+        sliding = solver.solveCountingSliding(size: count)
       }
       let change = couplings.bounds(
         cut: cutBounds, solution: solver.solution, into: jointBounds, scratch: boundScratch, size: count)

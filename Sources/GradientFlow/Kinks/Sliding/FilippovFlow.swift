@@ -106,6 +106,11 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   private var overflowed = false
   /// Where a pair leaves a sliding surface that turns repelling (``RepellingExit``); `rounding` unless set.
   public var repellingExit = RepellingExit.rounding
+  /// Whether pairs whose slope sits at the bound contradicting their side of the kink are held at their ReLU
+  /// slope (``FilippovSlopeSolver/solveKeepingCrossings(size:)``, so that the integrator sees crossings at
+  /// z = 0). Without it (the minimizer test's field, ``MinimizerVelocity/clarke``) the slopes are the box QP's
+  /// own: the least-norm velocity of the Filippov set over the band's pairs.
+  public var keepsCrossings = true
   private let exitRule: RepellingExitRule
   /// Pairs given an exit slope by ``RepellingExitRule`` in the last evaluation.
   public var exitPairCount: Int { repellingExit == .rule ? exitRule.exits : 0 }
@@ -364,7 +369,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       }
     }
     for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
-    let sliding = solver.solveKeepingCrossings(size: k)
+    let sliding = keepsCrossings ? solver.solveKeepingCrossings(size: k) : solver.solveCountingSliding(size: k)
     let scale = exp(logScale + logTimeUnit)
     for p in 0..<k where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
       guard recordedSlidingCount < pairCapacity else { break }

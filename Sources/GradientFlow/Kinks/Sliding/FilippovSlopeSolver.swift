@@ -137,6 +137,14 @@ public final class FilippovSlopeSolver {
     return sliding
   }
 
+  /// Solves without holding crossing pairs; returns the number of sliding pairs (slope strictly inside (0, 1)).
+  public func solveCountingSliding(size k: Int) -> Int {
+    solve(size: k)
+    var sliding = 0
+    for p in 0..<k where status[p] == 0 && solution[p] != 0 && solution[p] != lower[p] { sliding += 1 }
+    return sliding
+  }
+
   /// (G u + q)_i.
   @inline(__always)
   private func gradient(_ i: Int, size k: Int) -> Double {

@@ -56,6 +56,27 @@ enum SlidingSetup {
     return flow
   }
 
+  /// The minimizer test's field (``MinimizerVelocity/clarke``): the unconstrained Filippov flow of the problem's
+  /// ReLU net on a network of its own, without pull-back or crossing rule, so that its direction is the
+  /// least-norm element of the Filippov set over the band's pairs.
+  static func makeStationarityField(kinks: KinkOptions, problem: Problem, blocks: NetworkBlocks) throws
+    -> any FlowDynamics & FilippovCounting
+  {
+    let (architecture, inputs, labels) = (problem.architecture, problem.dataset.inputs, problem.dataset.labels)
+    let network = try NetworkEvaluator(architecture: architecture, inputs: inputs, labels: labels, blocks: blocks)
+    if architecture.depth >= 3 {
+      let flow = try DeepFilippovFlow(
+        network: network, inputs: inputs, loss: problem.loss, band: kinks.band, pullBack: 0,
+        deepSliding: kinks.deepSliding)
+      flow.keepsCrossings = false
+      return flow
+    }
+    let flow = try FilippovFlow(
+      network: network, inputs: inputs, loss: problem.loss, band: kinks.band, pullBack: 0, surfaces: kinks.surfaces)
+    flow.keepsCrossings = false
+    return flow
+  }
+
   /// `corrected` applies to the flow (not gradient descent) of a relu or leaky-relu net with a hidden layer;
   /// for the Lagrange and weight-normalized flows, of a ReLU net with one hidden layer.
   static func validateCorrected(problem: Problem, gradientDescent: Bool) throws(ModelError) {
