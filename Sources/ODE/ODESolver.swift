@@ -142,6 +142,9 @@ public final class ODESolver {
 
       for (i, condition) in options.stopConditions.enumerated() {
         let g = condition.function(t, state)
+        if condition.kind == .stationary, let factor = options.nearStationaryFactor {
+          switching?.nearStationary = g >= -log(factor)
+        }
         if condition.kind != .atStepStart, previousG[i] < 0, g >= 0 {
           // A stationary state is not located: the flow no longer moves there.
           if condition.kind == .stationary {

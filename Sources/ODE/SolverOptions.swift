@@ -42,6 +42,11 @@ public struct SolverOptions {
   /// Whether ``implicitEngine`` only takes over from msbdf when msbdf has cost more at every switch up to the
   /// last one allowed (``StiffnessSwitchingEngine``), instead of replacing it from the first switch.
   public var implicitEngineEscalates = false
+  /// With ``Stepper/auto``: while the solve's stationary stop condition (``StopCondition/Kind/stationary``, the
+  /// minimizer test) is within this factor of holding — its value, a log ratio, at least −log(factor) — the
+  /// switching rule's warm-up is waived and ``StiffnessSwitchingEngine/nearStationaryChecks`` stiff verdicts in a
+  /// row switch (a stiff approach to an equilibrium needs no transient's caution). `nil`: the rule as it is.
+  public var nearStationaryFactor: Double?
   /// The relative step of the finite-difference Jacobian that implicit steppers get when the system has no
   /// analytic one: column j is differenced with h_j = differenceStep·max(|y_j|, 1)^{1/3}. `nil` is
   /// ε^{1/3} ≈ 6.06e-6 (``FiniteDifferenceJacobian``); a right-hand side smooth only on a thin band (the

@@ -33,7 +33,9 @@ import Foundation
 /// first ``StiffnessSwitching/warmUpSteps`` accepted steps, ``StiffnessSwitching/stiffChecks`` stiff checks in
 /// a row to switch, and back when the implicit method costs more evaluations per unit time than the explicit
 /// one did over its stiff stretch (the evaluations and the time from the first of those checks to the switch).
-/// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above.
+/// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above. With
+/// ``SolverOptions/nearStationaryFactor`` set, while the solve's stationary stop is within that factor of holding
+/// (``nearStationary``, set by the solver), the warm-up is waived and ``nearStationaryChecks`` verdicts switch.
 ///
 /// After ``maximumSwitches`` switches the engine stays where it is (a problem at the border would
 /// otherwise ping-pong). Systems larger than ``Stepper/autoMaximumImplicitDimension`` never switch;
@@ -93,6 +95,11 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// The step size at the last check (0 before the first).
   private var lastCheckedStep = 0.0
   private var votes = 0
+  /// Set by the solver after each accepted step: the stationary stop condition is within
+  /// ``SolverOptions/nearStationaryFactor`` of holding (the warm-up is then waived).
+  var nearStationary = false
+  /// Stiff verdicts in a row that switch while ``nearStationary`` (as the rule for smooth right-hand sides).
+  static let nearStationaryChecks = 3
   /// Rejections counted by GSL drivers since reset (GSL's reset clears its counter).
   private var implicitRejected = 0
   private var explicitRejected = 0
@@ -162,7 +169,7 @@ final class StiffnessSwitchingEngine: StepEngine {
     }
     guard result == .accepted else { return result }
     acceptedSteps += 1
-    guard acceptedSteps > policy.warmUpSteps else { return result }
+    guard acceptedSteps > policy.warmUpSteps || nearStationary else { return result }
     if isImplicit, policy.switchBack == .cost {
       compareCost(t: t)
       return result
@@ -206,7 +213,7 @@ final class StiffnessSwitchingEngine: StepEngine {
       largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
       votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0
       if votes == 1 { stretchStart = (evaluations, t) }
-      guard votes >= policy.stiffChecks else { return }
+      guard votes >= (nearStationary ? Self.nearStationaryChecks : policy.stiffChecks) else { return }
       votes = 0
       guard bridge.dimension <= Stepper.autoMaximumImplicitDimension else {
         stiffButTooLarge = true

@@ -34,7 +34,13 @@ import Testing
 
   @Test func aStepLimitedPullBackReachesTheReferenceCheaply() throws {
     let limited = try Self.deadSamples()
-    let fixed = try Self.deadSamples { $0.slidingPullBack = .fixed }
+    // The two pull-backs compared under the kinked rule's warm-up (`stiff_minimizer` `warm-up`): under `early`
+    // the uncapped one is rescued at the minimizer by msbdf (7,632 evaluations measured), which hides its cost.
+    let limitedWarmUp = try Self.deadSamples { $0.stiffMinimizer = .warmUp }
+    let fixed = try Self.deadSamples {
+      $0.slidingPullBack = .fixed
+      $0.stiffMinimizer = .warmUp
+    }
     let reference = try Self.deadSamples {
       $0.sliding = .exact
       $0.rtol = 1e-12
@@ -52,6 +58,7 @@ import Testing
     // and 86,633 with the uncapped pull-back, 31 % of its attempts rejected.
     let evaluations = limited.statistics.rhsEvaluations
     #expect(evaluations <= 2 * exact.statistics.rhsEvaluations, "\(evaluations)")
-    #expect(10 * evaluations < fixed.statistics.rhsEvaluations, "\(evaluations) \(fixed.statistics.rhsEvaluations)")
+    let capped = limitedWarmUp.statistics.rhsEvaluations
+    #expect(10 * capped < fixed.statistics.rhsEvaluations, "\(capped) \(fixed.statistics.rhsEvaluations)")
   }
 }

@@ -71,11 +71,12 @@ final class MinimizerTest {
     lossWeights.deallocate()
   }
 
-  /// log(``ratioThreshold``) − log r(θ): ≥ 0 at a minimizer (the stop condition's event function).
+  /// log(``ratioThreshold``) − log r(θ): ≥ 0 at a minimizer (the stop condition's event function); −∞ where the
+  /// test is not armed (no sample misclassified, or the loss not below its start).
   func function(_ state: UnsafeBufferPointer<Double>) -> Double {
     let report = evaluate(state, withLoss: initialLogLoss == nil)
     if initialLogLoss == nil { initialLogLoss = report.logLoss }
-    guard report.misclassified > 0, let initial = initialLogLoss, report.logLoss < initial else { return -1 }
+    guard report.misclassified > 0, let initial = initialLogLoss, report.logLoss < initial else { return -.infinity }
     return log(ratioThreshold) - log(max(report.ratio, .leastNonzeroMagnitude))
   }
 

@@ -147,6 +147,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Whether and to what `--stepper auto` switches in the t phases of a one-hidden-layer relu or leaky-relu net
   /// (``StiffKinks``).
   public var stiffKinks: StiffKinks = .escalate
+  /// Whether that rule waives its warm-up at a minimizer of the loss (``StiffMinimizer``).
+  public var stiffMinimizer: StiffMinimizer = .early
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .resolved
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
@@ -182,7 +184,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   flows' corrected steps, their correction weight 0.3; `network_blocks`: blocks sized for the L2 cache;
   ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
   ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
-  ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ.
+  ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ; `stiff_minimizer`: the
+  ///   warm-up of the kinked switching rule kept at a minimizer.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -199,6 +202,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "repelling_exit": "rounding",
       "dip_search": "step-ends",
       "rho_clock_end": "bisection",
+      "stiff_minimizer": "warm-up",
     ]
   }
 
@@ -416,6 +420,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case repellingExit = "repelling_exit"
     case dipSearch = "dip_search"
     case rhoClockEnd = "rho_clock_end"
+    case stiffMinimizer = "stiff_minimizer"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -499,5 +504,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     repellingExit = try c.decodeIfPresent(RepellingExit.self, forKey: .repellingExit) ?? d.repellingExit
     dipSearch = try c.decodeIfPresent(DipSearch.self, forKey: .dipSearch) ?? d.dipSearch
     rhoClockEnd = try c.decodeIfPresent(RhoClockEnd.self, forKey: .rhoClockEnd) ?? d.rhoClockEnd
+    stiffMinimizer = try c.decodeIfPresent(StiffMinimizer.self, forKey: .stiffMinimizer) ?? d.stiffMinimizer
   }
 }

@@ -108,6 +108,11 @@ public struct SolveOptions {
         : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
     solver.stepper = timeStepper
     if switchesOnKinks { solver.switching = .kinked }
+    // At a minimizer the kinked rule's warm-up is waived (``StiffMinimizer``); the log-t phases stepping in t
+    // inherit it with the rest of the solver's options.
+    if config.stiffMinimizer == .early, config.stopAtMinimizer {
+      solver.nearStationaryFactor = StiffMinimizer.factor
+    }
     stiffKinks = config.stiffKinks
     normalizedLogTimeInT =
       config.dynamics != .unconstrained && kinks.sliding == .corrected
