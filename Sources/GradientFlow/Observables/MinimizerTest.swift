@@ -34,7 +34,7 @@ final class MinimizerTest {
   static let leastNormThreshold = 1e-10
 
   /// The threshold of this test: ``leastNormThreshold`` with the least-norm field, else ``threshold``.
-  var ratioThreshold: Double { leastNorm && velocityField != nil ? Self.leastNormThreshold : Self.threshold }
+  let ratioThreshold: Double
 
   private let dynamics: any FlowDynamics
   private let forces: NetworkForces
@@ -45,8 +45,8 @@ final class MinimizerTest {
   /// The unconstrained Filippov flow in θ on a network of its own, or nil (backprop only).
   private let velocityField: (any FlowDynamics & FilippovCounting)?
   private let fieldDirection: UnsafeMutablePointer<Double>
-  /// Whether `velocityField` is the least-norm field (``MinimizerVelocity/clarke``): its direction is used at
-  /// every state, also where every candidate's slope sits at a bound (no pair slides in the open interval).
+  /// Whether `velocityField` is present and the least-norm field (``MinimizerVelocity/clarke``): its direction is
+  /// used at every state, also where every candidate's slope sits at a bound (no pair slides in the open interval).
   private let leastNorm: Bool
 
   init(
@@ -54,7 +54,8 @@ final class MinimizerTest {
     velocityField: (any FlowDynamics & FilippovCounting)? = nil, leastNorm: Bool = false
   ) {
     self.dynamics = dynamics
-    self.leastNorm = leastNorm
+    self.leastNorm = leastNorm && velocityField != nil
+    ratioThreshold = self.leastNorm ? Self.leastNormThreshold : Self.threshold
     self.velocityField = velocityField
     forces = NetworkForces(network: network, loss: loss)
     count = network.architecture.parameterCount

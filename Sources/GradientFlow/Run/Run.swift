@@ -197,7 +197,9 @@ public final class Run {
     // `alignment` changes neither).
     var field = solve.stops.minimizerVelocity == .flow ? recorder.observables.velocityField : nil
     if solve.stops.minimizerVelocity == .clarke, recorder.observables.velocityField != nil {
-      // The least-norm velocity of the Filippov set, on a network of its own (``MinimizerVelocity/clarke``).
+      // The least-norm velocity of the Filippov set, on a network of its own (``MinimizerVelocity/clarke``). Its
+      // inputs are those the observables' field was just built from, so it does not fail; if it did, the test
+      // would measure the backprop gradient at its own threshold (``MinimizerTest/ratioThreshold``).
       field = try? SlidingSetup.makeStationarityField(kinks: solve.kinks, problem: problem, blocks: solve.networkBlocks)
     }
     let made = MinimizerTest(
