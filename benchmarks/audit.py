@@ -24,7 +24,8 @@ and the clock (t to 1e3, or log-t to 12). It runs three times:
 
 A problem fails when the defaults do not finish, when their final log L is more than 1e-6 or their γ̄ more
 than 1e-7 from the reference (the zoo's criteria), or when they cost more than 2× the evaluations of the
-exact policy at default tolerances while that policy is itself that accurate. A problem whose reference
+exact policy at default tolerances while that policy is itself that accurate (γ̄ is not compared where a run
+ends with ρ < 1e-6, the zero net, where min q/ρ is 0/0). A problem whose reference
 fails (it is explicit: stiff runs hit its step limit) is reported and not scored. Standard library only.
 """
 import argparse
@@ -39,6 +40,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LOSS_TOL, MARGIN_TOL, COST_FACTOR = 1e-6, 1e-7, 2.0
+# Below this ρ the net has collapsed to θ = 0 (a non-separable problem whose minimizer is the zero net): γ̄ =
+# min q/ρ is then 0/0 to round-off, and only log L is compared.
+RHO_FLOOR = 1e-6
 
 
 def draw(rng):
@@ -67,7 +71,8 @@ def run(gradflow, flags, out, max_wall):
         return {"finished": False, "message": proc.stderr.strip()[-300:]}
     final, stats = record["final"], record["stats"]
     return {"finished": proc.returncode == 0, "message": proc.stderr.strip()[-300:],
-            "log_loss": final.get("log_loss"), "margin": final.get("margin"), "rhs_evals": stats["rhs_evals"],
+            "log_loss": final.get("log_loss"), "margin": final.get("margin"), "rho": final.get("rho"),
+            "rhs_evals": stats["rhs_evals"],
             "chatter_flips": stats["sliding"]["chatter_flips"], "sliding": record["config"].get("sliding")}
 
 
@@ -76,8 +81,16 @@ def binary_key(path):
     return f"{os.path.abspath(path)}:{st.st_size}:{int(st.st_mtime)}"
 
 
+def collapsed(row):
+    """Whether the net ended at θ = 0 or next to it (ρ below 1e-6, or γ̄ = min q/ρ not a number: 0/0)."""
+    rho = row.get("rho")
+    return not isinstance(row["margin"], float) or (isinstance(rho, float) and rho < RHO_FLOOR)
+
+
 def errors(row, ref):
-    return abs(row["log_loss"] - ref["log_loss"]), abs(row["margin"] - ref["margin"])
+    """The errors in log L and in γ̄; γ̄'s is 0 where either run ends at θ ≈ 0, where min q/ρ is 0/0."""
+    margin_error = 0.0 if collapsed(row) or collapsed(ref) else abs(row["margin"] - ref["margin"])
+    return abs(row["log_loss"] - ref["log_loss"]), margin_error
 
 
 def verdict(defaults, reference, exact):

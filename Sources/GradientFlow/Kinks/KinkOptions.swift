@@ -39,6 +39,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let normalizedKinks: NormalizedKinks
   /// Where a pair leaves a sliding surface that turns repelling (the unconstrained Filippov flow, one hidden layer).
   public let repellingExit: RepellingExit
+  /// Whether the crossing-corrected steps hold a ReLU unit whose input weights collapse to 0.
+  public let unitCollapse: UnitCollapse
   /// Whether `exact` searches each step for pairs that cross their kink and come back.
   public let dipSearch: DipSearch
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
@@ -63,10 +65,12 @@ public struct KinkOptions: Sendable, Equatable {
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
+    unitCollapse: UnitCollapse = .hold,
     dipSearch: DipSearch = .interior
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
+    self.unitCollapse = unitCollapse
     self.dipSearch = dipSearch
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight

@@ -254,6 +254,11 @@ public final class Run {
           filippov.unresolvedRepellingCount + engines.steppers.reduce(0) { $0 + $1.repellingExits.unresolved }
       }
     }
+    if solve.kinks.sliding == .corrected, solve.kinks.unitCollapse == .hold,
+      engines.steppers.contains(where: { $0.collapseRows != nil })
+    {
+      result.sliding?.collapsedUnits = engines.steppers.reduce(0) { $0 + $1.collapsedUnits }
+    }
     if solve.kinks.sliding == .exact, solve.kinks.repellingExit == .rule {
       // `exact`'s exits are a_j = 0 events (``EventDrivenStepper``), not evaluations with an exit slope; they
       // replace the Filippov counts above (the recorder's flow is not what `exact` integrates).
@@ -379,7 +384,7 @@ public final class Run {
       let deepSliding = solve.kinks.deepSliding
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
-      let repellingExit = solve.kinks.repellingExit
+      let (repellingExit, unitCollapse) = (solve.kinks.repellingExit, solve.kinks.unitCollapse)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -398,7 +403,7 @@ public final class Run {
             kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
             normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks,
-            repellingExit: repellingExit)
+            repellingExit: repellingExit, unitCollapse: unitCollapse)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -149,6 +149,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var stiffKinks: StiffKinks = .escalate
   /// Whether that rule waives its warm-up at a minimizer of the loss (``StiffMinimizer``).
   public var stiffMinimizer: StiffMinimizer = .early
+  /// Whether the crossing-corrected steps hold a unit whose input weights collapse to 0 (``UnitCollapse``).
+  public var unitCollapse: UnitCollapse = .hold
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .resolved
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
@@ -185,7 +187,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   `repelling_exit`: a pair leaves a repelling surface on the side round-off put it (`exact`: it stays on
   ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
   ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ; `stiff_minimizer`: the
-  ///   warm-up of the kinked switching rule kept at a minimizer.
+  ///   warm-up of the kinked switching rule kept at a minimizer; `unit_collapse`: no hold of a unit whose w_j
+  ///   collapses to 0.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -203,6 +206,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "dip_search": "step-ends",
       "rho_clock_end": "bisection",
       "stiff_minimizer": "warm-up",
+      "unit_collapse": "free",
     ]
   }
 
@@ -421,6 +425,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case dipSearch = "dip_search"
     case rhoClockEnd = "rho_clock_end"
     case stiffMinimizer = "stiff_minimizer"
+    case unitCollapse = "unit_collapse"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -505,5 +510,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     dipSearch = try c.decodeIfPresent(DipSearch.self, forKey: .dipSearch) ?? d.dipSearch
     rhoClockEnd = try c.decodeIfPresent(RhoClockEnd.self, forKey: .rhoClockEnd) ?? d.rhoClockEnd
     stiffMinimizer = try c.decodeIfPresent(StiffMinimizer.self, forKey: .stiffMinimizer) ?? d.stiffMinimizer
+    unitCollapse = try c.decodeIfPresent(UnitCollapse.self, forKey: .unitCollapse) ?? d.unitCollapse
   }
 }

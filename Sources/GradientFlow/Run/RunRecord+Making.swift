@@ -159,6 +159,9 @@ extension RunRecord {
     /// `--sliding exact` with `dip_search` `interior`: steps in which the dip search found a pair past its kink
     /// (absent otherwise).
     public var dips: Int? = nil
+    /// `unit_collapse` `hold` under the crossing-corrected steps: units set to w_j = 0 (absent otherwise, and in
+    /// older run.json files).
+    public var collapsedUnits: Int? = nil
 
     /// One of the pairs that slid longest.
     public struct TopPair: Codable, Sendable {
@@ -182,6 +185,7 @@ extension RunRecord {
       case repellingExits = "repelling_exits"
       case unresolvedRepelling = "repelling_unresolved"
       case dips
+      case collapsedUnits = "collapsed_units"
     }
   }
 }
@@ -195,6 +199,6 @@ extension RunRecord.SlidingReport {
       topPairs: summary.top.map {
         TopPair(layer: $0.pair.layer, sample: $0.pair.sample, unit: $0.pair.unit, time: $0.time, flips: $0.flips)
       }, advice: summary.advice, events: summary.events, repellingExits: summary.repellingExits,
-      unresolvedRepelling: summary.unresolvedRepelling, dips: summary.dips)
+      unresolvedRepelling: summary.unresolvedRepelling, dips: summary.dips, collapsedUnits: summary.collapsedUnits)
   }
 }

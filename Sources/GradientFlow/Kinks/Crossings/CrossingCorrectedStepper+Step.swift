@@ -149,6 +149,7 @@ extension CrossingCorrectedStepper {
       t = reachesTarget ? target : t + trial
       if stepCrossings > 0 {
         crossings += stepCrossings
+        recordFirstLayerRows()
         for i in 0..<dimension { start[i] = end[i] + correction[i] }
         chatter?.accept { n, j in hold(sample: n, unit: j) }
         chatter?.release { n, j in releaseIfDeparted(sample: n, unit: j) }
@@ -165,7 +166,9 @@ extension CrossingCorrectedStepper {
         startRatesFresh = true
         swap(&startZ, &endZ)
       }
-      if projectSlidingPairs() > 0 {
+      let collapsed = stepCrossings > 0 ? holdCollapsedUnits() : 0
+      collapsedUnits += collapsed
+      if projectSlidingPairs() > 0 || collapsed > 0 {
         guard restart(at: start, rate: startRate) else {
           hasStart = false
           failureMessage = "the right-hand side is not finite at t=\(t)"

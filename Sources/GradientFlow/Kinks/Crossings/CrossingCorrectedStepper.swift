@@ -119,6 +119,16 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
   /// `flow-limited`, or `step-limited` on the unconstrained flow; ``SlidingPullBack``; a net with one hidden
   /// layer). a_1 is the normalized flows' tangential factor of the first layer, 1 for the unconstrained flow.
   let limitsPullBack: Bool
+  /// The first-layer rows of the last accepted step's start, for the hold of collapsed units (``UnitCollapse``
+  /// `hold`: a ReLU net with one hidden layer, unconstrained flow), else nil.
+  let collapseRows: UnsafeMutablePointer<Double>?
+  /// Per first-layer unit, the index (in ``crossingSteps``) of the last step whose path passed through w_j = 0
+  /// and ended pointing back to it, for that hold.
+  let lastPasses: UnsafeMutablePointer<Int>
+  /// Accepted steps with crossings so far (the hold's clock).
+  var crossingSteps = 0
+  /// First-layer units set to w_j = 0 by that hold.
+  public internal(set) var collapsedUnits = 0
   let tolerances: Tolerances
   let sampleCount: Int
   let hiddenCount: Int
@@ -243,7 +253,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
     normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
-    repellingExit: RepellingExit = .rounding
+    repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -376,6 +386,11 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     entryTimes = buffer(max(sampleCount, 1))
     entrySlopeTerms = buffer(max(sampleCount, 1))
     entryLowers = buffer(max(sampleCount, 1))
+    collapseRows =
+      unitCollapse == .hold && slidingFlow != nil && normalization == nil && lowerSlope == 0
+      ? buffer(firstWidth * architecture.inputDimension) : nil
+    lastPasses = arena.buffer(count: firstWidth)
+    lastPasses.update(repeating: Int.min / 2, count: firstWidth)
 
     do {
       frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in

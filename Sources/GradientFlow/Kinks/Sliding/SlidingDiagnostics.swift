@@ -232,6 +232,9 @@ public struct SlidingSummary: Sendable {
   /// `--sliding exact` under `dip_search` `interior`: steps in which the dip search found a pair past its kink
   /// (``DipSearch``; nil otherwise).
   public var dips: Int? = nil
+  /// `unit_collapse` `hold`: first-layer units the crossing-corrected steps set to w_j = 0 (``UnitCollapse``; nil
+  /// otherwise).
+  public var collapsedUnits: Int? = nil
   /// Whether `--sliding filippov` applies to this run (ReLU with K ≥ 2, unconstrained dynamics; or the
   /// normalized dynamics with one hidden layer).
   public var canUseFilippov: Bool
