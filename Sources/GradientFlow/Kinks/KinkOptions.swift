@@ -41,6 +41,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let repellingExit: RepellingExit
   /// Whether the crossing-corrected steps hold a ReLU unit whose input weights collapse to 0.
   public let unitCollapse: UnitCollapse
+  /// Where the crossing-corrected steps place a unit's later crossings in a step.
+  public let crossingTimes: CrossingTimes
   /// Whether `exact` searches each step for pairs that cross their kink and come back.
   public let dipSearch: DipSearch
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
@@ -65,12 +67,13 @@ public struct KinkOptions: Sendable, Equatable {
     logTimeKinks: LogTimeKinks = .corrected, slidingPullBack: SlidingPullBack = .flowLimited,
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
-    unitCollapse: UnitCollapse = .hold,
+    unitCollapse: UnitCollapse = .hold, crossingTimes: CrossingTimes = .frozen,
     dipSearch: DipSearch = .interior
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
     self.unitCollapse = unitCollapse
+    self.crossingTimes = crossingTimes
     self.dipSearch = dipSearch
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight

@@ -151,6 +151,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var stiffMinimizer: StiffMinimizer = .early
   /// Whether the crossing-corrected steps hold a unit whose input weights collapse to 0 (``UnitCollapse``).
   public var unitCollapse: UnitCollapse = .hold
+  /// Where the crossing-corrected steps place a unit's later crossings in a step (``CrossingTimes``).
+  public var crossingTimes: CrossingTimes = .frozen
   /// Whether the crossing-corrected steps project sliding pairs back onto their kinks (``SlidingCorrection``).
   public var slidingCorrection: SlidingCorrection = .resolved
   /// Whether the crossing-corrected steps take one unit's simultaneous crossings as one event (``CoincidentEntries``).
@@ -426,6 +428,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case rhoClockEnd = "rho_clock_end"
     case stiffMinimizer = "stiff_minimizer"
     case unitCollapse = "unit_collapse"
+    case crossingTimes = "crossing_times"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -511,5 +514,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     rhoClockEnd = try c.decodeIfPresent(RhoClockEnd.self, forKey: .rhoClockEnd) ?? d.rhoClockEnd
     stiffMinimizer = try c.decodeIfPresent(StiffMinimizer.self, forKey: .stiffMinimizer) ?? d.stiffMinimizer
     unitCollapse = try c.decodeIfPresent(UnitCollapse.self, forKey: .unitCollapse) ?? d.unitCollapse
+    crossingTimes = try c.decodeIfPresent(CrossingTimes.self, forKey: .crossingTimes) ?? d.crossingTimes
   }
 }

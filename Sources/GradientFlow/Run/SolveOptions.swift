@@ -92,7 +92,7 @@ public struct SolveOptions {
       logTimeKinks: config.logTimeKinks, slidingPullBack: config.slidingPullBack,
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
       normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit,
-      unitCollapse: config.unitCollapse,
+      unitCollapse: config.unitCollapse, crossingTimes: config.crossingTimes,
       dipSearch: config.dipSearch)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked

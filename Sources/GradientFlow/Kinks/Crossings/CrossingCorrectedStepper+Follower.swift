@@ -17,7 +17,7 @@ extension CrossingCorrectedStepper {
     let m = network.frozenSlopes(ofLayer: 1) + row
     startSlopes.update(from: m, count: width)
     slopes.update(from: m, count: width)
-    let events = firstLayerEvents(sample: n, h: h)
+    let events = hasShiftedEvents ? shiftedEvents(sample: n) : firstLayerEvents(sample: n, h: h)
     if events > 0 { shallow?.beginSample(n) }
     var differing = 0
     var pieceStart = 0.0

@@ -233,6 +233,7 @@ extension CrossingCorrectedStepper {
         startRateZ: startRateZ, endRateZ: endRateZ, frozenSlopes: network.frozenSlopes(ofLayer: 1)))
     let anyFlagged = screen(h: h)
     if anyFlagged, layerWidths.count == 1 {
+      hasShiftedEvents = shiftFirstLayerCrossings(h: h)
       for n in 0..<sampleCount where flagged[n] {
         guard followFirstLayer(sample: n, h: h) else { return .failed }
       }

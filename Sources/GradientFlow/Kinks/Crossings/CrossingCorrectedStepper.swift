@@ -127,6 +127,11 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
   let lastPasses: UnsafeMutablePointer<Int>
   /// Accepted steps with crossings so far (the hold's clock).
   var crossingSteps = 0
+  /// The records of the crossing times moved onto the corrected path (``CrossingTimes`` `shifted`: one hidden
+  /// layer, unconstrained flow), else nil.
+  let crossingShift: CrossingShift?
+  /// Whether the current attempt's events are in ``crossingShift`` (else the follower computes them).
+  var hasShiftedEvents = false
   /// First-layer units set to w_j = 0 by that hold.
   public internal(set) var collapsedUnits = 0
   let tolerances: Tolerances
@@ -253,7 +258,8 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     slidingCorrection: SlidingCorrection = .projected, coincidentEntries: CoincidentEntries = .merged,
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
     normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
-    repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free
+    repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free,
+    crossingTimes: CrossingTimes = .frozen
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -390,6 +396,9 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
       unitCollapse == .hold && slidingFlow != nil && normalization == nil && lowerSlope == 0
       ? buffer(firstWidth * architecture.inputDimension) : nil
     lastPasses = arena.buffer(count: firstWidth)
+    crossingShift =
+      crossingTimes == .shifted && architecture.depth == 2 && normalization == nil
+      ? CrossingShift(arena: arena, samples: sampleCount, width: firstWidth) : nil
     lastPasses.update(repeating: Int.min / 2, count: firstWidth)
 
     do {
