@@ -30,6 +30,7 @@ fails (it is explicit: stiff runs hit its step limit) is reported and not scored
 """
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -81,10 +82,15 @@ def binary_key(path):
     return f"{os.path.abspath(path)}:{st.st_size}:{int(st.st_mtime)}"
 
 
+def number(x):
+    """Whether a run.json value is a finite number (non-finite ones are written as strings; 0 may be an int)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def collapsed(row):
     """Whether the net ended at θ = 0 or next to it (ρ below 1e-6, or γ̄ = min q/ρ not a number: 0/0)."""
     rho = row.get("rho")
-    return not isinstance(row["margin"], float) or (isinstance(rho, float) and rho < RHO_FLOOR)
+    return not number(row["margin"]) or (number(rho) and rho < RHO_FLOOR)
 
 
 def errors(row, ref):

@@ -254,9 +254,8 @@ public final class Run {
           filippov.unresolvedRepellingCount + engines.steppers.reduce(0) { $0 + $1.repellingExits.unresolved }
       }
     }
-    if solve.kinks.sliding == .corrected, solve.kinks.unitCollapse == .hold,
-      engines.steppers.contains(where: { $0.collapseRows != nil })
-    {
+    // Only steppers built with the hold (``UnitCollapse``) keep the rows it needs.
+    if engines.steppers.contains(where: { $0.collapseRows != nil }) {
       result.sliding?.collapsedUnits = engines.steppers.reduce(0) { $0 + $1.collapsedUnits }
     }
     if solve.kinks.sliding == .exact, solve.kinks.repellingExit == .rule {

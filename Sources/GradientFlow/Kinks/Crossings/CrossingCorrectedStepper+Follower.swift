@@ -73,19 +73,24 @@ extension CrossingCorrectedStepper {
         count += 1
       }
       for r in first..<count {
-        // Insert (time, unit) in order.
-        var i = events
-        while i > 0, eventTimes[i - 1] > rootScratch[r] {
-          eventTimes[i] = eventTimes[i - 1]
-          eventUnits[i] = eventUnits[i - 1]
-          i -= 1
-        }
-        eventTimes[i] = rootScratch[r]
-        eventUnits[i] = j
+        insertEvent(time: rootScratch[r], unit: j, among: events)
         events += 1
       }
     }
     return events
+  }
+
+  /// Inserts (time, unit) into the first `count` entries of `eventTimes`/`eventUnits`, kept in time order (a later
+  /// event at an equal time goes after the earlier ones).
+  func insertEvent(time s: Double, unit j: Int, among count: Int) {
+    var i = count
+    while i > 0, eventTimes[i - 1] > s {
+      eventTimes[i] = eventTimes[i - 1]
+      eventUnits[i] = eventUnits[i - 1]
+      i -= 1
+    }
+    eventTimes[i] = s
+    eventUnits[i] = j
   }
 
   /// Whether first-layer pair (n, j) with pre-activation `z` at `state` is in the Filippov band there,

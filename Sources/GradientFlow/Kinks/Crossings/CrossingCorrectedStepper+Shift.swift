@@ -77,7 +77,7 @@ extension CrossingCorrectedStepper {
     for i in 1..<m {
       let r = shift.group[i]
       let (s, n) = (shift.times[r], shift.samples[r])
-      guard s > 0, shift.sampleCounts[n] > 0, crossesOnce(sample: n, unit: u, shift: shift) else { continue }
+      guard s > 0, crossesOnce(sample: n, unit: u, shift: shift) else { continue }
       let x = field.input(n)
       // δz = Σ_k g_k h (s − s_k)(x·x_k) over the earlier crossings (at their shifted times).
       var (moved, movedRate) = (0.0, 0.0)
@@ -128,17 +128,7 @@ extension CrossingCorrectedStepper {
   func shiftedEvents(sample n: Int) -> Int {
     guard let shift = crossingShift else { return 0 }
     let (first, count) = (shift.sampleStarts[n], shift.sampleCounts[n])
-    for e in 0..<count {
-      let (s, u) = (shift.times[first + e], shift.units[first + e])
-      var i = e
-      while i > 0, eventTimes[i - 1] > s {
-        eventTimes[i] = eventTimes[i - 1]
-        eventUnits[i] = eventUnits[i - 1]
-        i -= 1
-      }
-      eventTimes[i] = s
-      eventUnits[i] = u
-    }
+    for e in 0..<count { insertEvent(time: shift.times[first + e], unit: shift.units[first + e], among: e) }
     return count
   }
 }

@@ -10,7 +10,7 @@
 /// O(1/β) of 0. The corrected steps cannot see this: the relative kink band |z| ≤ η‖w_j‖‖x‖ does not shrink with
 /// w_j, so the step overshoots 0, comes back, and leaves w_j at the tolerance's level (1e-6 to 1e-4 measured) in
 /// an arbitrary direction. There it chatters for millions of evaluations on a unit of one input (5.9M against
-/// `exact`'s 1,044), or leaves 0 on that noise along an escape ray that exists later in the run, a different
+/// `exact`'s 1,395), or leaves 0 on that noise along an escape ray that exists later in the run, a different
 /// Filippov solution from the one `exact` and the smooth limit follow (docs/kinks.md, "Collapsed units").
 ///
 /// - `hold` (the default for new runs): a first-layer unit whose steps pass through w_j = 0 twice, each time ending
