@@ -45,6 +45,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let crossingTimes: CrossingTimes
   /// Whether `exact` searches each step for pairs that cross their kink and come back.
   public let dipSearch: DipSearch
+  /// How `exact` takes ṡ* at a repelling exit.
+  public let exitRate: ExitRate
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -68,13 +70,14 @@ public struct KinkOptions: Sendable, Equatable {
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
     unitCollapse: UnitCollapse = .hold, crossingTimes: CrossingTimes = .frozen,
-    dipSearch: DipSearch = .interior
+    dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
     self.unitCollapse = unitCollapse
     self.crossingTimes = crossingTimes
     self.dipSearch = dipSearch
+    self.exitRate = exitRate
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

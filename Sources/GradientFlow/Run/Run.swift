@@ -341,13 +341,14 @@ public final class Run {
     let (architecture, dataset, loss, repellingExit) = (
       problem.architecture, problem.dataset, problem.loss, solve.kinks.repellingExit
     )
-    let dipSearch = solve.kinks.dipSearch
+    let (dipSearch, exitRate) = (solve.kinks.dipSearch, solve.kinks.exitRate)
     let engines = self.engines
     return { _, tolerances throws(ODEError) in
       do throws(ModelError) {
         let engine = try EventDrivenStepper(
           architecture: architecture, inputs: dataset.inputs, labels: dataset.labels, loss: loss,
-          tolerances: tolerances, stepper: stepper, repellingExit: repellingExit, dipSearch: dipSearch)
+          tolerances: tolerances, stepper: stepper, repellingExit: repellingExit, dipSearch: dipSearch,
+          exitRate: exitRate)
         engines.exact.append(engine)
         return engine
       } catch {

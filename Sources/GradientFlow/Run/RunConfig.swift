@@ -170,6 +170,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var repellingExit: RepellingExit = .rule
   /// Whether `--sliding exact` searches each step for pairs that cross their kink and come back (``DipSearch``).
   public var dipSearch: DipSearch = .interior
+  /// How `--sliding exact` takes ṡ* at a repelling exit (``ExitRate``).
+  public var exitRate: ExitRate = .derivative
   /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
   public var rhoClockEnd: RhoClockEnd = .logTime
 
@@ -190,7 +192,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
   ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ; `stiff_minimizer`: the
   ///   warm-up of the kinked switching rule kept at a minimizer; `unit_collapse`: no hold of a unit whose w_j
-  ///   collapses to 0.
+  ///   collapses to 0; `exit_rate`: `exact` takes ṡ* at a repelling exit from a chord over 100–200 steps.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -209,6 +211,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "rho_clock_end": "bisection",
       "stiff_minimizer": "warm-up",
       "unit_collapse": "free",
+      "exit_rate": "chord",
     ]
   }
 
@@ -429,6 +432,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case stiffMinimizer = "stiff_minimizer"
     case unitCollapse = "unit_collapse"
     case crossingTimes = "crossing_times"
+    case exitRate = "exit_rate"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -515,5 +519,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     stiffMinimizer = try c.decodeIfPresent(StiffMinimizer.self, forKey: .stiffMinimizer) ?? d.stiffMinimizer
     unitCollapse = try c.decodeIfPresent(UnitCollapse.self, forKey: .unitCollapse) ?? d.unitCollapse
     crossingTimes = try c.decodeIfPresent(CrossingTimes.self, forKey: .crossingTimes) ?? d.crossingTimes
+    exitRate = try c.decodeIfPresent(ExitRate.self, forKey: .exitRate) ?? d.exitRate
   }
 }

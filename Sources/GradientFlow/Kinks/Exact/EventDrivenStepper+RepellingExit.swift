@@ -25,7 +25,7 @@ extension EventDrivenStepper {
   /// After an accepted step without event (the field's last evaluation at its end): every ``chordSteps`` steps
   /// the next anchor becomes the anchor and the step's end the next anchor.
   func advanceAnchors() {
-    guard repellingExit == .rule else { return }
+    guard repellingExit == .rule, exitRate == .chord else { return }
     anchorSteps += 1
     guard anchorSteps >= Self.chordSteps else { return }
     for j in 0..<field.width where field.sliding.unitRange(j).count == 1 {
@@ -59,26 +59,28 @@ extension EventDrivenStepper {
     }
   }
 
-  /// At a located event θ: for each unit with one sliding surface whose a_j crossed 0, the side of −ṡ* from the
-  /// chord of its share from the anchor (``chordSteps``) to θ, written into the surface's pairs (their slopes α
+  /// At a located event θ: for each unit with one sliding surface whose a_j crossed 0, the side of −ṡ* (the sign
+  /// of ṡ* as ``exitRate`` takes it: its derivative along θ̇, or the chord of its share from the anchor
+  /// (``chordSteps``) to θ), written into the surface's pairs (their slopes α
   /// or 1, no longer sliding; marked ``repelled``). Units with two or more surfaces are counted. Returns the
   /// exits applied. Evaluates the field at θ (the shares).
   func chooseExits(at theta: UnsafePointer<Double>) -> Int {
     countUnresolved(at: theta)
     let m = field.width
     guard (0..<m).contains(where: { crossedZero(unit: $0, at: theta) }) else { return 0 }
+    if exitRate == .derivative { shareDifferences(at: theta) }
     // The shares at θ (the field keeps its last evaluation's shares).
     _ = field.evaluate(theta, into: probeRate)
     var exits = 0
     for j in 0..<m where crossedZero(unit: j, at: theta) {
       let s = field.sliding.unitRange(j).lowerBound
-      let chord = field.lambda[s] - anchorShare[j]
-      guard chord != 0, chord.isFinite else {
+      let rise = exitRate == .derivative ? shareAhead[j] - shareBehind[j] : field.lambda[s] - anchorShare[j]
+      guard rise != 0, rise.isFinite else {
         unresolvedRepelling += 1
         continue
       }
-      // s* rising (chord > 0) leaves below: share 0; falling leaves above: share 1.
-      let above = chord < 0
+      // s* rising (rise > 0) leaves below: share 0; falling leaves above: share 1.
+      let above = rise < 0
       for member in field.sliding.members(s) {
         let p = field.sliding.memberSample[member] * m + j
         let positive = field.sliding.memberSign[member] > 0
@@ -91,6 +93,43 @@ extension EventDrivenStepper {
     }
     repellingExits += exits
     return exits
+  }
+
+  /// ``ExitRate/derivative``: each single-surface unit's share at θ ± σθ̇ into ``shareAhead`` and ``shareBehind``,
+  /// σ = ``ExitRate/relativeStep``·‖θ‖/‖θ̇‖; their difference has the sign of ṡ* (both 0 where θ̇ = 0 or a
+  /// probe fails: an unresolved exit). Evaluates the field three times (θ, and the two probes).
+  func shareDifferences(at theta: UnsafePointer<Double>) {
+    let (p, m) = (dimension, field.width)
+    shareAhead.update(repeating: 0, count: max(m, 1))
+    shareBehind.update(repeating: 0, count: max(m, 1))
+    guard field.evaluate(theta, into: exitDirection) else { return }
+    var (thetaSquared, rateSquared) = (0.0, 0.0)
+    for i in 0..<p {
+      thetaSquared += theta[i] * theta[i]
+      rateSquared += exitDirection[i] * exitDirection[i]
+    }
+    let sigma = ExitRate.relativeStep * (thetaSquared / rateSquared).squareRoot()
+    guard sigma > 0, sigma.isFinite else { return }
+    guard probeShares(at: theta, step: sigma, into: shareAhead), probeShares(at: theta, step: -sigma, into: shareBehind)
+    else {
+      shareAhead.update(repeating: 0, count: max(m, 1))
+      shareBehind.update(repeating: 0, count: max(m, 1))
+      return
+    }
+  }
+
+  /// The single-surface units' shares at θ + σ·``exitDirection`` into `shares`; false if the field fails there.
+  private func probeShares(
+    at theta: UnsafePointer<Double>, step sigma: Double, into shares: UnsafeMutablePointer<Double>
+  )
+    -> Bool
+  {
+    for i in 0..<dimension { probe[i] = theta[i] + sigma * exitDirection[i] }
+    guard field.evaluate(probe, into: probeRate) else { return false }
+    for j in 0..<field.width where field.sliding.unitRange(j).count == 1 {
+      shares[j] = field.lambda[field.sliding.unitRange(j).lowerBound]
+    }
+    return true
   }
 
   /// After ``markPairsOnKinks``: the pairs just taken off a repelling surface stay out of the resolution.

@@ -38,13 +38,14 @@ import ODE
 /// limit leaves at that instant to the side of −ṡ* (docs/kinks.md "Repelling sliding surfaces"), so under
 /// `rule` the crossing is an event located like the others (event function sign(a_j at the piece's
 /// start)·a_j/‖w_j‖), and at it the surface's pairs are taken off it with the share of that side: λ = 0
-/// (below) if s* rose up to the event (the chord of λ over the last 100–200 accepted steps of the piece,
-/// ``chordSteps``; benchmarks/zoo/reference.py takes the last step's chord at its tight tolerances),
-/// λ = 1 (above) if it fell. The new pattern is resolved with those pairs held on their side (the box LCP
+/// (below) if s* is rising at the event, λ = 1 (above) if it is falling — the sign of ṡ* from λ's derivative along
+/// the flow there (``ExitRate`` `derivative`), or, for runs recorded before `exit_rate`, from the chord of λ over
+/// the last 100–200 accepted steps of the piece (``chordSteps``; benchmarks/zoo/reference.py takes the last
+/// step's chord at its tight tolerances). The new pattern is resolved with those pairs held on their side (the box LCP
 /// would put a repelling scalar surface below whatever ṡ*), and until they leave round-off of their kink
 /// they are not re-resolved at later events. A unit with two or more sliding surfaces at a_j = 0 keeps the
 /// legacy behaviour (the smooth limit depends on the mollifier there) and is counted in
-/// ``unresolvedRepelling``, as is a crossing whose chord is 0.
+/// ``unresolvedRepelling``, as is a crossing whose ṡ* is 0.
 ///
 /// Under `dip_search` `step-ends` (runs recorded before the key) a pair may cross and cross back within one
 /// step without being seen, so whether its crossing is an event depends on where the steps end, and so on
@@ -139,6 +140,12 @@ public final class EventDrivenStepper: StepEngine {
   let nextAnchorShare: UnsafeMutablePointer<Double>
   /// Accepted steps since the next anchor was taken.
   var anchorSteps = 0
+  /// How ṡ* is taken at an exit (``ExitRate``); under `derivative`, θ̇ at the event and each unit's share at
+  /// θ ± σθ̇ (``shareDifferences(at:)``).
+  public let exitRate: ExitRate
+  let exitDirection: UnsafeMutablePointer<Double>
+  let shareAhead: UnsafeMutablePointer<Double>
+  let shareBehind: UnsafeMutablePointer<Double>
 
   private var hasPiece = false
   var pieceTime = Double.nan
@@ -149,7 +156,7 @@ public final class EventDrivenStepper: StepEngine {
   public init(
     architecture: Architecture, inputs: [Double], labels: [Double], loss: Loss, tolerances: Tolerances,
     stepper: Stepper = .rk8pd, fixedStep: Double? = nil, repellingExit: RepellingExit = .rounding,
-    dipSearch: DipSearch = .stepEnds
+    dipSearch: DipSearch = .stepEnds, exitRate: ExitRate = .chord
   ) throws(ModelError) {
     let explicitOrders: [Stepper: Double] = [.rk2: 2, .rk4: 4, .rkf45: 5, .rkck: 5, .rk8pd: 8]
     guard explicitOrders[stepper] != nil || stepper == .bsimp else {
@@ -166,6 +173,7 @@ public final class EventDrivenStepper: StepEngine {
     self.fixedStep = fixedStep
     self.repellingExit = repellingExit
     self.dipSearch = dipSearch
+    self.exitRate = exitRate
     self.tolerances = tolerances
     dimension = field.dimension
     let d = architecture.inputDimension
@@ -203,6 +211,9 @@ public final class EventDrivenStepper: StepEngine {
     repelled.update(repeating: false, count: pairs)
     anchorShare = arena.buffer(count: max(field.width, 1))
     nextAnchorShare = arena.buffer(count: max(field.width, 1))
+    exitDirection = arena.buffer(count: p)
+    shareAhead = arena.buffer(count: max(field.width, 1))
+    shareBehind = arena.buffer(count: max(field.width, 1))
     do {
       rungeKutta = try EmbeddedStep(stepper: stepper, dimension: p) { [unowned self] y, dydt in
         field.evaluate(y, into: dydt)
