@@ -47,6 +47,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let dipSearch: DipSearch
   /// How `exact` takes ṡ* at a repelling exit.
   public let exitRate: ExitRate
+  /// Whether the crossing-corrected steps' frozen pattern takes a repelling exit's side.
+  public let exitPattern: ExitPattern
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -70,7 +72,7 @@ public struct KinkOptions: Sendable, Equatable {
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
     unitCollapse: UnitCollapse = .hold, crossingTimes: CrossingTimes = .frozen,
-    dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative
+    dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative, exitPattern: ExitPattern = .exitSide
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
@@ -78,6 +80,7 @@ public struct KinkOptions: Sendable, Equatable {
     self.crossingTimes = crossingTimes
     self.dipSearch = dipSearch
     self.exitRate = exitRate
+    self.exitPattern = exitPattern
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

@@ -385,7 +385,7 @@ public final class Run {
       let (slidingCorrection, coincidentEntries) = (solve.kinks.slidingCorrection, solve.kinks.coincidentEntries)
       let pullBack = solve.kinks.slidingPullBack
       let (repellingExit, unitCollapse) = (solve.kinks.repellingExit, solve.kinks.unitCollapse)
-      let crossingTimes = solve.kinks.crossingTimes
+      let (crossingTimes, exitPattern) = (solve.kinks.crossingTimes, solve.kinks.exitPattern)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -404,7 +404,8 @@ public final class Run {
             kernel: kernel, frozenPair: frozenPair,
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
             normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks,
-            repellingExit: repellingExit, unitCollapse: unitCollapse, crossingTimes: crossingTimes)
+            repellingExit: repellingExit, unitCollapse: unitCollapse, crossingTimes: crossingTimes,
+            exitPattern: exitPattern)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -172,6 +172,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var dipSearch: DipSearch = .interior
   /// How `--sliding exact` takes ṡ* at a repelling exit (``ExitRate``).
   public var exitRate: ExitRate = .derivative
+  /// Whether the crossing-corrected steps' frozen pattern takes a repelling exit's side (``ExitPattern``).
+  public var exitPattern: ExitPattern = .exitSide
   /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
   public var rhoClockEnd: RhoClockEnd = .logTime
 
@@ -192,7 +194,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   the surface until its equivalent control leaves [0, 1]); `dip_search`: `exact` checks pairs at its
   ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ; `stiff_minimizer`: the
   ///   warm-up of the kinked switching rule kept at a minimizer; `unit_collapse`: no hold of a unit whose w_j
-  ///   collapses to 0; `exit_rate`: `exact` takes ṡ* at a repelling exit from a chord over 100–200 steps.
+  ///   collapses to 0; `exit_rate`: `exact` takes ṡ* at a repelling exit from a chord over 100–200 steps;
+  ///   `exit_pattern`: the corrected steps' frozen pattern keeps the step start's slope for a pair given an exit.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -212,6 +215,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "stiff_minimizer": "warm-up",
       "unit_collapse": "free",
       "exit_rate": "chord",
+      "exit_pattern": "start",
     ]
   }
 
@@ -433,6 +437,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case unitCollapse = "unit_collapse"
     case crossingTimes = "crossing_times"
     case exitRate = "exit_rate"
+    case exitPattern = "exit_pattern"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -520,5 +525,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     unitCollapse = try c.decodeIfPresent(UnitCollapse.self, forKey: .unitCollapse) ?? d.unitCollapse
     crossingTimes = try c.decodeIfPresent(CrossingTimes.self, forKey: .crossingTimes) ?? d.crossingTimes
     exitRate = try c.decodeIfPresent(ExitRate.self, forKey: .exitRate) ?? d.exitRate
+    exitPattern = try c.decodeIfPresent(ExitPattern.self, forKey: .exitPattern) ?? d.exitPattern
   }
 }

@@ -93,7 +93,7 @@ public struct SolveOptions {
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
       normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit,
       unitCollapse: config.unitCollapse, crossingTimes: config.crossingTimes,
-      dipSearch: config.dipSearch, exitRate: config.exitRate)
+      dipSearch: config.dipSearch, exitRate: config.exitRate, exitPattern: config.exitPattern)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

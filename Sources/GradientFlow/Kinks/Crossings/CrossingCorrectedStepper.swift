@@ -259,7 +259,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
     normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
     repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free,
-    crossingTimes: CrossingTimes = .frozen
+    crossingTimes: CrossingTimes = .frozen, exitPattern: ExitPattern = .start
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -294,7 +294,10 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     }
     slidingFlow = base as? FilippovFlow
     // The exit rule is built for the unconstrained field (its ṡ* follows that flow's θ̇).
-    if normalization == nil { slidingFlow?.repellingExit = repellingExit }
+    if normalization == nil {
+      slidingFlow?.repellingExit = repellingExit
+      slidingFlow?.exitPattern = exitPattern
+    }
     // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
     // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its
     // sliding pairs and their surfaces are the unconstrained flow's: ``NormalizedKinks``). Deeper nets of the

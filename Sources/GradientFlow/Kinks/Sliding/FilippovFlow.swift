@@ -114,6 +114,11 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   private let exitRule: RepellingExitRule
   /// Pairs given an exit slope by ``RepellingExitRule`` in the last evaluation.
   public var exitPairCount: Int { repellingExit == .rule ? exitRule.exits : 0 }
+  /// Whether an exit slope goes into the frozen pattern too (``ExitPattern``).
+  public var exitPattern: ExitPattern {
+    get { exitRule.holdsExitSide ? .exitSide : .start }
+    set { exitRule.holdsExitSide = newValue == .exitSide }
+  }
   /// Evaluations that gave a pair an exit slope, and evaluations with a unit of two or more repelling pairs in
   /// its band (no rule: they kept their ReLU slopes).
   public private(set) var repellingExitCount = 0

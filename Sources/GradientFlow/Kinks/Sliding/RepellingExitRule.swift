@@ -47,6 +47,9 @@ final class RepellingExitRule {
   private(set) var exits = 0
   /// Whether the last evaluation had a unit with two or more repelling pairs in its band.
   private(set) var unresolved = false
+  /// Whether an exit slope is written into the network's frozen pattern too, in frozen-pattern evaluations
+  /// (``ExitPattern`` `exit-side`).
+  var holdsExitSide = false
 
   init(
     inputs: UnsafePointer<Double>, inputNorms: UnsafePointer<Double>, samples n: Int, dimension d: Int,
@@ -98,6 +101,7 @@ final class RepellingExitRule {
       let current = network.isActive(layer: 1, at: n * width + j) ? 1 : lowerSlope
       let u = theta[outputOffset + j] * c[n] * (slope - current)
       exits += 1
+      if holdsExitSide, network.usesFrozenPattern { network.frozenSlopes(ofLayer: 1)[n * width + j] = slope }
       guard u != 0 else { continue }
       let x = inputs + n * d
       let row = g + j * d
