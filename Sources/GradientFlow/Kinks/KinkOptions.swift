@@ -49,6 +49,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let exitRate: ExitRate
   /// Whether the crossing-corrected steps' frozen pattern takes a repelling exit's side.
   public let exitPattern: ExitPattern
+  /// The frozen pattern's slope for a pair sliding at a corrected step's start.
+  public let slidingPattern: SlidingPattern
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -72,7 +74,8 @@ public struct KinkOptions: Sendable, Equatable {
     correctionWeight: Double? = nil, normalizedKinks: NormalizedKinks = .relaxed,
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
     unitCollapse: UnitCollapse = .hold, crossingTimes: CrossingTimes = .frozen,
-    dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative, exitPattern: ExitPattern = .exitSide
+    dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative, exitPattern: ExitPattern = .exitSide,
+    slidingPattern: SlidingPattern = .roundOff
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
@@ -81,6 +84,7 @@ public struct KinkOptions: Sendable, Equatable {
     self.dipSearch = dipSearch
     self.exitRate = exitRate
     self.exitPattern = exitPattern
+    self.slidingPattern = slidingPattern
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

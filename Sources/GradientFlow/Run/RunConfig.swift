@@ -174,6 +174,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var exitRate: ExitRate = .derivative
   /// Whether the crossing-corrected steps' frozen pattern takes a repelling exit's side (``ExitPattern``).
   public var exitPattern: ExitPattern = .exitSide
+  /// The frozen pattern's slope for a pair sliding at a corrected step's start (``SlidingPattern``).
+  public var slidingPattern: SlidingPattern = .roundOff
   /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
   public var rhoClockEnd: RhoClockEnd = .logTime
 
@@ -438,6 +440,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case crossingTimes = "crossing_times"
     case exitRate = "exit_rate"
     case exitPattern = "exit_pattern"
+    case slidingPattern = "sliding_pattern"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -526,5 +529,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     crossingTimes = try c.decodeIfPresent(CrossingTimes.self, forKey: .crossingTimes) ?? d.crossingTimes
     exitRate = try c.decodeIfPresent(ExitRate.self, forKey: .exitRate) ?? d.exitRate
     exitPattern = try c.decodeIfPresent(ExitPattern.self, forKey: .exitPattern) ?? d.exitPattern
+    slidingPattern = try c.decodeIfPresent(SlidingPattern.self, forKey: .slidingPattern) ?? d.slidingPattern
   }
 }

@@ -93,7 +93,8 @@ public struct SolveOptions {
       correctionWeight: config.correctionWeight, normalizedKinks: config.normalizedKinks,
       normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit,
       unitCollapse: config.unitCollapse, crossingTimes: config.crossingTimes,
-      dipSearch: config.dipSearch, exitRate: config.exitRate, exitPattern: config.exitPattern)
+      dipSearch: config.dipSearch, exitRate: config.exitRate, exitPattern: config.exitPattern,
+      slidingPattern: config.slidingPattern)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

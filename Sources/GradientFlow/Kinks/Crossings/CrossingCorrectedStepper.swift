@@ -130,6 +130,11 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
   /// The records of the crossing times moved onto the corrected path (``CrossingTimes`` `shifted`: one hidden
   /// layer, unconstrained flow), else nil.
   let crossingShift: CrossingShift?
+  /// The frozen pattern's slope for a pair sliding at a step's start (``SlidingPattern``).
+  let slidingPattern: SlidingPattern
+  /// |z|/(‖w‖‖x‖) at or below which a pair's side is round-off's (z is a sum of d products; a projected pair
+  /// sits at 1e-17).
+  static let kinkRoundoff = 1e-12
   /// Whether the current attempt's events are in ``crossingShift`` (else the follower computes them).
   var hasShiftedEvents = false
   /// First-layer units set to w_j = 0 by that hold.
@@ -259,7 +264,8 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     pullBack: SlidingPullBack = .fixed, normalization: NormalizedWeightField? = nil,
     normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
     repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free,
-    crossingTimes: CrossingTimes = .frozen, exitPattern: ExitPattern = .start
+    crossingTimes: CrossingTimes = .frozen, exitPattern: ExitPattern = .start,
+    slidingPattern: SlidingPattern = .roundOff
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -403,6 +409,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
       crossingTimes == .shifted && architecture.depth == 2 && normalization == nil
       ? CrossingShift(arena: arena, samples: sampleCount, width: firstWidth) : nil
     lastPasses.update(repeating: Int.min / 2, count: firstWidth)
+    self.slidingPattern = slidingPattern
 
     do {
       frozenStep = try EmbeddedStep(stepper: frozenPair.stepper, dimension: p) { [unowned self] y, dydt in
