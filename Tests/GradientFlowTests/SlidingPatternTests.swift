@@ -3,8 +3,9 @@ import Testing
 
 @testable import GradientFlow
 
-/// `sliding_pattern` `nearer-bound` (``SlidingPattern``, opt-in): a pair sliding at a corrected step's start gets the frozen
-/// slope of the bound its Filippov share is nearer to, the side it leaves its surface to if it leaves in the step.
+/// `sliding_pattern` `nearer-bound` (``SlidingPattern``, opt-in): a pair sliding at a corrected step's start gets
+/// the frozen slope of the bound its Filippov share is nearer to, the side it leaves its surface to if it leaves in
+/// the step.
 ///
 /// The problem is random problem 13 of `benchmarks/audit.py --count 40 --seed 99` (XOR corners with noise, 80
 /// samples, 16 ReLU units, init scale 0.1) cut to t = 1, where many pairs enter and leave sliding. The reference is
@@ -13,19 +14,13 @@ import Testing
 /// and 1.1e-7; `round-off` 1.9e-5, 1.4e-7 and 2.1e-5. `round-off`'s result depends on which side z's round-off puts
 /// each exiting pair, so only `nearer-bound` is asserted.
 @Suite struct SlidingPatternTests {
+  /// The problem of ``CrossingTimesTests`` to t = 1 with `saves` saves.
   static func run(saves: Int, _ edit: (inout RunConfig) -> Void = { _ in }) throws -> RunResult {
-    var config = RunConfig()
-    config.generator = .xor
-    config.n = 80
-    config.widths = [16]
-    config.initScale = 0.1
-    config.seed = 46
-    config.tEnd = 1
-    config.saves = saves
-    edit(&config)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-sliding-pattern-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try Run(setup: try RunSetup(config: config), outputDirectory: dir.path).run()
+    try CrossingTimesTests.run {
+      $0.tEnd = 1
+      $0.saves = saves
+      edit(&$0)
+    }
   }
 
   @Test func exitsLeaveOnTheSideOfTheNearerBound() throws {

@@ -11,10 +11,10 @@
 ///   (|z| ≤ 1e-12‖w‖‖x‖, ``CrossingCorrectedStepper/kinkRoundoff``). A pair the chatter hold keeps in a wider band
 ///   may sit clearly on one side, and keeps that side's slope: given the other one, audit seed 99 #13 to t = 0.05
 ///   chattered (129,868 evaluations against 7,605).
-/// - `round-off` (the default): P_0 is σ'(z) at the step's start, and z of a pair on its kink is round-off (±1e-17), so half
-///   the time the pair leaves its band on the side the field takes it to and meets the other slope there: a
-///   crossing corrected to first order, and the exit mistimed by up to a step. What runs recorded before the key
-///   used (a run.json without it replays so, bit for bit).
+/// - `round-off` (the default): P_0 is σ'(z) at the step's start, and z of a pair on its kink is round-off
+///   (±1e-17). Half the time a pair that leaves its surface in the step then meets the other slope outside its
+///   band, and its exit becomes a crossing corrected to first order, mistimed by up to a step. Runs recorded
+///   before the key used it (a run.json without the key replays so, bit for bit).
 ///
 /// `nearer-bound` is not the default. On six audit draws (228 scored problems) it passes one more (221 against
 /// 220: two fixed, one lost) with 3.7 % fewer evaluations, and the zoo's evaluations fall by up to 19 %; but on
