@@ -9,7 +9,9 @@
 /// and ends on the wrong side.
 ///
 /// - `exit-side` (the default): an exit slope the rule gives in a frozen-pattern evaluation is written into P_0
-///   too, so the pair keeps the exit side for the rest of the step.
+///   too, so the pair keeps the exit side until P_0 is next frozen (at a restart after crossings or a projection),
+///   also after a rejected trial step: a later evaluation in its band overwrites it, and while the pair slides its
+///   P_0 slope is not used.
 /// - `start`: P_0 stays the start's pattern; what runs recorded before the key used (a run.json without it
 ///   replays so, bit for bit).
 ///
