@@ -108,11 +108,4 @@ import Testing
       #expect(error < 1e-7, "saves \(saves) from \(from): \(error)")
     }
   }
-
-  /// A run.json without the key replays with `chord`; a new config takes `derivative`.
-  @Test func absentKeySelectsTheChord() throws {
-    let old = try RunConfig.decode(Data(#"{"config": {"t_end": 5}}"#.utf8), source: "run.json")
-    #expect(old.exitRate == .chord)
-    #expect(RunConfig().exitRate == .derivative)
-  }
 }
