@@ -51,6 +51,8 @@ public struct KinkOptions: Sendable, Equatable {
   public let exitPattern: ExitPattern
   /// The frozen pattern's slope for a pair sliding at a corrected step's start.
   public let slidingPattern: SlidingPattern
+  /// Whether a pair on its kink to round-off leaves at its slope program's bound inside a corrected step.
+  public let slidingExit: SlidingExit
   /// The step of the implicit steppers' finite-difference Jacobian where the flow has Filippov slopes.
   public let jacobian: KinkJacobian
   /// The crossing-corrected steps' share of the second correction term in their error estimate
@@ -75,7 +77,7 @@ public struct KinkOptions: Sendable, Equatable {
     normalizedLogTimeKinks: LogTimeKinks = .rebased, repellingExit: RepellingExit = .rule,
     unitCollapse: UnitCollapse = .hold, crossingTimes: CrossingTimes = .frozen,
     dipSearch: DipSearch = .interior, exitRate: ExitRate = .derivative, exitPattern: ExitPattern = .exitSide,
-    slidingPattern: SlidingPattern = .roundOff
+    slidingPattern: SlidingPattern = .roundOff, slidingExit: SlidingExit = .held
   ) {
     self.normalizedLogTimeKinks = normalizedLogTimeKinks
     self.repellingExit = repellingExit
@@ -85,6 +87,7 @@ public struct KinkOptions: Sendable, Equatable {
     self.exitRate = exitRate
     self.exitPattern = exitPattern
     self.slidingPattern = slidingPattern
+    self.slidingExit = slidingExit
     self.normalizedKinks = normalizedKinks
     self.correctionWeight = correctionWeight ?? CrossingCorrectedStepper.defaultCorrectionWeight
     self.slidingPullBack = slidingPullBack

@@ -386,7 +386,7 @@ public final class Run {
       let pullBack = solve.kinks.slidingPullBack
       let (repellingExit, unitCollapse) = (solve.kinks.repellingExit, solve.kinks.unitCollapse)
       let (crossingTimes, exitPattern) = (solve.kinks.crossingTimes, solve.kinks.exitPattern)
-      let slidingPattern = solve.kinks.slidingPattern
+      let (slidingPattern, slidingExit) = (solve.kinks.slidingPattern, solve.kinks.slidingExit)
       // A normalized flow's steps are taken in W, where its field is M(W)·G(W) (``NormalizedCrossingStepper``).
       let normalization: NormalizedWeightField? =
         switch problem.dynamics {
@@ -406,7 +406,7 @@ public final class Run {
             slidingCorrection: slidingCorrection, coincidentEntries: coincidentEntries, pullBack: pullBack,
             normalization: normalization, normalizedKinks: normalizedKinks, blocks: blocks,
             repellingExit: repellingExit, unitCollapse: unitCollapse, crossingTimes: crossingTimes,
-            exitPattern: exitPattern, slidingPattern: slidingPattern)
+            exitPattern: exitPattern, slidingPattern: slidingPattern, slidingExit: slidingExit)
           engines.steppers.append(stepper)
           guard let normalization else { return stepper }
           return NormalizedCrossingStepper(inner: stepper, architecture: architecture, field: normalization)

@@ -176,6 +176,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var exitPattern: ExitPattern = .exitSide
   /// The frozen pattern's slope for a pair sliding at a corrected step's start (``SlidingPattern``).
   public var slidingPattern: SlidingPattern = .roundOff
+  /// Whether a pair on its kink to round-off leaves at its slope program's bound inside a corrected step
+  /// (``SlidingExit``).
+  public var slidingExit: SlidingExit = .held
   /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
   public var rhoClockEnd: RhoClockEnd = .logTime
 
@@ -441,6 +444,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case exitRate = "exit_rate"
     case exitPattern = "exit_pattern"
     case slidingPattern = "sliding_pattern"
+    case slidingExit = "sliding_exit"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -530,5 +534,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     exitRate = try c.decodeIfPresent(ExitRate.self, forKey: .exitRate) ?? d.exitRate
     exitPattern = try c.decodeIfPresent(ExitPattern.self, forKey: .exitPattern) ?? d.exitPattern
     slidingPattern = try c.decodeIfPresent(SlidingPattern.self, forKey: .slidingPattern) ?? d.slidingPattern
+    slidingExit = try c.decodeIfPresent(SlidingExit.self, forKey: .slidingExit) ?? d.slidingExit
   }
 }

@@ -94,7 +94,7 @@ public struct SolveOptions {
       normalizedLogTimeKinks: config.normalizedLogTimeKinks, repellingExit: config.repellingExit,
       unitCollapse: config.unitCollapse, crossingTimes: config.crossingTimes,
       dipSearch: config.dipSearch, exitRate: config.exitRate, exitPattern: config.exitPattern,
-      slidingPattern: config.slidingPattern)
+      slidingPattern: config.slidingPattern, slidingExit: config.slidingExit)
     solver.differenceStep = kinks.differenceStep
     // One hidden ReLU layer under `stiff_kinks` `switch`: `auto` stays `auto` in t, with the rule for kinked
     // right-hand sides (``StiffKinks``).

@@ -134,7 +134,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
   let slidingPattern: SlidingPattern
   /// |z|/(‖w‖‖x‖) at or below which a pair's side is round-off's (z is a sum of d products; a projected pair
   /// sits at 1e-17).
-  static let kinkRoundoff = 1e-12
+  static let kinkRoundoff = FilippovFlow.kinkRoundoff
   /// Whether the current attempt's events are in ``crossingShift`` (else the follower computes them).
   var hasShiftedEvents = false
   /// First-layer units set to w_j = 0 by that hold.
@@ -265,7 +265,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     normalizedKinks: NormalizedKinks = .separate, blocks: NetworkBlocks = .cache,
     repellingExit: RepellingExit = .rounding, unitCollapse: UnitCollapse = .free,
     crossingTimes: CrossingTimes = .frozen, exitPattern: ExitPattern = .start,
-    slidingPattern: SlidingPattern = .roundOff
+    slidingPattern: SlidingPattern = .roundOff, slidingExit: SlidingExit = .held
   ) throws(ModelError) {
     try Self.checkArchitecture(architecture)
     if normalization != nil, architecture.depth != 2 {
@@ -303,6 +303,7 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
     if normalization == nil {
       slidingFlow?.repellingExit = repellingExit
       slidingFlow?.exitPattern = exitPattern
+      slidingFlow?.slidingExit = slidingExit
     }
     // The batched correction is built for the unconstrained field; a normalized flow (M(W)·G(W)) keeps the
     // per-sample correction, and gets the hold and the projection under `normalized_kinks` `shared` (its

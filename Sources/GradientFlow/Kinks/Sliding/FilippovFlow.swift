@@ -119,6 +119,11 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     get { exitRule.holdsExitSide ? .exitSide : .start }
     set { exitRule.holdsExitSide = newValue == .exitSide }
   }
+  /// Whether frozen-pattern evaluations let a pair on its kink to round-off leave at the bound its program gives it,
+  /// writing that slope into the frozen pattern (``SlidingExit``; the crossing-corrected steps set it).
+  public var slidingExit = SlidingExit.held
+  /// |z| ≤ this · ‖w_j‖‖x_n‖: on the kink to round-off (``SlidingExit``).
+  public static let kinkRoundoff = 1e-12
   /// Evaluations that gave a pair an exit slope, and evaluations with a unit of two or more repelling pairs in
   /// its band (no rule: they kept their ReLU slopes).
   public private(set) var repellingExitCount = 0
@@ -374,7 +379,22 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
       }
     }
     for p in 0..<k { solver.aboveKink[p] = network.isActive(layer: 1, at: candidates[p] * width + j) }
+    // ``SlidingExit`` `bound`: a pair on its kink to round-off may leave at either bound (lone samples only).
+    let freesSides = slidingExit == .bound && keepsCrossings && network.usesFrozenPattern
+    for p in 0..<k {
+      let m = candidates[p]
+      solver.sideFree[p] =
+        freesSides && (coincident.isEmpty || coincident.classOf[m] < 0)
+        && abs(z[m * width + j]) <= Self.kinkRoundoff * wNorm * inputNorms[m]
+    }
     let sliding = keepsCrossings ? solver.solveKeepingCrossings(size: k) : solver.solveCountingSliding(size: k)
+    if freesSides {
+      // The bound it leaves at is its side from now on: P_0 takes that slope.
+      let slopes = network.frozenSlopes(ofLayer: 1)
+      for p in 0..<k where solver.sideFree[p] && (solver.status[p] == 1 || solver.status[p] == 2) {
+        slopes[candidates[p] * width + j] = solver.status[p] == 1 ? 1 : lowerSlope
+      }
+    }
     let scale = exp(logScale + logTimeUnit)
     for p in 0..<k where solver.status[p] == 0 && solver.solution[p] != 0 && solver.solution[p] != solver.lower[p] {
       guard recordedSlidingCount < pairCapacity else { break }

@@ -42,6 +42,9 @@ public final class FilippovSlopeSolver {
   public let status: UnsafeMutablePointer<UInt8>
   /// Per index, whether its pair lies above the kink (z > 0); read by ``solveKeepingCrossings(size:)``.
   public let aboveKink: UnsafeMutablePointer<Bool>
+  /// Per index, whether ``solveKeepingCrossings(size:)`` leaves its pair at the bound the program gives it, on either
+  /// side (a pair on its kink to round-off: ``SlidingExit`` `bound`); false unless the caller sets it.
+  public let sideFree: UnsafeMutablePointer<Bool>
   private let factor: UnsafeMutablePointer<Double>
   private let rhs: UnsafeMutablePointer<Double>
   private let free: UnsafeMutablePointer<Int>
@@ -60,6 +63,8 @@ public final class FilippovSlopeSolver {
     rhs = arena.buffer(count: k)
     status = arena.buffer(count: k)
     aboveKink = arena.buffer(count: k)
+    sideFree = arena.buffer(count: k)
+    sideFree.update(repeating: false, count: k)
     free = arena.buffer(count: k)
   }
 
@@ -117,13 +122,13 @@ public final class FilippovSlopeSolver {
 
   /// Solves, then holds every pair whose slope sits at the bound contradicting its side of the kink
   /// (slope 0 above it, slope 1 below: a crossing pair seen inside the band) at its ReLU slope and
-  /// re-solves, so that crossings still happen at z = 0. Returns the number of sliding pairs (slope
-  /// strictly inside (0, 1)); ``solution`` then holds every u.
+  /// re-solves, so that crossings still happen at z = 0 — except the pairs marked ``sideFree``. Returns the number
+  /// of sliding pairs (slope strictly inside (0, 1)); ``solution`` then holds every u.
   public func solveKeepingCrossings(size k: Int) -> Int {
     for _ in 0..<k {
       solve(size: k)
       var fixed = false
-      for p in 0..<k where status[p] == 1 || status[p] == 2 {
+      for p in 0..<k where (status[p] == 1 || status[p] == 2) && !sideFree[p] {
         if aboveKink[p] != (status[p] == 1) {
           status[p] = 3
           solution[p] = aboveKink[p] ? lower[p] : 0
