@@ -24,6 +24,8 @@ python3 benchmarks/scaling.py --quick --no-build --gradflow "$(swift build --sho
 # accuracy by more than 20 % and ends with `zoo: N passed, F failed`. The reference's own checks
 # need numpy and scipy.
 python3 benchmarks/zoo.py --subset --gradflow "$(swift build --show-bin-path)/gradflow"
+# The audit comparison's scoring on hand-made records (benchmarks/README.md).
+python3 benchmarks/test_audit_compare.py
 if python3 -c 'import numpy, scipy' >/dev/null 2>&1; then
   python3 benchmarks/zoo/test_reference.py
   python3 benchmarks/zoo/test_invariants.py
