@@ -19,10 +19,10 @@
 ///   up to a step. Runs recorded before the key used it (a run.json without the key replays so, bit for bit).
 ///
 /// `bound` is not the default. Over the six audit draws with three save schedules it has fewer runs past 1e-7 (43
-/// against 52) and 3 % fewer evaluations, but the zoo's wine_raw_w16 with 64 saves stalls under it (steps of 1.4e-6
-/// at t ≈ 5.9, the wall-clock stop at 60 s) where `held` takes 298,215 evaluations, and with it as the default two
-/// tests failed (randlab_w16 ended 2.2e-6 off in log L in `SlidingProjectionTests`, past the zoo's 1e-6).
-/// docs/kinks.md, "A sliding exit inside a step".
+/// against 52) and 3 % fewer evaluations, but with it as the default two tests failed (randlab_w16 under
+/// `sliding_correction` `projected` ended 2.2e-6 off in log L in `SlidingProjectionTests`, past the zoo's 1e-6),
+/// and the zoo's wine_raw_w16 with 64 saves stalled (explicit steps held by stability after msbdf handed back, the
+/// stiffness switching's; 15 other schedules finished under both). docs/kinks.md, "A sliding exit inside a step".
 public enum SlidingExit: String, CaseIterable, Sendable, Codable {
   case bound
   case held
