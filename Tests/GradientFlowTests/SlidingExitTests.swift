@@ -3,8 +3,9 @@ import Testing
 
 @testable import GradientFlow
 
-/// `sliding_exit` `bound` (``SlidingExit``, opt-in): inside a corrected step a pair on its kink to round-off leaves at the
-/// bound its slope program gives it, on that bound's side, whatever side z's round-off put it at the step's start.
+/// `sliding_exit` `bound` (``SlidingExit``, opt-in): inside a corrected step a pair on its kink to round-off leaves
+/// at the bound its slope program gives it, on that bound's side, whatever side z's round-off put it at the step's
+/// start.
 ///
 /// The problem is random problem 1 of `benchmarks/audit.py --count 40 --seed 2026` (random labels, 10 samples, 32
 /// leaky-ReLU units, init scale 0.1) cut to t = 8. Between t ≈ 7.354 and 7.356 several pairs of sample 4 leave their

@@ -46,30 +46,23 @@ extension CrossingCorrectedStepper {
     let counting = dynamics as? any FilippovCounting
     holdsSlidingPairs = (counting?.slidingPairCount ?? 1) > 0 || (counting?.exitPairCount ?? 0) > 0
     network.freezePattern()
-    if slidingPattern == .nearerBound { freezeSlidingPairsAtTheirNearerBound(theta) }
+    if slidingPattern == .nearerBound { freezeSlidingPairsAtTheirNearerBound() }
     copyPreActivations(into: startZ)
     return scale(rate, by: velocity)
   }
 
-  /// ``SlidingPattern/nearerBound``: each pair the Filippov flow's last evaluation (at the start) holds sliding, with
-  /// |z| within ``kinkRoundoff`` of ‖w‖‖x‖ (on its kink to round-off), gets P_0's slope of the bound its share is
-  /// nearer to. Its rate u lies in [lower, 0] with u = lower at slope 1 and
-  /// u = 0 at α (``FilippovFlow``'s slope solve), so u/lower = (λ − α)/(1 − α).
-  func freezeSlidingPairsAtTheirNearerBound(_ theta: UnsafePointer<Double>) {
+  /// ``SlidingPattern/nearerBound``: each pair the Filippov flow's last evaluation (at the start) holds sliding, on
+  /// its kink to round-off (``FilippovFlow/isOnKinkToRoundoff(sample:unit:)``), gets P_0's slope of the bound its
+  /// share is nearer to. Its rate u lies in [lower, 0] with u = lower at slope 1 and u = 0 at α (``FilippovFlow``'s
+  /// slope solve), so u/lower = (λ − α)/(1 − α).
+  func freezeSlidingPairsAtTheirNearerBound() {
     guard let flow = slidingFlow else { return }
-    let (d, width) = (layerSizes[0], layerWidths[0])
+    let width = layerWidths[0]
     let slopes = network.frozenSlopes(ofLayer: 1)
-    let z = network.preActivations(ofLayer: 1)
     for i in 0..<flow.recordedSlidingCount {
       let (n, j) = flow.slidingPair(i)
-      let (w, x) = (theta + j * d, field.input(n))
-      var (weights, inputs) = (0.0, 0.0)
-      for e in 0..<d {
-        weights += w[e] * w[e]
-        inputs += x[e] * x[e]
-      }
       // Only a pair whose side is round-off's: one held in a wider band may sit clearly on one side.
-      guard abs(z[n * width + j]) <= Self.kinkRoundoff * (weights * inputs).squareRoot() else { continue }
+      guard flow.isOnKinkToRoundoff(sample: n, unit: j) else { continue }
       let (u, lower) = flow.slidingRate(i)
       slopes[n * width + j] = u / lower > 0.5 ? positiveSlope : lowerSlope
     }

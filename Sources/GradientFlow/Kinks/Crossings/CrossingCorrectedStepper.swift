@@ -132,9 +132,6 @@ public final class CrossingCorrectedStepper: RescaledTimeEngine {
   let crossingShift: CrossingShift?
   /// The frozen pattern's slope for a pair sliding at a step's start (``SlidingPattern``).
   let slidingPattern: SlidingPattern
-  /// |z|/(‖w‖‖x‖) at or below which a pair's side is round-off's (z is a sum of d products; a projected pair
-  /// sits at 1e-17).
-  static let kinkRoundoff = FilippovFlow.kinkRoundoff
   /// Whether the current attempt's events are in ``crossingShift`` (else the follower computes them).
   var hasShiftedEvents = false
   /// First-layer units set to w_j = 0 by that hold.

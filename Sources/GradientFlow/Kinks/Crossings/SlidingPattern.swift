@@ -8,7 +8,7 @@
 ///
 /// - `nearer-bound` (opt-in): P_0 gives the pair the slope of the bound its share is nearer to (1 if
 ///   (λ − α)/(1 − α) > ½, else α), the side it leaves to if it leaves in the step — where z is round-off
-///   (|z| ≤ 1e-12‖w‖‖x‖, ``CrossingCorrectedStepper/kinkRoundoff``). A pair the chatter hold keeps in a wider band
+///   (|z| ≤ 1e-12‖w‖‖x‖, ``FilippovFlow/kinkRoundoff``). A pair the chatter hold keeps in a wider band
 ///   may sit clearly on one side, and keeps that side's slope: given the other one, audit seed 99 #13 to t = 0.05
 ///   chattered (129,868 evaluations against 7,605).
 /// - `round-off` (the default): P_0 is σ'(z) at the step's start, and z of a pair on its kink is round-off

@@ -186,6 +186,14 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
   /// class of coincident samples, its representative's term).
   public func slidingRate(_ i: Int) -> (u: Double, lower: Double) { (slidingRates[i], slidingLowerRates[i]) }
 
+  /// Whether pair (n, j) was on its kink to round-off in the last evaluation: |z_nj| ≤ ``kinkRoundoff``·‖w_j‖‖x_n‖
+  /// (z is a sum of d products; a projected pair sits at 1e-17, so its side is round-off's).
+  public func isOnKinkToRoundoff(sample n: Int, unit j: Int) -> Bool {
+    let width = architecture.layerSizes[1]
+    let z = network.preActivations(ofLayer: 1)[n * width + j]
+    return abs(z) <= Self.kinkRoundoff * weightNorms[j] * inputNorms[n]
+  }
+
   /// The band of pair (m, j): η, or the wider one ``widen(sample:unit:band:)`` gave it.
   public func band(sample m: Int, unit j: Int) -> Double { bands.band(sample: m, unit: j) }
 
@@ -384,8 +392,7 @@ public final class FilippovFlow: WeightStateFlow, FilippovCounting {
     for p in 0..<k {
       let m = candidates[p]
       solver.sideFree[p] =
-        freesSides && (coincident.isEmpty || coincident.classOf[m] < 0)
-        && abs(z[m * width + j]) <= Self.kinkRoundoff * wNorm * inputNorms[m]
+        freesSides && (coincident.isEmpty || coincident.classOf[m] < 0) && isOnKinkToRoundoff(sample: m, unit: j)
     }
     let sliding = keepsCrossings ? solver.solveKeepingCrossings(size: k) : solver.solveCountingSliding(size: k)
     if freesSides {

@@ -12,8 +12,8 @@
 ///   continuous at its exit, and the crossing follower sees no crossing there (P_0 keeps the slope until it is next
 ///   frozen, as ``ExitPattern``'s written slopes do). The unconstrained flow of a net with one hidden layer; a
 ///   class of samples sharing one surface (``CoincidentKinks``) keeps `held`.
-/// - `held` (the default): every pair at the bound contradicting P_0's slope is held at P_0's slope, so that a crossing pair seen
-///   inside the band crosses at z = 0 where the follower locates it. A pair sliding at the start whose P_0 slope is
+/// - `held` (the default): every pair at the bound contradicting P_0's slope is held at P_0's slope, so that a
+///   crossing pair seen inside the band crosses at z = 0 where the follower locates it. A pair sliding at the start whose P_0 slope is
 ///   the other side's then leaves the band on the wrong side and its exit becomes a crossing placed where the
 ///   Hermite path's cubic through z ≈ 0 has its root — anywhere between the step's start and the exit: mistimed by
 ///   up to a step. Runs recorded before the key used it (a run.json without the key replays so, bit for bit).
