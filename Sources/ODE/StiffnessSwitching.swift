@@ -41,12 +41,18 @@ public struct StiffnessSwitching: Sendable, Equatable {
   public var switchBack: SwitchBack
   /// The implicit method's relative and absolute tolerances as a multiple of the solve's (1: the same).
   public var implicitToleranceScale: Double
+  /// Whether the explicit method returns to the implicit one by cost after a hand-back (``ImplicitReturn``).
+  public var implicitReturn: ImplicitReturn
 
-  public init(warmUpSteps: Int, stiffChecks: Int, switchBack: SwitchBack, implicitToleranceScale: Double = 1) {
+  public init(
+    warmUpSteps: Int, stiffChecks: Int, switchBack: SwitchBack, implicitToleranceScale: Double = 1,
+    implicitReturn: ImplicitReturn = .verdicts
+  ) {
     self.warmUpSteps = warmUpSteps
     self.stiffChecks = stiffChecks
     self.switchBack = switchBack
     self.implicitToleranceScale = implicitToleranceScale
+    self.implicitReturn = implicitReturn
   }
 
   /// The implicit method's tolerances: the solve's scaled by ``implicitToleranceScale``, the relative one
@@ -69,6 +75,13 @@ public struct StiffnessSwitching: Sendable, Equatable {
   /// "Stiff kinks: switching").
   public static let kinked = StiffnessSwitching(
     warmUpSteps: 2_000, stiffChecks: 50, switchBack: .cost, implicitToleranceScale: 0.01)
+
+  /// Explicit steps after a hand-back by cost before ``ImplicitReturn/cost`` compares costs (the length of a stiff
+  /// stretch of 50 verdicts, one every 20 steps).
+  public static let returnSteps = 1_000
+  /// How many times the implicit method's cost over its last window the explicit method's cost since the hand-back
+  /// must exceed for ``ImplicitReturn/cost`` to return (a margin against ping-pong between two near costs).
+  public static let returnFactor = 2.0
 
   /// Implicit steps between two cost comparisons (``SwitchBack/cost``).
   public static let costWindow = 50

@@ -33,7 +33,9 @@ import Foundation
 /// first ``StiffnessSwitching/warmUpSteps`` accepted steps, ``StiffnessSwitching/stiffChecks`` stiff checks in
 /// a row to switch, and back when the implicit method costs more evaluations per unit time than the explicit
 /// one did over its stiff stretch (the evaluations and the time from the first of those checks to the switch).
-/// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above. With
+/// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above. Under ``ImplicitReturn/cost``
+/// a hand-back by cost is itself undone by cost: the explicit steps return to the implicit method once they cost
+/// ``StiffnessSwitching/returnFactor`` times its last window (``returnByCost(t:)``). With
 /// ``SolverOptions/nearStationaryFactor`` set, while the solve's stationary stop is within that factor of holding
 /// (``nearStationary``, set by the solver), the warm-up is waived and ``nearStationaryChecks`` verdicts switch.
 ///
@@ -84,6 +86,9 @@ final class StiffnessSwitchingEngine: StepEngine {
   private var explicitCost = Double.infinity
   /// Implicit steps since the switch, and evaluations and time at the start of the current cost window.
   private var implicitSinceSwitch = 0
+  /// Set at a hand-back by cost under ``ImplicitReturn/cost``: the evaluations and time then, the implicit method's
+  /// cost over its last window, and the explicit steps taken since.
+  private var handBack: (evaluations: Int, time: Double, implicitCost: Double, steps: Int)?
   private var windowStart = (evaluations: 0, time: 0.0)
   /// Whether the implicit method is stepping.
   private(set) var isImplicit = false
@@ -169,6 +174,7 @@ final class StiffnessSwitchingEngine: StepEngine {
     }
     guard result == .accepted else { return result }
     acceptedSteps += 1
+    if !isImplicit, handBack != nil, returnByCost(t: t) { return result }
     guard acceptedSteps > policy.warmUpSteps || nearStationary else { return result }
     if isImplicit, policy.switchBack == .cost {
       compareCost(t: t)
@@ -213,19 +219,21 @@ final class StiffnessSwitchingEngine: StepEngine {
       largestExplicitStiffness = max(largestExplicitStiffness, stiffness)
       votes = stiffness >= Self.stiffThreshold ? votes + 1 : 0
       if votes == 1 { stretchStart = (evaluations, t) }
-      guard votes >= (nearStationary ? Self.nearStationaryChecks : policy.stiffChecks) else { return }
+      let needed = nearStationary ? Self.nearStationaryChecks : policy.stiffChecks
+      guard votes >= needed else { return }
       votes = 0
       guard bridge.dimension <= Stepper.autoMaximumImplicitDimension else {
         stiffButTooLarge = true
         return
       }
       guard switches.count < Self.maximumSwitches, startImplicit() else { return }
+      handBack = nil
       explicitCost = Double(evaluations - stretchStart.evaluations) / (t - stretchStart.time)
       implicitSinceSwitch = 0
       record(
         t, from: explicitName, to: implicitName, stiffness: stiffness,
         why:
-          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(policy.stiffChecks) checks in a row "
+          "stiff: h·ρ(J) = \(fmt(stiffness)) ≥ \(fmt(Self.stiffThreshold)) in \(needed) checks in a row "
           + "(steps limited by stability, not accuracy)")
     } else {
       guard case .nonStiffChecks(let needed) = policy.switchBack else { return }
@@ -277,11 +285,36 @@ final class StiffnessSwitchingEngine: StepEngine {
     votes = 0
     stepsSinceCheck = 0
     interval = Self.checkInterval
+    if policy.implicitReturn == .cost { handBack = (evaluations, t, cost, 0) }
     record(
       t, from: implicitName, to: explicitName, stiffness: 0,
       why:
         "costlier: \(fmt(cost)) evaluations per unit time over the last \(StiffnessSwitching.costWindow) steps "
         + "against the explicit method's \(fmt(explicitCost)) before the switch")
+  }
+
+  /// ``ImplicitReturn/cost`` after an accepted explicit step following a hand-back by cost: once
+  /// ``StiffnessSwitching/returnSteps`` steps are taken, back to the implicit method when the explicit steps'
+  /// evaluations per unit time since the hand-back exceed ``StiffnessSwitching/returnFactor`` times the implicit
+  /// method's over its last window. That cost becomes the one the implicit method is held to. True when it switched.
+  private func returnByCost(t: Double) -> Bool {
+    guard var back = handBack else { return false }
+    back.steps += 1
+    handBack = back
+    guard back.steps >= StiffnessSwitching.returnSteps, t > back.time else { return false }
+    let cost = Double(evaluations - back.evaluations) / (t - back.time)
+    guard cost > StiffnessSwitching.returnFactor * back.implicitCost else { return false }
+    handBack = nil
+    guard switches.count < Self.maximumSwitches, startImplicit() else { return false }
+    explicitCost = cost
+    implicitSinceSwitch = 0
+    votes = 0
+    record(
+      t, from: explicitName, to: implicitName, stiffness: 0,
+      why:
+        "returned: \(fmt(cost)) evaluations per unit time over the \(back.steps) steps since the hand-back against "
+        + "\(fmt(back.implicitCost)) of the implicit method's last window")
+    return true
   }
 
   private func record(_ t: Double, from: String, to: String, stiffness: Double, why: String) {

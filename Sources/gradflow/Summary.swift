@@ -32,13 +32,15 @@ struct Summary {
     let switches = result.phases.flatMap { phase in phase.statistics.stepperSwitches.map { (phase.clock, $0) } }
     if !switches.isEmpty {
       let describe = { (clock: PhaseClock, change: StepperSwitch) -> String in
-        // A switch back decided by cost (`stiff_kinks`) measured no ρ(J), nor did an escalation.
+        // A switch decided by cost (`stiff_kinks`, `implicit_return`) measured no ρ(J), nor did an escalation.
         let why =
           change.reason.hasPrefix("costlier")
           ? "(costlier per unit \(clock.variableName))"
-          : change.reason.hasPrefix("escalated")
-            ? "(escalated: \(change.from) cost more at every switch)"
-            : "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
+          : change.reason.hasPrefix("returned")
+            ? "(explicit steps costlier per unit \(clock.variableName))"
+            : change.reason.hasPrefix("escalated")
+              ? "(escalated: \(change.from) cost more at every switch)"
+              : "(h·ρ(J) = \(String(format: "%.3g", change.stiffness)))"
         return "\(clock.variableName)=\(String(format: "%.6g", change.time)) \(change.from) → \(change.to) " + why
       }
       var list = switches.prefix(4).map(describe).joined(separator: ", ")

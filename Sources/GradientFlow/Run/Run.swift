@@ -176,7 +176,7 @@ public final class Run {
       dynamics: flow, solve: solve, baseOptions: options, logLoss: probe.logLoss, margin: probe.margin,
       rho: probe.rho, logTimeEngine: stepsLogTimeInT ? Self.logClock(options.stepEngine, rebases: rebasesLogTime) : nil,
       logTimeEngineEnd: solve.normalizedLogTimeInT ? solve.kinks.normalizedLogTimeKinks.engineEnd : .infinity,
-      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? .kinked : nil,
+      logTimeSwitching: stepsLogTimeInT && solve.kinks.sliding == .corrected ? solve.kinkedSwitching : nil,
       logTimeImplicitEngine: stepsLogTimeInT ? Self.logClock(options.implicitEngine, rebases: rebasesLogTime) : nil)
     let progress = self.progress
     do {
@@ -312,7 +312,7 @@ public final class Run {
     case .exact: true
     case .corrected:
       problem.dynamics == .unconstrained
-        ? solve.logTEnd <= solve.kinks.logTimeKinks.engineEnd && solve.solver.switching == .kinked
+        ? solve.logTEnd <= solve.kinks.logTimeKinks.engineEnd && solve.solver.switching == solve.kinkedSwitching
         : solve.normalizedLogTimeInT
     default: false
     }
@@ -362,7 +362,7 @@ public final class Run {
   private func baseOptions() -> SolverOptions {
     var options = solve.solver
     if solve.kinks.sliding == .exact { options.stepEngine = exactEngine(stepper: solve.timeStepper) }
-    if solve.solver.switching == .kinked, solve.stiffKinks == .exact || solve.stiffKinks == .escalate,
+    if solve.solver.switching == solve.kinkedSwitching, solve.stiffKinks == .exact || solve.stiffKinks == .escalate,
       problem.dynamics == .unconstrained
     {
       options.implicitEngine = exactEngine(stepper: .bsimp)

@@ -181,6 +181,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var slidingExit: SlidingExit = .held
   /// How the ρ clock ends at the log-t end (``RhoClockEnd``).
   public var rhoClockEnd: RhoClockEnd = .logTime
+  /// Whether `--stepper auto` on a kinked right-hand side returns to msbdf by cost after handing it back
+  /// (``ImplicitReturn``).
+  public var implicitReturn: ImplicitReturn = .cost
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -200,7 +203,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   steps' ends only; `rho_clock_end`: the log-t end located by bisection in ρ; `stiff_minimizer`: the
   ///   warm-up of the kinked switching rule kept at a minimizer; `unit_collapse`: no hold of a unit whose w_j
   ///   collapses to 0; `exit_rate`: `exact` takes ṡ* at a repelling exit from a chord over 100–200 steps;
-  ///   `exit_pattern`: the corrected steps' frozen pattern keeps the step start's slope for a pair given an exit.
+  ///   `exit_pattern`: the corrected steps' frozen pattern keeps the step start's slope for a pair given an exit;
+  ///   `implicit_return`: after msbdf is handed back as costlier, only stiff verdicts switch to it again.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -221,6 +225,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "unit_collapse": "free",
       "exit_rate": "chord",
       "exit_pattern": "start",
+      "implicit_return": "verdicts",
     ]
   }
 
@@ -445,6 +450,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case exitPattern = "exit_pattern"
     case slidingPattern = "sliding_pattern"
     case slidingExit = "sliding_exit"
+    case implicitReturn = "implicit_return"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -535,5 +541,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     exitPattern = try c.decodeIfPresent(ExitPattern.self, forKey: .exitPattern) ?? d.exitPattern
     slidingPattern = try c.decodeIfPresent(SlidingPattern.self, forKey: .slidingPattern) ?? d.slidingPattern
     slidingExit = try c.decodeIfPresent(SlidingExit.self, forKey: .slidingExit) ?? d.slidingExit
+    implicitReturn =
+      try c.decodeIfPresent(ImplicitReturn.self, forKey: .implicitReturn) ?? d.implicitReturn
   }
 }

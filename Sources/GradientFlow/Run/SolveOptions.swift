@@ -33,6 +33,9 @@ public struct SolveOptions {
   public let normalizedLogTimeInT: Bool
   /// What `--stepper auto` switches to in the t phases of a one-hidden-layer ReLU net (``StiffKinks``).
   public let stiffKinks: StiffKinks
+  /// The stiffness switching rule for kinked right-hand sides with the config's return to msbdf (``ImplicitReturn``),
+  /// for the t phases of one hidden ReLU layer and the log-t phases stepping in t.
+  public let kinkedSwitching: StiffnessSwitching
   public let stops: StopOptions
   /// OpenBLAS threads (``BLASThreads``; changes the summation order of split products, nothing else).
   public let threads: Int
@@ -109,7 +112,10 @@ public struct SolveOptions {
         ? .rk8pd  // `exact` integrates its smooth pieces with a high-order pair (``EventDrivenStepper``)
         : switchesOnKinks ? .auto : Self.stepper(config, architecture: architecture, clock: .t)
     solver.stepper = timeStepper
-    if switchesOnKinks { solver.switching = .kinked }
+    var kinkedSwitching = StiffnessSwitching.kinked
+    kinkedSwitching.implicitReturn = config.implicitReturn
+    self.kinkedSwitching = kinkedSwitching
+    if switchesOnKinks { solver.switching = kinkedSwitching }
     // At a minimizer the kinked rule's warm-up is waived (``StiffMinimizer``); the log-t phases stepping in t
     // inherit it with the rest of the solver's options.
     if config.stiffMinimizer == .early, config.stopAtMinimizer {

@@ -22,7 +22,8 @@
 /// against 52) and 3 % fewer evaluations, but with it as the default two tests failed (randlab_w16 under
 /// `sliding_correction` `projected` ended 2.2e-6 off in log L in `SlidingProjectionTests`, past the zoo's 1e-6),
 /// and the zoo's wine_raw_w16 with 64 saves stalled (explicit steps held by stability after msbdf handed back, the
-/// stiffness switching's; 15 other schedules finished under both). docs/kinks.md, "A sliding exit inside a step".
+/// stiffness switching's, which ``ImplicitReturn`` `cost` now undoes; 15 other schedules finished under both).
+/// docs/kinks.md, "A sliding exit inside a step".
 public enum SlidingExit: String, CaseIterable, Sendable, Codable {
   case bound
   case held
