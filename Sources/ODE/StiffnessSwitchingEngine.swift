@@ -296,7 +296,10 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// ``ImplicitReturn/cost`` after an accepted explicit step following a hand-back by cost: once
   /// ``StiffnessSwitching/returnSteps`` steps are taken, back to the implicit method when the explicit steps'
   /// evaluations per unit time since the hand-back exceed ``StiffnessSwitching/returnFactor`` times the implicit
-  /// method's over its last window. That cost becomes the one the implicit method is held to. True when it switched.
+  /// method's over its last window. The implicit method stays held to the explicit stiff stretch's cost
+  /// (``explicitCost``, unchanged): one that is still costlier is handed back again, and each return and hand-back
+  /// spend two of the ``maximumSwitches`` (under `stiff_kinks` `escalate` the exact engine takes over when they run
+  /// out). True when it switched.
   private func returnByCost(t: Double) -> Bool {
     guard var back = handBack else { return false }
     back.steps += 1
@@ -306,7 +309,6 @@ final class StiffnessSwitchingEngine: StepEngine {
     guard cost > StiffnessSwitching.returnFactor * back.implicitCost else { return false }
     handBack = nil
     guard switches.count < Self.maximumSwitches, startImplicit() else { return false }
-    explicitCost = cost
     implicitSinceSwitch = 0
     votes = 0
     record(
