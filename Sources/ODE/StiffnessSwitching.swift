@@ -43,11 +43,14 @@ public struct StiffnessSwitching: Sendable, Equatable {
   public var implicitToleranceScale: Double
   /// Whether the explicit method returns to the implicit one by cost after a hand-back (``ImplicitReturn``).
   public var implicitReturn: ImplicitReturn
+  /// Which h·ρ(J) a check's verdict is taken from (``StiffnessVerdict``).
+  public var verdict: StiffnessVerdict
 
   public init(
     warmUpSteps: Int, stiffChecks: Int, switchBack: SwitchBack, implicitToleranceScale: Double = 1,
-    implicitReturn: ImplicitReturn = .verdicts
+    implicitReturn: ImplicitReturn = .verdicts, verdict: StiffnessVerdict = .single
   ) {
+    self.verdict = verdict
     self.warmUpSteps = warmUpSteps
     self.stiffChecks = stiffChecks
     self.switchBack = switchBack

@@ -31,7 +31,8 @@ import Foundation
 ///
 /// **Kinked right-hand sides** (``StiffnessSwitching/kinked``, a ReLU net's Filippov flow): no checks in the
 /// first ``StiffnessSwitching/warmUpSteps`` accepted steps, ``StiffnessSwitching/stiffChecks`` stiff checks in
-/// a row to switch, and back when the implicit method costs more evaluations per unit time than the explicit
+/// a row to switch (under ``StiffnessVerdict/pair`` each judged by the larger h·ρ(J) of its estimate and the
+/// previous check's), and back when the implicit method costs more evaluations per unit time than the explicit
 /// one did over its stiff stretch (the evaluations and the time from the first of those checks to the switch).
 /// The rule's numbers are in ``StiffnessSwitching``; ``smooth`` is the rule above. Under ``ImplicitReturn/cost``
 /// a hand-back by cost is itself undone by cost: the explicit steps return to the implicit method once they cost
@@ -100,6 +101,8 @@ final class StiffnessSwitchingEngine: StepEngine {
   /// The step size at the last check (0 before the first).
   private var lastCheckedStep = 0.0
   private var votes = 0
+  /// h·ρ(J) of the last check's own estimate (0 before the first, after a switch and after a skipped check).
+  private var previousStiffness = 0.0
   /// Set by the solver after each accepted step: the stationary stop condition is within
   /// ``SolverOptions/nearStationaryFactor`` of holding (the warm-up is then waived).
   var nearStationary = false
@@ -193,6 +196,7 @@ final class StiffnessSwitchingEngine: StepEngine {
       lastCheckedStep = stepSize
       if growing {
         votes = 0
+        previousStiffness = 0
       } else {
         check(t: t, stepSize: stepSize, target: target, h: &h, y: y)
       }
@@ -211,7 +215,11 @@ final class StiffnessSwitchingEngine: StepEngine {
     estimateEvaluations += bridge.rhsEvaluations - before
     bridge.clearFailures()
     guard let radius else { return }
-    let stiffness = stepSize * radius
+    // The verdict's h·ρ(J): this estimate's, or the larger of it and the previous check's (``StiffnessVerdict``).
+    let estimated = stepSize * radius
+    let stiffness =
+      policy.verdict == .pair && !nearStationary ? max(estimated, previousStiffness) : estimated
+    previousStiffness = estimated
     // (Backing off only while explicit: an implicit method's checks count towards the switch back.)
     interval =
       !isImplicit && stiffness <= Self.nonStiffThreshold ? min(2 * interval, Self.maximumInterval) : Self.checkInterval
@@ -320,6 +328,7 @@ final class StiffnessSwitchingEngine: StepEngine {
   }
 
   private func record(_ t: Double, from: String, to: String, stiffness: Double, why: String) {
+    previousStiffness = 0
     switches.append(StepperSwitch(time: t, from: from, to: to, reason: why, stiffness: stiffness))
   }
 

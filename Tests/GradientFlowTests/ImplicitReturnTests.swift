@@ -22,6 +22,9 @@ import Testing
     config.tEnd = 100
     config.saves = 64
     config.slidingExit = .bound
+    // Under `stiffness_verdict` `pair` (the default) the alternating estimates switch to msbdf at t = 0.92, and it
+    // steps to the end without a hand-back; `single` keeps the run on the path with the stale hand-back.
+    config.stiffnessVerdict = .single
     // 12 times the steps the run takes; `verdicts` stops here at t = 4.948.
     config.maxSteps = 200_000
     #expect(config.implicitReturn == .cost)

@@ -101,6 +101,7 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case .slidingPattern: return oneOf(SlidingPattern.self)
     case .slidingExit: return oneOf(SlidingExit.self)
     case .implicitReturn: return oneOf(ImplicitReturn.self)
+    case .stiffnessVerdict: return oneOf(StiffnessVerdict.self)
     case .widths: return "a list of positive integers, e.g. [16] or [32, 32] ([] for a linear model)"
     case .wnScale: return "a list of positive numbers, e.g. [1] or [1, 2]"
     case .n, .dimension, .saves, .maxSteps, .marginsEvery, .threads: return "an integer"

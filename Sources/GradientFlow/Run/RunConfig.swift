@@ -184,6 +184,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Whether `--stepper auto` on a kinked right-hand side returns to msbdf by cost after handing it back
   /// (``ImplicitReturn``).
   public var implicitReturn: ImplicitReturn = .cost
+  /// Which h·ρ(J) a stiffness check of `--stepper auto` on a kinked right-hand side judges by (``StiffnessVerdict``).
+  public var stiffnessVerdict: StiffnessVerdict = .pair
 
   /// The values a run.json without these keys ran with, so that it still replays bit for bit. Runs written
   /// before the key was recorded used:
@@ -204,7 +206,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   ///   warm-up of the kinked switching rule kept at a minimizer; `unit_collapse`: no hold of a unit whose w_j
   ///   collapses to 0; `exit_rate`: `exact` takes ṡ* at a repelling exit from a chord over 100–200 steps;
   ///   `exit_pattern`: the corrected steps' frozen pattern keeps the step start's slope for a pair given an exit;
-  ///   `implicit_return`: after msbdf is handed back as costlier, only stiff verdicts switch to it again.
+  ///   `implicit_return`: after msbdf is handed back as costlier, only stiff verdicts switch to it again;
+  ///   `stiffness_verdict`: each stiffness check judged by its own estimate.
   /// (A run.json without `stepper` ran with the per-phase choice: ``decode(_:source:)``.)
   static var legacyDefaults: [String: Any] {
     [
@@ -226,6 +229,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
       "exit_rate": "chord",
       "exit_pattern": "start",
       "implicit_return": "verdicts",
+      "stiffness_verdict": "single",
     ]
   }
 
@@ -451,6 +455,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case slidingPattern = "sliding_pattern"
     case slidingExit = "sliding_exit"
     case implicitReturn = "implicit_return"
+    case stiffnessVerdict = "stiffness_verdict"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -543,5 +548,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     slidingExit = try c.decodeIfPresent(SlidingExit.self, forKey: .slidingExit) ?? d.slidingExit
     implicitReturn =
       try c.decodeIfPresent(ImplicitReturn.self, forKey: .implicitReturn) ?? d.implicitReturn
+    stiffnessVerdict =
+      try c.decodeIfPresent(StiffnessVerdict.self, forKey: .stiffnessVerdict) ?? d.stiffnessVerdict
   }
 }

@@ -114,6 +114,7 @@ public struct SolveOptions {
     solver.stepper = timeStepper
     var kinkedSwitching = StiffnessSwitching.kinked
     kinkedSwitching.implicitReturn = config.implicitReturn
+    kinkedSwitching.verdict = config.stiffnessVerdict
     self.kinkedSwitching = kinkedSwitching
     if switchesOnKinks { solver.switching = kinkedSwitching }
     // At a minimizer the kinked rule's warm-up is waived (``StiffMinimizer``); the log-t phases stepping in t
