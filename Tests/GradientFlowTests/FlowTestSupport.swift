@@ -29,3 +29,16 @@ func layerSquaredNorms(_ theta: [Double], _ architecture: Architecture) -> [Doub
 /// THEORY R1 data: z_1 = (1, 0), z_2 = (0, 2) as labelled points x_1 = (1, 0), y = +1; x_2 = (0, −2), y = −1.
 let r1Inputs: [Double] = [1, 0, 0, -2]
 let r1Labels: [Double] = [1, -1]
+
+/// A file or folder of this repository, by its path from the repository's root (e.g. "benchmarks/zoo").
+func repositoryPath(_ path: String) -> String {
+  URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../\(path)").standardized
+    .path
+}
+
+/// Runs `config` with its outputs in a fresh temporary folder, removed afterwards.
+func runWithTemporaryOutputs(_ config: RunConfig) throws -> RunResult {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-run-\(UUID().uuidString)").path
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  return try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
+}

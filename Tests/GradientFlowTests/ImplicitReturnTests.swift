@@ -11,13 +11,10 @@ import Testing
 /// verdicts in a row never come and the run reaches the 10⁶-step limit at t ≈ 5.99 (release build: 8.4M
 /// evaluations, 52 s; docs/stiff.md, "Returning to msbdf by cost").
 @Suite struct ImplicitReturnTests {
-  static let zoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../benchmarks/zoo").standardized
-
   @Test func costReturnsToTheImplicitMethodAndFinishesAtTheZoosReference() throws {
     var config = RunConfig()
-    config.data = Self.zoo.appendingPathComponent("data/wine_raw.csv").path
-    config.initialWeights = Self.zoo.appendingPathComponent("init/wine_raw_w16.json").path
+    config.data = repositoryPath("benchmarks/zoo/data/wine_raw.csv")
+    config.initialWeights = repositoryPath("benchmarks/zoo/init/wine_raw_w16.json")
     config.widths = [16]
     config.tEnd = 100
     config.saves = 64
@@ -28,9 +25,7 @@ import Testing
     // 12 times the steps the run takes; `verdicts` stops here at t = 4.948.
     config.maxSteps = 200_000
     #expect(config.implicitReturn == .cost)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-return-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
+    let result = try runWithTemporaryOutputs(config)
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     // The return 1,000 explicit steps after the hand-back (measured at t = 4.7385, 2.8e6 evaluations per unit t
     // against msbdf's 7.4e5); msbdf then stalls at once, and the last of its tries escalates to the exact engine

@@ -10,12 +10,9 @@ import Testing
 /// (``StiffnessVerdict``), so under `single` 50 stiff verdicts in a row never come: the run was stopped by the
 /// 60 s wall clock at log t = 0.56 after 7.3M evaluations (release build; docs/stiff.md, "The verdict of a check").
 @Suite struct StiffnessVerdictRunTests {
-  static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../examples/data").standardized
-
   @Test func pairFinishesTheRunWhereSingleStallsAtTheExactReference() throws {
     var config = RunConfig()
-    config.data = Self.examples.appendingPathComponent("wine-class0-vs-1-raw.csv").path
+    config.data = repositoryPath("examples/data/wine-class0-vs-1-raw.csv")
     config.widths = [4]
     config.seed = 2
     config.clock = .logT
@@ -23,9 +20,7 @@ import Testing
     // Twice the steps the run takes (release: 243,885 evaluations); `single` needs far more.
     config.maxSteps = 100_000
     #expect(config.stiffnessVerdict == .pair)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-verdict-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let result = try Run(setup: RunSetup(config: config), outputDirectory: dir).run()
+    let result = try runWithTemporaryOutputs(config)
     #expect(result.termination.isSuccess, "\(result.terminationMessage)")
     // The independent reference: the event-driven engine with bsimp pieces (`--sliding exact --stepper bsimp
     // --rtol 1e-12 --atol 1e-14`, 108 located kink events, 16 s): log L = 4.29045944366864, γ̄ = −1.6e-12 (a
