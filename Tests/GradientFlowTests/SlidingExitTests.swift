@@ -24,9 +24,7 @@ import Testing
     config.saves = 80
     config.saveFrom = 7.3
     edit(&config)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gf-exit-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try Run(setup: try RunSetup(config: config), outputDirectory: dir).run()
+    return try runWithTemporaryOutputs(config)
   }
 
   @Test func pairsLeaveTheirSurfacesOnTheirBoundsSide() throws {
